@@ -1,0 +1,19 @@
+# Translation chores (the bot itself compiles the .po files at start-up; nothing to build).
+PY ?= python
+
+.PHONY: messages test lint
+messages:  ## extract texts from the code and merge them into every catalog
+	pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--ignore-dirs="tests data bench .git" -o locales/messages.pot .
+	for lang in vi zh_Hans zh_Hant en; do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales -l $$lang; \
+		else pybabel init -i locales/messages.pot -d locales -l $$lang; fi; \
+	done
+	$(PY) scripts/fill_english.py
+
+test:
+	$(PY) -m pytest
+
+lint:
+	ruff check . && mypy .

@@ -1,0 +1,65 @@
+"""The typed context every handler receives: services, the clock and the current staff member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from core.clock import Clock
+from core.config import Settings
+from storage import Storage
+from storage.staff import Staff
+
+
+@dataclass
+class Services:
+    settings: Settings
+    storage: Storage
+    clock: Clock
+
+
+class BotData:
+    """Application-wide state: settings and clock from the start, services once opened."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.clock: Clock = Clock()
+        self.services: Services | None = None
+
+
+class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    """CallbackContext with the services and the staff member resolved for this update."""
+
+    staff: Staff | None = None
+    # The verified action and arguments of the pressed button (set by the access gate).
+    button: list[str] | None = None
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are not initialised (post_init has not run)")
+        return services
+
+    @property
+    def storage(self) -> Storage:
+        return self.services.storage
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def me(self) -> Staff:
+        """The registered staff member behind this update (the access gate guarantees one)."""
+        if self.staff is None:
+            raise RuntimeError("handler reached without a registered staff member")
+        return self.staff
+
+
+RapportApp = Application[ExtBot[None], Ctx, dict, dict, BotData, JobQueue[Ctx]]

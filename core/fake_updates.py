@@ -1,0 +1,115 @@
+"""Build real Telegram ``Update`` objects, for the terminal playground and the tests."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, Update
+
+
+@dataclass
+class Person:
+    id: int
+    first_name: str = "Lan"
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "vi"
+
+    def as_dict(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                user[key] = getattr(self, key)
+        return user
+
+
+@dataclass
+class UpdateFactory:
+    """Makes updates with increasing ids, as Telegram would send them."""
+
+    bot: Bot
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _wrap(self, body: dict[str, Any], update_id: int | None = None) -> Update:
+        body["update_id"] = update_id if update_id is not None else next(self._update_ids)
+        update = Update.de_json(body, self.bot)
+        assert update is not None
+        return update
+
+    def _chat(self, person: Person, group: dict[str, Any] | None) -> dict[str, Any]:
+        if group is not None:
+            return group
+        return {"id": person.id, "type": "private", "first_name": person.first_name}
+
+    def message(
+        self,
+        person: Person,
+        text: str | None = None,
+        *,
+        group: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
+        update_id: int | None = None,
+        **extra: Any,
+    ) -> Update:
+        """A message: text (a leading /command gets its entity), or any other content."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(person, group),
+            "from": person.as_dict(),
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                length = len(text.split()[0]) if text.split() else 1
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self._wrap({"message": message}, update_id)
+
+    def command(self, person: Person, command: str, **kwargs: Any) -> Update:
+        return self.message(person, command, **kwargs)
+
+    def callback(
+        self, person: Person, data: str, *, message: dict[str, Any] | None = None,
+        group: dict[str, Any] | None = None,
+    ) -> Update:
+        """A button press on a message the bot sent (its JSON as the fake API returned it)."""
+        if message is None:
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self._chat(person, group),
+                "text": "…",
+            }
+        query = {
+            "id": str(next(self._update_ids) * 7),
+            "from": person.as_dict(),
+            "chat_instance": str(message["chat"]["id"]),
+            "data": data,
+            "message": message,
+        }
+        return self._wrap({"callback_query": query})
+
+    def contact(self, person: Person, phone: str, first_name: str, last_name: str = "") -> Update:
+        contact = {"phone_number": phone, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        return self.message(person, contact=contact)
+
+    def document(self, person: Person, file_name: str, file_id: str = "doc-1",
+                 caption: str | None = None) -> Update:
+        extra: dict[str, Any] = {"document": {"file_id": file_id, "file_unique_id": file_id,
+                                               "file_name": file_name}}
+        if caption:
+            extra["caption"] = caption
+        return self.message(person, **extra)
+
+    def group_chat(self, chat_id: int, title: str = "Hội tiểu thương chợ Bến Thành",
+                   kind: str = "supergroup") -> dict[str, Any]:
+        return {"id": chat_id, "type": kind, "title": title}

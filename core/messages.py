@@ -1,0 +1,102 @@
+"""Sending replies: HTML escaping and splitting under Telegram's 4096-character limit."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
+
+LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+_TAG_OR_ENTITY = re.compile(r"<[^<>]*>|&[#\w]+;")
+
+
+def esc(text: object) -> str:
+    """Escape user-supplied text for an HTML message."""
+    return html.escape(str(text), quote=False)
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """The last index ≤ limit that does not fall inside a tag or an entity."""
+    cut = limit
+    for match in _TAG_OR_ENTITY.finditer(line):
+        if match.start() < cut < match.end():
+            cut = match.start()
+    return max(cut, 1)
+
+
+def _open_tags(text: str) -> list[str]:
+    stack: list[str] = []
+    for match in re.finditer(r"<(/?)(\w+)[^<>]*>", text):
+        closing, name = match.group(1), match.group(2)
+        if closing and stack and stack[-1] == name:
+            stack.pop()
+        elif not closing:
+            stack.append(name)
+    return stack
+
+
+def split_text(text: str, limit: int = LIMIT) -> list[str]:
+    """Cut a long HTML text into chunks under the limit, at line ends where possible.
+
+    A chunk that would leave a tag open is closed and the tag reopened in the next chunk,
+    so every chunk is valid HTML for Telegram.
+    """
+    room = limit - 64  # leave space for re-opened and closed tags
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = line if not current else f"{current}\n{line}"
+        if len(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+            current = ""
+        while len(line) > room:
+            cut = _safe_cut(line, room)
+            chunks.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current or not chunks:
+        chunks.append(current)
+    balanced: list[str] = []
+    carry: list[str] = []
+    for chunk in chunks:
+        chunk = "".join(f"<{tag}>" for tag in carry) + chunk
+        carry = _open_tags(chunk)
+        balanced.append(chunk + "".join(f"</{tag}>" for tag in reversed(carry)))
+    return balanced
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer in the chat the update came from; the buttons go on the last chunk."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    chunks = split_text(text)
+    sent: Message | None = None
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        sent = await chat.send_message(chunk, reply_markup=markup if last else None)
+    return sent
+
+
+async def edit_or_reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message a button was pressed on, or send a new one if that is impossible."""
+    query = update.callback_query
+    if query is not None and query.message is not None and len(text) <= LIMIT - 64:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return
+            # Too old to edit, or deleted: the answer still has to reach the user.
+    await reply(update, text, markup)

@@ -1,0 +1,278 @@
+"""Customer search keys: accent-, case-, script- and pinyin-insensitive matching.
+
+Storage keeps ONE text column ``search_key`` per customer, built with :func:`search_key`,
+and matches a user query with, for each form returned by :func:`query_forms`::
+
+    search_key LIKE '%' || ? || '%' ESCAPE '\\'
+
+A customer is a hit when ANY form matches. The ``ESCAPE '\\'`` clause is mandatory: the
+forms have ``%``, ``_`` and ``\\`` escaped with a backslash so user text is matched literally.
+
+Key layout: a flat list of *forms* joined by ``|`` with a leading and trailing ``|``::
+
+    search_key("王偉", "Công ty TNHH 王记", "vip")
+    == "|王伟|wangwei|ww|cong ty tnhh 王记|congtytnhh王记|congtytnhhwangji|wj|vip|"
+
+For each part (name, company, tag...) the forms are, deduplicated:
+
+* the folded text (:func:`fold`): lowercase, no diacritics, ``đ`` -> ``d``, Simplified Chinese;
+* its *compact* form: the folded text without spaces and punctuation
+  (``nguyenvanan``, ``abc`` for ``A.B.C``);
+* when the part contains Chinese characters: the full pinyin with the CJK runs replaced by
+  their toneless syllables and then compacted (``wangwei``), and the pinyin initials of the CJK
+  characters (``ww``). A CJK run starting with a known surname (``曾``, ``单``, ``尉迟``...) gets
+  a second reading with the surname pronunciation; ``ü`` (pypinyin ``v``) also gets a ``u``
+  spelling (``lvwei``/``luwei``).
+
+Every form is delimited by ``|`` and neither folded queries nor folded parts can contain
+``|``, so a query never matches across two forms or two fields; ``'%|' || ? || '|%'``
+matches a whole form exactly.
+
+Queries are folded the same way; :func:`query_forms` returns the folded query and its compact
+form (a query ``van an`` also tries ``vanan``, so it finds ``nguyenvanan``; ``wang wei`` tries
+``wangwei``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+__all__ = ["fold", "query_forms", "search_key"]
+
+# CJK Unified Ideographs (+ Extension A, compatibility block, Extensions B-H) and 〇.
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+# Everything that is not a letter/digit/CJK char: whitespace, punctuation, symbols, '_'.
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+# đ/Đ do not decompose under NFD; ð (eth) is often typed for Đ. '|' is the key separator.
+_CHAR_MAP = str.maketrans({"đ": "d", "ð": "d", "ɖ": "d", "|": " "})
+_ASCII_MAP = str.maketrans({"|": " "})
+_LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+# Surname readings that differ from pypinyin's default reading of the character, keyed by
+# Simplified characters (text is folded to Simplified before lookup). Compound surnames are
+# looked up first. Values are space-separated toneless syllables.
+_COMPOUND_SURNAMES: dict[str, str] = {
+    "尉迟": "yu chi",
+    "万俟": "mo qi",
+    "长孙": "zhang sun",
+    "单于": "chan yu",
+    "澹台": "tan tai",
+    "乐正": "yue zheng",
+    "令狐": "ling hu",
+    "亓官": "qi guan",
+    "濮阳": "pu yang",
+    "仲孙": "zhong sun",
+    "叱干": "chi gan",
+    "宇文": "yu wen",
+    "欧阳": "ou yang",
+    "上官": "shang guan",
+    "诸葛": "zhu ge",
+    "司马": "si ma",
+    "皇甫": "huang fu",
+    "夏侯": "xia hou",
+    "慕容": "mu rong",
+    "公孙": "gong sun",
+    "钟离": "zhong li",
+    "端木": "duan mu",
+}
+_SINGLE_SURNAMES: dict[str, str] = {
+    "曾": "zeng",
+    "单": "shan",
+    "区": "ou",
+    "仇": "qiu",
+    "解": "xie",
+    "查": "zha",
+    "朴": "piao",
+    "覃": "qin",
+    "乐": "yue",
+    "缪": "miao",
+    "翟": "zhai",
+    "盖": "ge",
+    "黑": "he",
+    "召": "shao",
+    "繁": "po",
+    "员": "yun",
+    "种": "chong",
+    "重": "chong",
+    "秘": "bi",
+    "折": "she",
+    "尉": "yu",
+    "华": "hua",
+    "任": "ren",
+    "沈": "shen",
+    "石": "shi",
+    "贾": "jia",
+    "藏": "zang",
+    "郇": "huan",
+    "隗": "wei",
+    "句": "gou",
+    "能": "nai",
+    "都": "du",
+    "阚": "kan",
+    "洗": "xian",
+    "蕃": "pi",
+    "祭": "zhai",
+    "宓": "fu",
+    "牟": "mu",
+    "柏": "bai",
+    "薄": "bo",
+    "卜": "bu",
+    "燕": "yan",
+    "那": "na",
+    "过": "guo",
+    "曲": "qu",
+    "车": "che",
+    "相": "xiang",
+    "应": "ying",
+    "便": "pian",
+    "万": "wan",
+}
+
+
+@cache
+def _t2s() -> Any:
+    """The Traditional->Simplified converter (built once, on first use: it is slow to build)."""
+    from opencc_purepy import OpenCC
+
+    return OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFD, drop combining marks, đ->d, Traditional->Simplified, collapse spaces.
+
+    Also applies compatibility normalisation (full-width ``Ｗａｎｇ`` -> ``wang``) and turns
+    ``|`` (the key separator) into a space.
+
+    >>> fold("  Nguyễn   Văn ĐẶNG ")
+    'nguyen van dang'
+    >>> fold("陳大文")
+    '陈大文'
+    """
+    if not text:
+        return ""
+    if text.isascii():
+        s = text.lower().translate(_ASCII_MAP)
+    else:
+        s = unicodedata.normalize("NFKD", text).casefold()
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+        s = unicodedata.normalize("NFC", s.translate(_CHAR_MAP))
+        if _CJK_RE.search(s):
+            s = _t2s().convert(s)
+    return " ".join(s.split())
+
+
+def _compact(folded: str) -> str:
+    """The folded text without whitespace and punctuation ('a.b c' -> 'abc')."""
+    return _NON_WORD_RE.sub("", folded)
+
+
+def _surname_reading(run: str) -> tuple[int, list[str]] | None:
+    """(number of characters, syllables) of a surname reading at the start of a CJK run."""
+    compound = _COMPOUND_SURNAMES.get(run[:2]) if len(run) >= 2 else None
+    if compound is not None:
+        return 2, compound.split()
+    single = _SINGLE_SURNAMES.get(run[0])
+    if single is not None:
+        return 1, [single]
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _run_pinyin(run: str) -> tuple[str, ...]:
+    """pypinyin's toneless reading of one run of CJK characters (names repeat a lot)."""
+    return tuple(lazy_pinyin(run, style=Style.NORMAL))
+
+
+def _pinyin_forms(folded: str) -> list[str]:
+    """Full-pinyin and initials forms for folded text containing CJK characters."""
+    # Two readings of the text as (piece, is_syllable) lists: pypinyin's, and one with
+    # surname readings at the start of each CJK run. Non-CJK text is kept compacted.
+    plain: list[tuple[str, bool]] = []
+    alt: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _CJK_RUN_RE.finditer(folded):
+        if m.start() > pos:
+            latin = (_compact(folded[pos : m.start()]), False)
+            plain.append(latin)
+            alt.append(latin)
+        pos = m.end()
+        run = m.group()
+        sylls = list(_run_pinyin(run))
+        plain.extend((s, True) for s in sylls)
+        if len(sylls) == len(run):
+            reading = _surname_reading(run)
+            if reading is not None:
+                n, surname = reading
+                sylls = surname + sylls[n:]
+        alt.extend((s, True) for s in sylls)
+    if pos < len(folded):
+        latin = (_compact(folded[pos:]), False)
+        plain.append(latin)
+        alt.append(latin)
+
+    forms: list[str] = []
+    for pieces in (plain, alt):
+        forms.append("".join(p for p, _ in pieces))
+        # pypinyin spells ü as 'v' (lv, nv); people also type 'u' (Lu, as in passports).
+        if any(is_syll and "v" in p for p, is_syll in pieces):
+            forms.append("".join(p.replace("v", "u") if s else p for p, s in pieces))
+    for pieces in (plain, alt):
+        forms.append("".join(p[:1] for p, is_syll in pieces if is_syll))
+    return forms
+
+
+def search_key(*parts: str) -> str:
+    """One string holding, for each part: the folded text, its no-space form, and for CJK text
+    the full pinyin (no tones, no spaces) and the pinyin initials; parts separated by '|' so a
+    query never matches across two fields.
+
+    Empty parts are skipped; duplicate forms are stored once. See the module docstring for
+    the exact layout and the SQL to match it.
+    """
+    seen: dict[str, None] = {}
+    for part in parts:
+        folded = fold(part)
+        if not folded:
+            continue
+        seen[folded] = None
+        compact = _compact(folded)
+        if compact:
+            seen[compact] = None
+        if _CJK_RE.search(folded):
+            for form in _pinyin_forms(folded):
+                if form:
+                    seen[form] = None
+    if not seen:
+        return ""
+    return "|" + "|".join(seen) + "|"
+
+
+def query_forms(query: str) -> list[str]:
+    """The forms to LIKE-match for a query (folded, and no-space folded); escape %, _ and \\ so
+    user text is literal (document that storage must use ESCAPE '\\').
+
+    Storage must match each form with ``search_key LIKE '%' || ? || '%' ESCAPE '\\'`` and
+    treat a customer as a hit when any form matches. The no-space form also drops
+    punctuation (``a.b.c`` -> ``abc``). An empty list means the query has nothing searchable
+    (blank or punctuation only); storage should then return no customers.
+
+    >>> query_forms("Nguyễn Văn")
+    ['nguyen van', 'nguyenvan']
+    >>> query_forms("50%_off")
+    ['50\\\\%\\\\_off', '50off']
+    """
+    folded = fold(query)
+    forms: list[str] = []
+    for form in (folded, _compact(folded)):
+        escaped = form.translate(_LIKE_ESCAPE)
+        if form and escaped not in forms:
+            forms.append(escaped)
+    return forms

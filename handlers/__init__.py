@@ -1,0 +1,78 @@
+"""Every handler, registered in one place, in the order Telegram updates should meet them."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from core.buttons import pattern
+from core.context import Ctx, RapportApp
+from handlers import access, admin, general, groups, onboarding, preferences
+from handlers.errors import report_error
+from handlers.menu import COMMANDS
+
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+
+def _command(name: str, callback: object) -> CommandHandler[Ctx, None]:
+    return CommandHandler(name, callback, filters=PRIVATE)  # type: ignore[arg-type]
+
+
+def _button(action: str, callback: object) -> CallbackQueryHandler[Ctx, None]:
+    return CallbackQueryHandler(callback, pattern=pattern(action))  # type: ignore[arg-type]
+
+
+# Negative groups run first, in order, for every update; a gate that raises
+# ApplicationHandlerStop ends the update there. Order matters: a redelivered update must be
+# dropped before anything is written, and the user must be known before buttons are checked.
+GATES: list[tuple[int, BaseHandler[Update, Ctx, None]]] = [
+    (-3, TypeHandler(Update, access.skip_redelivered)),
+    (-2, TypeHandler(Update, access.identify_user)),
+    (-1, TypeHandler(Update, access.check_button)),
+]
+
+# Group 0: the first matching handler wins, so specific handlers come before catch-alls.
+FEATURES: list[BaseHandler[Update, Ctx, None]] = [
+    _command("start", onboarding.start),
+    _command("help", general.show_help),
+    _command("cancel", general.cancel),
+    _command("settings", preferences.show_settings),
+    _command("language", preferences.show_language_choice),
+    _command("timezone", preferences.set_timezone),
+    _command("invite", admin.start_invite),
+    _command("invites", admin.list_invites),
+    _command("staff", admin.list_staff),
+    _command("teams", admin.list_teams),
+    _command("newteam", admin.create_team),
+    _button("lang", preferences.choose_language),
+    _button("tz", preferences.choose_timezone),
+    _button("set", preferences.open_setting),
+    _button("inv", admin.pick_invite_team),
+    _button("invrev", admin.revoke_invite),
+    _button("stfs", admin.list_staff),
+    _button("stf", admin.show_member),
+    _button("stfr", admin.change_member),
+    _button("stft", admin.change_member),
+    _button("stfa", admin.change_member),
+    # Catch-alls last.
+    CommandHandler([c.name for c in COMMANDS] + ["start"], groups.redirect_to_private,
+                   filters=GROUPS),
+    MessageHandler(filters.COMMAND & PRIVATE, general.unknown_command),
+    CallbackQueryHandler(general.unknown_button),
+]
+
+
+def register(application: RapportApp) -> None:
+    """Attach the gates, the features and the error handler to the application."""
+    for group, handler in GATES:
+        application.add_handler(handler, group=group)
+    application.add_handlers(FEATURES, group=0)
+    application.add_error_handler(report_error)

@@ -1,0 +1,105 @@
+"""The gate every update passes first: de-duplication, who is asking, and button checks."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from core import buttons
+from core.context import Ctx
+from core.i18n import _, activate, language_from_telegram
+from core.messages import reply
+from domain.phones import region_for_timezone
+
+log = logging.getLogger(__name__)
+
+
+async def skip_redelivered(update: Update, context: Ctx) -> None:
+    """Stop an update that was handled before (Telegram retries, a second replica)."""
+    if not await context.storage.updates.first_time(update.update_id, context.clock.now()):
+        log.info("update %s delivered twice; handled once", update.update_id)
+        raise ApplicationHandlerStop
+
+
+def _is_invite_start(update: Update) -> bool:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    return text.startswith("/start ") and len(text.split()) == 2
+
+
+async def _register_bootstrap_admin(update: Update, context: Ctx) -> None:
+    """The ids in RAPPORT_ADMIN_IDS are admins from their first message: someone must invite."""
+    user = update.effective_user
+    assert user is not None
+    timezone = context.settings.default_timezone
+    context.staff = await context.storage.staff.register(
+        staff_id=user.id, name=user.full_name, username=user.username, role="admin",
+        team_id=None, timezone=timezone,
+        region=region_for_timezone(timezone, context.settings.default_region),
+        invited_by=None, now=context.clock.now(),
+    )
+    await context.storage.audit.record(
+        actor_id=user.id, action="staff.bootstrap_admin", entity="staff", entity_id=user.id,
+        now=context.clock.now(),
+    )
+
+
+async def identify_user(update: Update, context: Ctx) -> None:
+    """Load the staff member, use their language and time zone, and turn strangers away."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        raise ApplicationHandlerStop
+    staff = await context.storage.staff.get(user.id)
+    if staff is None and user.id in context.settings.admin_ids:
+        await _register_bootstrap_admin(update, context)
+        staff = context.staff
+    if staff is not None and not staff.active:
+        staff = None
+    context.staff = staff
+    language = (
+        (staff.language if staff else None)
+        or language_from_telegram(user.language_code)
+        or context.settings.default_language
+    )
+    activate(language, staff.timezone if staff else context.settings.default_timezone)
+    buttons.set_owner(user.id)
+    if staff is not None:
+        if not staff.reachable:
+            await context.storage.staff.set_reachable(staff.id, True)
+        await context.storage.staff.touch_profile(staff.id, user.full_name, user.username)
+        return
+    if chat.type != ChatType.PRIVATE:
+        return  # group members who are not staff: only group features may answer them
+    if _is_invite_start(update):
+        return
+    await refuse_stranger(update)
+    raise ApplicationHandlerStop
+
+
+async def refuse_stranger(update: Update) -> None:
+    """One polite answer for anyone who is not registered staff."""
+    text = _(
+        "Sorry, this assistant is only for registered bank staff. If you work with us, "
+        "ask your team lead or administrator for an invite link."
+    )
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+
+
+async def check_button(update: Update, context: Ctx) -> None:
+    """Refuse a forged, foreign or outdated button before any feature sees it."""
+    query = update.callback_query
+    if query is None:
+        return
+    unpacked = buttons.unpack(query.data, query.from_user.id)
+    if unpacked is None:
+        log.warning("refused callback data %r from %s", query.data, query.from_user.id)
+        await query.answer(_("This button has expired. Please start again."), show_alert=True)
+        raise ApplicationHandlerStop
+    context.button = unpacked

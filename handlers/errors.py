@@ -1,0 +1,31 @@
+"""The one error handler: log the failure and tell the user in their language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from core.context import Ctx
+from core.i18n import _
+
+log = logging.getLogger(__name__)
+
+
+async def report_error(update: object, context: Ctx) -> None:
+    """Log an exception raised while handling an update and apologise to the user."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+        return
+    text = _(
+        "Sorry, something went wrong on my side and I could not finish that. Please try "
+        "again in a moment; if it keeps happening, tell your administrator."
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(text)
+    except TelegramError:
+        log.warning("could not tell the user about the error", exc_info=True)

@@ -1,0 +1,69 @@
+"""The commands each role sees, for Telegram's command menu and for /help."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from core.i18n import N_, _, active
+from storage.staff import Staff
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str          # short, for the menu (Telegram allows 256 characters)
+    example: str = ""     # shown in /help, translated so it reads naturally in each language
+    roles: tuple[str, ...] = ("rm", "lead", "admin")
+
+
+# The order here is the order of the menu and of /help.
+COMMANDS: list[Command] = [
+    Command("help", N_("What I can do")),
+    Command("settings", N_("Language, time zone and preferences")),
+    Command("language", N_("Change the language")),
+    Command("timezone", N_("Change the time zone"), N_("/timezone Asia/Ho_Chi_Minh")),
+    Command("invite", N_("Invite a colleague (admins)"), roles=("admin",)),
+    Command("invites", N_("Open invite links (admins)"), roles=("admin",)),
+    Command("staff", N_("Staff and their roles (admins)"), roles=("admin",)),
+    Command("teams", N_("Teams (admins)"), roles=("admin",)),
+    Command("newteam", N_("Create a team (admins)"), N_("/newteam Team Ben Thanh"),
+            roles=("admin",)),
+    Command("cancel", N_("Stop what you are doing")),
+]
+
+
+def commands_for(role: str) -> list[Command]:
+    return [command for command in COMMANDS if role in command.roles]
+
+
+def menu_for(role: str) -> list[BotCommand]:
+    """The command menu for a role, in the current language."""
+    return [BotCommand(command.name, _(command.summary)) for command in commands_for(role)]
+
+
+async def publish_menu(bot: Bot, staff: Staff, language: str) -> None:
+    """Show this person the commands of their role, in their language, in their chat with us.
+
+    Strangers get no menu at all: commands are set per chat, never for everyone.
+    """
+    with active(language, staff.timezone):
+        commands = menu_for(staff.role)
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(staff.id))
+    except TelegramError as error:
+        # A menu that failed to update must not break the answer the user is waiting for.
+        log.warning("could not set the command menu for %s: %s", staff.id, error)
+
+
+async def remove_menu(bot: Bot, chat_id: int) -> None:
+    """Take the command menu away from someone whose access was turned off."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        log.warning("could not remove the command menu for %s: %s", chat_id, error)

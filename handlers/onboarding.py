@@ -1,0 +1,49 @@
+"""/start: registration through an invite link; language and time zone follow."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from core.context import Ctx
+from core.i18n import _, current_language
+from core.messages import esc, reply
+from domain.phones import region_for_timezone
+from handlers.menu import publish_menu
+from handlers.preferences import ONBOARDING, language_keyboard
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """Register a newcomer from an invite, or greet a returning member of staff."""
+    user = update.effective_user
+    assert user is not None
+    if context.staff is not None:
+        await reply(update, _("Welcome back, {name}! Send /help to see what I can do.").format(
+            name=esc(user.first_name)))
+        return
+    code = context.args[0] if context.args else ""
+    now = context.clock.now()
+    invite = await context.storage.invites.claim(code, user.id, now)
+    if invite is None:
+        await reply(update, _(
+            "This invite link is not valid: it may have been used already or have expired. "
+            "Please ask your administrator for a new one."
+        ))
+        return
+    timezone = context.settings.default_timezone
+    staff = await context.storage.staff.register(
+        staff_id=user.id, name=user.full_name, username=user.username, role=invite.role,
+        team_id=invite.team_id, timezone=timezone,
+        region=region_for_timezone(timezone, context.settings.default_region),
+        invited_by=invite.created_by, now=now,
+    )
+    context.staff = staff
+    await context.storage.audit.record(
+        actor_id=user.id, action="staff.registered", entity="staff", entity_id=user.id,
+        now=now, detail={"role": invite.role, "team_id": invite.team_id},
+    )
+    await context.storage.states.set(user.id, user.id, ONBOARDING, {}, now)
+    await publish_menu(context.bot, staff, current_language())
+    await reply(update, _(
+        "Welcome to Rapport, {name}! I keep your prospects, notes and follow-ups, and remind "
+        "you on time. First, which language would you like me to use?"
+    ).format(name=esc(user.first_name)), language_keyboard())

@@ -1,0 +1,148 @@
+"""/language, /timezone and /settings; also the last two steps of registration."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from telegram import InlineKeyboardMarkup, Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import LANGUAGE_NAMES, N_, _, activate, current_language
+from core.messages import edit_or_reply, esc, reply
+from domain.phones import region_for_timezone
+from handlers.menu import publish_menu
+
+# A chat state with this flow means the person registered and has not finished set-up.
+ONBOARDING = "onboarding"
+
+# The markets Rapport serves first; any other IANA zone can be typed after /timezone.
+TIMEZONES: list[tuple[str, str]] = [
+    ("Asia/Ho_Chi_Minh", N_("Vietnam")),
+    ("Asia/Shanghai", N_("Mainland China")),
+    ("Asia/Hong_Kong", N_("Hong Kong")),
+    ("Asia/Taipei", N_("Taiwan")),
+    ("Asia/Singapore", N_("Singapore")),
+    ("Asia/Kuala_Lumpur", N_("Malaysia")),
+]
+ROLE_NAMES = {"rm": N_("Relationship manager"), "lead": N_("Team lead"), "admin": N_("Admin")}
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return keyboard([[button(name, "lang", code)] for code, name in LANGUAGE_NAMES.items()])
+
+
+def timezone_keyboard() -> InlineKeyboardMarkup:
+    return keyboard(
+        [[button(f"{_(label)} · {zone}", "tz", index)] for index, (zone, label)
+         in enumerate(TIMEZONES)]
+    )
+
+
+async def _in_onboarding(context: Ctx) -> bool:
+    state = await context.storage.states.get(context.me.id, context.me.id)
+    return state is not None and state.flow == ONBOARDING
+
+
+async def show_language_choice(update: Update, context: Ctx) -> None:
+    """Offer the four languages."""
+    await reply(update, _("Which language would you like me to use?"), language_keyboard())
+
+
+async def choose_language(update: Update, context: Ctx) -> None:
+    """Store the chosen language and answer in it from now on."""
+    assert update.callback_query is not None and context.button is not None
+    language = context.button[1] if len(context.button) > 1 else ""
+    if language not in LANGUAGE_NAMES:
+        await update.callback_query.answer(_("This button has expired. Please start again."))
+        return
+    staff = context.me
+    await context.storage.staff.set_language(staff.id, language)
+    activate(language, staff.timezone)
+    await update.callback_query.answer()
+    await publish_menu(context.bot, staff, language)
+    if await _in_onboarding(context):
+        await edit_or_reply(update, _(
+            "Thank you. Which time zone do you work in? I use it for reminders and "
+            "your daily agenda."
+        ), timezone_keyboard())
+        return
+    await edit_or_reply(update, _("Done: I will speak {language} with you.").format(
+        language=LANGUAGE_NAMES[language]))
+
+
+async def set_timezone(update: Update, context: Ctx) -> None:
+    """Set the time zone from '/timezone <IANA name>', or offer the usual ones."""
+    if not context.args:
+        await reply(update, _("Which time zone do you work in?"), timezone_keyboard())
+        return
+    zone = context.args[0]
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        await reply(update, _(
+            "I do not know the time zone “{zone}”. Write it like Asia/Ho_Chi_Minh or "
+            "Asia/Shanghai, or pick one:"
+        ).format(zone=esc(zone)), timezone_keyboard())
+        return
+    await _store_timezone(update, context, zone)
+
+
+async def choose_timezone(update: Update, context: Ctx) -> None:
+    """Store the time zone picked from the buttons."""
+    assert update.callback_query is not None and context.button is not None
+    index = context.button[1] if len(context.button) > 1 else ""
+    if not index.isdigit() or int(index) >= len(TIMEZONES):
+        await update.callback_query.answer(_("This button has expired. Please start again."))
+        return
+    await update.callback_query.answer()
+    await _store_timezone(update, context, TIMEZONES[int(index)][0])
+
+
+async def _store_timezone(update: Update, context: Ctx, zone: str) -> None:
+    staff = context.me
+    region = region_for_timezone(zone, staff.region)
+    await context.storage.staff.set_timezone(staff.id, zone, region)
+    await context.storage.audit.record(
+        actor_id=staff.id, action="staff.timezone", entity="staff", entity_id=staff.id,
+        now=context.clock.now(), detail={"timezone": zone},
+    )
+    activate(current_language(), zone)
+    if await _in_onboarding(context):
+        await context.storage.states.clear(staff.id, staff.id)
+        await edit_or_reply(update, _(
+            "All set! Send /help to see everything I can do. You can change your language "
+            "or time zone at any time with /settings."
+        ))
+        return
+    await edit_or_reply(update, _("Done: your time zone is now {zone}.").format(zone=zone))
+
+
+async def show_settings(update: Update, context: Ctx) -> None:
+    """Show the user's settings with buttons to change them."""
+    staff = context.me
+    team = await context.storage.teams.get(staff.team_id) if staff.team_id else None
+    lines = [
+        _("<b>Your settings</b>"),
+        _("Language: {language}").format(language=LANGUAGE_NAMES[current_language()]),
+        _("Time zone: {zone}").format(zone=staff.timezone),
+        _("Phone numbers without a country code are read as: {region}").format(
+            region=staff.region),
+        _("Role: {role}").format(role=_(ROLE_NAMES[staff.role])),
+        _("Team: {team}").format(team=esc(team.name) if team else _("none")),
+    ]
+    markup = keyboard([
+        [button(_("Change language"), "set", "lang"), button(_("Change time zone"), "set", "tz")],
+    ])
+    await reply(update, "\n".join(lines), markup)
+
+
+async def open_setting(update: Update, context: Ctx) -> None:
+    """Open the picker behind a button of /settings."""
+    assert update.callback_query is not None and context.button is not None
+    await update.callback_query.answer()
+    if context.button[1:] == ["lang"]:
+        await edit_or_reply(update, _("Which language would you like me to use?"),
+                            language_keyboard())
+    else:
+        await edit_or_reply(update, _("Which time zone do you work in?"), timezone_keyboard())

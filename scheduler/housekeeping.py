@@ -1,0 +1,25 @@
+"""Hourly clean-up of bookkeeping rows that only matter for a while."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from core.context import Ctx
+
+log = logging.getLogger(__name__)
+
+# Telegram stops redelivering an update after a day; three days is a safe margin.
+KEEP_UPDATE_IDS = timedelta(days=3)
+# A half-finished flow may hold what the user typed: keep it long enough to be resumed.
+KEEP_CHAT_STATES = timedelta(days=30)
+KEEP_EXPIRED_INVITES = timedelta(days=30)
+
+
+async def tidy_up(context: Ctx) -> None:
+    """Forget old update ids, abandoned chat flows and long-expired invites."""
+    storage, now = context.storage, context.clock.now()
+    await storage.updates.purge(now - KEEP_UPDATE_IDS)
+    await storage.states.purge(now - KEEP_CHAT_STATES)
+    await storage.invites.purge_expired(now - KEEP_EXPIRED_INVITES)
+    log.debug("housekeeping done")

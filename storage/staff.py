@@ -1,0 +1,133 @@
+"""Registered staff: relationship managers, team leads and admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, to_db_time
+
+ROLES = ("rm", "lead", "admin")
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    name: str
+    username: str | None
+    role: str
+    team_id: int | None
+    language: str | None
+    timezone: str
+    region: str
+    active: bool
+    reachable: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in ("lead", "admin")
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Staff:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            username=row["username"],
+            role=row["role"],
+            team_id=row["team_id"],
+            language=row["language"],
+            timezone=row["timezone"],
+            region=row["region"],
+            active=bool(row["active"]),
+            reachable=bool(row["reachable"]),
+        )
+
+
+_COLUMNS = "id, name, username, role, team_id, language, timezone, region, active, reachable"
+
+
+class StaffRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, staff_id: int) -> Staff | None:
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", (staff_id,))
+        return Staff.from_row(row) if row else None
+
+    async def register(
+        self,
+        *,
+        staff_id: int,
+        name: str,
+        username: str | None,
+        role: str,
+        team_id: int | None,
+        timezone: str,
+        region: str,
+        invited_by: int | None,
+        now: datetime,
+    ) -> Staff:
+        """Create the staff row, or reactivate it with the new role if it already exists."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO staff (id, name, username, role, team_id, timezone, region,"
+                " invited_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                " username = excluded.username, role = excluded.role,"
+                " team_id = excluded.team_id, active = 1, reachable = 1",
+                (staff_id, name, username, role, team_id, timezone, region, invited_by,
+                 to_db_time(now)),
+            )
+        staff = await self.get(staff_id)
+        assert staff is not None
+        return staff
+
+    async def set_language(self, staff_id: int, language: str) -> None:
+        await self.db.execute("UPDATE staff SET language = ? WHERE id = ?", (language, staff_id))
+
+    async def set_timezone(self, staff_id: int, timezone: str, region: str) -> None:
+        await self.db.execute(
+            "UPDATE staff SET timezone = ?, region = ? WHERE id = ?", (timezone, region, staff_id)
+        )
+
+    async def set_role(self, staff_id: int, role: str) -> None:
+        await self.db.execute("UPDATE staff SET role = ? WHERE id = ?", (role, staff_id))
+
+    async def set_team(self, staff_id: int, team_id: int | None) -> None:
+        await self.db.execute("UPDATE staff SET team_id = ? WHERE id = ?", (team_id, staff_id))
+
+    async def set_active(self, staff_id: int, active: bool) -> None:
+        await self.db.execute("UPDATE staff SET active = ? WHERE id = ?", (int(active), staff_id))
+
+    async def set_reachable(self, staff_id: int, reachable: bool) -> None:
+        await self.db.execute(
+            "UPDATE staff SET reachable = ? WHERE id = ?", (int(reachable), staff_id)
+        )
+
+    async def touch_profile(self, staff_id: int, name: str, username: str | None) -> None:
+        """Keep the name Telegram shows us current (people change it)."""
+        await self.db.execute(
+            "UPDATE staff SET name = ?, username = ? WHERE id = ? AND (name != ? OR"
+            " username IS NOT ?)",
+            (name, username, staff_id, name, username),
+        )
+
+    async def list_all(self) -> list[Staff]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE"
+        )
+        return [Staff.from_row(row) for row in rows]
+
+    async def list_team(self, team_id: int) -> list[Staff]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM staff WHERE team_id = ? AND active = 1"
+            " ORDER BY name COLLATE NOCASE",
+            (team_id,),
+        )
+        return [Staff.from_row(row) for row in rows]

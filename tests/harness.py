@@ -1,0 +1,90 @@
+"""A Rapport application wired to the fake Bot API, driven the way Telegram would drive it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+
+from bot import build_application, shutdown, startup
+from core.clock import FrozenClock
+from core.config import Settings
+from core.context import RapportApp
+from core.fake_api import ApiCall, FakeBotApi
+from core.fake_updates import Person, UpdateFactory
+from storage import Storage
+
+
+@dataclass
+class Harness:
+    app: RapportApp
+    api: FakeBotApi
+    make: UpdateFactory
+    clock: FrozenClock
+
+    @property
+    def storage(self) -> Storage:
+        services = self.app.bot_data.services
+        assert services is not None
+        return services.storage
+
+    async def process(self, update: Update) -> None:
+        await self.app.process_update(update)
+
+    async def send(self, person: Person, text: str, **kwargs: Any) -> list[ApiCall]:
+        """Send a text (or command) and return the API calls it caused."""
+        before = len(self.api.calls)
+        await self.process(self.make.message(person, text, **kwargs))
+        return self.api.calls[before:]
+
+    async def send_update(self, update: Update) -> list[ApiCall]:
+        before = len(self.api.calls)
+        await self.process(update)
+        return self.api.calls[before:]
+
+    def last_for(self, person: Person | int) -> ApiCall:
+        chat_id = person if isinstance(person, int) else person.id
+        return self.api.last(chat_id)
+
+    async def press(self, person: Person, label: str, call: ApiCall | None = None,
+                    **kwargs: Any) -> list[ApiCall]:
+        """Press the button whose label contains `label` on the last message to this person."""
+        call = call or self.last_for(person)
+        for text, data in call.buttons:
+            if label in text:
+                return await self.press_data(person, data, call, **kwargs)
+        raise AssertionError(f"no button {label!r} in {call.buttons}")
+
+    async def press_data(self, person: Person, data: str, call: ApiCall | None = None,
+                         group: dict[str, Any] | None = None) -> list[ApiCall]:
+        message = call.result if call is not None and isinstance(call.result, dict) else None
+        before = len(self.api.calls)
+        await self.process(self.make.callback(person, data, message=message, group=group))
+        return self.api.calls[before:]
+
+    async def register(self, person: Person, role: str = "rm", team_id: int | None = None,
+                       language: str | None = None) -> None:
+        """Register someone through a real invite and /start, then pick their language."""
+        invite = await self.storage.invites.create(
+            role=role, team_id=team_id, created_by=0, now=self.clock.now(), ttl=timedelta(hours=1)
+        )
+        await self.send(person, f"/start {invite.code}")
+        if language is not None:
+            await self.storage.staff.set_language(person.id, language)
+        await self.storage.states.clear(person.id, person.id)
+        self.api.clear()
+
+
+async def open_harness(settings: Settings, clock: FrozenClock) -> Harness:
+    api = FakeBotApi()
+    app = build_application(settings, request=api, clock=clock, rate_limit=False)
+    await app.initialize()
+    await startup(app)
+    return Harness(app=app, api=api, make=UpdateFactory(app.bot), clock=clock)
+
+
+async def close_harness(harness: Harness) -> None:
+    await shutdown(harness.app)
+    await harness.app.shutdown()
