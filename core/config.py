@@ -48,7 +48,7 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
 
 
 def _positive_int(name: str, raw: str) -> int:
-    if not raw.strip().isdigit() or int(raw) <= 0:
+    if not raw.strip().isdecimal() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
     return int(raw)
 
@@ -77,7 +77,7 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
     timezone = env.get("RAPPORT_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh").strip()
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder
         raise ConfigError(
             f"RAPPORT_DEFAULT_TIMEZONE is not a known time zone: {timezone!r} "
             "(use an IANA name such as Asia/Ho_Chi_Minh)"

@@ -27,24 +27,25 @@ def _safe_cut(line: str, limit: int) -> int:
     return max(cut, 1)
 
 
-def _open_tags(text: str) -> list[str]:
-    stack: list[str] = []
-    for match in re.finditer(r"<(/?)(\w+)[^<>]*>", text):
+def _open_tags(text: str) -> list[tuple[str, str]]:
+    """The tags still open at the end: (name, opening tag as written, with its attributes)."""
+    stack: list[tuple[str, str]] = []
+    for match in re.finditer(r"<(/?)([\w-]+)[^<>]*>", text):
         closing, name = match.group(1), match.group(2)
-        if closing and stack and stack[-1] == name:
+        if closing and stack and stack[-1][0] == name:
             stack.pop()
         elif not closing:
-            stack.append(name)
+            stack.append((name, match.group(0)))
     return stack
 
 
-def split_text(text: str, limit: int = LIMIT) -> list[str]:
+def split_text(text: str, limit: int = LIMIT, _reserve: int = 64) -> list[str]:
     """Cut a long HTML text into chunks under the limit, at line ends where possible.
 
     A chunk that would leave a tag open is closed and the tag reopened in the next chunk,
     so every chunk is valid HTML for Telegram.
     """
-    room = limit - 64  # leave space for re-opened and closed tags
+    room = limit - _reserve  # leave space for re-opened and closed tags
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -63,11 +64,14 @@ def split_text(text: str, limit: int = LIMIT) -> list[str]:
     if current or not chunks:
         chunks.append(current)
     balanced: list[str] = []
-    carry: list[str] = []
+    carry: list[tuple[str, str]] = []
     for chunk in chunks:
-        chunk = "".join(f"<{tag}>" for tag in carry) + chunk
+        chunk = "".join(opening for _name, opening in carry) + chunk
         carry = _open_tags(chunk)
-        balanced.append(chunk + "".join(f"</{tag}>" for tag in reversed(carry)))
+        balanced.append(chunk + "".join(f"</{name}>" for name, _opening in reversed(carry)))
+    if any(len(chunk) > limit for chunk in balanced) and _reserve * 2 < limit:
+        # Deeply nested or long re-opened tags did not fit the reserve: cut smaller.
+        return split_text(text, limit, _reserve * 2)
     return balanced
 
 

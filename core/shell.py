@@ -25,7 +25,7 @@ SHELL_ADMIN_ID = 1
 SHELL_DB = Path("data/shell.db")
 HELP = """Shell commands:
   <text> or /command   send it to the bot as the current user
-  <number>             press button <number> of the last message that had buttons
+  <number>             press button <number> (1-99) of the last message with buttons
   :as ID [NAME] [LANG] become another Telegram user (LANG: vi, zh-hans, zh-hant, en)
   :lang LANG           change the current user's Telegram language
   :reply TEXT          reply to the bot's last message
@@ -118,7 +118,7 @@ async def run_shell(settings: Settings) -> int:
 
 async def _handle_line(line: str, person: Person, terminal: Terminal, make: UpdateFactory,
                        application: Any) -> Person:
-    if line.isdigit() and terminal.buttons:
+    if line.isdigit() and len(line) <= 2 and terminal.buttons:
         index = int(line) - 1
         if not 0 <= index < len(terminal.buttons):
             print(f"  (there are {len(terminal.buttons)} buttons)")

@@ -89,17 +89,8 @@ def _tidy(text: str) -> str:
     return text.strip(_EDGE_PUNCT)
 
 
-def extract_phone(text: str, region: str) -> tuple[Phone, str] | None:
-    """Find the first valid phone number in free text (spaces/dots/dashes inside allowed, e.g.
-    'Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ' or '王伟 13800138000 想办信用卡') and return it
-    with the text with the number removed (whitespace tidied).
-
-    A phone label right before the number ("SĐT:", "tel", "电话") is removed with it. Amounts
-    (``2 tỷ``, ``500.000.000``), years and dates (``15/12/2026``) are not phone numbers.
-
-    >>> extract_phone("Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ", "VN")
-    (Phone(e164='+84901234567', national='0901 234 567'), 'Nguyễn Văn An vay mua nhà 2 tỷ')
-    """
+def _find(text: str, region: str) -> tuple[int, int, Phone] | None:
+    """Span (label included) and value of the first valid phone number in the text."""
     if not text:
         return None
     # Same length as `text`, so match offsets apply to the original.
@@ -107,17 +98,45 @@ def extract_phone(text: str, region: str) -> tuple[Phone, str] | None:
     try:
         matcher = PhoneNumberMatcher(work, region.upper() if region else None, Leniency.VALID)
         for match in matcher:
-            start, end = match.start, match.end
+            start = match.start
             label = _LABEL_RE.search(text, 0, start)
             if label is not None:
                 start = label.start()
-            before, after = text[:start], text[end:]
-            glue = "" if _CJK_EDGE_RE.search(before) or _CJK_START_RE.match(after) else " "
-            rest = _tidy(before + glue + after)
-            return _to_phone(match.number), rest
+            return start, match.end, _to_phone(match.number)
     except phonenumbers.NumberParseException:  # pragma: no cover - matcher swallows these
         return None
     return None
+
+
+def split_at_phone(text: str, region: str) -> tuple[str, Phone, str] | None:
+    """Split free text at its first valid phone number: (text before, phone, text after).
+
+    A phone label right before the number ("SĐT:", "tel", "电话") goes with the number. Amounts
+    (``2 tỷ``, ``500.000.000``), years and dates (``15/12/2026``) are not phone numbers.
+
+    >>> split_at_phone("Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ", "VN")
+    ('Nguyễn Văn An', Phone(e164='+84901234567', national='0901 234 567'), 'vay mua nhà 2 tỷ')
+    """
+    found = _find(text, region)
+    if found is None:
+        return None
+    start, end, phone = found
+    return _tidy(text[:start]), phone, _tidy(text[end:])
+
+
+def extract_phone(text: str, region: str) -> tuple[Phone, str] | None:
+    """Find the first valid phone number in free text and return it with the rest of the text.
+
+    >>> extract_phone("Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ", "VN")
+    (Phone(e164='+84901234567', national='0901 234 567'), 'Nguyễn Văn An vay mua nhà 2 tỷ')
+    """
+    found = _find(text, region)
+    if found is None:
+        return None
+    start, end, phone = found
+    before, after = text[:start], text[end:]
+    glue = "" if _CJK_EDGE_RE.search(before) or _CJK_START_RE.match(after) else " "
+    return phone, _tidy(before + glue + after)
 
 
 def phone_digits(text: str) -> str:
@@ -179,3 +198,14 @@ _TZ_REGIONS: dict[str, str] = {
 def region_for_timezone(tz: str, default: str) -> str:
     """Phone region for an IANA time zone name (``Asia/Saigon`` -> ``VN``), else ``default``."""
     return _TZ_REGIONS.get(tz.strip(), default) if tz else default
+
+
+def display_phone(e164: str, region: str) -> str:
+    """How the RM reads a stored number: national format at home, international otherwise."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number) == region.upper()
+    style = PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)

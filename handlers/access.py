@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 async def skip_redelivered(update: Update, context: Ctx) -> None:
     """Stop an update that was handled before (Telegram retries, a second replica)."""
+    # Until the user is known, speak the installation's default (never the previous user's).
+    activate(context.settings.default_language, context.settings.default_timezone)
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        # An edit would run a command or store a note a second time; what was sent stands.
+        raise ApplicationHandlerStop
     if not await context.storage.updates.first_time(update.update_id, context.clock.now()):
         log.info("update %s delivered twice; handled once", update.update_id)
         raise ApplicationHandlerStop
@@ -76,7 +81,9 @@ async def identify_user(update: Update, context: Ctx) -> None:
         return  # group members who are not staff: only group features may answer them
     if _is_invite_start(update):
         return
-    await refuse_stranger(update)
+    if update.message is not None or update.callback_query is not None:
+        # Not for edits, or for blocking and unblocking the bot: one refusal per message.
+        await refuse_stranger(update)
     raise ApplicationHandlerStop
 
 

@@ -51,7 +51,7 @@ async def pick_invite_team(update: Update, context: Ctx) -> None:
     role = args[0]
     teams = await context.storage.teams.list_all()
     if len(args) == 1 and teams:
-        rows = [[button(esc(team.name), "inv", role, team.id)] for team in teams]
+        rows = [[button(team.name, "inv", role, team.id)] for team in teams]
         rows.append([button(_("No team"), "inv", role, 0)])
         await edit_or_reply(update, _("Which team will they join?"), keyboard(rows))
         return
@@ -185,7 +185,7 @@ async def _show_member(update: Update, context: Ctx, member: Staff) -> None:
     team_names = {team.id: team.name for team in await context.storage.teams.list_all()}
     rows = [[button(_(ROLE_NAMES[role]), "stfr", member.id, role)
              for role in ROLES if role != member.role]]
-    rows += [[button(esc(name), "stft", member.id, team_id)]
+    rows += [[button(name, "stft", member.id, team_id)]
              for team_id, name in team_names.items() if team_id != member.team_id]
     if member.team_id is not None:
         rows.append([button(_("Remove from team"), "stft", member.id, 0)])

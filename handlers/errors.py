@@ -24,8 +24,12 @@ async def report_error(update: object, context: Ctx) -> None:
     )
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        elif update.effective_chat is not None:
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except TelegramError:
+                pass  # already answered by the handler: say it in the chat instead
+        if update.effective_chat is not None:
             await update.effective_chat.send_message(text)
     except TelegramError:
         log.warning("could not tell the user about the error", exc_info=True)

@@ -24,6 +24,15 @@ class Command:
 
 # The order here is the order of the menu and of /help.
 COMMANDS: list[Command] = [
+    Command("add", N_("Add a prospect"), N_("/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")),
+    Command("find", N_("Find a customer by name, phone, company or tag"),
+            N_("/find nguyen van an")),
+    Command("note", N_("Add a note to a customer"), N_("/note Nguyễn Văn An đã gửi hồ sơ vay")),
+    Command("remind", N_("Set a follow-up"),
+            N_("/remind Nguyễn Văn An mai 9h gọi lại báo lãi suất")),
+    Command("pipeline", N_("Your customers per sales stage")),
+    Command("inbox", N_("Files and notes waiting for a customer")),
+    Command("archived", N_("Archived customers")),
     Command("help", N_("What I can do")),
     Command("settings", N_("Language, time zone and preferences")),
     Command("language", N_("Change the language")),

@@ -25,6 +25,7 @@ TIMEZONES: list[tuple[str, str]] = [
     ("Asia/Singapore", N_("Singapore")),
     ("Asia/Kuala_Lumpur", N_("Malaysia")),
 ]
+TEXT_MODES = {"search": N_("a search"), "note": N_("a note for a customer")}
 ROLE_NAMES = {"rm": N_("Relationship manager"), "lead": N_("Team lead"), "admin": N_("Admin")}
 
 
@@ -79,7 +80,7 @@ async def set_timezone(update: Update, context: Ctx) -> None:
     zone = context.args[0]
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder
         await reply(update, _(
             "I do not know the time zone “{zone}”. Write it like Asia/Ho_Chi_Minh or "
             "Asia/Shanghai, or pick one:"
@@ -130,9 +131,13 @@ async def show_settings(update: Update, context: Ctx) -> None:
             region=staff.region),
         _("Role: {role}").format(role=_(ROLE_NAMES[staff.role])),
         _("Team: {team}").format(team=esc(team.name) if team else _("none")),
+        _("A plain message is: {mode}").format(mode=_(TEXT_MODES[staff.text_mode])),
     ]
+    other_mode = "note" if staff.text_mode == "search" else "search"
     markup = keyboard([
         [button(_("Change language"), "set", "lang"), button(_("Change time zone"), "set", "tz")],
+        [button(_("Plain messages: {mode}").format(mode=_(TEXT_MODES[other_mode])), "mode",
+                other_mode)],
     ])
     await reply(update, "\n".join(lines), markup)
 
@@ -146,3 +151,16 @@ async def open_setting(update: Update, context: Ctx) -> None:
                             language_keyboard())
     else:
         await edit_or_reply(update, _("Which time zone do you work in?"), timezone_keyboard())
+
+
+async def set_text_mode(update: Update, context: Ctx) -> None:
+    """Choose whether a plain message searches customers or becomes a note."""
+    assert update.callback_query is not None and context.button is not None
+    mode = context.button[1] if len(context.button) > 1 else ""
+    if mode not in TEXT_MODES:
+        await update.callback_query.answer(_("This button has expired. Please start again."))
+        return
+    await context.storage.staff.set_text_mode(context.me.id, mode)
+    await update.callback_query.answer(_("Saved."))
+    await edit_or_reply(update, _("From now on a plain message is {mode}.").format(
+        mode=_(TEXT_MODES[mode])))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
+from storage.customers import CustomerRepo
 from storage.db import Database
+from storage.inbox import InboxRepo
+from storage.interactions import InteractionRepo
 from storage.invites import InviteRepo
+from storage.reminders import ReminderRepo
 from storage.staff import StaffRepo
 from storage.teams import TeamRepo
 
@@ -22,7 +27,26 @@ class Storage:
         self.updates = UpdateLog(db)
         self.states = ChatStates(db)
         self.audit = AuditLog(db)
+        self.customers = CustomerRepo(db)
+        self.interactions = InteractionRepo(db)
+        self.inbox = InboxRepo(db)
+        self.reminders = ReminderRepo(db)
         self.secrets = Secrets(db)
+
+    async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
+                              now: datetime) -> bool:
+        """Attach an inbox item to a customer as an interaction, once; False if already done."""
+        async with self.db.transaction():
+            item = await self.inbox.get_open(staff_id, item_id)
+            if item is None or await self.customers.get(staff_id, customer_id) is None:
+                return False
+            await self.inbox.mark_filed(staff_id, item_id, now)
+            await self.interactions.add(
+                customer_id=customer_id, staff_id=staff_id, kind=item.kind, happened_at=now,
+                now=now, text=item.text, file_id=item.file_id, file_type=item.file_type,
+                file_name=item.file_name,
+            )
+        return True
 
     async def close(self) -> None:
         await self.db.close()

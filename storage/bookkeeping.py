@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, to_db_time
+from storage.db import Database, from_db_time, to_db_time
 
 
 @dataclass(frozen=True)
 class ChatState:
     flow: str
     data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
 
 
 class UpdateLog:
@@ -45,10 +46,12 @@ class ChatStates:
 
     async def get(self, user_id: int, chat_id: int) -> ChatState | None:
         row = await self.db.fetch_one(
-            "SELECT flow, data FROM chat_states WHERE user_id = ? AND chat_id = ?",
+            "SELECT flow, data, updated_at FROM chat_states WHERE user_id = ? AND chat_id = ?",
             (user_id, chat_id),
         )
-        return ChatState(row["flow"], json.loads(row["data"])) if row else None
+        if row is None:
+            return None
+        return ChatState(row["flow"], json.loads(row["data"]), from_db_time(row["updated_at"]))
 
     async def set(
         self, user_id: int, chat_id: int, flow: str, data: dict[str, Any], now: datetime

@@ -24,6 +24,7 @@ class Staff:
     region: str
     active: bool
     reachable: bool
+    text_mode: str = "search"
 
     @property
     def is_admin(self) -> bool:
@@ -46,10 +47,13 @@ class Staff:
             region=row["region"],
             active=bool(row["active"]),
             reachable=bool(row["reachable"]),
+            text_mode=row["text_mode"],
         )
 
 
-_COLUMNS = "id, name, username, role, team_id, language, timezone, region, active, reachable"
+_COLUMNS = (
+    "id, name, username, role, team_id, language, timezone, region, active, reachable, text_mode"
+)
 
 
 class StaffRepo:
@@ -95,6 +99,9 @@ class StaffRepo:
         await self.db.execute(
             "UPDATE staff SET timezone = ?, region = ? WHERE id = ?", (timezone, region, staff_id)
         )
+
+    async def set_text_mode(self, staff_id: int, mode: str) -> None:
+        await self.db.execute("UPDATE staff SET text_mode = ? WHERE id = ?", (mode, staff_id))
 
     async def set_role(self, staff_id: int, role: str) -> None:
         await self.db.execute("UPDATE staff SET role = ? WHERE id = ?", (role, staff_id))

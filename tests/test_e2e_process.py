@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,7 +53,7 @@ def stop_bot(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def to_chat(chat_id: int, contains: str) -> object:
+def to_chat(chat_id: int, contains: str) -> Callable[[Call], bool]:
     def match(call: Call) -> bool:
         return (
             call.method in ("sendMessage", "editMessageText")
@@ -104,7 +104,9 @@ def test_invite_and_start_in_traditional_chinese(emulator: BotApiEmulator, tmp_p
 
 
 def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RAPPORT_"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RAPPORT_"))
+    }
     result = subprocess.run(
         [sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=environment,
         capture_output=True, text=True, timeout=60,

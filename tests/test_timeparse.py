@@ -6,6 +6,7 @@ import dataclasses
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -653,7 +654,7 @@ def test_find_time_none(locale: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
-def test_find_time_spans_survive_diacritics(form: str) -> None:
+def test_find_time_spans_survive_diacritics(form: Literal["NFC", "NFD"]) -> None:
     # Folding keeps one character per character, and decomposed (NFD) input, as some phones
     # send it, is composed first: either way the span indexes the text as given.
     text = unicodedata.normalize(form, "gửi báo cáo chiều thứ năm tuần sau")

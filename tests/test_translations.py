@@ -40,7 +40,8 @@ def _catalog(language: str) -> dict[str, list[str]]:
         if not message.id or message.fuzzy:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
-        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        raw = message.string or ""
+        strings = [raw] if isinstance(raw, str) else list(raw)
         entries[key] = strings
     return entries
 

@@ -1,0 +1,249 @@
+"""Adding prospects: /add in one line or step by step, shared contacts, and duplicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _
+from core.messages import esc, reply
+from domain.customers import MAX_NAME, MAX_NOTE, split_name_and_note
+from domain.phones import parse_phone, split_at_phone
+from handlers.cards import display_name, show_card
+from storage.customers import Customer
+
+ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
+DUPLICATE_FLOW = "dup"  # a draft waiting for "open existing" or "create anyway"
+
+
+def _example() -> str:
+    return _("For example: /add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")
+
+
+async def _invalid(update: Update, name: str, note: str) -> bool:
+    """Answer and return True if the draft cannot be saved as it is."""
+    if len(name) > MAX_NAME:
+        await reply(update, _(
+            "That name is {length} characters long; a name can have at most {limit}. Put the "
+            "details after the phone number or on a new line, so they become a note."
+        ).format(length=len(name), limit=MAX_NAME))
+        return True
+    if len(note) > MAX_NOTE:
+        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
+                              "Please split it into several notes.").format(
+            length=len(note), limit=MAX_NOTE))
+        return True
+    return False
+
+
+def parse_quick_add(text: str, region: str) -> tuple[str, str | None, str]:
+    """Name, phone (E.164) and note from one line: the name comes before the phone."""
+    split = split_at_phone(text, region)
+    if split is None:
+        name, note = split_name_and_note(text)
+        return name, None, note
+    before, phone, after = split
+    if not before:
+        before, after = split_name_and_note(after)
+    return before, phone.e164, after
+
+
+async def add_customer(update: Update, context: Ctx) -> None:
+    """Create a prospect from '/add name phone note', or start the guided add."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    text = parts[1].strip() if len(parts) > 1 else ""
+    if not text:
+        await context.storage.states.set(context.me.id, message.chat_id, ADD_FLOW,
+                                         {"step": "name"}, context.clock.now())
+        await reply(update, _("What is the new prospect's name? (/cancel to stop)"))
+        return
+    name, phone, note = parse_quick_add(text, context.me.region)
+    if await _invalid(update, name, note):
+        return
+    if not name and not phone:
+        await reply(update, _("I could not find a name or a phone number. {example}").format(
+            example=_example()))
+        return
+    await create_or_flag(update, context, {"name": name, "phone": phone, "note": note})
+
+
+async def add_from_contact(update: Update, context: Ctx) -> None:
+    """A contact shared with the bot becomes a prospect."""
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    contact = message.contact
+    name = " ".join(p for p in (contact.last_name, contact.first_name) if p) \
+        if _looks_cjk(contact.first_name) else \
+        " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    phone = parse_phone(contact.phone_number, context.me.region)
+    if phone is None and contact.phone_number:
+        phone = parse_phone("+" + contact.phone_number.lstrip("+"), context.me.region)
+    await create_or_flag(update, context, {
+        "name": name[:MAX_NAME], "phone": phone.e164 if phone else None,
+        "note": "" if phone else contact.phone_number or "",
+    })
+
+
+def _looks_cjk(text: str | None) -> bool:
+    return bool(text) and any("\u4e00" <= char <= "\u9fff" for char in text or "")
+
+
+async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) -> None:
+    """Save the draft, unless it matches an existing customer: then let the RM choose."""
+    staff = context.me
+    duplicates = await context.storage.customers.duplicates(staff.id, draft["name"],
+                                                            draft["phone"])
+    if duplicates:
+        chat = update.effective_chat
+        assert chat is not None
+        await context.storage.states.set(staff.id, chat.id, DUPLICATE_FLOW, draft,
+                                         context.clock.now())
+        rows = [[button(_("Open {name}").format(name=display_name(c)[:40]), "dupo", c.id)]
+                for c in duplicates]
+        rows.append([button(_("Create a new prospect anyway"), "dupn")])
+        names = ", ".join(f"<b>{esc(display_name(c))}</b>" for c in duplicates)
+        await reply(update, _(
+            "You already have a customer with this name or phone: {names}. Open the existing "
+            "file (your note will be added there) or create a new prospect?"
+        ).format(names=names), keyboard(rows))
+        return
+    customer = await _create(context, draft)
+    await show_card(update, context, customer, prefix=_("✅ New prospect saved."))
+
+
+async def _create(context: Ctx, draft: dict[str, Any]) -> Customer:
+    staff, now = context.me, context.clock.now()
+    customer = await context.storage.customers.create(
+        owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
+        now=now, source=draft.get("source"),
+    )
+    if draft.get("note"):
+        await context.storage.interactions.add(
+            customer_id=customer.id, staff_id=staff.id, kind="note", happened_at=now, now=now,
+            text=draft["note"])
+    await context.storage.audit.record(actor_id=staff.id, action="customer.created",
+                                       entity="customer", entity_id=customer.id, now=now)
+    refreshed = await context.storage.customers.get(staff.id, customer.id)
+    return refreshed or customer
+
+
+async def _take_draft(update: Update, context: Ctx) -> dict[str, Any] | None:
+    chat = update.effective_chat
+    assert chat is not None and update.callback_query is not None
+    state = await context.storage.states.get(context.me.id, chat.id)
+    if state is None or state.flow != DUPLICATE_FLOW:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return None
+    await context.storage.states.clear(context.me.id, chat.id)
+    await update.callback_query.answer()
+    return state.data
+
+
+async def open_duplicate(update: Update, context: Ctx) -> None:
+    """Keep the existing customer; the draft's note goes into their file."""
+    raw = context.button[1] if context.button and len(context.button) > 1 else ""
+    customer = (await context.storage.customers.get(context.me.id, int(raw))
+                if raw.isdigit() else None)
+    if customer is None:
+        assert update.callback_query is not None
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    draft = await _take_draft(update, context)
+    if draft is None:
+        return
+    prefix = ""
+    if draft.get("note"):
+        now = context.clock.now()
+        await context.storage.interactions.add(
+            customer_id=customer.id, staff_id=context.me.id, kind="note", happened_at=now,
+            now=now, text=draft["note"])
+        prefix = _("📝 Note added to the existing file.")
+    await show_card(update, context, customer, edit=True, prefix=prefix)
+
+
+async def create_duplicate(update: Update, context: Ctx) -> None:
+    """Create the prospect although it looks like an existing customer."""
+    draft = await _take_draft(update, context)
+    if draft is None:
+        return
+    customer = await _create(context, draft)
+    await show_card(update, context, customer, edit=True, prefix=_("✅ New prospect saved."))
+
+
+async def guided_step(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Take the answer to the current guided-add question and ask the next one."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    await _advance(update, context, data, text)
+
+
+async def skip_step(update: Update, context: Ctx) -> None:
+    """Skip the current guided-add question."""
+    chat = update.effective_chat
+    assert chat is not None and update.callback_query is not None
+    state = await context.storage.states.get(context.me.id, chat.id)
+    if state is None or state.flow != ADD_FLOW:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    await _advance(update, context, state.data, None)
+
+
+async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str | None) -> None:
+    staff, now = context.me, context.clock.now()
+    chat = update.effective_chat
+    assert chat is not None
+    states, customers = context.storage.states, context.storage.customers
+    step = data.get("step")
+    skip = keyboard([[button(_("Skip"), "skip")]])
+    if step == "name":
+        name = text or ""
+        if await _invalid(update, name, ""):
+            return
+        # Saved at once, so nothing typed is lost if the RM walks away mid-way.
+        customer = await customers.create(owner_id=staff.id, name=name, phone=None,
+                                          region=staff.region, now=now)
+        await context.storage.audit.record(actor_id=staff.id, action="customer.created",
+                                           entity="customer", entity_id=customer.id, now=now)
+        await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
+                                                       customer.id}, now)
+        await reply(update, _("Saved. Their phone number?"), skip)
+        return
+    found = await customers.get(staff.id, int(data.get("customer_id", 0)))
+    if found is None:
+        await states.clear(staff.id, chat.id)
+        await reply(update, _("This prospect no longer exists. Start again with /add."))
+        return
+    customer = found
+    if step == "phone":
+        if text:
+            phone = parse_phone(text, staff.region)
+            if phone is None:
+                await reply(update, _(
+                    "“{text}” is not a phone number I can use. Type it like 0901 234 567 or "
+                    "+84 901 234 567, or skip."
+                ).format(text=esc(text[:50])), skip)
+                return
+            await customers.update(staff.id, customer.id, now, staff.region, phone=phone.e164)
+        await states.set(staff.id, chat.id, ADD_FLOW, {"step": "note", "customer_id":
+                                                       customer.id}, now)
+        await reply(update, _("What do they need? (a first note, or skip)"), skip)
+        return
+    if text:
+        if await _invalid(update, "", text):
+            return
+        await context.storage.interactions.add(customer_id=customer.id, staff_id=staff.id,
+                                               kind="note", happened_at=now, now=now, text=text)
+    await states.clear(staff.id, chat.id)
+    refreshed = await customers.get(staff.id, customer.id) or customer
+    await show_card(update, context, refreshed, prefix=_("✅ New prospect saved."))
+

@@ -1,0 +1,314 @@
+"""Changing a customer file: fields, pipeline stage, archive, restore and erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _
+from core.messages import edit_or_reply, esc, reply
+from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES, parse_birthday
+from domain.names import fold
+from domain.phones import parse_phone
+from handlers.cards import customer_from_button, display_name, show_card
+from storage.customers import Customer
+
+EDIT_FLOW = "edit"   # data {"customer_id", "field"}
+LOST_FLOW = "lost"   # data {"customer_id"}: waiting for the reason a deal was lost
+
+
+async def show_edit_menu(update: Update, context: Ctx) -> None:
+    """List the fields of the customer file as buttons."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    rows, row = [], []
+    for field in FIELDS:
+        row.append(button(_(field.label), "cef", customer.id, field.name))
+        if len(row) == 2:
+            rows.append(row)
+            row = []
+    rows.append(row)
+    rows.append([button(_("Back to the card"), "c", customer.id)])
+    await edit_or_reply(update, _("What would you like to change for {name}?").format(
+        name=f"<b>{esc(display_name(customer))}</b>"), keyboard(rows))
+
+
+async def pick_field(update: Update, context: Ctx) -> None:
+    """Offer the choices of a field, or ask for its new text."""
+    customer = await customer_from_button(update, context)
+    assert update.callback_query is not None and context.button is not None
+    field = FIELDS_BY_NAME.get(context.button[2] if len(context.button) > 2 else "")
+    if customer is None:
+        return
+    if field is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    label = _(field.label)
+    if field.choices is not None:
+        rows = [[button(_(text), "cev", customer.id, field.name, value)]
+                for value, text in field.choices.items()]
+        rows.append([button(_("Back to the card"), "c", customer.id)])
+        await edit_or_reply(update, _("{field} of {name}:").format(
+            field=label, name=esc(display_name(customer))), keyboard(rows))
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, EDIT_FLOW,
+                                     {"customer_id": customer.id, "field": field.name},
+                                     context.clock.now())
+    hint = _field_hint(field.name)
+    markup = keyboard([[button(_("Clear this field"), "cec", customer.id, field.name)]])
+    await reply(update, _("Type the new “{field}” for {name}. {hint}(/cancel to stop)").format(
+        field=label, name=esc(display_name(customer)), hint=hint + " " if hint else ""), markup)
+
+
+def _field_hint(field: str) -> str:
+    if field == "birthday":
+        return _("For example 15/03/1985, or a lunar date such as âm 15/8 or 农历8月15日.")
+    if field == "phone":
+        return _("For example 0901 234 567 or +86 138 0013 8000.")
+    if field in ("products_held", "products_wanted", "tags"):
+        return _("Separate several with commas.")
+    return ""
+
+
+async def choose_value(update: Update, context: Ctx) -> None:
+    """Apply a value picked from a field's choices."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    name = context.button[2] if len(context.button) > 2 else ""
+    value = context.button[3] if len(context.button) > 3 else ""
+    field = FIELDS_BY_NAME.get(name)
+    if field is None or field.choices is None or value not in field.choices:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer(_("Saved."))
+    updated = await _save(context, customer, {name: value})
+    await show_card(update, context, updated, edit=True)
+
+
+async def clear_value(update: Update, context: Ctx) -> None:
+    """Empty a text field."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    name = context.button[2] if len(context.button) > 2 else ""
+    if name not in FIELDS_BY_NAME or FIELDS_BY_NAME[name].choices is not None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.clear(context.me.id, chat.id)
+    await update.callback_query.answer(_("Saved."))
+    changes: dict[str, Any] = {name: "" if name == "name" else None}
+    if name == "birthday":
+        changes.update(birthday_lunar=0, birthday_leap=0)
+    if name == "referrer":
+        changes["referred_by"] = None
+    updated = await _save(context, customer, changes)
+    await show_card(update, context, updated, edit=True)
+
+
+async def type_value(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Take the typed value of the field being edited."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    staff = context.me
+    customer = await context.storage.customers.get(staff.id, int(data.get("customer_id", 0)))
+    field = FIELDS_BY_NAME.get(str(data.get("field")))
+    if customer is None or field is None:
+        await context.storage.states.clear(staff.id, message.chat_id)
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    if len(text) > field.limit:
+        await reply(update, _("That is too long: at most {limit} characters. Please try again.")
+                    .format(limit=field.limit))
+        return
+    changes = await _parse_value(update, context, field.name, text)
+    if changes is None:
+        return
+    await context.storage.states.clear(staff.id, message.chat_id)
+    updated = await _save(context, customer, changes)
+    await show_card(update, context, updated, prefix=_("Saved."))
+
+
+async def _parse_value(update: Update, context: Ctx, field: str,
+                       text: str) -> dict[str, Any] | None:
+    """The columns to change for a typed value, or None after explaining what is wrong."""
+    if not text:
+        await reply(update, _("Please type a value, or /cancel."))
+        return None
+    if field == "phone":
+        phone = parse_phone(text, context.me.region)
+        if phone is None:
+            await reply(update, _(
+                "“{text}” is not a phone number I can use. Type it like 0901 234 567 or "
+                "+84 901 234 567, or skip."
+            ).format(text=esc(text[:50])))
+            return None
+        return {"phone": phone.e164}
+    if field == "birthday":
+        birthday = parse_birthday(text)
+        if birthday is None:
+            await reply(update, _(
+                "I could not read “{text}” as a date. For example 15/03/1985, or a lunar date "
+                "such as âm 15/8 or 农历8月15日."
+            ).format(text=esc(text[:50])))
+            return None
+        return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
+                "birthday_leap": int(birthday.leap)}
+    if field == "referrer":
+        return {"referrer": text, "referred_by": await _referrer_id(context, text)}
+    return {field: text[:MAX_FIELD]}
+
+
+async def _referrer_id(context: Ctx, text: str) -> int | None:
+    """Link the referrer to a customer on file when the name matches exactly one."""
+    forms = [fold(text)]
+    page = await context.storage.customers.search(context.me.id, forms, "", offset=0, limit=2)
+    exact = [c for c in page.customers if fold(c.name) == forms[0]]
+    return exact[0].id if len(exact) == 1 else None
+
+
+async def _save(context: Ctx, customer: Customer, changes: dict[str, Any]) -> Customer:
+    staff, now = context.me, context.clock.now()
+    updated = await context.storage.customers.update(staff.id, customer.id, now, staff.region,
+                                                     **changes)
+    # Field names only: the audit log must not keep a copy of personal data.
+    await context.storage.audit.record(actor_id=staff.id, action="customer.updated",
+                                       entity="customer", entity_id=customer.id, now=now,
+                                       detail={"fields": sorted(changes)})
+    return updated or customer
+
+
+async def show_stages(update: Update, context: Ctx) -> None:
+    """Offer the pipeline stages."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    rows = [[button(("• " if stage == customer.stage else "") + _(label), "css", customer.id,
+                    stage)] for stage, label in STAGES.items()]
+    rows.append([button(_("Back to the card"), "c", customer.id)])
+    await edit_or_reply(update, _("Move {name} to which stage?").format(
+        name=f"<b>{esc(display_name(customer))}</b>"), keyboard(rows))
+
+
+async def set_stage(update: Update, context: Ctx) -> None:
+    """Move the customer to a stage; 'lost' asks for the reason first."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    stage = context.button[2] if len(context.button) > 2 else ""
+    if stage not in STAGES:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    if stage == customer.stage:
+        await show_card(update, context, customer, edit=True)
+        return
+    if stage == "lost":
+        chat = update.effective_chat
+        assert chat is not None
+        await context.storage.states.set(context.me.id, chat.id, LOST_FLOW,
+                                         {"customer_id": customer.id}, context.clock.now())
+        await edit_or_reply(update, _(
+            "Why was {name} lost? Type the reason (price, chose another bank, no longer "
+            "needs it…). /cancel to stop."
+        ).format(name=esc(display_name(customer))))
+        return
+    updated = await record_stage(context, customer, stage, None)
+    await show_card(update, context, updated, edit=True)
+
+
+async def type_lost_reason(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Take the reason a deal was lost and close the pipeline."""
+    message = update.effective_message
+    assert message is not None
+    reason = (message.text or "").strip()[:MAX_FIELD]
+    staff = context.me
+    customer = await context.storage.customers.get(staff.id, int(data.get("customer_id", 0)))
+    await context.storage.states.clear(staff.id, message.chat_id)
+    if customer is None:
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    updated = await record_stage(context, customer, "lost", reason or None)
+    await show_card(update, context, updated)
+
+
+async def record_stage(context: Ctx, customer: Customer, stage: str,
+                       reason: str | None) -> Customer:
+    """Change the stage and write it into the history and the audit log, dated now."""
+    staff, now = context.me, context.clock.now()
+    await context.storage.customers.set_stage(staff.id, customer.id, stage, reason, now)
+    await context.storage.interactions.add(
+        customer_id=customer.id, staff_id=staff.id, kind="stage", happened_at=now, now=now,
+        text=reason or "", detail={"from": customer.stage, "to": stage})
+    await context.storage.audit.record(actor_id=staff.id, action="customer.stage",
+                                       entity="customer", entity_id=customer.id, now=now,
+                                       detail={"from": customer.stage, "to": stage})
+    return await context.storage.customers.get(staff.id, customer.id) or customer
+
+
+async def archive(update: Update, context: Ctx) -> None:
+    """Archive (action 'ca') or restore (action 'cr') a customer."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    archived = context.button[0] == "ca"
+    staff, now = context.me, context.clock.now()
+    await context.storage.customers.set_archived(staff.id, customer.id, archived, now)
+    await context.storage.audit.record(
+        actor_id=staff.id, action="customer.archived" if archived else "customer.restored",
+        entity="customer", entity_id=customer.id, now=now)
+    await update.callback_query.answer(_("Archived.") if archived else _("Restored."))
+    updated = await context.storage.customers.get(staff.id, customer.id) or customer
+    await show_card(update, context, updated, edit=True)
+
+
+async def ask_delete(update: Update, context: Ctx) -> None:
+    """Ask for confirmation before erasing a customer's personal data."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    markup = keyboard([[button(_("Yes, erase for good"), "cdx", customer.id)],
+                       [button(_("No, keep it"), "c", customer.id)]])
+    await edit_or_reply(update, _(
+        "Erase {name} for good? Their name, phone, notes and files are deleted and cannot be "
+        "recovered; only anonymous counts stay in the statistics."
+    ).format(name=f"<b>{esc(display_name(customer))}</b>"), markup)
+
+
+async def delete(update: Update, context: Ctx) -> None:
+    """Erase the customer's personal data (right to erasure), keeping anonymous counts."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    staff, now = context.me, context.clock.now()
+    erased = await context.storage.customers.erase(staff.id, customer.id, now)
+    await update.callback_query.answer()
+    if erased:
+        await context.storage.audit.record(actor_id=staff.id, action="customer.erased",
+                                           entity="customer", entity_id=customer.id, now=now)
+    await edit_or_reply(update, _("The customer's personal data was erased."))

@@ -1,0 +1,52 @@
+"""Plain text in private chat: the answer to a question the bot asked, a note on a card, or
+(per the RM's setting) a search or a note."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+
+from core.context import Ctx
+from handlers import capture, customer_edit, followups, notes, search
+
+Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
+
+# The question asked last decides what the next text means.
+STEPS: dict[str, Step] = {
+    capture.ADD_FLOW: capture.guided_step,
+    customer_edit.EDIT_FLOW: customer_edit.type_value,
+    customer_edit.LOST_FLOW: customer_edit.type_lost_reason,
+    notes.NOTE_FLOW: notes.type_note,
+    notes.PICK_FLOW: notes.type_pick_query,
+    followups.FOLLOW_UP_FLOW: followups.type_when,
+}
+# A question left unanswered this long no longer captures the next text: by then the RM has
+# moved on, and a search typed a day later must not become a customer's name.
+FLOW_TIMEOUT = timedelta(minutes=30)
+
+
+async def route_text(update: Update, context: Ctx) -> None:
+    """Send a plain text to the open question, the replied-to card, or search/note."""
+    message = update.effective_message
+    assert message is not None
+    state = await context.storage.states.get(context.me.id, message.chat_id)
+    if state is not None and state.flow in STEPS:
+        fresh = state.updated_at is None or context.clock.now() - state.updated_at < FLOW_TIMEOUT
+        if fresh:
+            await STEPS[state.flow](update, context, state.data)
+            return
+        await context.storage.states.clear(context.me.id, message.chat_id)
+    if await notes.note_from_reply(update, context):
+        return
+    text = (message.text or "").strip()
+    # A long text is a note, never a search: the search would cut it, and it must not be lost.
+    if context.me.text_mode == "note" or len(text) > search.MAX_QUERY:
+        item = await context.storage.inbox.add(staff_id=context.me.id, kind="note", text=text,
+                                               now=context.clock.now())
+        await notes.offer_customers(update, context, item,
+                                    await context.storage.customers.recent(context.me.id))
+        return
+    await search.run_search(update, context, text, offer_alternatives=True)

@@ -1,0 +1,155 @@
+"""Setting follow-ups: from the card, after a logged contact, or with /remind in one line."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from telegram import Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _, current_language, current_timezone, format_datetime
+from core.messages import esc, reply
+from domain.customers import MAX_FIELD
+from domain.timeparse import find_time
+from handlers.cards import customer_from_button, display_name
+from handlers.lookup import split_customer
+from storage.customers import Customer
+
+FOLLOW_UP_FLOW = "followup"  # data {"customer_id"}: the next text is "<when> <what>"
+PRESETS = {"1d": 1, "3d": 3, "1w": 7}
+START_OF_DAY = time(9, 0)
+
+
+def examples() -> str:
+    return _("For example: mai 9h, thứ 6 tuần sau 14h30, 明天上午10点, 下周三, tomorrow 9am, "
+             "in 2 hours.")
+
+
+async def ask_when(update: Update, context: Ctx) -> None:
+    """Ask when to follow up with the customer on the card."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, FOLLOW_UP_FLOW,
+                                     {"customer_id": customer.id}, context.clock.now())
+    await reply(update, _(
+        "When should I remind you about {name}? Write the time, then what to do if you like. "
+        "{examples} (/cancel to stop)"
+    ).format(name=esc(display_name(customer)), examples=examples()))
+
+
+async def type_when(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Read '<when> <what>' typed after 'Follow-up' and create the reminder."""
+    message = update.effective_message
+    assert message is not None
+    customer = await context.storage.customers.get(context.me.id,
+                                                   int(data.get("customer_id", 0)))
+    if customer is None:
+        await context.storage.states.clear(context.me.id, message.chat_id)
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    if await _schedule_from_text(update, context, customer, (message.text or "").strip()):
+        await context.storage.states.clear(context.me.id, message.chat_id)
+
+
+async def _schedule_from_text(update: Update, context: Ctx, customer: Customer,
+                              text: str) -> bool:
+    """Create the reminder from text that holds a time phrase; False after explaining."""
+    local_now = context.clock.now().astimezone(current_timezone())
+    found = find_time(text, current_language(), local_now)
+    if found is None:
+        await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
+            text=esc(text[:80]), examples=examples()))
+        return False
+    what = (text[:found.start] + " " + text[found.end:]).strip(" ,.-:")
+    await schedule(update, context, customer, found.when, what)
+    return True
+
+
+async def schedule(update: Update, context: Ctx, customer: Customer, when: datetime,
+                   what: str) -> None:
+    """Store the follow-up and echo the understood time, with a button to correct it."""
+    staff, now = context.me, context.clock.now()
+    reminder_id = await context.storage.reminders.create(
+        staff_id=staff.id, customer_id=customer.id, kind="followup", text=what[:MAX_FIELD],
+        due_at=when, now=now)
+    await context.storage.audit.record(actor_id=staff.id, action="reminder.created",
+                                       entity="customer", entity_id=customer.id, now=now,
+                                       detail={"reminder": reminder_id})
+    markup = keyboard([[button(_("Change the time"), "fux", reminder_id or 0, customer.id),
+                        button(_("Open the card"), "c", customer.id)]])
+    text = _("⏰ I will remind you about {name} on {when}.").format(
+        name=f"<b>{esc(display_name(customer))}</b>", when=f"<b>{format_datetime(when)}</b>")
+    if what:
+        text += "\n" + esc(what)
+    await reply(update, text, markup)
+
+
+async def preset(update: Update, context: Ctx) -> None:
+    """Follow up tomorrow, in 3 days or next week, at the start of the working day."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    days = PRESETS.get(context.button[2] if len(context.button) > 2 else "")
+    if days is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    zone = current_timezone()
+    day = context.clock.now().astimezone(zone).date() + timedelta(days=days)
+    await schedule(update, context, customer, datetime.combine(day, START_OF_DAY, tzinfo=zone),
+                   "")
+
+
+async def correct_time(update: Update, context: Ctx) -> None:
+    """Cancel a just-made follow-up and ask for the right time."""
+    assert update.callback_query is not None and context.button is not None
+    raw_reminder = context.button[1] if len(context.button) > 1 else ""
+    raw_customer = context.button[2] if len(context.button) > 2 else ""
+    reminder = (await context.storage.reminders.get(context.me.id, int(raw_reminder))
+                if raw_reminder.isdigit() else None)
+    customer = (await context.storage.customers.get(context.me.id, int(raw_customer))
+                if raw_customer.isdigit() else None)
+    if reminder is None or customer is None or reminder.status != "pending":
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await context.storage.reminders.cancel(context.me.id, reminder.id, context.clock.now())
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, FOLLOW_UP_FLOW,
+                                     {"customer_id": customer.id}, context.clock.now())
+    await reply(update, _("Which time is right? {examples}").format(examples=examples()))
+
+
+async def remind_command(update: Update, context: Ctx) -> None:
+    """Set a follow-up in one line: /remind <customer> <when> <what>."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    text = parts[1].strip() if len(parts) > 1 else ""
+    if not text:
+        await reply(update, _("Write the customer, the time and what to do, for example: "
+                              "{example}").format(example=_("/remind Nguyễn Văn An mai 9h gọi "
+                                                            "lại báo lãi suất")))
+        return
+    candidates, rest = await split_customer(context, text)
+    if len(candidates) != 1:
+        if candidates:
+            names = ", ".join(esc(display_name(c)) for c in candidates[:6])
+            await reply(update, _("Several customers match: {names}. Please write more of the "
+                                  "name, or the phone number.").format(names=names))
+        else:
+            await reply(update, _("I could not find that customer among yours. Check the name "
+                                  "or use the phone number."))
+        return
+    await _schedule_from_text(update, context, candidates[0], rest)

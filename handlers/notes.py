@@ -1,0 +1,267 @@
+"""Notes and interactions: typed notes, logged calls and visits, replies to cards, files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _
+from core.messages import edit_or_reply, esc, reply
+from domain.customers import INTERACTION_KINDS, MAX_NOTE
+from handlers.cards import customer_from_button, display_name, show_card
+from handlers.lookup import matches, split_customer
+from storage.customers import Customer
+from storage.inbox import InboxItem
+
+NOTE_FLOW = "note"  # data {"customer_id", "kind"}: the next text is that interaction's note
+PICK_FLOW = "pick"  # data {"item_id"}: the next text searches for the customer to file under
+LOGGED_KINDS = ("call", "visit", "meeting", "message", "note", "complaint")
+
+
+async def ask_note(update: Update, context: Ctx) -> None:
+    """Ask for the text of a note ('cn') or of a logged call, visit or meeting ('cl')."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    kind = context.button[2] if context.button[0] == "cl" and len(context.button) > 2 else "note"
+    if kind not in LOGGED_KINDS:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, NOTE_FLOW,
+                                     {"customer_id": customer.id, "kind": kind},
+                                     context.clock.now())
+    name = esc(display_name(customer))
+    if kind == "note":
+        await reply(update, _("Type the note for {name}. (/cancel to stop)").format(name=name))
+        return
+    markup = keyboard([[button(_("Log it without a note"), "cls", customer.id, kind)]])
+    await reply(update, _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+        kind=_(INTERACTION_KINDS[kind]), name=name), markup)
+
+
+async def type_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Save the typed text as the note of the interaction being logged."""
+    message = update.effective_message
+    assert message is not None
+    customer = await context.storage.customers.get(context.me.id,
+                                                   int(data.get("customer_id", 0)))
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    if customer is None:
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    kind = str(data.get("kind", "note"))
+    await save_interaction(update, context, customer, kind if kind in LOGGED_KINDS else "note",
+                           message.text or "")
+
+
+async def log_without_note(update: Update, context: Ctx) -> None:
+    """Log a call, visit or meeting with no text."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    kind = context.button[2] if len(context.button) > 2 else ""
+    if kind not in LOGGED_KINDS:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.clear(context.me.id, chat.id)
+    await save_interaction(update, context, customer, kind, "")
+
+
+async def save_interaction(update: Update, context: Ctx, customer: Customer, kind: str,
+                           text: str) -> None:
+    """Record an interaction dated now, confirm, and offer a follow-up."""
+    if len(text) > MAX_NOTE:
+        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
+                              "Please split it into several notes.").format(
+            length=len(text), limit=MAX_NOTE))
+        return
+    staff, now = context.me, context.clock.now()
+    await context.storage.interactions.add(customer_id=customer.id, staff_id=staff.id,
+                                           kind=kind, happened_at=now, now=now, text=text)
+    await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
+                                       entity="customer", entity_id=customer.id, now=now)
+    markup = keyboard([
+        [button(_("Tomorrow"), "fu", customer.id, "1d"),
+         button(_("In 3 days"), "fu", customer.id, "3d"),
+         button(_("Next week"), "fu", customer.id, "1w")],
+        [button(_("Another time…"), "cf", customer.id), button(_("Open the card"), "c",
+                                                                customer.id)],
+    ])
+    await reply(update, _("✅ {kind} saved for {name}. Set a follow-up?").format(
+        kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>"), markup)
+
+
+async def note_from_reply(update: Update, context: Ctx) -> bool:
+    """A reply to a customer card adds a note to that customer; False if not a card."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None:
+        return False
+    customer_id = await context.storage.customers.card_customer(
+        message.chat_id, message.reply_to_message.message_id)
+    customer = (await context.storage.customers.get(context.me.id, customer_id)
+                if customer_id else None)
+    if customer is None:
+        return False
+    await save_interaction(update, context, customer, "note", message.text or message.caption
+                           or "")
+    return True
+
+
+async def note_command(update: Update, context: Ctx) -> None:
+    """Add a note in one line: /note <name or phone> <text>."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    text = parts[1].strip() if len(parts) > 1 else ""
+    if not text:
+        await reply(update, _("Write the customer and the note, for example: {example}").format(
+            example=_("/note Nguyễn Văn An đã gửi hồ sơ vay")))
+        return
+    candidates, rest = await split_customer(context, text)
+    if len(candidates) == 1 and rest:
+        await save_interaction(update, context, candidates[0], "note", rest)
+        return
+    # Not sure who it is about: keep the whole text and let the RM pick.
+    item = await context.storage.inbox.add(staff_id=context.me.id, kind="note", text=text,
+                                           now=context.clock.now())
+    await offer_customers(update, context, item, candidates)
+
+
+async def capture_message(update: Update, context: Ctx) -> None:
+    """Keep a photo, voice note, document or forwarded message until the RM picks a customer."""
+    message = update.effective_message
+    assert message is not None
+    file_id, file_type, file_name = _attachment(message)
+    text = message.text or message.caption or ""
+    if file_id is None and not text:
+        await reply(update, _("I cannot store this kind of message. Send a photo, a voice "
+                              "note, a document or text."))
+        return
+    item = await context.storage.inbox.add(
+        staff_id=context.me.id, kind="file" if file_id else "note", text=text[:MAX_NOTE],
+        now=context.clock.now(), file_id=file_id, file_type=file_type, file_name=file_name)
+    await offer_customers(update, context, item, await context.storage.customers.recent(
+        context.me.id))
+
+
+def _attachment(message: Message) -> tuple[str | None, str | None, str | None]:
+    if message.photo:
+        return message.photo[-1].file_id, "photo", None
+    for kind in ("voice", "audio", "video", "document", "video_note"):
+        media = getattr(message, kind)
+        if media is not None:
+            return media.file_id, "document" if kind == "document" else kind, \
+                getattr(media, "file_name", None)
+    return None, None, None
+
+
+async def offer_customers(update: Update, context: Ctx, item: InboxItem,
+                          candidates: list[Customer]) -> None:
+    """Ask which customer an inbox item belongs to."""
+    rows = [[button(display_name(c)[:40], "pick", item.id, c.id)] for c in candidates[:6]]
+    rows.append([button(_("🔎 Another customer…"), "picks", item.id),
+                 button(_("Discard"), "pickx", item.id)])
+    await reply(update, _("Which customer is this for? It is kept in your /inbox until you "
+                          "choose."), keyboard(rows))
+
+
+async def _inbox_item(update: Update, context: Ctx) -> InboxItem | None:
+    raw = context.button[1] if context.button and len(context.button) > 1 else ""
+    item = (await context.storage.inbox.get_open(context.me.id, int(raw))
+            if raw.isdigit() else None)
+    if item is None and update.callback_query is not None:
+        await update.callback_query.answer(_("This was already filed."), show_alert=True)
+    return item
+
+
+async def file_item(update: Update, context: Ctx) -> None:
+    """File an inbox item under the chosen customer (once, however often it is pressed)."""
+    item = await _inbox_item(update, context)
+    if item is None:
+        return
+    assert update.callback_query is not None and context.button is not None
+    raw = context.button[2] if len(context.button) > 2 else ""
+    customer = (await context.storage.customers.get(context.me.id, int(raw))
+                if raw.isdigit() else None)
+    if customer is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    now = context.clock.now()
+    if not await context.storage.file_inbox_item(context.me.id, item.id, customer.id, now):
+        await update.callback_query.answer(_("This was already filed."), show_alert=True)
+        return
+    await context.storage.audit.record(actor_id=context.me.id, action=f"interaction.{item.kind}",
+                                       entity="customer", entity_id=customer.id, now=now)
+    await update.callback_query.answer(_("Saved."))
+    await show_card(update, context, customer, edit=True, prefix=_("✅ Added to {name}.").format(
+        name=esc(display_name(customer))))
+
+
+async def search_for_item(update: Update, context: Ctx) -> None:
+    """Ask for a name or phone to find the customer an inbox item belongs to."""
+    item = await _inbox_item(update, context)
+    if item is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, PICK_FLOW, {"item_id": item.id},
+                                     context.clock.now())
+    await reply(update, _("Type a name, phone number or company to find the customer."))
+
+
+async def type_pick_query(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Search with the typed text and offer the results for the inbox item."""
+    message = update.effective_message
+    assert message is not None
+    item = await context.storage.inbox.get_open(context.me.id, int(data.get("item_id", 0)))
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    if item is None:
+        await reply(update, _("This was already filed."))
+        return
+    found = await matches(context, (message.text or "").strip())
+    if not found:
+        await reply(update, _("No customer matches “{query}”.").format(
+            query=esc((message.text or "")[:50])))
+    await offer_customers(update, context, item, found)
+
+
+async def discard_item(update: Update, context: Ctx) -> None:
+    """Drop an inbox item the RM does not want to keep."""
+    item = await _inbox_item(update, context)
+    if item is None:
+        return
+    assert update.callback_query is not None
+    await context.storage.inbox.discard(context.me.id, item.id, context.clock.now())
+    await update.callback_query.answer()
+    await edit_or_reply(update, _("Discarded."))
+
+
+async def show_inbox(update: Update, context: Ctx) -> None:
+    """List what still waits to be filed under a customer."""
+    items = await context.storage.inbox.list_open(context.me.id)
+    if not items:
+        await reply(update, _("Your inbox is empty: everything is filed."))
+        return
+    recent = await context.storage.customers.recent(context.me.id)
+    await reply(update, _("<b>Waiting to be filed</b> ({count})").format(count=len(items)))
+    for item in items[:10]:
+        preview = item.file_name or item.file_type or ""
+        text = f"{preview}\n{item.text}".strip()[:300]
+        await reply(update, f"📥 {esc(text)}" if text else "📥")
+        await offer_customers(update, context, item, recent)

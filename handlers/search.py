@@ -1,0 +1,127 @@
+"""/find and plain-text search across the RM's own customers, with result pages."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _
+from core.messages import edit_or_reply, esc, reply
+from domain.customers import STAGES
+from domain.names import query_forms
+from domain.phones import display_phone, phone_digits
+from handlers.capture import create_or_flag, parse_quick_add
+from handlers.cards import display_name
+from handlers.notes import offer_customers
+from storage.customers import Customer
+
+PAGE_SIZE = 8
+MAX_QUERY = 100
+
+
+def result_label(customer: Customer, region: str) -> str:
+    parts = [display_name(customer)[:32], _(STAGES[customer.stage])]
+    if customer.phone:
+        parts.append(display_phone(customer.phone, region))
+    return " · ".join(parts)
+
+
+async def find_command(update: Update, context: Ctx) -> None:
+    """Search with /find <name, phone, company or tag>."""
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, _("What should I look for? For example: /find nguyen van an, "
+                              "/find 陈, /find wangwei, /find 0901 234"))
+        return
+    await run_search(update, context, query, offer_alternatives=False)
+
+
+async def run_search(update: Update, context: Ctx, query: str, *,
+                     offer_alternatives: bool) -> None:
+    """Save the query (so pages can be turned) and show its first page."""
+    query = query[:MAX_QUERY]
+    search_id = await context.storage.customers.save_search(context.me.id, query,
+                                                            context.clock.now())
+    await _show_page(update, context, search_id, query, 0, offer_alternatives)
+
+
+async def turn_page(update: Update, context: Ctx) -> None:
+    """Show another page of a saved search."""
+    assert update.callback_query is not None and context.button is not None
+    args = context.button[1:]
+    query = None
+    if len(args) == 2 and args[0].isdigit() and args[1].isdigit():
+        query = await context.storage.customers.saved_search(context.me.id, int(args[0]))
+    if query is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    await _show_page(update, context, int(args[0]), query, int(args[1]), False, edit=True)
+
+
+async def _show_page(update: Update, context: Ctx, search_id: int, query: str, page: int,
+                     offer_alternatives: bool, edit: bool = False) -> None:
+    digits = phone_digits(query)
+    forms = query_forms(query)
+    result = await context.storage.customers.search(
+        context.me.id, forms, digits if len(digits) >= 3 else "", offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE)
+    shown_query = esc(query)
+    if result.total == 0:
+        rows = []
+        if offer_alternatives:
+            rows = [[button(_("➕ Add as a new prospect"), "fadd", search_id)],
+                    [button(_("📝 Save as a note…"), "fnote", search_id)]]
+        await reply(update, _("No customer matches “{query}”.").format(query=shown_query),
+                    keyboard(rows) if rows else None)
+        return
+    rows = [[button(result_label(c, context.me.region), "c", c.id)] for c in result.customers]
+    pager = []
+    if page > 0:
+        pager.append(button(_("◀ Previous"), "fp", search_id, page - 1))
+    if (page + 1) * PAGE_SIZE < result.total:
+        pager.append(button(_("Next ▶"), "fp", search_id, page + 1))
+    rows.append(pager)
+    if offer_alternatives and page == 0:
+        rows.append([button(_("📝 Save as a note…"), "fnote", search_id)])
+    text = _("Customers matching “{query}”: {count}").format(query=shown_query,
+                                                             count=result.total)
+    if edit:
+        await edit_or_reply(update, text, keyboard(rows))
+    else:
+        await reply(update, text, keyboard(rows))
+
+
+async def _saved_query(update: Update, context: Ctx) -> str | None:
+    assert update.callback_query is not None and context.button is not None
+    raw = context.button[1] if len(context.button) > 1 else ""
+    query = (await context.storage.customers.saved_search(context.me.id, int(raw))
+             if raw.isdigit() else None)
+    if query is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return None
+    await update.callback_query.answer()
+    return query
+
+
+async def add_from_search(update: Update, context: Ctx) -> None:
+    """Turn a text that found nobody into a new prospect."""
+    query = await _saved_query(update, context)
+    if query is None:
+        return
+    name, phone, note = parse_quick_add(query, context.me.region)
+    await create_or_flag(update, context, {"name": name, "phone": phone, "note": note})
+
+
+async def note_from_search(update: Update, context: Ctx) -> None:
+    """Keep a text that was searched as a note, and ask which customer it is for."""
+    query = await _saved_query(update, context)
+    if query is None:
+        return
+    item = await context.storage.inbox.add(staff_id=context.me.id, kind="note", text=query,
+                                           now=context.clock.now())
+    await offer_customers(update, context, item,
+                          await context.storage.customers.recent(context.me.id))

@@ -1,0 +1,270 @@
+"""Customers: the RM's file on each prospect or client. Every query is scoped to an owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from domain.names import search_key
+from domain.phones import search_forms
+from storage.db import Database, from_db_time, to_db_time
+
+# Columns a user may edit through the generic field editor (never ids, keys or stamps).
+EDITABLE = frozenset({
+    "name", "phone", "segment", "grade", "source", "referrer", "referred_by", "birthday",
+    "birthday_lunar", "birthday_leap", "company", "family", "income", "products_held",
+    "products_wanted", "tags", "about", "language", "lost_reason",
+})
+# Personal data blanked when a customer is erased (right to erasure); counts stay.
+PERSONAL = ("phone", "referrer", "birthday", "company", "family", "income", "products_held",
+            "products_wanted", "tags", "about", "lost_reason")
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    owner_id: int
+    name: str
+    phone: str | None
+    segment: str
+    grade: str | None
+    stage: str
+    lost_reason: str | None
+    source: str | None
+    referred_by: int | None
+    referrer: str | None
+    birthday: str | None
+    birthday_lunar: bool
+    birthday_leap: bool
+    company: str | None
+    family: str | None
+    income: str | None
+    products_held: str | None
+    products_wanted: str | None
+    tags: str | None
+    about: str | None
+    language: str | None
+    last_contact_at: datetime | None
+    created_at: datetime
+    archived_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Customer:
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            value = row[field.name]
+            if field.name.endswith("_at"):
+                value = from_db_time(value)
+            elif field.name in ("birthday_lunar", "birthday_leap"):
+                value = bool(value)
+            values[field.name] = value
+        return cls(**values)
+
+
+_COLUMNS = ", ".join(field.name for field in fields(Customer))
+_LIVE = "erased_at IS NULL"
+
+
+@dataclass(frozen=True)
+class Page:
+    customers: list[Customer]
+    total: int
+
+
+class CustomerRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def _keys(name: str, company: str | None, tags: str | None, phone: str | None,
+              region: str) -> tuple[str, str]:
+        key = search_key(name, company or "", tags or "")
+        phone_key = "|" + "|".join(search_forms(phone, region)) + "|" if phone else ""
+        return key, phone_key
+
+    async def create(self, *, owner_id: int, name: str, phone: str | None, region: str,
+                     now: datetime, source: str | None = None, **extra: Any) -> Customer:
+        unknown = set(extra) - EDITABLE
+        if unknown:
+            raise ValueError(f"not customer fields: {sorted(unknown)}")
+        key, phone_key = self._keys(name, extra.get("company"), extra.get("tags"), phone, region)
+        columns = ["owner_id", "name", "phone", "source", "search_key", "phone_key",
+                   "created_at", "updated_at", *extra]
+        values = [owner_id, name, phone, source, key, phone_key, to_db_time(now),
+                  to_db_time(now), *extra.values()]
+        marks = ", ".join("?" for _ in columns)
+        customer_id = await self.db.insert(
+            f"INSERT INTO customers ({', '.join(columns)}) VALUES ({marks})", values
+        )
+        customer = await self.get(owner_id, customer_id)
+        assert customer is not None
+        return customer
+
+    async def get(self, owner_id: int, customer_id: int) -> Customer | None:
+        """The customer if it belongs to this RM and was not erased; None otherwise."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM customers WHERE id = ? AND owner_id = ? AND {_LIVE}",
+            (customer_id, owner_id),
+        )
+        return Customer.from_row(row) if row else None
+
+    async def duplicates(self, owner_id: int, name: str, phone: str | None) -> list[Customer]:
+        """This RM's customers with the same phone, or the same name once folded."""
+        key = search_key(name).split("|")[1] if name.strip() else None
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND {_LIVE} AND"
+            " ((? IS NOT NULL AND phone = ?) OR (? IS NOT NULL AND search_key LIKE ?))"
+            " ORDER BY id LIMIT 5",
+            (owner_id, phone, phone, key, f"|{key}|%"),
+        )
+        return [Customer.from_row(row) for row in rows]
+
+    async def update(self, owner_id: int, customer_id: int, now: datetime, region: str,
+                     **changes: Any) -> Customer | None:
+        """Change fields and keep the search keys in step; None if not this RM's customer."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        current = await self.get(owner_id, customer_id)
+        if current is None:
+            return None
+        merged = {**current.__dict__, **changes}
+        key, phone_key = self._keys(merged["name"], merged["company"], merged["tags"],
+                                    merged["phone"], region)
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        await self.db.execute(
+            f"UPDATE customers SET {assignments}, search_key = ?, phone_key = ?, updated_at = ?"
+            " WHERE id = ? AND owner_id = ?",
+            [*changes.values(), key, phone_key, to_db_time(now), customer_id, owner_id],
+        )
+        return await self.get(owner_id, customer_id)
+
+    async def set_stage(self, owner_id: int, customer_id: int, stage: str,
+                        lost_reason: str | None, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE customers SET stage = ?, lost_reason = ?, updated_at = ?"
+            " WHERE id = ? AND owner_id = ?",
+            (stage, lost_reason, to_db_time(now), customer_id, owner_id),
+        )
+
+    async def set_archived(self, owner_id: int, customer_id: int, archived: bool,
+                           now: datetime) -> bool:
+        changed = await self.db.execute(
+            "UPDATE customers SET archived_at = ?, updated_at = ?"
+            f" WHERE id = ? AND owner_id = ? AND {_LIVE}",
+            (to_db_time(now) if archived else None, to_db_time(now), customer_id, owner_id),
+        )
+        return changed == 1
+
+    async def erase(self, owner_id: int, customer_id: int, now: datetime) -> bool:
+        """Erase the personal data for good; stage, segment and dates stay for the counts."""
+        blanks = ", ".join(f"{column} = NULL" for column in PERSONAL)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE customers SET name = '', {blanks}, birthday_lunar = 0,"
+                " birthday_leap = 0, search_key = '', phone_key = '', referred_by = NULL,"
+                f" erased_at = ?, updated_at = ? WHERE id = ? AND owner_id = ? AND {_LIVE}",
+                (to_db_time(now), to_db_time(now), customer_id, owner_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE interactions SET text = '', file_id = NULL, file_name = NULL,"
+                " detail = '{}' WHERE customer_id = ?",
+                (customer_id,),
+            )
+            await conn.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
+            await conn.execute(
+                "UPDATE customers SET referred_by = NULL WHERE referred_by = ?", (customer_id,)
+            )
+        return True
+
+    async def search(self, owner_id: int, forms: list[str], digits: str, *, offset: int,
+                     limit: int, archived: bool = False) -> Page:
+        """Customers whose search key contains any form, or whose phone contains the digits."""
+        clauses = ["search_key LIKE ? ESCAPE '\\'" for _ in forms]
+        params: list[Any] = [f"%{form}%" for form in forms]
+        if len(digits) >= 3:
+            clauses.append("phone_key LIKE ?")
+            params.append(f"%{digits}%")
+        if not clauses:
+            return Page([], 0)
+        archived_clause = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"
+        where = (f"owner_id = ? AND {_LIVE} AND {archived_clause} AND ({' OR '.join(clauses)})")
+        total = await self.db.fetch_value(
+            f"SELECT COUNT(*) FROM customers WHERE {where}", [owner_id, *params]
+        )
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM customers WHERE {where}"
+            " ORDER BY COALESCE(last_contact_at, created_at) DESC, id DESC LIMIT ? OFFSET ?",
+            [owner_id, *params, limit, offset],
+        )
+        return Page([Customer.from_row(row) for row in rows], int(total))
+
+    async def in_stage(self, owner_id: int, stage: str, *, offset: int, limit: int) -> Page:
+        where = f"owner_id = ? AND stage = ? AND {_LIVE} AND archived_at IS NULL"
+        total = await self.db.fetch_value(
+            f"SELECT COUNT(*) FROM customers WHERE {where}", (owner_id, stage)
+        )
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM customers WHERE {where}"
+            " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+            (owner_id, stage, limit, offset),
+        )
+        return Page([Customer.from_row(row) for row in rows], int(total))
+
+    async def archived(self, owner_id: int, *, offset: int, limit: int) -> Page:
+        where = f"owner_id = ? AND {_LIVE} AND archived_at IS NOT NULL"
+        total = await self.db.fetch_value(
+            f"SELECT COUNT(*) FROM customers WHERE {where}", (owner_id,))
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM customers WHERE {where}"
+            " ORDER BY archived_at DESC LIMIT ? OFFSET ?", (owner_id, limit, offset),
+        )
+        return Page([Customer.from_row(row) for row in rows], int(total))
+
+    async def stage_counts(self, owner_id: int) -> dict[str, int]:
+        rows = await self.db.fetch_all(
+            f"SELECT stage, COUNT(*) AS n FROM customers WHERE owner_id = ? AND {_LIVE}"
+            " AND archived_at IS NULL GROUP BY stage",
+            (owner_id,),
+        )
+        return {row["stage"]: row["n"] for row in rows}
+
+    async def recent(self, owner_id: int, limit: int = 6) -> list[Customer]:
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND {_LIVE}"
+            " AND archived_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (owner_id, limit),
+        )
+        return [Customer.from_row(row) for row in rows]
+
+    async def remember_card(self, chat_id: int, message_id: int, customer_id: int,
+                            now: datetime) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO card_messages (chat_id, message_id, customer_id, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (chat_id, message_id, customer_id, to_db_time(now)),
+        )
+
+    async def card_customer(self, chat_id: int, message_id: int) -> int | None:
+        value = await self.db.fetch_value(
+            "SELECT customer_id FROM card_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return int(value) if value is not None else None
+
+    async def save_search(self, staff_id: int, query: str, now: datetime) -> int:
+        return await self.db.insert(
+            "INSERT INTO searches (staff_id, query, created_at) VALUES (?, ?, ?)",
+            (staff_id, query, to_db_time(now)),
+        )
+
+    async def saved_search(self, staff_id: int, search_id: int) -> str | None:
+        value = await self.db.fetch_value(
+            "SELECT query FROM searches WHERE id = ? AND staff_id = ?", (search_id, staff_id)
+        )
+        return str(value) if value is not None else None

@@ -1,0 +1,102 @@
+"""Interactions: every call, visit, meeting, message, note, complaint, file and stage change."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time
+
+# Kinds that count as being in touch with the customer (they restart care timers).
+CONTACT_KINDS = frozenset({"call", "visit", "meeting", "message", "note", "complaint"})
+
+
+@dataclass(frozen=True)
+class Interaction:
+    id: int
+    customer_id: int
+    staff_id: int
+    kind: str
+    happened_at: datetime
+    text: str
+    file_id: str | None
+    file_type: str | None
+    file_name: str | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Interaction:
+        happened_at = from_db_time(row["happened_at"])
+        assert happened_at is not None
+        return cls(
+            id=row["id"], customer_id=row["customer_id"], staff_id=row["staff_id"],
+            kind=row["kind"], happened_at=happened_at, text=row["text"],
+            file_id=row["file_id"], file_type=row["file_type"], file_name=row["file_name"],
+            detail=json.loads(row["detail"]),
+        )
+
+
+_COLUMNS = ("i.id, i.customer_id, i.staff_id, i.kind, i.happened_at, i.text, i.file_id,"
+            " i.file_type, i.file_name, i.detail")
+
+
+class InteractionRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self, *, customer_id: int, staff_id: int, kind: str, happened_at: datetime, now: datetime,
+        text: str = "", file_id: str | None = None, file_type: str | None = None,
+        file_name: str | None = None, detail: dict[str, Any] | None = None,
+    ) -> int:
+        """Record an interaction; a contact also moves the customer's last-contact time."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
+                " file_id, file_type, file_name, detail, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (customer_id, staff_id, kind, to_db_time(happened_at), text, file_id, file_type,
+                 file_name, json.dumps(detail or {}, ensure_ascii=False), to_db_time(now)),
+            )
+            interaction_id = cursor.lastrowid
+            if kind in CONTACT_KINDS:
+                await conn.execute(
+                    "UPDATE customers SET last_contact_at = MAX(COALESCE(last_contact_at, ''), ?),"
+                    " updated_at = ? WHERE id = ?",
+                    (to_db_time(happened_at), to_db_time(now), customer_id),
+                )
+            else:
+                await conn.execute(
+                    "UPDATE customers SET updated_at = ? WHERE id = ?",
+                    (to_db_time(now), customer_id),
+                )
+        assert interaction_id is not None
+        return interaction_id
+
+    async def history(self, owner_id: int, customer_id: int, *, offset: int,
+                      limit: int) -> tuple[list[Interaction], int]:
+        """Newest first, only for the customer's owner."""
+        total = await self.db.fetch_value(
+            "SELECT COUNT(*) FROM interactions i JOIN customers c ON c.id = i.customer_id"
+            " WHERE i.customer_id = ? AND c.owner_id = ?",
+            (customer_id, owner_id),
+        )
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM interactions i JOIN customers c ON c.id = i.customer_id"
+            " WHERE i.customer_id = ? AND c.owner_id = ?"
+            " ORDER BY i.happened_at DESC, i.id DESC LIMIT ? OFFSET ?",
+            (customer_id, owner_id, limit, offset),
+        )
+        return [Interaction.from_row(row) for row in rows], int(total)
+
+    async def get(self, owner_id: int, interaction_id: int) -> Interaction | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM interactions i JOIN customers c ON c.id = i.customer_id"
+            " WHERE i.id = ? AND c.owner_id = ? AND c.erased_at IS NULL",
+            (interaction_id, owner_id),
+        )
+        return Interaction.from_row(row) if row else None
