@@ -26,6 +26,9 @@ class BotData:
         self.settings: Settings | None = None
         self.clock: Clock = Clock()
         self.services: Services | None = None
+        # The scheduler's dispatcher, made on first use (typed loosely: core must not
+        # import scheduler).
+        self.dispatcher: object | None = None
 
 
 class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):

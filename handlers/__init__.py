@@ -24,10 +24,12 @@ from handlers import (
     followups,
     general,
     groups,
+    holdings,
     notes,
     onboarding,
     pipeline,
     preferences,
+    reminders,
     search,
 )
 from handlers.errors import report_error
@@ -74,6 +76,12 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _command("pipeline", pipeline.show_pipeline),
     _command("archived", pipeline.list_archived),
     _command("inbox", notes.show_inbox),
+    _command("maturity", holdings.add_maturity),
+    _command("today", reminders.show_today),
+    _command("week", reminders.show_week),
+    _command("overdue", reminders.show_overdue),
+    _command("agenda", reminders.set_agenda_time),
+    _command("quiet", reminders.set_quiet_hours),
     _button("lang", preferences.choose_language),
     _button("tz", preferences.choose_timezone),
     _button("set", preferences.open_setting),
@@ -115,6 +123,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button("fnote", search.note_from_search),
     _button("pl", pipeline.list_stage),
     _button("arch", pipeline.list_archived),
+    _button("rd", reminders.mark_done),
+    _button("rs", reminders.snooze),
     # Content before plain text: a forwarded text is something to file, not a search.
     MessageHandler(filters.CONTACT & PRIVATE, capture.add_from_contact),
     MessageHandler(PRIVATE & (filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO

@@ -77,7 +77,9 @@ async def add_from_contact(update: Update, context: Ctx) -> None:
     message = update.effective_message
     assert message is not None and message.contact is not None
     contact = message.contact
-    name = " ".join(p for p in (contact.last_name, contact.first_name) if p) \
+    # Chinese names are family name first and written without a space (王伟, not 王 伟), so
+    # they match the same name typed with /add.
+    name = "".join(p.strip() for p in (contact.last_name, contact.first_name) if p) \
         if _looks_cjk(contact.first_name) else \
         " ".join(p for p in (contact.first_name, contact.last_name) if p)
     phone = parse_phone(contact.phone_number, context.me.region)

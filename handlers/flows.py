@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from core.context import Ctx
-from handlers import capture, customer_edit, followups, notes, search
+from handlers import capture, customer_edit, followups, notes, reminders, search
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
 
@@ -22,6 +22,8 @@ STEPS: dict[str, Step] = {
     notes.NOTE_FLOW: notes.type_note,
     notes.PICK_FLOW: notes.type_pick_query,
     followups.FOLLOW_UP_FLOW: followups.type_when,
+    reminders.OUTCOME_FLOW: reminders.type_outcome,
+    reminders.SNOOZE_FLOW: reminders.type_snooze,
 }
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.

@@ -78,7 +78,7 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
     staff, now = context.me, context.clock.now()
     reminder_id = await context.storage.reminders.create(
         staff_id=staff.id, customer_id=customer.id, kind="followup", text=what[:MAX_FIELD],
-        due_at=when, now=now)
+        due_at=when, now=now, urgent=True)
     await context.storage.audit.record(actor_id=staff.id, action="reminder.created",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"reminder": reminder_id})

@@ -8,8 +8,39 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.context import RapportApp
+from core.context import Ctx, RapportApp
+from scheduler.agenda import queue_agendas
+from scheduler.care import apply_care_rules
+from scheduler.dispatcher import Dispatcher
 from scheduler.housekeeping import tidy_up
+
+DISPATCH_EVERY = timedelta(seconds=1)
+
+
+def _dispatcher(context: Ctx) -> Dispatcher:
+    dispatcher = context.bot_data.dispatcher
+    if dispatcher is None:
+        services = context.services
+        dispatcher = Dispatcher(context.bot, services.storage, services.clock,
+                                services.settings.default_language)
+        context.bot_data.dispatcher = dispatcher
+    assert isinstance(dispatcher, Dispatcher)
+    return dispatcher
+
+
+async def dispatch_due(context: Ctx) -> None:
+    """Start sending due reminders (a drain already running is left to finish)."""
+    _dispatcher(context).kick()
+
+
+async def agenda_tick(context: Ctx) -> None:
+    """Queue the daily agendas whose time has come."""
+    await queue_agendas(context.storage, context.clock.now())
+
+
+async def care_tick(context: Ctx) -> None:
+    """Create the reminders the care rules call for."""
+    await apply_care_rules(context.storage, context.clock.now())
 
 
 def schedule_jobs(application: RapportApp) -> None:
@@ -17,6 +48,12 @@ def schedule_jobs(application: RapportApp) -> None:
     job_queue = application.job_queue
     if job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    job_queue.run_repeating(
-        tidy_up, interval=timedelta(hours=1), first=timedelta(minutes=1), name="housekeeping"
-    )
+    # The first sweep right after start-up delivers what came due while the bot was down.
+    job_queue.run_repeating(dispatch_due, interval=DISPATCH_EVERY, first=timedelta(seconds=1),
+                            name="dispatch")
+    job_queue.run_repeating(agenda_tick, interval=timedelta(minutes=1),
+                            first=timedelta(seconds=5), name="agenda")
+    job_queue.run_repeating(care_tick, interval=timedelta(minutes=15),
+                            first=timedelta(seconds=10), name="care-rules")
+    job_queue.run_repeating(tidy_up, interval=timedelta(hours=1), first=timedelta(minutes=1),
+                            name="housekeeping")

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
+from storage.care import CareRepo
 from storage.customers import CustomerRepo
 from storage.db import Database
 from storage.inbox import InboxRepo
@@ -31,6 +32,7 @@ class Storage:
         self.interactions = InteractionRepo(db)
         self.inbox = InboxRepo(db)
         self.reminders = ReminderRepo(db)
+        self.care = CareRepo(db)
         self.secrets = Secrets(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,

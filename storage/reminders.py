@@ -1,4 +1,9 @@
-"""Reminders: follow-ups, appointments and care, delivered by the scheduler's dispatcher."""
+"""Reminders: follow-ups, appointments and care, delivered by the scheduler's dispatcher.
+
+The table is the only record of what is due. A sweep claims due rows with a lease
+(status 'sending', claimed_until); a row whose lease ran out (the process died) is claimed
+again; a row is 'sent' only once Telegram accepted the message.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from datetime import datetime
 import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time
+
+OPEN = ("pending", "sending", "sent")
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,11 @@ class Reminder:
     due_at: datetime
     status: str
     late: bool
+    urgent: bool
+    version: int
+    attempts: int
+    customer_name: str | None = None
+    customer_language: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Reminder:
@@ -27,10 +39,17 @@ class Reminder:
         assert due_at is not None
         return cls(id=row["id"], staff_id=row["staff_id"], customer_id=row["customer_id"],
                    kind=row["kind"], text=row["text"], due_at=due_at, status=row["status"],
-                   late=bool(row["late"]))
+                   late=bool(row["late"]), urgent=bool(row["urgent"]), version=row["version"],
+                   attempts=row["attempts"], customer_name=row["customer_name"],
+                   customer_language=row["customer_language"])
 
 
-_COLUMNS = "id, staff_id, customer_id, kind, text, due_at, status, late"
+_SELECT = (
+    "SELECT r.id, r.staff_id, r.customer_id, r.kind, r.text, r.due_at, r.status, r.late,"
+    " r.urgent, r.version, r.attempts, c.name AS customer_name,"
+    " c.language AS customer_language"
+    " FROM reminders r LEFT JOIN customers c ON c.id = r.customer_id"
+)
 
 
 class ReminderRepo:
@@ -51,24 +70,142 @@ class ReminderRepo:
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
     async def get(self, staff_id: int, reminder_id: int) -> Reminder | None:
-        row = await self.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM reminders WHERE id = ? AND staff_id = ?",
-            (reminder_id, staff_id),
-        )
+        row = await self.db.fetch_one(f"{_SELECT} WHERE r.id = ? AND r.staff_id = ?",
+                                      (reminder_id, staff_id))
         return Reminder.from_row(row) if row else None
 
     async def next_for_customer(self, customer_id: int) -> Reminder | None:
         row = await self.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM reminders WHERE customer_id = ?"
-            " AND status IN ('pending', 'sending', 'sent') ORDER BY due_at LIMIT 1",
+            f"{_SELECT} WHERE r.customer_id = ? AND r.status IN ('pending', 'sending', 'sent')"
+            " AND r.kind IN ('followup', 'appointment') ORDER BY r.due_at LIMIT 1",
             (customer_id,),
         )
         return Reminder.from_row(row) if row else None
 
     async def cancel(self, staff_id: int, reminder_id: int, now: datetime) -> bool:
         changed = await self.db.execute(
-            "UPDATE reminders SET status = 'cancelled', done_at = ? WHERE id = ? AND staff_id = ?"
-            " AND status IN ('pending', 'sent')",
+            "UPDATE reminders SET status = 'cancelled', done_at = ?, version = version + 1"
+            " WHERE id = ? AND staff_id = ? AND status IN ('pending', 'sent')",
             (to_db_time(now), reminder_id, staff_id),
         )
         return changed == 1
+
+    # -- the dispatcher's side ---------------------------------------------------------------
+    async def claim_due(self, now: datetime, worker: str, lease_until: datetime,
+                        limit: int) -> list[Reminder]:
+        """Atomically take up to `limit` due reminders (and any whose lease ran out)."""
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
+                " attempts = attempts + 1 WHERE id IN ("
+                "  SELECT r.id FROM reminders r JOIN staff s ON s.id = r.staff_id"
+                "  WHERE s.active = 1 AND s.reachable = 1 AND r.due_at <= ? AND"
+                "  (r.status = 'pending' OR (r.status = 'sending' AND r.claimed_until <= ?))"
+                "  ORDER BY r.due_at LIMIT ?) RETURNING id",
+                (worker, to_db_time(lease_until), stamp, stamp, limit),
+            )
+            ids = [row[0] for row in await cursor.fetchall()]
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = await self.db.fetch_all(f"{_SELECT} WHERE r.id IN ({marks}) ORDER BY r.due_at",
+                                       ids)
+        return [Reminder.from_row(row) for row in rows]
+
+    async def mark_sent(self, reminder_ids: list[int], worker: str, now: datetime,
+                        message_id: int | None, late: bool) -> None:
+        """Telegram accepted the message: these reminders are delivered."""
+        marks = ", ".join("?" for _ in reminder_ids)
+        await self.db.execute(
+            f"UPDATE reminders SET status = 'sent', sent_at = ?, message_id = ?, late = ?,"
+            f" claimed_by = NULL, claimed_until = NULL, last_error = NULL"
+            f" WHERE id IN ({marks}) AND status = 'sending' AND claimed_by = ?",
+            [to_db_time(now), message_id, int(late), *reminder_ids, worker],
+        )
+
+    async def retry_later(self, reminder_ids: list[int], worker: str, not_before: datetime,
+                          error: str) -> None:
+        """Keep the claim until `not_before`; the first sweep after it sends again."""
+        marks = ", ".join("?" for _ in reminder_ids)
+        await self.db.execute(
+            f"UPDATE reminders SET claimed_until = ?, last_error = ?"
+            f" WHERE id IN ({marks}) AND status = 'sending' AND claimed_by = ?",
+            [to_db_time(not_before), error[:200], *reminder_ids, worker],
+        )
+
+    async def defer(self, reminder_id: int, until: datetime) -> None:
+        """Put a reminder back as pending for later (quiet hours)."""
+        await self.db.execute(
+            "UPDATE reminders SET status = 'pending', due_at = ?, claimed_by = NULL,"
+            " claimed_until = NULL, attempts = 0 WHERE id = ? AND status = 'sending'",
+            (to_db_time(until), reminder_id),
+        )
+
+    # -- the RM's side ---------------------------------------------------------------------
+    async def complete(self, staff_id: int, reminder_id: int, version: int, now: datetime,
+                       outcome: str | None = None) -> bool:
+        """Done, once: False if the button is stale (already done or snoozed from it)."""
+        changed = await self.db.execute(
+            "UPDATE reminders SET status = 'done', done_at = ?, outcome = ?,"
+            " version = version + 1 WHERE id = ? AND staff_id = ? AND version = ?"
+            " AND status IN ('pending', 'sending', 'sent')",
+            (to_db_time(now), outcome, reminder_id, staff_id, version),
+        )
+        return changed == 1
+
+    async def snooze(self, staff_id: int, reminder_id: int, version: int,
+                     until: datetime) -> bool:
+        """Due again at `until`, once: False if the button is stale."""
+        changed = await self.db.execute(
+            "UPDATE reminders SET status = 'pending', due_at = ?, late = 0, attempts = 0,"
+            " claimed_by = NULL, claimed_until = NULL, version = version + 1"
+            " WHERE id = ? AND staff_id = ? AND version = ?"
+            " AND status IN ('pending', 'sending', 'sent')",
+            (to_db_time(until), reminder_id, staff_id, version),
+        )
+        return changed == 1
+
+    async def set_outcome(self, staff_id: int, reminder_id: int, outcome: str) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET outcome = ? WHERE id = ? AND staff_id = ?",
+            (outcome, reminder_id, staff_id),
+        )
+
+    async def open_between(self, staff_id: int, start: datetime, end: datetime,
+                           kinds: tuple[str, ...] | None = None) -> list[Reminder]:
+        """Open reminders due in [start, end), soonest first."""
+        kind_clause = ""
+        params: list[object] = [staff_id, to_db_time(start), to_db_time(end)]
+        if kinds:
+            kind_clause = f" AND r.kind IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE r.staff_id = ? AND r.status IN ('pending', 'sending', 'sent')"
+            f" AND r.due_at >= ? AND r.due_at < ?{kind_clause} ORDER BY r.due_at",
+            params,
+        )
+        return [Reminder.from_row(row) for row in rows]
+
+    async def overdue(self, staff_id: int, now: datetime) -> list[Reminder]:
+        """Delivered or due reminders nobody marked done yet."""
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE r.staff_id = ? AND r.status IN ('pending', 'sending', 'sent')"
+            " AND r.due_at < ? AND r.kind != 'agenda' ORDER BY r.due_at",
+            (staff_id, to_db_time(now)),
+        )
+        return [Reminder.from_row(row) for row in rows]
+
+    async def cancel_rule(self, customer_id: int, kind: str, keep_key: str | None) -> None:
+        """Withdraw a care rule's open reminders for a customer, except the current one."""
+        await self.db.execute(
+            "UPDATE reminders SET status = 'cancelled', version = version + 1"
+            " WHERE customer_id = ? AND kind = ? AND status = 'pending'"
+            " AND (? IS NULL OR rule_key IS NOT ?)",
+            (customer_id, kind, keep_key, keep_key),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.db.fetch_all(
+            "SELECT status, COUNT(*) AS n FROM reminders GROUP BY status")
+        return {row["status"]: row["n"] for row in rows}

@@ -25,6 +25,9 @@ class Staff:
     active: bool
     reachable: bool
     text_mode: str = "search"
+    agenda_time: str = "08:00"
+    quiet_start: str = "21:00"
+    quiet_end: str = "07:30"
 
     @property
     def is_admin(self) -> bool:
@@ -48,11 +51,15 @@ class Staff:
             active=bool(row["active"]),
             reachable=bool(row["reachable"]),
             text_mode=row["text_mode"],
+            agenda_time=row["agenda_time"],
+            quiet_start=row["quiet_start"],
+            quiet_end=row["quiet_end"],
         )
 
 
 _COLUMNS = (
-    "id, name, username, role, team_id, language, timezone, region, active, reachable, text_mode"
+    "id, name, username, role, team_id, language, timezone, region, active, reachable,"
+    " text_mode, agenda_time, quiet_start, quiet_end"
 )
 
 
@@ -102,6 +109,23 @@ class StaffRepo:
 
     async def set_text_mode(self, staff_id: int, mode: str) -> None:
         await self.db.execute("UPDATE staff SET text_mode = ? WHERE id = ?", (mode, staff_id))
+
+    async def set_schedule(self, staff_id: int, *, agenda_time: str | None = None,
+                           quiet_start: str | None = None, quiet_end: str | None = None) -> None:
+        """Change the agenda time or quiet hours ('HH:MM'); None leaves a value as it is."""
+        await self.db.execute(
+            "UPDATE staff SET agenda_time = COALESCE(?, agenda_time),"
+            " quiet_start = COALESCE(?, quiet_start), quiet_end = COALESCE(?, quiet_end)"
+            " WHERE id = ?",
+            (agenda_time, quiet_start, quiet_end, staff_id),
+        )
+
+    async def list_active(self) -> list[Staff]:
+        """Everyone the bot may push to: active and not known to have blocked it."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM staff WHERE active = 1 AND reachable = 1"
+        )
+        return [Staff.from_row(row) for row in rows]
 
     async def set_role(self, staff_id: int, role: str) -> None:
         await self.db.execute("UPDATE staff SET role = ? WHERE id = ?", (role, staff_id))

@@ -1,0 +1,130 @@
+"""Care rules: how often to stay in touch, post-sale follow-ups, birthdays and holidays.
+
+Lunar birthdays use China's calendar (lunar_python, UTC+8) or, for Vietnamese customers,
+Vietnam's (lunar-vn at UTC+7): the two differ in some years (Tết 2030: 2 vs 3 February).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+import lunar_vn
+from lunar_python import Lunar, LunarYear
+
+from core.i18n import N_
+
+# The two-week file review of DOMAIN.md for the best clients; less often for the rest.
+CADENCE_DAYS = {"VIP": 14, "A": 14, "B": 30, "C": 90}
+POST_SALE_DAYS = (3, 30, 90)
+MATURITY_DAYS_BEFORE = (7, 1)
+HOLIDAY_NOTICE_DAYS = 2
+
+
+def _vietnamese_lunar(year: int, month: int, day: int, leap: bool) -> date | None:
+    try:
+        solar = lunar_vn.lunar_to_solar(lunar_vn.LunarDate(day, month, year, leap), time_zone=7)
+    except ValueError:
+        return None
+    # lunar-vn does not validate: a day that does not exist rolls into the next month.
+    back = lunar_vn.solar_to_lunar(solar, time_zone=7)
+    if (back.day, back.month, back.year, back.leap) != (day, month, year, leap):
+        return None
+    return solar
+
+
+def _chinese_lunar(year: int, month: int, day: int, leap: bool) -> date | None:
+    lunar_month = LunarYear.fromYear(year).getMonth(-month if leap else month)
+    if lunar_month is None or day > lunar_month.getDayCount():
+        return None
+    solar = Lunar.fromYmd(year, -month if leap else month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def lunar_to_solar(year: int, month: int, day: int, leap: bool, vietnamese: bool) -> date:
+    """The solar date of a lunar day in a lunar year, never skipping a birthday.
+
+    A leap-month date in a year without that leap month falls in the ordinary month; day 30
+    of a 29-day month falls on its 29th.
+    """
+    convert = _vietnamese_lunar if vietnamese else _chinese_lunar
+    for try_leap, try_day in ((leap, day), (False, day), (leap, min(day, 29)), (False, 29)):
+        found = convert(year, month, try_day, try_leap)
+        if found is not None:
+            return found
+    raise ValueError(f"no solar date for lunar {year}-{month}-{day}")
+
+
+def next_birthday(month: int, day: int, lunar: bool, leap: bool, today: date,
+                  vietnamese: bool) -> date:
+    """The next birthday on or after `today`, as a solar date."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        if lunar:
+            candidate = lunar_to_solar(year, month, day, leap, vietnamese)
+        else:
+            # Born on 29 February: celebrated on the 28th in ordinary years.
+            safe_day = day if day <= 28 or month != 2 or _is_leap(year) else 28
+            candidate = date(year, month, safe_day)
+        if candidate >= today:
+            return candidate
+    raise AssertionError("a birthday always comes within a year")
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+# Occasions worth a greeting, by the English names the holidays package uses.
+OCCASIONS: dict[str, str] = {
+    "Lunar New Year": "lunar_new_year",
+    "Chinese New Year (Spring Festival)": "lunar_new_year",
+    "Chinese New Year": "lunar_new_year",
+    "Mid-Autumn Festival": "mid_autumn",
+    "Dragon Boat Festival": "dragon_boat",
+    "New Year's Day": "new_year",
+    "National Day": "national_day",
+}
+OCCASION_NAMES = {
+    "lunar_new_year": N_("Lunar New Year"),
+    "mid_autumn": N_("Mid-Autumn Festival"),
+    "dragon_boat": N_("Dragon Boat Festival"),
+    "new_year": N_("New Year's Day"),
+    "national_day": N_("National Day"),
+}
+# Greeting suggestions, translated into the customer's language by the catalogs.
+GREETINGS = {
+    "lunar_new_year": N_("Happy Lunar New Year! Wishing you and your family health, peace "
+                         "and prosperity in the new year."),
+    "mid_autumn": N_("Happy Mid-Autumn Festival! Wishing you and your family a warm and "
+                     "joyful reunion."),
+    "dragon_boat": N_("Happy Dragon Boat Festival! Wishing you good health and every success."),
+    "new_year": N_("Happy New Year! Thank you for your trust; we wish you a successful year."),
+    "national_day": N_("Best wishes for the National Day holiday to you and your family."),
+}
+
+
+@dataclass(frozen=True)
+class Occasion:
+    day: date
+    key: str
+
+
+def upcoming_occasions(region: str, today: date, days: int) -> list[Occasion]:
+    """Greeting occasions in the RM's market from today to `days` ahead."""
+    found: dict[str, Occasion] = {}
+    end = today + timedelta(days=days)
+    if region in ("VN", "CN", "HK", "TW"):
+        calendar = holidays.country_holidays(region, years=[today.year, end.year],
+                                             language="en_US")
+        for day, name in sorted(calendar.items()):
+            key = OCCASIONS.get(name)
+            if key and today <= day <= end and key not in found:
+                found[key] = Occasion(day, key)
+        if region in ("VN", "HK"):
+            # Mid-Autumn is no public holiday there (HK only rests the day after): 15/8 lunar.
+            for year in (today.year, end.year):
+                day = lunar_to_solar(year, 8, 15, False, vietnamese=region == "VN")
+                if today <= day <= end:
+                    found.setdefault("mid_autumn", Occasion(day, "mid_autumn"))
+    return sorted(found.values(), key=lambda occasion: occasion.day)

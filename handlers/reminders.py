@@ -1,0 +1,203 @@
+"""Acting on reminders (done, snooze), the agenda on demand, and when pushes may arrive."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from core.agenda import render_overdue, render_today, render_week
+from core.context import Ctx
+from core.i18n import _, current_language, current_timezone, format_datetime
+from core.messages import esc, reply
+from domain.customers import MAX_NOTE
+from domain.quiet import parse_hhmm
+from domain.timeparse import parse_time
+from handlers.followups import START_OF_DAY, examples
+from storage.reminders import Reminder
+
+OUTCOME_FLOW = "outcome"  # data {"reminder_id", "customer_id"}: optional note after done
+SNOOZE_FLOW = "snooze"    # data {"reminder_id", "version"}: the next text is the new time
+
+
+async def _reminder_from_button(update: Update, context: Ctx) -> tuple[Reminder, int] | None:
+    assert update.callback_query is not None and context.button is not None
+    args = context.button[1:]
+    reminder = None
+    if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
+        reminder = await context.storage.reminders.get(context.me.id, int(args[0]))
+    if reminder is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return None
+    return reminder, int(args[1])
+
+
+async def _drop_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        # An old or already edited message cannot lose its buttons; the action still stands.
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(None)
+
+
+async def mark_done(update: Update, context: Ctx) -> None:
+    """Mark a reminder done (once) and offer to note the outcome."""
+    found = await _reminder_from_button(update, context)
+    if found is None:
+        return
+    reminder, version = found
+    assert update.callback_query is not None
+    if not await context.storage.reminders.complete(context.me.id, reminder.id, version,
+                                                    context.clock.now()):
+        await update.callback_query.answer(_("Already handled."), show_alert=True)
+        return
+    await update.callback_query.answer(_("Done ✅"))
+    await _drop_buttons(update)
+    chat = update.effective_chat
+    assert chat is not None
+    if reminder.customer_id is None:
+        return
+    await context.storage.states.set(context.me.id, chat.id, OUTCOME_FLOW,
+                                     {"reminder_id": reminder.id,
+                                      "customer_id": reminder.customer_id},
+                                     context.clock.now())
+    await reply(update, _("✅ Done. How did it go? Type a short note for {name}'s file, or "
+                          "just carry on.").format(name=esc(reminder.customer_name or "")))
+
+
+async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Store the outcome of a done reminder, as a note in the customer's file."""
+    message = update.effective_message
+    assert message is not None
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    text = (message.text or "").strip()[:MAX_NOTE]
+    customer = await context.storage.customers.get(context.me.id,
+                                                   int(data.get("customer_id", 0)))
+    if customer is None or not text:
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    now = context.clock.now()
+    await context.storage.reminders.set_outcome(context.me.id, int(data.get("reminder_id", 0)),
+                                                text)
+    await context.storage.interactions.add(customer_id=customer.id, staff_id=context.me.id,
+                                           kind="note", happened_at=now, now=now, text=text)
+    await reply(update, _("📝 Saved in {name}'s file.").format(name=esc(customer.name)))
+
+
+def _snooze_until(preset: str, now: datetime) -> datetime | None:
+    local_now = now.astimezone(current_timezone())
+    if preset == "1h":
+        return now + timedelta(hours=1)
+    if preset == "tm":
+        return datetime.combine(local_now.date() + timedelta(days=1), START_OF_DAY,
+                                tzinfo=current_timezone())
+    if preset == "nw":
+        return datetime.combine(local_now.date() + timedelta(days=7), START_OF_DAY,
+                                tzinfo=current_timezone())
+    return None
+
+
+async def snooze(update: Update, context: Ctx) -> None:
+    """Snooze a reminder by a preset, or ask for a typed time."""
+    found = await _reminder_from_button(update, context)
+    if found is None:
+        return
+    reminder, version = found
+    assert update.callback_query is not None and context.button is not None
+    preset = context.button[3] if len(context.button) > 3 else ""
+    now = context.clock.now()
+    if preset == "x":
+        if reminder.status not in ("pending", "sending", "sent") or reminder.version != version:
+            await update.callback_query.answer(_("Already handled."), show_alert=True)
+            return
+        await update.callback_query.answer()
+        chat = update.effective_chat
+        assert chat is not None
+        await context.storage.states.set(context.me.id, chat.id, SNOOZE_FLOW,
+                                         {"reminder_id": reminder.id, "version": version}, now)
+        await reply(update, _("When should I remind you again? {examples}").format(
+            examples=examples()))
+        return
+    until = _snooze_until(preset, now)
+    if until is None:
+        await update.callback_query.answer(_("This button has expired. Please start again."),
+                                           show_alert=True)
+        return
+    if not await context.storage.reminders.snooze(context.me.id, reminder.id, version, until):
+        await update.callback_query.answer(_("Already handled."), show_alert=True)
+        return
+    await update.callback_query.answer(_("I will remind you again on {when}.").format(
+        when=format_datetime(until)))
+    await _drop_buttons(update)
+
+
+async def type_snooze(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Read the typed time for a snoozed reminder."""
+    message = update.effective_message
+    assert message is not None
+    now = context.clock.now()
+    when = parse_time((message.text or "").strip(), current_language(),
+                      now.astimezone(current_timezone()))
+    if when is None:
+        await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
+            text=esc((message.text or "")[:80]), examples=examples()))
+        return
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    if not await context.storage.reminders.snooze(context.me.id, int(data.get("reminder_id", 0)),
+                                                  int(data.get("version", -1)), when):
+        await reply(update, _("Already handled."))
+        return
+    await reply(update, _("I will remind you again on {when}.").format(
+        when=f"<b>{format_datetime(when)}</b>"))
+
+
+async def show_today(update: Update, context: Ctx) -> None:
+    """Today's agenda and what is overdue."""
+    text, markup = await render_today(context.storage, context.me, context.clock.now())
+    await reply(update, text, markup)
+
+
+async def show_week(update: Update, context: Ctx) -> None:
+    """The next seven days, day by day."""
+    text, markup = await render_week(context.storage, context.me, context.clock.now())
+    await reply(update, text, markup)
+
+
+async def show_overdue(update: Update, context: Ctx) -> None:
+    """Every reminder not done yet whose time has passed."""
+    text, markup = await render_overdue(context.storage, context.me, context.clock.now())
+    await reply(update, text, markup)
+
+
+async def set_agenda_time(update: Update, context: Ctx) -> None:
+    """Choose when the daily agenda arrives: /agenda 07:30."""
+    at = parse_hhmm(context.args[0]) if context.args else None
+    if at is None:
+        await reply(update, _("Your daily agenda arrives at {time}. To change it, write for "
+                              "example /agenda 07:30.").format(time=context.me.agenda_time))
+        return
+    await context.storage.staff.set_schedule(context.me.id, agenda_time=at.strftime("%H:%M"))
+    await reply(update, _("Done: your daily agenda will arrive at {time}.").format(
+        time=at.strftime("%H:%M")))
+
+
+async def set_quiet_hours(update: Update, context: Ctx) -> None:
+    """Choose the quiet hours: /quiet 21:00 07:30."""
+    args = context.args or []
+    start = parse_hhmm(args[0]) if len(args) == 2 else None
+    end = parse_hhmm(args[1]) if len(args) == 2 else None
+    if start is None or end is None:
+        await reply(update, _(
+            "Quiet hours: {start}–{end}. Reminders you set yourself still arrive on time; care "
+            "reminders and the agenda wait until the end. To change, write for example "
+            "/quiet 21:00 07:30."
+        ).format(start=context.me.quiet_start, end=context.me.quiet_end))
+        return
+    await context.storage.staff.set_schedule(context.me.id, quiet_start=start.strftime("%H:%M"),
+                                             quiet_end=end.strftime("%H:%M"))
+    await reply(update, _("Done: quiet hours are now {start}–{end}.").format(
+        start=start.strftime("%H:%M"), end=end.strftime("%H:%M")))

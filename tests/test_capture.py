@@ -1,0 +1,1033 @@
+"""Capture through the fake Bot API: adding prospects, the card and its fields, notes and
+files, history, search, the pipeline, follow-ups, and keeping one RM's data from another.
+
+Expected texts are computed with the catalogs (``tr``), never written in a translation, so the
+tests hold whatever wording the translators choose; ``assert_translated`` checks separately
+that a Vietnamese or Chinese reply is not simply the English source text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from core import buttons
+from core.fake_api import ApiCall
+from core.fake_updates import Person
+from core.i18n import _, active, format_datetime
+from core.messages import LIMIT
+from domain.customers import INTERACTION_KINDS, MAX_NAME, SEGMENTS, SOURCES, STAGES
+from domain.phones import region_for_timezone
+from handlers.cards import HISTORY_ENTRY_LIMIT, HISTORY_PAGE, card_text
+from storage.customers import Customer
+from storage.interactions import Interaction
+from tests.conftest import NOW
+from tests.harness import Harness
+
+LANGUAGES = ["vi", "zh_Hans", "zh_Hant", "en"]
+TELEGRAM_CODES = {"vi": "vi", "zh_Hans": "zh-hans", "zh_Hant": "zh-hant", "en": "en"}
+HCM = "Asia/Ho_Chi_Minh"
+SHANGHAI = "Asia/Shanghai"
+SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
+         "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio")
+
+EXPIRED = "This button has expired. Please start again."
+NEW_PROSPECT = "✅ New prospect saved."
+ALREADY_FILED = "This was already filed."
+WHICH_CUSTOMER = ("Which customer is this for? It is kept in your /inbox until you "
+                  "choose.")
+NO_MATCH = "No customer matches “{query}”."
+MATCHING = "Customers matching “{query}”: {count}"
+NOT_A_PHONE = ("“{text}” is not a phone number I can use. Type it like 0901 234 567 or "
+               "+84 901 234 567, or skip.")
+SAVED_AND_FOLLOW_UP = "✅ {kind} saved for {name}. Set a follow-up?"
+REMIND_ECHO = "⏰ I will remind you about {name} on {when}."
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def tr(language: str, text: str, zone: str = "UTC") -> str:
+    """The text as a user of this language reads it."""
+    with active(language, zone):
+        return _(text)
+
+
+def assert_translated(language: str, *texts: str) -> None:
+    """A Vietnamese or Chinese user must not be answered in the English source text."""
+    if language == "en":
+        return
+    missing = [text for text in texts if tr(language, text) == text]
+    assert not missing, f"not translated into {language}: {missing}"
+
+
+def shown(calls: list[ApiCall]) -> list[ApiCall]:
+    return [call for call in calls if call.method in SHOWN]
+
+
+def of(calls: list[ApiCall], method: str) -> list[ApiCall]:
+    return [call for call in calls if call.method == method]
+
+
+def only_message(calls: list[ApiCall]) -> ApiCall:
+    messages = shown(calls)
+    assert len(messages) == 1, [(c.method, c.text) for c in calls]
+    return messages[0]
+
+
+def answer_of(calls: list[ApiCall]) -> ApiCall:
+    answers = of(calls, "answerCallbackQuery")
+    assert len(answers) == 1, [(c.method, c.params) for c in calls]
+    return answers[0]
+
+
+def payload(data: str) -> list[str]:
+    return data.rsplit("|", 1)[0].split(":")
+
+
+def data_for(call: ApiCall, action: str, *args: str | int) -> str:
+    """The callback data of the button with this action (and leading arguments)."""
+    wanted = [str(arg) for arg in args]
+    for _label, data in call.buttons:
+        parts = payload(data)
+        if parts[0] == action and parts[1:1 + len(wanted)] == wanted:
+            return data
+    raise AssertionError(f"no button {action}:{wanted} in {call.buttons}")
+
+
+def actions(call: ApiCall) -> list[str]:
+    return [payload(data)[0] for _label, data in call.buttons]
+
+
+def labels(call: ApiCall) -> list[str]:
+    return [label for label, _data in call.buttons]
+
+
+async def press_action(bot: Harness, person: Person, action: str, *args: str | int,
+                       call: ApiCall | None = None) -> list[ApiCall]:
+    call = call or bot.last_for(person)
+    return await bot.press_data(person, data_for(call, action, *args), call)
+
+
+def dumped(calls: list[ApiCall]) -> str:
+    return json.dumps([call.params for call in calls], ensure_ascii=False, default=str)
+
+
+async def make_rm(bot: Harness, language: str, person_id: int = 2001, zone: str | None = None,
+                  first_name: str = "Lan") -> Person:
+    """A registered relationship manager speaking `language`, optionally in another zone."""
+    person = Person(person_id, first_name, "Nguyễn", username=f"rm{person_id}",
+                    language_code=TELEGRAM_CODES[language])
+    await bot.register(person, language=language)
+    if zone is not None:
+        await bot.storage.staff.set_timezone(person.id, zone, region_for_timezone(zone, "VN"))
+    return person
+
+
+async def customers_of(bot: Harness, owner: Person) -> list[Customer]:
+    rows = await bot.storage.db.fetch_all(
+        "SELECT id FROM customers WHERE owner_id = ? AND erased_at IS NULL ORDER BY id",
+        (owner.id,))
+    found = [await bot.storage.customers.get(owner.id, row["id"]) for row in rows]
+    return [customer for customer in found if customer is not None]
+
+
+async def only_customer(bot: Harness, owner: Person) -> Customer:
+    found = await customers_of(bot, owner)
+    assert len(found) == 1, found
+    return found[0]
+
+
+async def customer_named(bot: Harness, owner: Person, name: str) -> Customer:
+    found = [c for c in await customers_of(bot, owner) if c.name == name]
+    assert len(found) == 1, [c.name for c in await customers_of(bot, owner)]
+    return found[0]
+
+
+async def history(bot: Harness, owner: Person, customer: Customer) -> list[Interaction]:
+    items, _total = await bot.storage.interactions.history(owner.id, customer.id, offset=0,
+                                                           limit=1000)
+    return items
+
+
+async def add(bot: Harness, person: Person, text: str) -> Customer:
+    """Quick-add a prospect and return it (the newest of the RM's customers)."""
+    await bot.send(person, f"/add {text}")
+    found = await customers_of(bot, person)
+    assert found, bot.api.texts(person.id)[-1:]
+    return found[-1]
+
+
+async def seed(bot: Harness, owner: Person, name: str, phone: str | None = None,
+               region: str = "VN", **extra: Any) -> Customer:
+    """A customer written straight into storage (for lists that need many)."""
+    return await bot.storage.customers.create(owner_id=owner.id, name=name, phone=phone,
+                                              region=region, now=bot.clock.now(), **extra)
+
+
+def expected_card(customer: Customer, language: str, zone: str, region: str = "VN", *,
+                  prefix: str = "", follow_up: datetime | None = None) -> str:
+    with active(language, zone):
+        text = card_text(customer, format_datetime(follow_up) if follow_up else None, region)
+        return f"{_(prefix)}\n\n{text}" if prefix else text
+
+
+def last_card(bot: Harness, person: Person) -> ApiCall:
+    """The last message shown to the person that carries a customer card's buttons."""
+    for call in reversed(bot.api.messages(person.id)):
+        if {"cn", "cr"} & set(actions(call)):
+            return call
+    raise AssertionError("no card was shown")
+
+
+async def open_card(bot: Harness, person: Person, customer: Customer) -> ApiCall:
+    calls = await bot.press_data(person, buttons.pack("c", customer.id, owner=person.id))
+    return only_message(calls)
+
+
+async def reminders_of(bot: Harness, customer: Customer) -> list[dict[str, Any]]:
+    rows = await bot.storage.db.fetch_all(
+        "SELECT * FROM reminders WHERE customer_id = ? ORDER BY id", (customer.id,))
+    return [dict(row) for row in rows]
+
+
+CARD_ACTIONS = ["cn", "cl", "cl", "cl", "cf", "cs", "ce", "ch", "ca"]
+
+
+# -- quick add -------------------------------------------------------------------------------
+
+
+async def test_quick_add_vietnamese_line(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    calls = await bot.send(lan, "/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")
+    customer = await only_customer(bot, lan)
+    assert (customer.name, customer.phone) == ("Nguyễn Văn An", "+84901234567")
+    assert (customer.stage, customer.segment, customer.owner_id) == ("find", "individual", lan.id)
+    notes = await history(bot, lan, customer)
+    assert [(n.kind, n.text) for n in notes] == [("note", "vay mua nhà 2 tỷ")]
+    card = only_message(calls)
+    assert card.text == expected_card(customer, "vi", HCM, prefix=NEW_PROSPECT)
+    assert "📞 0901 234 567" in card.text
+    assert "<b>Nguyễn Văn An</b>" in card.text
+    assert actions(card) == CARD_ACTIONS
+    assert await bot.storage.audit.actions_for("customer", customer.id) == ["customer.created"]
+
+
+async def test_quick_add_chinese_rm_reads_chinese_mobiles(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans")
+    timezone_calls = await bot.send(wei, f"/timezone {SHANGHAI}")
+    assert shown(timezone_calls)
+    staff = await bot.storage.staff.get(wei.id)
+    assert staff is not None and staff.region == "CN"
+    calls = await bot.send(wei, "/add 王伟 13800138000 想办信用卡")
+    customer = await only_customer(bot, wei)
+    assert (customer.name, customer.phone) == ("王伟", "+8613800138000")
+    assert [n.text for n in await history(bot, wei, customer)] == ["想办信用卡"]
+    card = only_message(calls)
+    assert card.text == expected_card(customer, "zh_Hans", SHANGHAI, "CN", prefix=NEW_PROSPECT)
+    assert "138 0013 8000" in card.text
+
+
+async def test_quick_add_phone_first(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    calls = await bot.send(mei, "/add 0901234567 Trần Thị Bích")
+    customer = await only_customer(bot, mei)
+    assert (customer.name, customer.phone) == ("Trần Thị Bích", "+84901234567")
+    assert await history(bot, mei, customer) == []
+    assert only_message(calls).text.startswith(tr("zh_Hant", NEW_PROSPECT))
+
+
+async def test_quick_add_without_phone(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    calls = await bot.send(ann, "/add Lê Văn Tám, quen qua anh Hùng")
+    customer = await only_customer(bot, ann)
+    assert (customer.name, customer.phone) == ("Lê Văn Tám", None)
+    assert [n.text for n in await history(bot, ann, customer)] == ["quen qua anh Hùng"]
+    card = only_message(calls)
+    assert card.text == expected_card(customer, "en", HCM, prefix=NEW_PROSPECT)
+    assert "📞" not in card.text
+
+
+@pytest.mark.parametrize("text", ["/add ,", "/add ,,, ", "/add : chỉ có ghi chú", "/add ;"])
+async def test_quick_add_without_name_or_phone_shows_the_example(bot: Harness,
+                                                                text: str) -> None:
+    lan = await make_rm(bot, "vi")
+    calls = await bot.send(lan, text)
+    with active("vi", HCM):
+        expected = _("I could not find a name or a phone number. {example}").format(
+            example=_("For example: /add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ"))
+    assert only_message(calls).text == expected
+    assert await customers_of(bot, lan) == []
+
+
+async def test_quick_add_name_length_limit(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans")
+    too_long = "王" * (MAX_NAME + 1)
+    calls = await bot.send(wei, f"/add {too_long}")
+    with active("zh_Hans", SHANGHAI):
+        expected = _(
+            "That name is {length} characters long; a name can have at most {limit}. Put the "
+            "details after the phone number or on a new line, so they become a note."
+        ).format(length=MAX_NAME + 1, limit=MAX_NAME)
+    assert only_message(calls).text == expected
+    assert await customers_of(bot, wei) == []
+    # Exactly at the limit is fine.
+    await bot.send(wei, f"/add {'王' * MAX_NAME}")
+    assert (await only_customer(bot, wei)).name == "王" * MAX_NAME
+
+
+async def test_quick_add_html_is_shown_escaped(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    calls = await bot.send(ann, "/add <b>Bad</b> & Co 0901234567")
+    customer = await only_customer(bot, ann)
+    assert customer.name == "<b>Bad</b> & Co"
+    card = only_message(calls)
+    assert "&lt;b&gt;Bad&lt;/b&gt; &amp; Co" in card.text
+    assert "<b>Bad</b>" not in card.text
+    assert card.params["parse_mode"] == "HTML"
+
+
+async def test_sql_looking_names_are_stored_literally(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    evil = "Robert'); DROP TABLE customers;--"
+    # The guided add keeps the name exactly as typed.
+    await bot.send(lan, "/add")
+    await bot.send(lan, evil)
+    await bot.press(lan, tr("vi", "Skip"))
+    await bot.press(lan, tr("vi", "Skip"))
+    stored = await customer_named(bot, lan, evil)
+    assert "Robert&#x27;" not in last_card(bot, lan).text
+    assert "Robert'); DROP TABLE customers;--" in last_card(bot, lan).text
+    # The quick add reads the same text (a phone after it) and the table still works.
+    await bot.send(lan, f"/add {evil} 0901234567 muốn mở thẻ")
+    assert len(await customers_of(bot, lan)) == 2
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM customers") == 2
+    calls = await bot.send(lan, "/find robert")
+    with active("vi", HCM):
+        assert only_message(calls).text == _(MATCHING).format(query="robert", count=2)
+    assert (await bot.storage.customers.get(lan.id, stored.id)) == stored
+
+
+async def test_emoji_names(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    calls = await bot.send(mei, "/add 🌸 Hoa 💐 0901234567 thích hoa 🌷")
+    customer = await only_customer(bot, mei)
+    assert customer.name == "🌸 Hoa 💐"
+    assert [n.text for n in await history(bot, mei, customer)] == ["thích hoa 🌷"]
+    assert "<b>🌸 Hoa 💐</b>" in only_message(calls).text
+    found = await bot.send(mei, "/find hoa")
+    assert labels(only_message(found))[0].startswith("🌸 Hoa 💐")
+
+
+# -- guided add ------------------------------------------------------------------------------
+
+
+async def test_guided_add_step_by_step(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    first = await bot.send(lan, "/add")
+    assert only_message(first).text == tr("vi", "What is the new prospect's name? (/cancel to stop)")
+    named = await bot.send(lan, "Phạm Minh Châu")
+    # Saved at once: nothing is lost if the RM walks away now.
+    customer = await only_customer(bot, lan)
+    assert (customer.name, customer.phone) == ("Phạm Minh Châu", None)
+    ask_phone = only_message(named)
+    assert ask_phone.text == tr("vi", "Saved. Their phone number?")
+    assert labels(ask_phone) == [tr("vi", "Skip")]
+    phoned = await bot.send(lan, "0901 234 567")
+    assert only_message(phoned).text == tr("vi", "What do they need? (a first note, or skip)")
+    assert (await only_customer(bot, lan)).phone == "+84901234567"
+    done = await bot.send(lan, "cần vay kinh doanh 500 triệu")
+    customer = await only_customer(bot, lan)
+    assert only_message(done).text == expected_card(customer, "vi", HCM, prefix=NEW_PROSPECT)
+    assert [n.text for n in await history(bot, lan, customer)] == ["cần vay kinh doanh 500 triệu"]
+    assert await bot.storage.states.get(lan.id, lan.id) is None
+    # The next text is a search again, not another answer.
+    again = await bot.send(lan, "châu")
+    with active("vi", HCM):
+        assert only_message(again).text == _(MATCHING).format(query="châu", count=1)
+
+
+async def test_guided_add_with_skip_buttons(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    await bot.send(ann, "/add")
+    await bot.send(ann, "Walk-in lady from the market")
+    skip_phone = await bot.press(ann, tr("en", "Skip"))
+    assert answer_of(skip_phone)
+    assert only_message(skip_phone).text == tr("en", "What do they need? (a first note, or skip)")
+    skip_note = await bot.press(ann, tr("en", "Skip"))
+    customer = await only_customer(bot, ann)
+    assert (customer.name, customer.phone) == ("Walk-in lady from the market", None)
+    assert only_message(skip_note).text == expected_card(customer, "en", HCM, prefix=NEW_PROSPECT)
+    assert await history(bot, ann, customer) == []
+    # The Skip button of a finished add does nothing any more.
+    stale = await bot.press_data(ann, buttons.pack("skip", owner=ann.id))
+    assert answer_of(stale).params["text"] == tr("en", EXPIRED)
+    assert shown(stale) == []
+    assert len(await customers_of(bot, ann)) == 1
+
+
+async def test_guided_add_refuses_an_impossible_phone(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    await bot.send(wei, "/add")
+    await bot.send(wei, "李娜")
+    calls = await bot.send(wei, "12345")
+    with active("zh_Hans", SHANGHAI):
+        expected = _(NOT_A_PHONE).format(text="12345")
+    refusal = only_message(calls)
+    assert refusal.text == expected
+    assert labels(refusal) == [tr("zh_Hans", "Skip")]
+    assert (await only_customer(bot, wei)).phone is None
+    # Still at the phone step: a good number is taken.
+    await bot.send(wei, "139 1234 5678")
+    assert (await only_customer(bot, wei)).phone == "+8613912345678"
+
+
+async def test_guided_add_name_too_long(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    await bot.send(lan, "/add")
+    calls = await bot.send(lan, "A" * (MAX_NAME + 1))
+    assert str(MAX_NAME) in only_message(calls).text
+    assert await customers_of(bot, lan) == []
+    await bot.send(lan, "Ngô Bảo Châu")
+    assert (await only_customer(bot, lan)).name == "Ngô Bảo Châu"
+
+
+async def test_guided_add_cancelled_midway_keeps_the_prospect(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    await bot.send(mei, "/add")
+    await bot.send(mei, "陳大文")
+    calls = await bot.send(mei, "/cancel")
+    assert only_message(calls).text == tr("zh_Hant", "Cancelled. Nothing was changed.")
+    customer = await only_customer(bot, mei)
+    assert customer.name == "陳大文"
+    # A number typed now is a search, not the answer to the phone question.
+    searched = await bot.send(mei, "0901234567")
+    with active("zh_Hant", HCM):
+        assert only_message(searched).text == _(NO_MATCH).format(query="0901234567")
+    assert (await only_customer(bot, mei)).phone is None
+
+
+# -- shared contacts and duplicates ----------------------------------------------------------
+
+
+async def test_shared_contact_creates_a_prospect(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    calls = await bot.send_update(bot.make.contact(lan, "84901234567", "Nguyễn Văn An"))
+    customer = await only_customer(bot, lan)
+    assert (customer.name, customer.phone) == ("Nguyễn Văn An", "+84901234567")
+    assert only_message(calls).text == expected_card(customer, "vi", HCM, prefix=NEW_PROSPECT)
+    await bot.send_update(bot.make.contact(lan, "+84 912 345 678", "Bình", "Trần"))
+    assert (await customer_named(bot, lan, "Bình Trần")).phone == "+84912345678"
+
+
+async def test_shared_chinese_contact_is_family_name_first(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    await bot.send(wei, "/add 王伟 13800138000")
+    # The same person shared from the phone book: family name first, no space, and a
+    # duplicate of the customer on file.
+    calls = await bot.send_update(bot.make.contact(wei, "8613900001111", "伟", "王"))
+    question = only_message(calls)
+    assert "dupo" in actions(question)
+    await press_action(bot, wei, "dupn")
+    names = sorted(c.name for c in await customers_of(bot, wei))
+    assert names == ["王伟", "王伟"]
+
+
+async def test_duplicate_by_phone_opens_the_existing_file(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    existing = await add(bot, wei, "王伟 13800138000")
+    calls = await bot.send(wei, "/add 王先生 138 0013 8000 想办卡")
+    question = only_message(calls)
+    with active("zh_Hans", SHANGHAI):
+        assert question.text == _(
+            "You already have a customer with this name or phone: {names}. Open the existing "
+            "file (your note will be added there) or create a new prospect?"
+        ).format(names="<b>王伟</b>")
+        open_label = _("Open {name}").format(name="王伟")
+        anyway = _("Create a new prospect anyway")
+    assert labels(question) == [open_label, anyway]
+    opened = await bot.press(wei, open_label)
+    assert len(await customers_of(bot, wei)) == 1
+    assert [n.text for n in await history(bot, wei, existing)] == ["想办卡"]
+    card = only_message(opened)
+    assert card.method == "editMessageText"
+    assert card.text.startswith(tr("zh_Hans", "📝 Note added to the existing file."))
+    # Pressing again does nothing more.
+    again = await bot.press(wei, open_label, call=question)
+    assert answer_of(again).params["text"] == tr("zh_Hans", EXPIRED)
+    assert shown(again) == []
+    assert len(await history(bot, wei, existing)) == 1
+
+
+async def test_duplicate_by_folded_name_can_be_created_anyway(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    await add(bot, lan, "Nguyễn Văn An 0901234567")
+    calls = await bot.send(lan, "/add nguyen van an 0912345678 hỏi thẻ tín dụng")
+    question = only_message(calls)
+    assert actions(question) == ["dupo", "dupn"]
+    created = await bot.press(lan, tr("vi", "Create a new prospect anyway"))
+    both = await customers_of(bot, lan)
+    assert [(c.name, c.phone) for c in both] == [("Nguyễn Văn An", "+84901234567"),
+                                                 ("nguyen van an", "+84912345678")]
+    assert [n.text for n in await history(bot, lan, both[1])] == ["hỏi thẻ tín dụng"]
+    assert await history(bot, lan, both[0]) == []
+    assert only_message(created).text == expected_card(both[1], "vi", HCM, prefix=NEW_PROSPECT)
+    # Both buttons are spent now.
+    for action in ("dupn", "dupo"):
+        again = await press_action(bot, lan, action, call=question)
+        assert answer_of(again).params["text"] == tr("vi", EXPIRED)
+        assert shown(again) == []
+    assert len(await customers_of(bot, lan)) == 2
+
+
+async def test_duplicate_from_a_shared_contact(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    existing = await add(bot, ann, "Đặng Thu Hà 0987654321")
+    calls = await bot.send_update(bot.make.contact(ann, "84987654321", "Hà", "Đặng"))
+    assert actions(only_message(calls)) == ["dupo", "dupn"]
+    await press_action(bot, ann, "dupo", existing.id)
+    assert len(await customers_of(bot, ann)) == 1
+    # A shared contact carries no note: nothing is added.
+    assert await history(bot, ann, existing) == []
+
+
+# -- the card --------------------------------------------------------------------------------
+
+
+async def test_card_shows_the_essentials(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901 234 567")
+    card = await open_card(bot, lan, customer)
+    with active("vi", HCM):
+        assert f"{_(SEGMENTS['individual'])} · {_(STAGES['find'])}" in card.text
+        assert _("Last contact: {when}").format(when=_("never")) in card.text
+        assert _("Next follow-up: {when}").format(when=_("none set")) in card.text
+        expected_labels = [_("📝 Note"), _("📞 Call"), _("🚶 Visit"), _("🤝 Meeting"),
+                           _("⏰ Follow-up"), _("➡️ Stage"), _("✏️ Edit"), _("🕘 History"),
+                           _("🗄 Archive")]
+    assert "📞 0901 234 567" in card.text
+    assert labels(card) == expected_labels
+    assert [payload(data)[1:] for _l, data in card.buttons] == [
+        [str(customer.id)], [str(customer.id), "call"], [str(customer.id), "visit"],
+        [str(customer.id), "meeting"], [str(customer.id)], [str(customer.id)],
+        [str(customer.id)], [str(customer.id), "0"], [str(customer.id)]]
+    # A grade, a call an hour later and a follow-up all show on the card.
+    await press_action(bot, lan, "ce", customer.id, call=card)
+    await press_action(bot, lan, "cef", customer.id, "grade")
+    await press_action(bot, lan, "cev", customer.id, "grade", "VIP")
+    bot.clock.advance(hours=1)
+    await press_action(bot, lan, "cl", customer.id, "call", call=card)
+    await bot.send(lan, "đã gọi, hẹn tuần sau")
+    await press_action(bot, lan, "fu", customer.id, "1d")
+    card = await open_card(bot, lan, customer)
+    fresh = await bot.storage.customers.get(lan.id, customer.id)
+    assert fresh is not None and fresh.grade == "VIP"
+    assert fresh.last_contact_at == NOW + timedelta(hours=1)
+    follow_up = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 09:00 in Ho Chi Minh City
+    assert card.text == expected_card(fresh, "vi", HCM, follow_up=follow_up)
+    with active("vi", HCM):
+        assert _("Last contact: {when}").format(
+            when=format_datetime(NOW + timedelta(hours=1))) in card.text
+        assert _("Next follow-up: {when}").format(when=format_datetime(follow_up)) in card.text
+    assert " · VIP · " in card.text
+
+
+EDIT_CHOICES = [("segment", "sme"), ("segment", "household"), ("grade", "A"),
+                ("source", "referral"), ("source", "merchant_group"), ("language", "zh_Hans")]
+
+
+@pytest.mark.parametrize(("field", "value"), EDIT_CHOICES)
+async def test_choice_fields_are_picked_with_buttons(bot: Harness, field: str,
+                                                     value: str) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    customer = await add(bot, mei, "Trần Thị Bích 0901234567")
+    card = await open_card(bot, mei, customer)
+    menu = only_message(await press_action(bot, mei, "ce", customer.id, call=card))
+    assert menu.method == "editMessageText"
+    assert [payload(d)[2] for _l, d in menu.buttons if payload(d)[0] == "cef"] == [
+        "name", "phone", "segment", "grade", "source", "referrer", "birthday", "company",
+        "family", "income", "products_held", "products_wanted", "tags", "about", "language"]
+    choices = only_message(await press_action(bot, mei, "cef", customer.id, field))
+    picked = await press_action(bot, mei, "cev", customer.id, field, value, call=choices)
+    assert answer_of(picked).params["text"] == tr("zh_Hant", "Saved.")
+    updated = await bot.storage.customers.get(mei.id, customer.id)
+    assert updated is not None and getattr(updated, field) == value
+    assert only_message(picked).text == expected_card(updated, "zh_Hant", HCM)
+    if field == "segment":
+        assert tr("zh_Hant", SEGMENTS[value]) in only_message(picked).text
+        assert tr("zh_Hant", SEGMENTS[value]) in labels(choices)
+    if field == "source":
+        assert tr("zh_Hant", SOURCES[value]) in labels(choices)
+    rows = await bot.storage.db.fetch_all(
+        "SELECT detail FROM audit_log WHERE action = 'customer.updated' AND entity_id = ?",
+        (str(customer.id),))
+    assert [json.loads(row["detail"]) for row in rows] == [{"fields": [field]}]
+    # A value that is not one of the choices is refused.
+    bad = await bot.press_data(mei, buttons.pack("cev", customer.id, field, "bogus",
+                                                 owner=mei.id))
+    assert answer_of(bad).params["text"] == tr("zh_Hant", EXPIRED)
+    assert getattr(await bot.storage.customers.get(mei.id, customer.id), field) == value
+
+
+TEXT_FIELDS = [
+    ("company", "Công ty TNHH Minh Phát"),
+    ("family", "vợ và 2 con"),
+    ("income", "50 triệu/tháng"),
+    ("products_held", "thẻ tín dụng, tiết kiệm"),
+    ("products_wanted", "vay mua nhà"),
+    ("tags", "vip, kinh doanh vàng"),
+    ("about", "thích gặp buổi sáng, cẩn thận"),
+    ("referrer", "anh Hùng ở chợ"),
+    ("name", "Nguyễn Văn An (chú)"),
+]
+
+
+async def edit_text_field(bot: Harness, person: Person, customer: Customer, field: str,
+                          value: str) -> list[ApiCall]:
+    card = await open_card(bot, person, customer)
+    await press_action(bot, person, "ce", customer.id, call=card)
+    await press_action(bot, person, "cef", customer.id, field)
+    return await bot.send(person, value)
+
+
+@pytest.mark.parametrize(("field", "value"), TEXT_FIELDS)
+async def test_text_fields_are_typed(bot: Harness, field: str, value: str) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    await press_action(bot, ann, "ce", customer.id, call=card)
+    prompt = only_message(await press_action(bot, ann, "cef", customer.id, field))
+    assert prompt.method == "sendMessage"
+    assert "“" in prompt.text and "/cancel" in prompt.text
+    assert labels(prompt) == [tr("en", "Clear this field")]
+    calls = await bot.send(ann, value)
+    updated = await bot.storage.customers.get(ann.id, customer.id)
+    assert updated is not None and getattr(updated, field) == value
+    assert only_message(calls).text == expected_card(updated, "en", HCM, prefix="Saved.")
+    assert await bot.storage.states.get(ann.id, ann.id) is None
+
+
+async def test_search_follows_edits(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    with active("vi", HCM):
+        none_found = _(NO_MATCH).format(query="minh phat")
+    assert only_message(await bot.send(lan, "/find minh phat")).text == none_found
+    await edit_text_field(bot, lan, customer, "company", "Công ty TNHH Minh Phát")
+    await edit_text_field(bot, lan, customer, "tags", "vip, kinh doanh vàng")
+    for query in ("minh phat", "Minh Phát", "kinh doanh vang", "vàng"):
+        found = only_message(await bot.send(lan, f"/find {query}"))
+        assert [payload(d)[1] for _l, d in found.buttons] == [str(customer.id)], query
+    # Renaming moves the name key too: the old name no longer finds them.
+    await edit_text_field(bot, lan, customer, "name", "Lý Thường Kiệt")
+    assert only_message(await bot.send(lan, "/find nguyen van")).text == tr(
+        "vi", NO_MATCH).format(query="nguyen van")
+    assert payload(only_message(await bot.send(lan, "/find thuong kiet")).buttons[0][1])[1] == \
+        str(customer.id)
+    # Still found by company after the rename.
+    assert only_message(await bot.send(lan, "/find minh phat")).buttons
+
+
+@pytest.mark.parametrize(("language", "typed", "stored", "lunar"), [
+    ("vi", "15/03/1985", "1985-03-15", False),
+    ("vi", "âm 15/8", "--08-15", True),
+    ("zh_Hans", "农历8月15日", "--08-15", True),
+    ("en", "1990-12-31", "1990-12-31", False),
+])
+async def test_birthday_solar_and_lunar(bot: Harness, language: str, typed: str, stored: str,
+                                        lunar: bool) -> None:
+    rm = await make_rm(bot, language)
+    customer = await add(bot, rm, "Lê Thị Hồng 0901234567")
+    await edit_text_field(bot, rm, customer, "birthday", typed)
+    updated = await bot.storage.customers.get(rm.id, customer.id)
+    assert updated is not None
+    assert (updated.birthday, updated.birthday_lunar) == (stored, lunar)
+
+
+async def test_impossible_birthday_is_refused(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Lê Thị Hồng 0901234567")
+    calls = await edit_text_field(bot, lan, customer, "birthday", "31/02/1990")
+    with active("vi", HCM):
+        expected = _(
+            "I could not read “{text}” as a date. For example 15/03/1985, or a lunar date "
+            "such as âm 15/8 or 农历8月15日."
+        ).format(text="31/02/1990")
+    assert only_message(calls).text == expected
+    unchanged = await bot.storage.customers.get(lan.id, customer.id)
+    assert unchanged is not None and unchanged.birthday is None
+    # Still asking: the corrected date is taken.
+    await bot.send(lan, "28/02/1990")
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and updated.birthday == "1990-02-28"
+
+
+async def test_phone_edit_is_validated(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    calls = await edit_text_field(bot, wei, customer, "phone", "12345")
+    with active("zh_Hans", SHANGHAI):
+        assert only_message(calls).text == _(NOT_A_PHONE).format(text="12345")
+    assert (await only_customer(bot, wei)).phone == "+8613800138000"
+    done = await bot.send(wei, "139 1234 5678")
+    updated = await only_customer(bot, wei)
+    assert updated.phone == "+8613912345678"
+    assert "139 1234 5678" in only_message(done).text
+    # The search key moved with the number.
+    assert only_message(await bot.send(wei, "/find 13912345678")).buttons
+    old = only_message(await bot.send(wei, "/find 13800138000"))
+    assert old.text == tr("zh_Hans", NO_MATCH).format(query="13800138000")
+
+
+async def test_clear_a_field(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    await edit_text_field(bot, ann, customer, "company", "Minh Phat Gold")
+    await edit_text_field(bot, ann, customer, "birthday", "âm 15/8")
+    for field in ("company", "birthday", "phone"):
+        card = await open_card(bot, ann, customer)
+        await press_action(bot, ann, "ce", customer.id, call=card)
+        prompt = only_message(await press_action(bot, ann, "cef", customer.id, field))
+        cleared = await bot.press(ann, tr("en", "Clear this field"), call=prompt)
+        assert answer_of(cleared).params["text"] == tr("en", "Saved.")
+    updated = await bot.storage.customers.get(ann.id, customer.id)
+    assert updated is not None
+    assert (updated.company, updated.birthday, updated.birthday_lunar, updated.phone) == (
+        None, None, False, None)
+    assert await bot.storage.states.get(ann.id, ann.id) is None
+    assert only_message(await bot.send(ann, "/find minh phat")).text == tr(
+        "en", NO_MATCH).format(query="minh phat")
+    assert only_message(await bot.send(ann, "/find 0901234567")).text == tr(
+        "en", NO_MATCH).format(query="0901234567")
+
+
+async def test_too_long_field_is_refused(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    calls = await edit_text_field(bot, lan, customer, "name", "A" * (MAX_NAME + 1))
+    with active("vi", HCM):
+        assert only_message(calls).text == _(
+            "That is too long: at most {limit} characters. Please try again.").format(
+            limit=MAX_NAME)
+    assert (await only_customer(bot, lan)).name == "Nguyễn Văn An"
+
+
+async def test_referrer_is_linked_to_the_customer_with_that_name(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    referrer = await add(bot, lan, "An 0901111111")
+    await add(bot, lan, "Trần An Khang 0902222222")
+    await add(bot, lan, "Lan Anh 0903333333")
+    customer = await add(bot, lan, "Phạm Thị Mai 0904444444")
+    await edit_text_field(bot, lan, customer, "referrer", "an")
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and (updated.referrer, updated.referred_by) == ("an", referrer.id)
+    # A name matching nobody exactly is kept as text only.
+    await edit_text_field(bot, lan, customer, "referrer", "chị Hoa bán vải")
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and updated.referred_by is None
+
+
+# -- notes and interactions ------------------------------------------------------------------
+
+
+async def test_note_button_then_text(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, lan, customer)
+    prompt = only_message(await bot.press(lan, tr("vi", "📝 Note"), call=card))
+    with active("vi", HCM):
+        assert prompt.text == _("Type the note for {name}. (/cancel to stop)").format(
+            name="Nguyễn Văn An")
+    bot.clock.advance(minutes=5)
+    saved = only_message(await bot.send(lan, "Khách muốn vay 2 tỷ, lãi dưới 8%"))
+    with active("vi", HCM):
+        assert saved.text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>Nguyễn Văn An</b>")
+    assert actions(saved) == ["fu", "fu", "fu", "cf", "c"]
+    notes = await history(bot, lan, customer)
+    assert [(n.kind, n.text, n.happened_at) for n in notes] == [
+        ("note", "Khách muốn vay 2 tỷ, lãi dưới 8%", NOW + timedelta(minutes=5))]
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and updated.last_contact_at == NOW + timedelta(minutes=5)
+    assert "interaction.note" in await bot.storage.audit.actions_for("customer", customer.id)
+
+
+@pytest.mark.parametrize(("kind", "label"), [("call", "📞 Call"), ("visit", "🚶 Visit"),
+                                             ("meeting", "🤝 Meeting")])
+async def test_logging_a_contact_with_text(bot: Harness, kind: str, label: str) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    card = await open_card(bot, wei, customer)
+    prompt = only_message(await bot.press(wei, tr("zh_Hans", label), call=card))
+    with active("zh_Hans", SHANGHAI):
+        assert prompt.text == _("{kind} with {name}: what came out of it? (/cancel to stop)"
+                                ).format(kind=_(INTERACTION_KINDS[kind]), name="王伟")
+        assert labels(prompt) == [_("Log it without a note")]
+    saved = only_message(await bot.send(wei, "客户下周来行里签约"))
+    with active("zh_Hans", SHANGHAI):
+        assert saved.text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_(INTERACTION_KINDS[kind]), name="<b>王伟</b>")
+    assert [(n.kind, n.text) for n in await history(bot, wei, customer)] == [
+        (kind, "客户下周来行里签约")]
+
+
+async def test_logging_a_contact_without_a_note(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    await bot.press(ann, tr("en", "🚶 Visit"), call=card)
+    calls = await bot.press(ann, tr("en", "Log it without a note"))
+    assert answer_of(calls)
+    with active("en", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Visit"), name="<b>Nguyễn Văn An</b>")
+    assert [(n.kind, n.text) for n in await history(bot, ann, customer)] == [("visit", "")]
+    assert await bot.storage.states.get(ann.id, ann.id) is None
+    # The next text is a search, not the note of that visit.
+    searched = only_message(await bot.send(ann, "nguyen"))
+    assert searched.text == tr("en", MATCHING).format(query="nguyen", count=1)
+    assert len(await history(bot, ann, customer)) == 1
+
+
+async def test_reply_to_a_card_adds_a_note(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    customer = await add(bot, mei, "陳大文 +852 9123 4567")
+    card = last_card(bot, mei)
+    assert isinstance(card.result, dict)
+    calls = await bot.send(mei, "想了解定期存款利率", reply_to=card.result)
+    with active("zh_Hant", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>陳大文</b>")
+    assert [(n.kind, n.text) for n in await history(bot, mei, customer)] == [
+        ("note", "想了解定期存款利率")]
+    # A card opened later (an edit of a button's message, too) works the same way.
+    opened = await open_card(bot, mei, customer)
+    assert isinstance(opened.result, dict)
+    await bot.send(mei, "已寄送资料", reply_to=opened.result)
+    assert len(await history(bot, mei, customer)) == 2
+    # A reply to a message that is not a card is an ordinary text (a search).
+    plain = await bot.send(mei, "陳", reply_to=calls[0].result)
+    assert only_message(plain).text == tr("zh_Hant", MATCHING).format(query="陳", count=1)
+
+
+async def test_note_command_in_one_line(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    await add(bot, lan, "Trần Thị Bích 0912345678")
+    calls = await bot.send(lan, "/note Nguyễn Văn An gửi hồ sơ")
+    with active("vi", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>Nguyễn Văn An</b>")
+    assert [n.text for n in await history(bot, lan, customer)] == ["gửi hồ sơ"]
+    # By phone number as well.
+    await bot.send(lan, "/note 0901234567 đã ký hợp đồng")
+    assert [n.text for n in await history(bot, lan, customer)] == ["đã ký hợp đồng",
+                                                                   "gửi hồ sơ"]
+    empty = only_message(await bot.send(lan, "/note"))
+    with active("vi", HCM):
+        assert empty.text == _("Write the customer and the note, for example: {example}").format(
+            example=_("/note Nguyễn Văn An đã gửi hồ sơ vay"))
+
+
+async def test_ambiguous_note_is_filed_once(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    first = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    second = await add(bot, lan, "Trần Văn An 0912345678")
+    calls = await bot.send(lan, "/note An gửi hồ sơ")
+    pick = only_message(calls)
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    assert sorted(labels(pick)[:2]) == ["Nguyễn Văn An", "Trần Văn An"]
+    assert actions(pick) == ["pick", "pick", "picks", "pickx"]
+    filed = await bot.press(lan, "Nguyễn Văn An", call=pick)
+    assert answer_of(filed).params["text"] == tr("vi", "Saved.")
+    with active("vi", HCM):
+        prefix = _("✅ Added to {name}.").format(name="Nguyễn Văn An")
+    assert only_message(filed).text.startswith(prefix)
+    for label in ("Nguyễn Văn An", "Trần Văn An"):
+        again = await bot.press(lan, label, call=pick)
+        assert answer_of(again).params["text"] == tr("vi", ALREADY_FILED)
+        assert answer_of(again).params["show_alert"] is True
+        assert shown(again) == []
+    assert [n.text for n in await history(bot, lan, first)] == ["An gửi hồ sơ"]
+    assert await history(bot, lan, second) == []
+    assert only_message(await bot.send(lan, "/inbox")).text == tr(
+        "vi", "Your inbox is empty: everything is filed.")
+
+
+async def test_long_note_is_stored_whole_and_shown_cut(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    long_note = ("Khách <b>VIP</b> & gia đình; " * 400)[:10_000]
+    assert len(long_note) == 10_000
+    for _index in range(5):
+        card = await open_card(bot, ann, customer)
+        await bot.press(ann, tr("en", "📝 Note"), call=card)
+        await bot.send(ann, long_note)
+        bot.clock.advance(minutes=1)
+    stored = await history(bot, ann, customer)
+    assert [len(n.text) for n in stored] == [10_000] * 5
+    assert all(n.text == long_note for n in stored)
+    card = await open_card(bot, ann, customer)
+    calls = await press_action(bot, ann, "ch", customer.id, 0, call=card)
+    messages = shown(calls)
+    assert len(messages) > 1
+    assert all(len(m.text) <= LIMIT for m in messages)
+    joined = "".join(m.text for m in messages)
+    assert "<b>VIP</b>" not in joined and "&lt;b&gt;VIP&lt;/b&gt; &amp;" in joined
+    for message in messages:
+        assert re.search(r"&(?![#\w]+;)", message.text) is None, "an entity was cut"
+    assert joined.count("…") == 5
+    assert all(not m.buttons for m in messages[:-1]) and messages[-1].buttons
+
+
+# -- files and forwarded messages ------------------------------------------------------------
+
+
+PHOTO = [{"file_id": "ph-small", "file_unique_id": "ph-s", "width": 90, "height": 90},
+         {"file_id": "ph-big", "file_unique_id": "ph-b", "width": 1280, "height": 960}]
+
+
+async def test_photo_is_filed_and_sent_again(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    other = await add(bot, lan, "Trần Thị Bích 0912345678")
+    calls = await bot.send_update(bot.make.message(lan, caption="hợp đồng tín dụng",
+                                                   photo=PHOTO))
+    pick = only_message(calls)
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    # The most recent customers are offered first.
+    assert labels(pick)[:2] == ["Trần Thị Bích", "Nguyễn Văn An"]
+    with active("vi", HCM):
+        assert labels(pick)[2:] == [_("🔎 Another customer…"), _("Discard")]
+    await bot.press(lan, "Nguyễn Văn An", call=pick)
+    items = await history(bot, lan, customer)
+    assert [(i.kind, i.text, i.file_id, i.file_type) for i in items] == [
+        ("file", "hợp đồng tín dụng", "ph-big", "photo")]
+    assert await history(bot, lan, other) == []
+    card = await open_card(bot, lan, customer)
+    page = only_message(await press_action(bot, lan, "ch", customer.id, 0, call=card))
+    with active("vi", HCM):
+        send_again = _("📎 Send again: {what}").format(what=_("Attachment")[:30])
+    assert send_again in labels(page)
+    resent = await bot.press(lan, send_again, call=page)
+    photos = of(resent, "sendPhoto")
+    assert len(photos) == 1 and photos[0].params["photo"] == "ph-big"
+    assert photos[0].chat_id == lan.id
+
+
+async def test_document_found_through_search(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    for index in range(7):
+        await add(bot, wei, f"客户{index} 1390000000{index}")
+    calls = await bot.send_update(bot.make.document(wei, "hop_dong.pdf", file_id="doc-7",
+                                                    caption="签约合同"))
+    pick = only_message(calls)
+    assert "王伟" not in labels(pick)  # only the six most recent are offered
+    asked = only_message(await press_action(bot, wei, "picks", call=pick))
+    assert asked.text == tr("zh_Hans", "Type a name, phone number or company to find the "
+                            "customer.")
+    nobody = await bot.send(wei, "不存在的人")
+    assert shown(nobody)[0].text == tr("zh_Hans", NO_MATCH).format(query="不存在的人")
+    await press_action(bot, wei, "picks")
+    found = only_message(await bot.send(wei, "wangwei"))
+    assert labels(found)[0] == "王伟"
+    await bot.press(wei, "王伟", call=found)
+    items = await history(bot, wei, customer)
+    assert [(i.kind, i.file_id, i.file_type, i.file_name, i.text) for i in items] == [
+        ("file", "doc-7", "document", "hop_dong.pdf", "签约合同")]
+    card = await open_card(bot, wei, customer)
+    page = only_message(await press_action(bot, wei, "ch", customer.id, 0, call=card))
+    assert "hop_dong.pdf" in page.text
+    resent = await press_action(bot, wei, "cfile", items[0].id, call=page)
+    documents = of(resent, "sendDocument")
+    assert len(documents) == 1 and documents[0].params["document"] == "doc-7"
+
+
+async def test_voice_note_discarded(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    await add(bot, mei, "陳大文 0901234567")
+    calls = await bot.send_update(bot.make.message(
+        mei, voice={"file_id": "vo-1", "file_unique_id": "vo-1", "duration": 4}))
+    pick = only_message(calls)
+    discarded = await bot.press(mei, tr("zh_Hant", "Discard"), call=pick)
+    assert only_message(discarded).text == tr("zh_Hant", "Discarded.")
+    assert only_message(await bot.send(mei, "/inbox")).text == tr(
+        "zh_Hant", "Your inbox is empty: everything is filed.")
+    late = await bot.press(mei, "陳大文", call=pick)
+    assert answer_of(late).params["text"] == tr("zh_Hant", ALREADY_FILED)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM interactions") == 0
+    # Nothing of the discarded voice note is kept.
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM inbox WHERE file_id IS NOT NULL OR text != ''") == 0
+
+
+async def test_forwarded_text_waits_in_the_inbox(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    forwarded = bot.make.message(ann, "Em gửi anh bảng lãi suất tháng 12 nhé", forward_origin={
+        "type": "user", "date": 1_700_000_000,
+        "sender_user": {"id": 555, "is_bot": False, "first_name": "An"}})
+    calls = await bot.send_update(forwarded)
+    assert only_message(calls).text == tr("en", WHICH_CUSTOMER)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM searches") == 0
+    inbox = shown(await bot.send(ann, "/inbox"))
+    assert [m.text for m in inbox[:2]] == [
+        tr("en", "<b>Waiting to be filed</b> ({count})").format(count=1),
+        "📥 Em gửi anh bảng lãi suất tháng 12 nhé"]
+    assert inbox[2].text == tr("en", WHICH_CUSTOMER)
+    await bot.press(ann, "Nguyễn Văn An", call=inbox[2])
+    assert [(i.kind, i.text) for i in await history(bot, ann, customer)] == [
+        ("note", "Em gửi anh bảng lãi suất tháng 12 nhé")]
+    assert only_message(await bot.send(ann, "/inbox")).text == tr(
+        "en", "Your inbox is empty: everything is filed.")
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+async def test_history_pages_newest_first(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    for index in range(1, 13):
+        await bot.storage.interactions.add(
+            customer_id=customer.id, staff_id=lan.id, kind="call" if index % 2 else "note",
+            happened_at=NOW + timedelta(hours=index), now=NOW, text=f"lần {index:02d}")
+    card = await open_card(bot, lan, customer)
+
+    def numbers(call: ApiCall) -> list[int]:
+        return [int(n) for n in re.findall(r"lần (\d\d)", call.text)]
+
+    first = only_message(await press_action(bot, lan, "ch", customer.id, 0, call=card))
+    with active("vi", HCM):
+        assert first.text.startswith(_("<b>History of {name}</b> ({count})").format(
+            name="Nguyễn Văn An", count=12))
+        assert format_datetime(NOW + timedelta(hours=12)) in first.text
+        newer, older = _("◀ Newer"), _("Older ▶")
+        back = _("Back to the card")
+    assert numbers(first) == [12, 11, 10, 9, 8]
+    assert labels(first) == [older, back]
+    second = only_message(await bot.press(lan, older, call=first))
+    assert numbers(second) == [7, 6, 5, 4, 3]
+    assert labels(second) == [newer, older, back]
+    third = only_message(await bot.press(lan, older, call=second))
+    assert numbers(third) == [2, 1]
+    assert labels(third) == [newer, back]
+    assert HISTORY_PAGE == 5
+    again = only_message(await bot.press(lan, newer, call=third))
+    assert numbers(again) == [7, 6, 5, 4, 3]
+    back_to_card = only_message(await bot.press(lan, back, call=again))
+    assert actions(back_to_card) == CARD_ACTIONS
+
+
+async def test_empty_history(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    page = only_message(await press_action(bot, ann, "ch", customer.id, 0, call=card))
+    assert page.text.endswith(tr("en", "Nothing recorded yet."))
+    assert HISTORY_ENTRY_LIMIT < 4096

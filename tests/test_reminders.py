@@ -1,0 +1,315 @@
+"""Reminders: dispatch through the fake Bot API, done and snooze, agenda, care rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.fake_updates import Person
+from core.i18n import _, active
+from scheduler.agenda import queue_agendas
+from scheduler.care import apply_care_rules
+from scheduler.dispatcher import Dispatcher
+from storage.customers import Customer
+from tests.harness import Harness
+
+RM = Person(2001, "Lan", "Nguyễn", language_code="vi")
+
+
+def dispatcher(bot: Harness) -> Dispatcher:
+    return Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=0)
+
+
+async def new_customer(bot: Harness, name: str = "Nguyễn Văn An", **extra: object) -> Customer:
+    return await bot.storage.customers.create(owner_id=RM.id, name=name, phone=None,
+                                              region="VN", now=bot.clock.now(), **extra)
+
+
+async def due_reminder(bot: Harness, customer: Customer | None, *, minutes: int = 0,
+                       kind: str = "followup", text: str = "gọi lại", urgent: bool = True) -> int:
+    reminder_id = await bot.storage.reminders.create(
+        staff_id=RM.id, customer_id=customer.id if customer else None, kind=kind, text=text,
+        due_at=bot.clock.now() + timedelta(minutes=minutes), now=bot.clock.now(), urgent=urgent)
+    assert reminder_id is not None
+    return reminder_id
+
+
+async def status(bot: Harness, reminder_id: int) -> str:
+    reminder = await bot.storage.reminders.get(RM.id, reminder_id)
+    assert reminder is not None
+    return reminder.status
+
+
+@pytest.fixture
+async def rm(bot: Harness) -> Person:
+    await bot.register(RM, language="vi")
+    return RM
+
+
+async def test_due_reminder_is_sent_once_with_buttons(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    reminder_id = await due_reminder(bot, customer)
+    assert await dispatcher(bot).drain() == 1
+    message = bot.last_for(rm)
+    assert "Nguyễn Văn An" in message.text and "gọi lại" in message.text
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert _("✅ Done") in [label for label, _data in message.buttons]
+    assert await status(bot, reminder_id) == "sent"
+    assert await dispatcher(bot).drain() == 0
+    assert len(bot.api.of("sendMessage")) == 1
+
+
+async def test_future_reminder_waits(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot), minutes=30)
+    assert await dispatcher(bot).drain() == 0
+    bot.clock.advance(minutes=30)
+    assert await dispatcher(bot).drain() == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
+async def test_429_is_retried_after_retry_after(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    bot.api.fail_next("sendMessage", 429, retry_after=5)
+    worker = dispatcher(bot)
+    assert await worker.drain() == 0
+    assert await status(bot, reminder_id) == "sending"
+    assert await worker.drain() == 0  # the claim holds until retry_after has passed
+    bot.clock.advance(seconds=6)
+    assert await worker.drain() == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
+@pytest.mark.parametrize("failure", ["500", "timeout"])
+async def test_server_errors_back_off_and_deliver(bot: Harness, rm: Person, failure: str) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    if failure == "500":
+        bot.api.fail_next("sendMessage", 500, count=2)
+    else:
+        bot.api.time_out_next("sendMessage", count=2)
+    worker = dispatcher(bot)
+    assert await worker.drain() == 0
+    bot.clock.advance(seconds=3)
+    assert await worker.drain() == 0
+    bot.clock.advance(seconds=10)
+    assert await worker.drain() == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
+async def test_blocked_rm_is_paused_not_retried_in_a_loop(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    bot.api.fail_next("sendMessage", 403)
+    worker = dispatcher(bot)
+    await worker.drain()
+    staff = await bot.storage.staff.get(rm.id)
+    assert staff is not None and not staff.reachable
+    for _step in range(5):
+        bot.clock.advance(minutes=10)
+        assert await worker.drain() == 0
+    assert len(bot.api.of("sendMessage")) == 1
+    # They unblock the bot and write to it: the reminder arrives (late).
+    await bot.send(rm, "/help")
+    assert await worker.drain() == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
+async def test_late_reminders_are_folded_into_one_message(bot: Harness, rm: Person) -> None:
+    ids = [await due_reminder(bot, await new_customer(bot, f"Khách {n}"), minutes=-60 - n)
+           for n in range(3)]
+    assert await dispatcher(bot).drain() == 1
+    digest = bot.last_for(rm)
+    assert all(f"Khách {n}" in digest.text for n in range(3))
+    for reminder_id in ids:
+        assert await status(bot, reminder_id) == "sent"
+    rows = await bot.storage.db.fetch_all("SELECT late FROM reminders")
+    assert all(row["late"] == 1 for row in rows)
+
+
+async def test_expired_lease_of_a_dead_process_is_taken_over(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    now = bot.clock.now()
+    claimed = await bot.storage.reminders.claim_due(now, "dead:1", now + timedelta(seconds=90),
+                                                    10)
+    assert [r.id for r in claimed] == [reminder_id]
+    worker = dispatcher(bot)
+    assert await worker.drain() == 0  # still leased to the dead process
+    bot.clock.advance(seconds=91)
+    assert await worker.drain() == 1
+    assert len(bot.api.of("sendMessage")) == 1
+
+
+async def test_quiet_hours_defer_care_but_not_what_the_rm_set(bot: Harness, rm: Person) -> None:
+    bot.clock.set(datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # 22:30 in Ho Chi Minh City
+    customer = await new_customer(bot)
+    care = await due_reminder(bot, customer, kind="touch", text="", urgent=False)
+    mine = await due_reminder(bot, customer)
+    assert await dispatcher(bot).drain() == 1
+    assert await status(bot, mine) == "sent"
+    assert await status(bot, care) == "pending"
+    reminder = await bot.storage.reminders.get(rm.id, care)
+    assert reminder is not None
+    assert reminder.due_at == datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # 07:30 local
+    bot.clock.set(datetime(2026, 11, 24, 0, 31, tzinfo=UTC))
+    assert await dispatcher(bot).drain() == 1
+    assert await status(bot, care) == "sent"
+
+
+async def test_done_works_once_from_a_stale_message(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    reminder_id = await due_reminder(bot, customer)
+    await dispatcher(bot).drain()
+    message = bot.last_for(rm)
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        done, already = _("✅ Done"), _("Already handled.")
+        outcome_prompt = _("✅ Done. How did it go? Type a short note for {name}'s file, or "
+                           "just carry on.").format(name="Nguyễn Văn An")
+    calls = await bot.press(rm, done, message)
+    assert await status(bot, reminder_id) == "done"
+    assert any(c.method == "sendMessage" and c.text == outcome_prompt for c in calls)
+    await bot.send(rm, "Khách đồng ý gặp tuần sau")
+    history, _total = await bot.storage.interactions.history(rm.id, customer.id, offset=0,
+                                                            limit=5)
+    assert history[0].text == "Khách đồng ý gặp tuần sau"
+    calls = await bot.press(rm, done, message)
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answers and answers[-1].params.get("text") == already
+
+
+async def test_snooze_works_once_and_comes_back(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    worker = dispatcher(bot)
+    await worker.drain()
+    message = bot.last_for(rm)
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        in_an_hour, already = _("In 1 hour"), _("Already handled.")
+    await bot.press(rm, in_an_hour, message)
+    assert await status(bot, reminder_id) == "pending"
+    calls = await bot.press(rm, in_an_hour, message)
+    assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [already]
+    bot.clock.advance(minutes=61)
+    assert await worker.drain() == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
+async def test_snooze_to_a_typed_time(bot: Harness, rm: Person) -> None:
+    reminder_id = await due_reminder(bot, await new_customer(bot))
+    await dispatcher(bot).drain()
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        other = _("Another time…")
+    await bot.press(rm, other)
+    await bot.send(rm, "thứ 6 tuần sau 14h30")
+    reminder = await bot.storage.reminders.get(rm.id, reminder_id)
+    assert reminder is not None and reminder.status == "pending"
+    assert reminder.due_at == datetime(2026, 12, 4, 7, 30, tzinfo=UTC)
+    assert "04" in bot.last_for(rm).text or "4" in bot.last_for(rm).text
+
+
+async def test_agenda_is_queued_once_at_the_rms_time_and_lists_the_day(
+    bot: Harness, rm: Person
+) -> None:
+    customer = await new_customer(bot)
+    await due_reminder(bot, customer, minutes=4 * 60, text="ký hợp đồng")
+    bot.clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 08:00 local
+    assert await queue_agendas(bot.storage, bot.clock.now()) == 1
+    assert await queue_agendas(bot.storage, bot.clock.now()) == 0
+    assert await dispatcher(bot).drain() == 1
+    agenda = bot.last_for(rm)
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert _("Your day") in agenda.text
+    assert "ký hợp đồng" in agenda.text and "Nguyễn Văn An" in agenda.text
+
+
+async def test_today_week_and_overdue_commands(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    await due_reminder(bot, customer, minutes=-120, text="quá hạn")
+    await due_reminder(bot, customer, minutes=180, text="hôm nay")
+    await due_reminder(bot, customer, minutes=3 * 24 * 60, text="tuần này")
+    today = (await bot.send(rm, "/today"))[-1].text
+    assert "hôm nay" in today and "quá hạn" in today and "tuần này" not in today
+    week = (await bot.send(rm, "/week"))[-1].text
+    assert "tuần này" in week and "hôm nay" in week
+    overdue = (await bot.send(rm, "/overdue"))[-1].text
+    assert "quá hạn" in overdue and "hôm nay" not in overdue
+
+
+async def test_agenda_and_quiet_settings(bot: Harness, rm: Person) -> None:
+    await bot.send(rm, "/agenda 7h30")
+    await bot.send(rm, "/quiet 22:00 06:00")
+    staff = await bot.storage.staff.get(rm.id)
+    assert staff is not None
+    assert (staff.agenda_time, staff.quiet_start, staff.quiet_end) == ("07:30", "22:00", "06:00")
+    calls = await bot.send(rm, "/agenda 25:00")
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert calls[-1].text.startswith(_("Your daily agenda arrives at {time}.").split("{")[0])
+
+
+async def test_stay_in_touch_restarts_after_a_contact(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot, grade="A")
+    await apply_care_rules(bot.storage, bot.clock.now())
+    first = await bot.storage.db.fetch_one(
+        "SELECT id, due_at, status FROM reminders WHERE kind = 'touch'")
+    assert first is not None and first["due_at"].startswith("2026-12-07T02:00")
+    bot.clock.advance(days=5)
+    await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id, kind="call",
+                                       happened_at=bot.clock.now(), now=bot.clock.now())
+    await apply_care_rules(bot.storage, bot.clock.now())
+    rows = await bot.storage.db.fetch_all(
+        "SELECT due_at, status FROM reminders WHERE kind = 'touch' ORDER BY id")
+    assert [row["status"] for row in rows] == ["cancelled", "pending"]
+    assert rows[1]["due_at"].startswith("2026-12-12T02:00")
+    await apply_care_rules(bot.storage, bot.clock.now())
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM reminders WHERE kind = 'touch'") == 2
+
+
+async def test_won_deal_gets_three_care_reminders(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    now = bot.clock.now()
+    await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id, kind="stage",
+                                       happened_at=now, now=now,
+                                       detail={"from": "follow", "to": "won"})
+    await apply_care_rules(bot.storage, now)
+    await apply_care_rules(bot.storage, now)
+    rows = await bot.storage.db.fetch_all(
+        "SELECT due_at FROM reminders WHERE kind = 'care' ORDER BY due_at")
+    assert [row["due_at"][:10] for row in rows] == ["2026-11-26", "2026-12-23", "2027-02-21"]
+
+
+async def test_lunar_birthday_in_vietnam_and_china(bot: Harness, rm: Person) -> None:
+    # Lunar 1/1 2027 is Tết: 6 February 2027 in both calendars; a week before, it is queued.
+    bot.clock.set(datetime(2027, 2, 1, 3, 0, tzinfo=UTC))
+    vi = await new_customer(bot, "Bà Tư", birthday="--01-01", birthday_lunar=1, language="vi")
+    zh = await new_customer(bot, "陈太", birthday="--01-01", birthday_lunar=1, language="zh_Hans")
+    await apply_care_rules(bot.storage, bot.clock.now())
+    rows = await bot.storage.db.fetch_all(
+        "SELECT customer_id, due_at, text FROM reminders WHERE kind = 'birthday'")
+    found = {row["customer_id"]: row["text"] for row in rows}
+    assert found == {vi.id: "2027-02-06", zh.id: "2027-02-06"}
+    bot.clock.set(datetime(2027, 2, 6, 2, 0, tzinfo=UTC))
+    await dispatcher(bot).drain()
+    texts = " ".join(bot.api.texts(rm.id))
+    with active("zh_Hans", "Asia/Shanghai"):
+        assert _("Happy birthday! Wishing you good health, happiness and success.") in texts
+
+
+async def test_holiday_greeting_before_tet(bot: Harness, rm: Person) -> None:
+    bot.clock.set(datetime(2027, 2, 4, 3, 0, tzinfo=UTC))
+    await new_customer(bot, "Bà Tư", language="vi")
+    await apply_care_rules(bot.storage, bot.clock.now())
+    row = await bot.storage.db.fetch_one("SELECT text FROM reminders WHERE kind = 'holiday'")
+    assert row is not None and row["text"] == "lunar_new_year|2027-02-06"
+    await dispatcher(bot).drain()
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        greeting = _("Happy Lunar New Year! Wishing you and your family health, peace and "
+                     "prosperity in the new year.")
+    assert greeting in bot.last_for(rm).text
+
+
+async def test_maturity_reminders_seven_and_one_day_before(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    await bot.storage.care.add_holding(customer.id, "Tiền gửi 12 tháng", "500000000", "VND",
+                                       "2026-12-01", bot.clock.now())
+    await apply_care_rules(bot.storage, bot.clock.now())
+    rows = await bot.storage.db.fetch_all(
+        "SELECT due_at FROM reminders WHERE kind = 'maturity' ORDER BY due_at")
+    assert [row["due_at"][:10] for row in rows] == ["2026-11-24", "2026-11-30"]
