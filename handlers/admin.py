@@ -10,6 +10,7 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, format_datetime
 from core.messages import edit_or_reply, esc, reply
+from handlers.common import expired
 from handlers.menu import publish_menu, remove_menu
 from handlers.preferences import ROLE_NAMES
 from storage.staff import ROLES, Staff
@@ -45,7 +46,7 @@ async def pick_invite_team(update: Update, context: Ctx) -> None:
         return
     args = context.button[1:]
     if not args or args[0] not in ROLES:
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return
     await update.callback_query.answer()
     role = args[0]
@@ -203,7 +204,7 @@ async def _member_from_button(update: Update, context: Ctx) -> Staff | None:
     raw = context.button[1] if len(context.button) > 1 else ""
     member = await context.storage.staff.get(int(raw)) if raw.isdigit() else None
     if member is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return None
     return member
 
@@ -242,7 +243,7 @@ async def change_member(update: Update, context: Ctx) -> None:
     elif action == "stfa" and value in ("0", "1"):
         await staff_repo.set_active(member.id, value == "1")
     else:
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return
     await context.storage.audit.record(
         actor_id=context.me.id, action=_CHANGES[action], entity="staff", entity_id=member.id,

@@ -13,6 +13,7 @@ from core.messages import esc, reply
 from domain.customers import MAX_NAME, MAX_NOTE, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
 from handlers.cards import display_name, show_card
+from handlers.common import expired
 from storage.customers import Customer
 
 ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
@@ -139,8 +140,7 @@ async def _take_draft(update: Update, context: Ctx) -> dict[str, Any] | None:
     assert chat is not None and update.callback_query is not None
     state = await context.storage.states.get(context.me.id, chat.id)
     if state is None or state.flow != DUPLICATE_FLOW:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return None
     await context.storage.states.clear(context.me.id, chat.id)
     await update.callback_query.answer()
@@ -154,8 +154,7 @@ async def open_duplicate(update: Update, context: Ctx) -> None:
                 if raw.isdigit() else None)
     if customer is None:
         assert update.callback_query is not None
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     draft = await _take_draft(update, context)
     if draft is None:
@@ -193,8 +192,7 @@ async def skip_step(update: Update, context: Ctx) -> None:
     assert chat is not None and update.callback_query is not None
     state = await context.storage.states.get(context.me.id, chat.id)
     if state is None or state.flow != ADD_FLOW:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     await _advance(update, context, state.data, None)

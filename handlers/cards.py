@@ -10,6 +10,7 @@ from core.i18n import _, format_date, format_datetime
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
 from domain.phones import display_phone
+from handlers.common import expired
 from storage.customers import Customer
 
 HISTORY_PAGE = 5
@@ -85,8 +86,7 @@ async def customer_from_button(update: Update, context: Ctx, index: int = 1) -> 
     customer = (await context.storage.customers.get(context.me.id, int(raw))
                 if raw.isdigit() else None)
     if customer is None and update.callback_query is not None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
     return customer
 
 
@@ -155,8 +155,7 @@ async def resend_file(update: Update, context: Ctx) -> None:
     item = await interactions.get(context.me.id, int(raw)) if raw.isdigit() else None
     assert update.callback_query is not None
     if item is None or not item.file_id:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     chat = update.effective_chat

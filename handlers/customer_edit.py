@@ -14,6 +14,7 @@ from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES, parse_bi
 from domain.names import fold
 from domain.phones import parse_phone
 from handlers.cards import customer_from_button, display_name, show_card
+from handlers.common import expired
 from storage.customers import Customer
 
 EDIT_FLOW = "edit"   # data {"customer_id", "field"}
@@ -47,8 +48,7 @@ async def pick_field(update: Update, context: Ctx) -> None:
     if customer is None:
         return
     if field is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     label = _(field.label)
@@ -90,8 +90,7 @@ async def choose_value(update: Update, context: Ctx) -> None:
     value = context.button[3] if len(context.button) > 3 else ""
     field = FIELDS_BY_NAME.get(name)
     if field is None or field.choices is None or value not in field.choices:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer(_("Saved."))
     updated = await _save(context, customer, {name: value})
@@ -106,8 +105,7 @@ async def clear_value(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     name = context.button[2] if len(context.button) > 2 else ""
     if name not in FIELDS_BY_NAME or FIELDS_BY_NAME[name].choices is not None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -178,9 +176,9 @@ async def _parse_value(update: Update, context: Ctx, field: str,
 
 async def _referrer_id(context: Ctx, text: str) -> int | None:
     """Link the referrer to a customer on file when the name matches exactly one."""
-    forms = [fold(text)]
-    page = await context.storage.customers.search(context.me.id, forms, "", offset=0, limit=2)
-    exact = [c for c in page.customers if fold(c.name) == forms[0]]
+    # Not a search: "An" is contained in many names, and the exact one must not be missed.
+    same_name = await context.storage.customers.duplicates(context.me.id, text, None)
+    exact = [c for c in same_name if fold(c.name) == fold(text)]
     return exact[0].id if len(exact) == 1 else None
 
 
@@ -217,8 +215,7 @@ async def set_stage(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     stage = context.button[2] if len(context.button) > 2 else ""
     if stage not in STAGES:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     if stage == customer.stage:

@@ -14,6 +14,7 @@ from core.messages import esc, reply
 from domain.customers import MAX_FIELD
 from domain.timeparse import find_time
 from handlers.cards import customer_from_button, display_name
+from handlers.common import expired
 from handlers.lookup import split_customer
 from storage.customers import Customer
 
@@ -99,8 +100,7 @@ async def preset(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     days = PRESETS.get(context.button[2] if len(context.button) > 2 else "")
     if days is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     zone = current_timezone()
@@ -119,8 +119,7 @@ async def correct_time(update: Update, context: Ctx) -> None:
     customer = (await context.storage.customers.get(context.me.id, int(raw_customer))
                 if raw_customer.isdigit() else None)
     if reminder is None or customer is None or reminder.status != "pending":
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await context.storage.reminders.cancel(context.me.id, reminder.id, context.clock.now())
     await update.callback_query.answer()

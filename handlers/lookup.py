@@ -10,12 +10,24 @@ from storage.customers import Customer
 MAX_NAME_WORDS = 6
 
 
+def _is_number_word(word: str) -> bool:
+    return any(c.isdecimal() for c in word) and all(c.isdecimal() or c in "+().-" for c in word)
+
+
 async def matches(context: Ctx, query: str, limit: int = 6) -> list[Customer]:
-    """The RM's active customers matching a name, company, tag or phone digits."""
-    digits = phone_digits(query) if any(c.isdigit() for c in query) else ""
-    forms = [] if digits and len(digits) == len(query.replace(" ", "")) else query_forms(query)
-    page = await context.storage.customers.search(context.me.id, forms, digits, offset=0,
-                                                  limit=limit)
+    """The RM's active customers matching a name, company, tag or phone digits.
+
+    The digits of the number words count as a phone only together with the other words
+    ('An 0901…' is An with that phone), so '0901… đã gửi hồ sơ' does not match by the
+    number alone and the note keeps its words.
+    """
+    words = query.split()
+    digits = phone_digits("".join(w for w in words if _is_number_word(w)))
+    others = " ".join(w for w in words if not _is_number_word(w))
+    forms = query_forms(query) if others else []
+    page = await context.storage.customers.search(
+        context.me.id, forms, digits, offset=0, limit=limit,
+        digits_with=query_forms(others) if others else None)
     return page.customers
 
 

@@ -12,6 +12,7 @@ from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from handlers.cards import customer_from_button, display_name, show_card
+from handlers.common import expired
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 from storage.inbox import InboxItem
@@ -29,8 +30,7 @@ async def ask_note(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     kind = context.button[2] if context.button[0] == "cl" and len(context.button) > 2 else "note"
     if kind not in LOGGED_KINDS:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     chat = update.effective_chat
@@ -70,8 +70,7 @@ async def log_without_note(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     kind = context.button[2] if len(context.button) > 2 else ""
     if kind not in LOGGED_KINDS:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     chat = update.effective_chat
@@ -197,8 +196,7 @@ async def file_item(update: Update, context: Ctx) -> None:
     customer = (await context.storage.customers.get(context.me.id, int(raw))
                 if raw.isdigit() else None)
     if customer is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     now = context.clock.now()
     if not await context.storage.file_inbox_item(context.me.id, item.id, customer.id, now):

@@ -9,6 +9,7 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, reply
 from domain.customers import STAGES
+from handlers.common import expired
 from handlers.search import result_label
 from storage.customers import Page
 
@@ -35,8 +36,7 @@ async def list_stage(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     args = context.button[1:]
     if len(args) != 2 or args[0] not in STAGES or not args[1].isdigit():
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     stage, page = args[0], int(args[1])

@@ -11,6 +11,7 @@ from core.context import Ctx
 from core.i18n import LANGUAGE_NAMES, N_, _, activate, current_language
 from core.messages import edit_or_reply, esc, reply
 from domain.phones import region_for_timezone
+from handlers.common import expired
 from handlers.menu import publish_menu
 
 # A chat state with this flow means the person registered and has not finished set-up.
@@ -55,7 +56,7 @@ async def choose_language(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     language = context.button[1] if len(context.button) > 1 else ""
     if language not in LANGUAGE_NAMES:
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return
     staff = context.me
     await context.storage.staff.set_language(staff.id, language)
@@ -94,7 +95,7 @@ async def choose_timezone(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     index = context.button[1] if len(context.button) > 1 else ""
     if not index.isdigit() or int(index) >= len(TIMEZONES):
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return
     await update.callback_query.answer()
     await _store_timezone(update, context, TIMEZONES[int(index)][0])
@@ -132,6 +133,8 @@ async def show_settings(update: Update, context: Ctx) -> None:
         _("Role: {role}").format(role=_(ROLE_NAMES[staff.role])),
         _("Team: {team}").format(team=esc(team.name) if team else _("none")),
         _("A plain message is: {mode}").format(mode=_(TEXT_MODES[staff.text_mode])),
+        _("Daily agenda at {time} (/agenda); quiet hours {start}–{end} (/quiet)").format(
+            time=staff.agenda_time, start=staff.quiet_start, end=staff.quiet_end),
     ]
     other_mode = "note" if staff.text_mode == "search" else "search"
     markup = keyboard([
@@ -158,7 +161,7 @@ async def set_text_mode(update: Update, context: Ctx) -> None:
     assert update.callback_query is not None and context.button is not None
     mode = context.button[1] if len(context.button) > 1 else ""
     if mode not in TEXT_MODES:
-        await update.callback_query.answer(_("This button has expired. Please start again."))
+        await expired(update)
         return
     await context.storage.staff.set_text_mode(context.me.id, mode)
     await update.callback_query.answer(_("Saved."))

@@ -16,6 +16,7 @@ from core.messages import esc, reply
 from domain.customers import MAX_NOTE
 from domain.quiet import parse_hhmm
 from domain.timeparse import parse_time
+from handlers.common import expired
 from handlers.followups import START_OF_DAY, examples
 from storage.reminders import Reminder
 
@@ -30,8 +31,7 @@ async def _reminder_from_button(update: Update, context: Ctx) -> tuple[Reminder,
     if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
         reminder = await context.storage.reminders.get(context.me.id, int(args[0]))
     if reminder is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return None
     return reminder, int(args[1])
 
@@ -124,8 +124,7 @@ async def snooze(update: Update, context: Ctx) -> None:
         return
     until = _snooze_until(preset, now)
     if until is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     if not await context.storage.reminders.snooze(context.me.id, reminder.id, version, until):
         await update.callback_query.answer(_("Already handled."), show_alert=True)

@@ -13,6 +13,7 @@ from domain.names import query_forms
 from domain.phones import display_phone, phone_digits
 from handlers.capture import create_or_flag, parse_quick_add
 from handlers.cards import display_name
+from handlers.common import expired
 from handlers.notes import offer_customers
 from storage.customers import Customer
 
@@ -54,8 +55,7 @@ async def turn_page(update: Update, context: Ctx) -> None:
     if len(args) == 2 and args[0].isdigit() and args[1].isdigit():
         query = await context.storage.customers.saved_search(context.me.id, int(args[0]))
     if query is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return
     await update.callback_query.answer()
     await _show_page(update, context, int(args[0]), query, int(args[1]), False, edit=True)
@@ -100,8 +100,7 @@ async def _saved_query(update: Update, context: Ctx) -> str | None:
     query = (await context.storage.customers.saved_search(context.me.id, int(raw))
              if raw.isdigit() else None)
     if query is None:
-        await update.callback_query.answer(_("This button has expired. Please start again."),
-                                           show_alert=True)
+        await expired(update)
         return None
     await update.callback_query.answer()
     return query
