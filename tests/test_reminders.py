@@ -240,7 +240,9 @@ async def test_agenda_and_quiet_settings(bot: Harness, rm: Person) -> None:
     assert (staff.agenda_time, staff.quiet_start, staff.quiet_end) == ("07:30", "22:00", "06:00")
     calls = await bot.send(rm, "/agenda 25:00")
     with active("vi", "Asia/Ho_Chi_Minh"):
-        assert calls[-1].text.startswith(_("Your daily agenda arrives at {time}.").split("{")[0])
+        expected = _("Your daily agenda arrives at {time}. To change it, write for example "
+                     "/agenda 07:30.").format(time="07:30")
+    assert calls[-1].text == expected
 
 
 async def test_stay_in_touch_restarts_after_a_contact(bot: Harness, rm: Person) -> None:
