@@ -54,7 +54,8 @@ def card_buttons(customer: Customer) -> InlineKeyboardMarkup:
     return keyboard([
         [button(_("📝 Note"), "cn", cid), button(_("📞 Call"), "cl", cid, "call"),
          button(_("🚶 Visit"), "cl", cid, "visit"), button(_("🤝 Meeting"), "cl", cid, "meeting")],
-        [button(_("⏰ Follow-up"), "cf", cid), button(_("➡️ Stage"), "cs", cid)],
+        [button(_("⏰ Follow-up"), "cf", cid), button(_("➡️ Stage"), "cs", cid),
+         button(_("⚠️ Complaint"), "cl", cid, "complaint")],
         [button(_("✏️ Edit"), "ce", cid), button(_("🕘 History"), "ch", cid, 0),
          button(_("🗄 Archive"), "ca", cid)],
     ])

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from domain.care import (
     CADENCE_DAYS,
+    COMPLAINT_FIRST_DAYS,
+    COMPLAINT_REPEAT_DAYS,
     HOLIDAY_NOTICE_DAYS,
     MATURITY_DAYS_BEFORE,
     POST_SALE_DAYS,
@@ -37,6 +39,7 @@ async def apply_care_rules(storage: Storage, now: datetime) -> int:
     created += await _post_sale(storage, now)
     created += await _maturities(storage, now)
     created += await _holidays(storage, now)
+    created += await _complaints(storage, now)
     if created:
         log.info("care rules created %s reminders", created)
     return created
@@ -123,4 +126,24 @@ async def _holidays(storage: Storage, now: datetime) -> int:
                 due=_at_nine(notice_day, staff.timezone), now=now,
                 key=f"holiday:{staff.id}:{occasion.key}:{occasion.day.isoformat()}",
                 text=f"{occasion.key}|{occasion.day.isoformat()}")
+    return created
+
+
+async def _complaints(storage: Storage, now: datetime) -> int:
+    """Keep one follow-up open for every unresolved complaint, again and again until the RM
+    marks one done (done on a complaint follow-up means resolved)."""
+    created = 0
+    for complaint in await storage.care.open_complaints():
+        if complaint.open_reminder:
+            continue
+        zone = ZoneInfo(complaint.timezone)
+        if complaint.reminders == 0:
+            day = complaint.logged_at.astimezone(zone).date() + timedelta(
+                days=COMPLAINT_FIRST_DAYS)
+        else:
+            day = now.astimezone(zone).date() + timedelta(days=COMPLAINT_REPEAT_DAYS)
+        created += await _create(
+            storage, staff_id=complaint.owner_id, customer_id=complaint.customer_id,
+            kind="complaint", due=_at_nine(day, complaint.timezone), now=now,
+            key=f"complaint:{complaint.interaction_id}:{complaint.reminders + 1}")
     return created

@@ -65,6 +65,7 @@ class Customer:
 
 
 _COLUMNS = ", ".join(field.name for field in fields(Customer))
+_LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _LIVE = "erased_at IS NULL"
 
 
@@ -113,12 +114,15 @@ class CustomerRepo:
 
     async def duplicates(self, owner_id: int, name: str, phone: str | None) -> list[Customer]:
         """This RM's customers with the same phone, or the same name once folded."""
-        key = search_key(name).split("|")[1] if name.strip() else None
+        keyed = search_key(name)
+        # The name's folded form is the key's first form; '%' and '_' in it are literal.
+        pattern = "|" + keyed.split("|")[1].translate(_LIKE_ESCAPE) + "|%" if keyed else None
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND {_LIVE} AND"
-            " ((? IS NOT NULL AND phone = ?) OR (? IS NOT NULL AND search_key LIKE ?))"
+            " ((? IS NOT NULL AND phone = ?)"
+            "  OR (? IS NOT NULL AND search_key LIKE ? ESCAPE '\\'))"
             " ORDER BY id LIMIT 5",
-            (owner_id, phone, phone, key, f"|{key}|%"),
+            (owner_id, phone, phone, pattern, pattern),
         )
         return [Customer.from_row(row) for row in rows]
 
@@ -183,13 +187,23 @@ class CustomerRepo:
         return True
 
     async def search(self, owner_id: int, forms: list[str], digits: str, *, offset: int,
-                     limit: int, archived: bool = False) -> Page:
-        """Customers whose search key contains any form, or whose phone contains the digits."""
+                     limit: int, archived: bool = False,
+                     digits_with: list[str] | None = None) -> Page:
+        """Customers whose search key contains any form, or whose phone contains the digits.
+
+        With ``digits_with`` (forms of the words typed beside a number: 'An 0901…'), a phone
+        match counts only if the search key also contains one of those forms.
+        """
         clauses = ["search_key LIKE ? ESCAPE '\\'" for _ in forms]
         params: list[Any] = [f"%{form}%" for form in forms]
         if len(digits) >= 3:
-            clauses.append("phone_key LIKE ?")
-            params.append(f"%{digits}%")
+            if digits_with:
+                names = " OR ".join("search_key LIKE ? ESCAPE '\\'" for _ in digits_with)
+                clauses.append(f"(phone_key LIKE ? AND ({names}))")
+                params.extend([f"%{digits}%", *(f"%{form}%" for form in digits_with)])
+            else:
+                clauses.append("phone_key LIKE ?")
+                params.append(f"%{digits}%")
         if not clauses:
             return Page([], 0)
         archived_clause = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"

@@ -59,9 +59,14 @@ class InboxRepo:
         return [InboxItem.from_row(row) for row in rows]
 
     async def mark_filed(self, staff_id: int, item_id: int, now: datetime) -> bool:
-        """Claim the item for filing; False if it was filed already (a second press)."""
+        """Claim the item for filing; False if it was filed already (a second press).
+
+        The content is blanked: once filed it lives in the customer's history (where erasure
+        finds it), and a discarded item must not keep a copy either.
+        """
         changed = await self.db.execute(
-            "UPDATE inbox SET filed_at = ? WHERE id = ? AND staff_id = ? AND filed_at IS NULL",
+            "UPDATE inbox SET filed_at = ?, text = '', file_id = NULL, file_name = NULL"
+            " WHERE id = ? AND staff_id = ? AND filed_at IS NULL",
             (to_db_time(now), item_id, staff_id),
         )
         return changed == 1

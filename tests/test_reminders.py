@@ -315,3 +315,31 @@ async def test_maturity_reminders_seven_and_one_day_before(bot: Harness, rm: Per
     rows = await bot.storage.db.fetch_all(
         "SELECT due_at FROM reminders WHERE kind = 'maturity' ORDER BY due_at")
     assert [row["due_at"][:10] for row in rows] == ["2026-11-24", "2026-11-30"]
+
+
+async def test_complaint_is_followed_up_until_resolved(bot: Harness, rm: Person) -> None:
+    customer = await new_customer(bot)
+    await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id,
+                                       kind="complaint", happened_at=bot.clock.now(),
+                                       now=bot.clock.now(), text="Phí chuyển tiền bị trừ 2 lần")
+    await apply_care_rules(bot.storage, bot.clock.now())
+    await apply_care_rules(bot.storage, bot.clock.now())
+    rows = await bot.storage.db.fetch_all("SELECT id, due_at FROM reminders WHERE kind = "
+                                          "'complaint'")
+    assert [row["due_at"][:16] for row in rows] == ["2026-11-24T02:00"]
+    # Delivered but not resolved: the next one comes two days on.
+    bot.clock.set(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
+    await dispatcher(bot).drain()
+    await apply_care_rules(bot.storage, bot.clock.now())
+    due = await bot.storage.db.fetch_all(
+        "SELECT due_at, version FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
+    assert [row["due_at"][:10] for row in due] == ["2026-11-26"]
+    # Done on a complaint follow-up means resolved: no more follow-ups.
+    pending = await bot.storage.db.fetch_value(
+        "SELECT id FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
+    assert await bot.storage.reminders.complete(rm.id, pending, due[0]["version"],
+                                                bot.clock.now())
+    bot.clock.advance(days=10)
+    await apply_care_rules(bot.storage, bot.clock.now())
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM reminders WHERE kind = 'complaint' AND status = 'pending'") == 0
