@@ -18,12 +18,14 @@ import pytest
 from core import buttons
 from core.fake_api import ApiCall
 from core.fake_updates import Person
-from core.i18n import _, active, format_datetime
-from core.messages import LIMIT
+from core.i18n import _, active, format_date, format_datetime
+from core.messages import LIMIT, esc
 from domain.customers import INTERACTION_KINDS, MAX_NAME, SEGMENTS, SOURCES, STAGES
 from domain.phones import region_for_timezone
 from handlers.cards import HISTORY_ENTRY_LIMIT, HISTORY_PAGE, card_text
-from storage.customers import Customer
+from handlers.followups import examples
+from handlers.search import PAGE_SIZE
+from storage.customers import PERSONAL, Customer
 from storage.interactions import Interaction
 from tests.conftest import NOW
 from tests.harness import Harness
@@ -1031,3 +1033,592 @@ async def test_empty_history(bot: Harness) -> None:
     page = only_message(await press_action(bot, ann, "ch", customer.id, 0, call=card))
     assert page.text.endswith(tr("en", "Nothing recorded yet."))
     assert HISTORY_ENTRY_LIMIT < 4096
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def result_ids(call: ApiCall) -> list[int]:
+    return [int(payload(data)[1]) for _label, data in call.buttons if payload(data)[0] == "c"]
+
+
+async def test_find_ignores_accents_and_case(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    an = await seed(bot, lan, "Nguyễn Văn An", "+84901234567")
+    ha = await seed(bot, lan, "Đặng Thu Hà", "+84912345678")
+    await seed(bot, lan, "Trần Thị Bích", "+84987654321")
+    for query, expected in [("nguyen van an", [an.id]), ("NGUYỄN", [an.id]),
+                            ("dang", [ha.id]), ("đặng thu hà", [ha.id]), ("thu ha", [ha.id]),
+                            ("vanan", [an.id])]:
+        found = only_message(await bot.send(lan, f"/find {query}"))
+        with active("vi", HCM):
+            assert found.text == _(MATCHING).format(query=query, count=len(expected)), query
+        assert result_ids(found) == expected, query
+    found = only_message(await bot.send(lan, "/find dang"))
+    with active("vi", HCM):
+        assert labels(found)[0] == f"Đặng Thu Hà · {_(STAGES['find'])} · 0912 345 678"
+
+
+async def test_find_across_chinese_scripts_and_pinyin(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant", zone=SHANGHAI)
+    big = await seed(bot, mei, "陳大文", region="CN")
+    small = await seed(bot, mei, "陈小明", region="CN")
+    wang = await seed(bot, mei, "王伟", "+8613800138000", region="CN")
+    for query, expected in [("陈", {big.id, small.id}), ("陳", {big.id, small.id}),
+                            ("陈大文", {big.id}), ("陳小明", {small.id}),
+                            ("wangwei", {wang.id}), ("wang wei", {wang.id}), ("ww", {wang.id}),
+                            ("王偉", {wang.id}), ("chendawen", {big.id})]:
+        found = only_message(await bot.send(mei, f"/find {query}"))
+        assert set(result_ids(found)) == expected, query
+
+
+@pytest.mark.parametrize("query", ["0901.234.567", "+84 901 234 567", "901234567",
+                                   "234 567", "0901234567", "84901234567", "0901-234-567"])
+async def test_find_by_phone_in_any_format(bot: Harness, query: str) -> None:
+    ann = await make_rm(bot, "en")
+    an = await seed(bot, ann, "Nguyễn Văn An", "+84901234567")
+    await seed(bot, ann, "Trần Thị Bích", "+84912345678")
+    found = only_message(await bot.send(ann, f"/find {query}"))
+    assert result_ids(found) == [an.id]
+
+
+async def test_find_by_company_and_tag(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    shop = await seed(bot, ann, "Lâm Quốc Thịnh", "+84901234567",
+                      company="Tiệm vàng Kim Thành", tags="vip, chợ Bến Thành")
+    await seed(bot, ann, "Nguyễn Văn An", "+84912345678")
+    for query in ("kim thanh", "tiem vang", "Bến Thành", "vip"):
+        assert result_ids(only_message(await bot.send(ann, f"/find {query}"))) == [shop.id]
+
+
+async def test_find_pages_through_many_results(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    created = [await seed(bot, lan, f"Khách Chợ Lớn {n:02d}", f"+8490{n:07d}")
+               for n in range(1, 21)]
+    newest_first = [c.id for c in reversed(created)]
+    first = only_message(await bot.send(lan, "/find khach cho lon"))
+    with active("vi", HCM):
+        assert first.text == _(MATCHING).format(query="khach cho lon", count=20)
+        previous, following = _("◀ Previous"), _("Next ▶")
+    assert result_ids(first) == newest_first[:PAGE_SIZE]
+    assert labels(first)[-1] == following
+    second = only_message(await bot.press(lan, following, call=first))
+    assert second.method == "editMessageText"
+    assert result_ids(second) == newest_first[PAGE_SIZE:2 * PAGE_SIZE]
+    assert labels(second)[-2:] == [previous, following]
+    third = only_message(await bot.press(lan, following, call=second))
+    assert result_ids(third) == newest_first[2 * PAGE_SIZE:]
+    assert labels(third)[-1] == previous
+    back = only_message(await bot.press(lan, previous, call=third))
+    assert result_ids(back) == newest_first[PAGE_SIZE:2 * PAGE_SIZE]
+
+
+async def test_find_without_result_or_query(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    await seed(bot, wei, "王伟", "+8613800138000", region="CN")
+    nothing = only_message(await bot.send(wei, "/find 李娜"))
+    assert nothing.text == tr("zh_Hans", NO_MATCH).format(query="李娜")
+    assert nothing.buttons == []
+    prompt = only_message(await bot.send(wei, "/find"))
+    assert prompt.text == tr("zh_Hans", "What should I look for? For example: /find nguyen van "
+                             "an, /find 陈, /find wangwei, /find 0901 234")
+    # Search text is escaped when echoed.
+    escaped = only_message(await bot.send(wei, "/find <i>x</i>"))
+    assert "&lt;i&gt;x&lt;/i&gt;" in escaped.text
+
+
+async def test_plain_text_searches_and_offers_to_add(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    found = only_message(await bot.send(lan, "Lê Văn Tám 0909 123 456 cần mở thẻ"))
+    assert found.text == tr("vi", NO_MATCH).format(query="Lê Văn Tám 0909 123 456 cần mở thẻ")
+    with active("vi", HCM):
+        add_label, note_label = _("➕ Add as a new prospect"), _("📝 Save as a note…")
+    assert labels(found) == [add_label, note_label]
+    created = await bot.press(lan, add_label, call=found)
+    customer = await only_customer(bot, lan)
+    assert (customer.name, customer.phone) == ("Lê Văn Tám", "+84909123456")
+    assert [n.text for n in await history(bot, lan, customer)] == ["cần mở thẻ"]
+    assert only_message(created).text.startswith(tr("vi", NEW_PROSPECT))
+    # A text that finds someone can still be kept as a note.
+    hit = only_message(await bot.send(lan, "tám"))
+    assert result_ids(hit) == [customer.id]
+    assert labels(hit)[-1] == note_label
+    # One that finds nobody, saved as a note and filed under a recent customer.
+    missed = only_message(await bot.send(lan, "gửi bảng lãi suất"))
+    pick = only_message(await bot.press(lan, note_label, call=missed))
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    await bot.press(lan, "Lê Văn Tám", call=pick)
+    assert [n.text for n in await history(bot, lan, customer)] == ["gửi bảng lãi suất",
+                                                                   "cần mở thẻ"]
+
+
+async def test_note_mode_turns_plain_text_into_a_note(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await seed(bot, ann, "Nguyễn Văn An", "+84901234567")
+    settings = only_message(await bot.send(ann, "/settings"))
+    switched = await press_action(bot, ann, "mode", "note", call=settings)
+    assert answer_of(switched).params["text"] == tr("en", "Saved.")
+    staff = await bot.storage.staff.get(ann.id)
+    assert staff is not None and staff.text_mode == "note"
+    pick = only_message(await bot.send(ann, "nguyen van an wants a card"))
+    assert pick.text == tr("en", WHICH_CUSTOMER)
+    await bot.press(ann, "Nguyễn Văn An", call=pick)
+    assert [n.text for n in await history(bot, ann, customer)] == ["nguyen van an wants a card"]
+    # /find still searches.
+    assert result_ids(only_message(await bot.send(ann, "/find nguyen"))) == [customer.id]
+
+
+async def test_long_plain_text_is_a_note_never_a_search(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    await seed(bot, lan, "Nguyễn Văn An", "+84901234567")
+    text = "Nguyễn Văn An " + "gọi lại hỏi về khoản vay mua nhà, muốn lãi suất ưu đãi. " * 3
+    assert len(text) > 100
+    pick = only_message(await bot.send(lan, text))
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    items = await bot.storage.inbox.list_open(lan.id)
+    assert [item.text for item in items] == [text.strip()]
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM searches") == 0
+
+
+# -- pipeline --------------------------------------------------------------------------------
+
+
+async def test_pipeline_counts_per_stage(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    empty = only_message(await bot.send(wei, "/pipeline"))
+    assert tr("zh_Hans", "No customers yet. Add the first one with /add.") in empty.text
+    stages = ["find", "find", "find", "consult", "consult", "won"]
+    for index, stage in enumerate(stages):
+        customer = await seed(bot, wei, f"客户{index}", region="CN")
+        await bot.storage.customers.set_stage(wei.id, customer.id, stage, None, NOW)
+    archived = await seed(bot, wei, "已归档客户", region="CN")
+    await bot.storage.customers.set_archived(wei.id, archived.id, True, NOW)
+    shown_pipeline = only_message(await bot.send(wei, "/pipeline"))
+    counts = {"find": 3, "consult": 2, "won": 1}
+    with active("zh_Hans", SHANGHAI):
+        expected = [_("<b>Your pipeline</b>")] + [
+            f"{_(label)}: <b>{counts.get(stage, 0)}</b>" for stage, label in STAGES.items()]
+        assert shown_pipeline.text == "\n".join(expected)
+        assert labels(shown_pipeline) == [f"{_(STAGES[s])} ({n})" for s, n in counts.items()]
+
+
+async def test_stage_change_is_recorded(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, lan, customer)
+    menu = only_message(await bot.press(lan, tr("vi", "➡️ Stage"), call=card))
+    with active("vi", HCM):
+        assert labels(menu)[:len(STAGES)] == [
+            ("• " if stage == "find" else "") + _(label) for stage, label in STAGES.items()]
+    bot.clock.advance(days=2)
+    moved = await press_action(bot, lan, "css", customer.id, "consult", call=menu)
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and updated.stage == "consult"
+    assert only_message(moved).text == expected_card(updated, "vi", HCM)
+    items = await history(bot, lan, customer)
+    assert [(i.kind, i.detail, i.happened_at) for i in items] == [
+        ("stage", {"from": "find", "to": "consult"}, NOW + timedelta(days=2))]
+    rows = await bot.storage.db.fetch_all(
+        "SELECT at, detail FROM audit_log WHERE action = 'customer.stage' AND entity_id = ?",
+        (str(customer.id),))
+    assert [(row["at"], json.loads(row["detail"])) for row in rows] == [
+        ("2026-11-25T03:00:00+00:00", {"from": "find", "to": "consult"})]
+    # A stage change is not a contact with the customer.
+    assert updated.last_contact_at is None
+    page = only_message(await press_action(bot, lan, "ch", customer.id, 0, call=card))
+    with active("vi", HCM):
+        assert f"{_(STAGES['find'])} → {_(STAGES['consult'])}" in page.text
+        assert _("Stage change") in page.text
+    # Picking the current stage changes nothing.
+    await press_action(bot, lan, "css", customer.id, "consult", call=menu)
+    assert len(await history(bot, lan, customer)) == 1
+
+
+async def test_lost_asks_for_the_reason(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    await press_action(bot, ann, "cs", customer.id, call=card)
+    asked = only_message(await press_action(bot, ann, "css", customer.id, "lost"))
+    with active("en", HCM):
+        assert asked.text == _(
+            "Why was {name} lost? Type the reason (price, chose another bank, no longer "
+            "needs it…). /cancel to stop.").format(name="Nguyễn Văn An")
+    unchanged = await bot.storage.customers.get(ann.id, customer.id)
+    assert unchanged is not None and unchanged.stage == "find"
+    done = only_message(await bot.send(ann, "chose <another> bank"))
+    updated = await bot.storage.customers.get(ann.id, customer.id)
+    assert updated is not None
+    assert (updated.stage, updated.lost_reason) == ("lost", "chose <another> bank")
+    assert "Lost because: chose &lt;another&gt; bank" in done.text
+    items = await history(bot, ann, customer)
+    assert [(i.kind, i.text, i.detail) for i in items] == [
+        ("stage", "chose <another> bank", {"from": "find", "to": "lost"})]
+    # Back in the pipeline, the reason is cleared.
+    await press_action(bot, ann, "css", customer.id, "contact", call=asked)
+    updated = await bot.storage.customers.get(ann.id, customer.id)
+    assert updated is not None and (updated.stage, updated.lost_reason) == ("contact", None)
+
+
+async def test_stage_list_pages(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    for index in range(10):
+        customer = await seed(bot, mei, f"跟進客戶{index}", f"+8490000000{index}")
+        await bot.storage.customers.set_stage(mei.id, customer.id, "follow", None, NOW)
+    pipeline = only_message(await bot.send(mei, "/pipeline"))
+    first = only_message(await press_action(bot, mei, "pl", "follow", 0, call=pipeline))
+    with active("zh_Hant", HCM):
+        assert first.text == _("<b>{stage}</b>: {count}").format(stage=_(STAGES["follow"]),
+                                                                 count=10)
+        previous, following = _("◀ Previous"), _("Next ▶")
+    assert len(result_ids(first)) == 8 and labels(first)[-1] == following
+    second = only_message(await bot.press(mei, following, call=first))
+    assert len(result_ids(second)) == 2 and labels(second)[-1] == previous
+    assert set(result_ids(first)).isdisjoint(result_ids(second))
+    opened = only_message(await bot.press_data(mei, second.buttons[0][1], second))
+    assert actions(opened) == CARD_ACTIONS
+
+
+# -- data safety -----------------------------------------------------------------------------
+
+
+async def two_rms(bot: Harness) -> tuple[Person, Person, Customer]:
+    """RM A (Vietnamese) with nothing yet, and RM B (Chinese) with a customer and history."""
+    a = await make_rm(bot, "vi", person_id=2001, first_name="Lan")
+    b = await make_rm(bot, "zh_Hans", person_id=2002, first_name="Mei")
+    await bot.send(b, "/add Hoàng Bí Mật 0977 111 222 khách riêng của B")
+    secret = await only_customer(bot, b)
+    return a, b, secret
+
+
+async def snapshot(bot: Harness, customer: Customer) -> tuple[Any, ...]:
+    row = await bot.storage.db.fetch_one("SELECT * FROM customers WHERE id = ?", (customer.id,))
+    assert row is not None
+    interactions = await bot.storage.db.fetch_all(
+        "SELECT * FROM interactions WHERE customer_id = ? ORDER BY id", (customer.id,))
+    reminders = await bot.storage.db.fetch_all(
+        "SELECT * FROM reminders WHERE customer_id = ? ORDER BY id", (customer.id,))
+    return (tuple(row), [tuple(r) for r in interactions], [tuple(r) for r in reminders])
+
+
+async def test_another_rms_customer_cannot_be_reached_with_forged_buttons(
+    bot: Harness,
+) -> None:
+    a, b, secret = await two_rms(bot)
+    # B's file: a photo, a follow-up, a saved search, an inbox item.
+    await bot.send_update(bot.make.message(b, caption="B's contract", photo=PHOTO))
+    await bot.press(b, "Hoàng Bí Mật")
+    b_file = (await history(bot, b, secret))[0]
+    card = await open_card(bot, b, secret)
+    await press_action(bot, b, "cf", secret.id, call=card)
+    await bot.send(b, "明天上午10点 回电")
+    b_reminder = (await reminders_of(bot, secret))[0]["id"]
+    await bot.send(b, "/find hoang")
+    b_search = int(await bot.storage.db.fetch_value("SELECT MAX(id) FROM searches"))
+    await bot.send_update(bot.make.document(b, "b.pdf", file_id="doc-b"))
+    b_item = (await bot.storage.inbox.list_open(b.id))[0].id
+    # A's own inbox item, to try filing it into B's customer.
+    mine = await add(bot, a, "Trần Thị Bích 0912345678")
+    await bot.send_update(bot.make.document(a, "a.pdf", file_id="doc-a"))
+    a_item = (await bot.storage.inbox.list_open(a.id))[0].id
+    before = await snapshot(bot, secret)
+    cid = secret.id
+    forged: list[tuple[str, tuple[str | int, ...], str]] = [
+        ("c", (cid,), EXPIRED), ("ch", (cid, 0), EXPIRED), ("cn", (cid,), EXPIRED),
+        ("cl", (cid, "call"), EXPIRED), ("cls", (cid, "visit"), EXPIRED),
+        ("cf", (cid,), EXPIRED), ("fu", (cid, "1d"), EXPIRED), ("cs", (cid,), EXPIRED),
+        ("css", (cid, "won"), EXPIRED), ("css", (cid, "lost"), EXPIRED),
+        ("ce", (cid,), EXPIRED), ("cef", (cid, "phone"), EXPIRED),
+        ("cev", (cid, "grade", "VIP"), EXPIRED), ("cec", (cid, "company"), EXPIRED),
+        ("ca", (cid,), EXPIRED), ("cr", (cid,), EXPIRED), ("cd", (cid,), EXPIRED),
+        ("cdx", (cid,), EXPIRED), ("dupo", (cid,), EXPIRED),
+        ("cfile", (b_file.id,), EXPIRED), ("fux", (b_reminder, cid), EXPIRED),
+        ("fp", (b_search, 0), EXPIRED), ("fadd", (b_search,), EXPIRED),
+        ("fnote", (b_search,), EXPIRED), ("pick", (a_item, cid), EXPIRED),
+        ("pick", (b_item, cid), ALREADY_FILED), ("picks", (b_item,), ALREADY_FILED),
+        ("pickx", (b_item,), ALREADY_FILED),
+    ]
+    for action, args, answer in forged:
+        data = buttons.pack(action, *args, owner=a.id)
+        calls = await bot.press_data(a, data)
+        reply = answer_of(calls)
+        assert reply.params["text"] == tr("vi", answer), data
+        assert reply.params.get("show_alert") is True, data
+        assert shown(calls) == [], data
+        text = dumped(calls)
+        for leak in ("Hoàng Bí Mật", "0977", "977 111 222", "977111222", "khách riêng",
+                     "B's contract", "ph-big", "doc-b", "回电"):
+            assert leak not in text, (data, leak)
+    assert await snapshot(bot, secret) == before
+    assert await bot.storage.inbox.get_open(a.id, a_item) is not None
+    assert await bot.storage.inbox.get_open(b.id, b_item) is not None
+    assert await history(bot, a, mine) == []
+    # The same buttons signed for B do work: the refusals were about ownership.
+    assert only_message(await bot.press_data(b, buttons.pack("c", cid, owner=b.id)))
+
+
+async def test_search_and_one_liners_stay_within_the_rms_own_customers(bot: Harness) -> None:
+    a, b, secret = await two_rms(bot)
+    before = await snapshot(bot, secret)
+    leaks = ("Hoàng Bí Mật", "0977", "977 111 222")
+    for text in ("/find hoang bi mat", "/find 0977111222", "/find 111 222", "hoàng bí mật",
+                 "/note Hoàng Bí Mật đã gọi", "/note 0977111222 đã gọi",
+                 "/remind Hoàng Bí Mật mai 9h gọi lại", "/pipeline", "/archived", "/inbox"):
+        calls = await bot.send(a, text)
+        assert shown(calls), text
+        for leak in leaks:
+            assert leak not in dumped(calls), (text, leak)
+    assert await snapshot(bot, secret) == before
+    # A's recent customers (offered for filing) never include B's.
+    for item in await bot.storage.inbox.list_open(a.id):
+        assert await bot.storage.file_inbox_item(a.id, item.id, secret.id, NOW) is False
+    assert await snapshot(bot, secret) == before
+
+
+async def test_archive_hides_and_restore_brings_back(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    card = await open_card(bot, wei, customer)
+    archived = await bot.press(wei, tr("zh_Hans", "🗄 Archive"), call=card)
+    assert answer_of(archived).params["text"] == tr("zh_Hans", "Archived.")
+    archived_card = only_message(archived)
+    assert actions(archived_card) == ["cr", "ch", "cd"]
+    with active("zh_Hans", SHANGHAI):
+        assert _("🗄 Archived on {date}").format(date="") .split("{")[0] in archived_card.text
+    assert only_message(await bot.send(wei, "/find 王伟")).text == tr(
+        "zh_Hans", NO_MATCH).format(query="王伟")
+    assert "<b>0</b>" in only_message(await bot.send(wei, "/pipeline")).text
+    listed = only_message(await bot.send(wei, "/archived"))
+    assert listed.text == tr("zh_Hans", "<b>Archived</b>: {count}").format(count=1)
+    assert result_ids(listed) == [customer.id]
+    reopened = only_message(await press_action(bot, wei, "c", customer.id, call=listed))
+    restored = await bot.press(wei, tr("zh_Hans", "Restore"), call=reopened)
+    assert answer_of(restored).params["text"] == tr("zh_Hans", "Restored.")
+    assert actions(only_message(restored)) == CARD_ACTIONS
+    assert result_ids(only_message(await bot.send(wei, "/find 王伟"))) == [customer.id]
+    assert only_message(await bot.send(wei, "/archived")).text == tr(
+        "zh_Hans", "No archived customers.")
+    assert (await bot.storage.audit.actions_for("customer", customer.id))[-2:] == [
+        "customer.archived", "customer.restored"]
+
+
+async def test_delete_asks_then_erases_everything_personal(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")
+    friend = await add(bot, lan, "Trần Thị Bích 0912345678")
+    await edit_text_field(bot, lan, friend, "referrer", "Nguyễn Văn An")
+    linked = await bot.storage.customers.get(lan.id, friend.id)
+    assert linked is not None and linked.referred_by == customer.id
+    for field, value in [("company", "Tiệm vàng An Phát"), ("birthday", "âm 15/8"),
+                         ("family", "vợ, 2 con"), ("about", "kỹ tính")]:
+        await edit_text_field(bot, lan, customer, field, value)
+    await bot.send_update(bot.make.message(lan, caption="CMND mặt trước", photo=PHOTO))
+    await bot.press(lan, "Nguyễn Văn An")
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "cf", customer.id, call=card)
+    await bot.send(lan, "mai 9h gọi lại báo lãi suất")
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "cs", customer.id, call=card)
+    await press_action(bot, lan, "css", customer.id, "consult")
+    await press_action(bot, lan, "ca", customer.id, call=card)
+    archived_card = last_card(bot, lan)
+    asked = only_message(await bot.press(lan, tr("vi", "Delete for good"), call=archived_card))
+    with active("vi", HCM):
+        assert asked.text == _(
+            "Erase {name} for good? Their name, phone, notes and files are deleted and cannot "
+            "be recovered; only anonymous counts stay in the statistics."
+        ).format(name="<b>Nguyễn Văn An</b>")
+        assert labels(asked) == [_("Yes, erase for good"), _("No, keep it")]
+    kept = only_message(await bot.press(lan, tr("vi", "No, keep it"), call=asked))
+    assert actions(kept) == ["cr", "ch", "cd"]
+    assert await bot.storage.customers.get(lan.id, customer.id) is not None
+    erased = await bot.press(lan, tr("vi", "Yes, erase for good"), call=asked)
+    assert only_message(erased).text == tr("vi", "The customer's personal data was erased.")
+    # Straight from the tables: nothing personal is left, the row stays for the counts.
+    row = await bot.storage.db.fetch_one("SELECT * FROM customers WHERE id = ?", (customer.id,))
+    assert row is not None
+    assert row["name"] == "" and row["erased_at"] is not None
+    for column in PERSONAL:
+        assert row[column] is None, column
+    assert (row["search_key"], row["phone_key"], row["birthday_lunar"]) == ("", "", 0)
+    assert row["stage"] == "consult"
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND stage = 'consult'",
+        (lan.id,)) == 1
+    rows = await bot.storage.db.fetch_all(
+        "SELECT text, file_id, file_name, detail FROM interactions WHERE customer_id = ?",
+        (customer.id,))
+    assert len(rows) == 3  # the first note, the photo and the stage change: counted, blank
+    assert all((r["text"], r["file_id"], r["file_name"], r["detail"]) == ("", None, None, "{}")
+               for r in rows)
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM card_messages WHERE customer_id = ?", (customer.id,)) == 0
+    unlinked = await bot.storage.customers.get(lan.id, friend.id)
+    assert unlinked is not None and unlinked.referred_by is None
+    reminders = await reminders_of(bot, customer)
+    assert [(r["text"], r["status"]) for r in reminders] == [("", "cancelled")]
+    # No copy anywhere else in the database either.
+    for table in ("customers", "interactions", "inbox", "reminders", "card_messages",
+                  "audit_log", "chat_states"):
+        dump = json.dumps([tuple(r) for r in await bot.storage.db.fetch_all(
+            f"SELECT * FROM {table}")], ensure_ascii=False)
+        for value in ("Nguyễn Văn An", "901234567", "vay mua nhà", "An Phát", "CMND",
+                      "ph-big", "kỹ tính", "lãi suất"):
+            assert value not in dump, (table, value)
+    # Gone from every list, and the old buttons are dead.
+    assert await bot.storage.customers.get(lan.id, customer.id) is None
+    assert only_message(await bot.send(lan, "/find nguyen van an")).text == tr(
+        "vi", NO_MATCH).format(query="nguyen van an")
+    assert only_message(await bot.send(lan, "/archived")).text == tr(
+        "vi", "No archived customers.")
+    for data in (data_for(card, "c"), data_for(card, "ch"), data_for(asked, "cdx")):
+        again = await bot.press_data(lan, data, card)
+        assert answer_of(again).params["text"] == tr("vi", EXPIRED)
+        assert shown(again) == []
+    assert "customer.erased" in await bot.storage.audit.actions_for("customer", customer.id)
+
+
+async def test_audit_log_keeps_actions_and_field_names_never_values(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567 wants a mortgage")
+    await edit_text_field(bot, ann, customer, "phone", "0912 345 678")
+    await edit_text_field(bot, ann, customer, "company", "Secret Gold Shop")
+    card = await open_card(bot, ann, customer)
+    await press_action(bot, ann, "cs", customer.id, call=card)
+    await press_action(bot, ann, "css", customer.id, "won")
+    await press_action(bot, ann, "ca", customer.id, call=card)
+    await press_action(bot, ann, "cd", customer.id, call=last_card(bot, ann))
+    await press_action(bot, ann, "cdx", customer.id)
+    rows = await bot.storage.db.fetch_all(
+        "SELECT action, actor_id, detail FROM audit_log WHERE entity = 'customer'"
+        " AND entity_id = ? ORDER BY id", (str(customer.id),))
+    assert [row["action"] for row in rows] == [
+        "customer.created", "customer.updated", "customer.updated", "customer.stage",
+        "customer.archived", "customer.erased"]
+    assert all(row["actor_id"] == ann.id for row in rows)
+    assert [json.loads(row["detail"]) for row in rows[1:4]] == [
+        {"fields": ["phone"]}, {"fields": ["company"]}, {"from": "find", "to": "won"}]
+    everything = json.dumps([tuple(r) for r in await bot.storage.db.fetch_all(
+        "SELECT * FROM audit_log")], ensure_ascii=False)
+    for value in ("0901234567", "+84901234567", "901234567", "0912345678", "912345678",
+                  "0912 345 678", "Nguyễn", "Secret Gold", "mortgage"):
+        assert value not in everything, value
+
+
+# -- follow-ups ------------------------------------------------------------------------------
+
+
+async def test_follow_up_from_the_card(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, lan, customer)
+    asked = only_message(await bot.press(lan, tr("vi", "⏰ Follow-up"), call=card))
+    with active("vi", HCM):
+        assert asked.text == _(
+            "When should I remind you about {name}? Write the time, then what to do if you "
+            "like. {examples} (/cancel to stop)").format(name="Nguyễn Văn An",
+                                                         examples=examples())
+    echo = only_message(await bot.send(lan, "mai 9h gọi lại"))
+    due = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    reminders = await reminders_of(bot, customer)
+    assert [(r["due_at"], r["text"], r["kind"], r["status"], r["staff_id"])
+            for r in reminders] == [("2026-11-24T02:00:00+00:00", "gọi lại", "followup",
+                                     "pending", lan.id)]
+    with active("vi", HCM):
+        assert echo.text == _(REMIND_ECHO).format(
+            name="<b>Nguyễn Văn An</b>", when=f"<b>{format_datetime(due)}</b>") + "\ngọi lại"
+        assert labels(echo) == [_("Change the time"), _("Open the card")]
+    assert "09:00" in echo.text
+    assert await bot.storage.states.get(lan.id, lan.id) is None
+    reopened = await open_card(bot, lan, customer)
+    with active("vi", HCM):
+        assert _("Next follow-up: {when}").format(when=format_datetime(due)) in reopened.text
+
+
+async def test_unreadable_time_gets_the_examples(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "cf", customer.id, call=card)
+    refused = only_message(await bot.send(lan, "khi nào rảnh"))
+    with active("vi", HCM):
+        assert refused.text == _("I could not understand the time in “{text}”. {examples}"
+                                 ).format(text="khi nào rảnh", examples=examples())
+    assert await reminders_of(bot, customer) == []
+    # Still waiting for the time.
+    await bot.send(lan, "thứ 6 14h gặp ký hợp đồng")
+    assert [(r["due_at"], r["text"]) for r in await reminders_of(bot, customer)] == [
+        ("2026-11-27T07:00:00+00:00", "gặp ký hợp đồng")]
+
+
+async def test_change_the_time(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    await press_action(bot, ann, "cf", customer.id, call=card)
+    echo = only_message(await bot.send(ann, "tomorrow 9am call back"))
+    asked = only_message(await bot.press(ann, tr("en", "Change the time"), call=echo))
+    with active("en", HCM):
+        assert asked.text == _("Which time is right? {examples}").format(examples=examples())
+    assert [r["status"] for r in await reminders_of(bot, customer)] == ["cancelled"]
+    await bot.send(ann, "in 2 hours")
+    reminders = await reminders_of(bot, customer)
+    assert [(r["status"], r["due_at"]) for r in reminders] == [
+        ("cancelled", "2026-11-24T02:00:00+00:00"), ("pending", "2026-11-23T05:00:00+00:00")]
+    stale = await bot.press(ann, tr("en", "Change the time"), call=echo)
+    assert answer_of(stale).params["text"] == tr("en", EXPIRED)
+    assert [r["status"] for r in await reminders_of(bot, customer)] == ["cancelled", "pending"]
+
+
+@pytest.mark.parametrize(("label", "day"), [("Tomorrow", 24), ("In 3 days", 26),
+                                            ("Next week", 30)])
+async def test_follow_up_presets_after_a_call(bot: Harness, label: str, day: int) -> None:
+    mei = await make_rm(bot, "zh_Hant")
+    customer = await add(bot, mei, "陳大文 0901234567")
+    card = await open_card(bot, mei, customer)
+    await press_action(bot, mei, "cl", customer.id, "call", call=card)
+    saved = only_message(await bot.send(mei, "客戶說下週再談"))
+    echo = only_message(await bot.press(mei, tr("zh_Hant", label), call=saved))
+    due = datetime(2026, 11, day, 2, 0, tzinfo=UTC)  # 09:00 in Ho Chi Minh City
+    assert [(r["due_at"], r["text"]) for r in await reminders_of(bot, customer)] == [
+        (due.isoformat(), "")]
+    with active("zh_Hant", HCM):
+        assert echo.text == _(REMIND_ECHO).format(name="<b>陳大文</b>",
+                                                  when=f"<b>{format_datetime(due)}</b>")
+
+
+async def test_remind_in_one_line_for_a_chinese_rm(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    echo = only_message(await bot.send(wei, "/remind 王伟 明天上午10点 回电"))
+    due = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    assert [(r["due_at"], r["text"]) for r in await reminders_of(bot, customer)] == [
+        (due.isoformat(), "回电")]
+    with active("zh_Hans", SHANGHAI):
+        assert echo.text == _(REMIND_ECHO).format(
+            name="<b>王伟</b>", when=f"<b>{format_datetime(due)}</b>") + "\n回电"
+    assert "10:00" in echo.text
+    # By phone number, and with the words around it kept.
+    await bot.send(wei, "/remind 13800138000 下周三 下午3点 面谈")
+    texts = [r["text"] for r in await reminders_of(bot, customer)]
+    assert texts[-1] == "面谈"
+    unknown = only_message(await bot.send(wei, "/remind 李娜 明天 回电"))
+    assert unknown.text == tr("zh_Hans", "I could not find that customer among yours. Check the "
+                              "name or use the phone number.")
+    await add(bot, wei, "王伟明 13900001111")
+    several = only_message(await bot.send(wei, "/remind 王 明天 回电"))
+    with active("zh_Hans", SHANGHAI):
+        assert several.text == _("Several customers match: {names}. Please write more of the "
+                                 "name, or the phone number.").format(names="王伟, 王伟明")
+
+
+async def test_remind_and_note_by_phone_keep_every_word(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    await bot.send(lan, "/remind 0901234567 thứ 6 14h gọi lại")
+    assert [(r["due_at"], r["text"]) for r in await reminders_of(bot, customer)] == [
+        ("2026-11-27T07:00:00+00:00", "gọi lại")]
+    await bot.send(lan, "/note 0901 234 567 đã gửi 2 bộ hồ sơ")
+    await bot.send(lan, "/note An 0901234567 hẹn tuần sau")
+    assert [n.text for n in await history(bot, lan, customer)] == [
+        "hẹn tuần sau", "đã gửi 2 bộ hồ sơ"]
