@@ -49,11 +49,13 @@ def _button(action: str, callback: object) -> CallbackQueryHandler[Ctx, None]:
 
 # Negative groups run first, in order, for every update; a gate that raises
 # ApplicationHandlerStop ends the update there. Order matters: a redelivered update must be
-# dropped before anything is written, and the user must be known before buttons are checked.
+# dropped before anything is written, the user must be known before buttons are checked, and
+# a command must close an unanswered question before the command itself runs.
 GATES: list[tuple[int, BaseHandler[Update, Ctx, None]]] = [
-    (-3, TypeHandler(Update, access.skip_redelivered)),
-    (-2, TypeHandler(Update, access.identify_user)),
-    (-1, TypeHandler(Update, access.check_button)),
+    (-4, TypeHandler(Update, access.skip_redelivered)),
+    (-3, TypeHandler(Update, access.identify_user)),
+    (-2, TypeHandler(Update, access.check_button)),
+    (-1, MessageHandler(filters.COMMAND & PRIVATE, flows.forget_question)),
 ]
 
 # Group 0: the first matching handler wins, so specific handlers come before catch-alls.

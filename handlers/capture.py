@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
@@ -191,11 +191,18 @@ async def skip_step(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     assert chat is not None and update.callback_query is not None
     state = await context.storage.states.get(context.me.id, chat.id)
-    if state is None or state.flow != ADD_FLOW:
+    # The button names the question it skips: a second tap, or a Skip left from an earlier
+    # add, must not skip the question asked now (or create a prospect without a name).
+    step = context.button[1] if context.button and len(context.button) > 1 else ""
+    if state is None or state.flow != ADD_FLOW or state.data.get("step") != step:
         await expired(update)
         return
     await update.callback_query.answer()
     await _advance(update, context, state.data, None)
+
+
+def _skip(step: str) -> InlineKeyboardMarkup:
+    return keyboard([[button(_("Skip"), "skip", step)]])
 
 
 async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str | None) -> None:
@@ -204,7 +211,6 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
     assert chat is not None
     states, customers = context.storage.states, context.storage.customers
     step = data.get("step")
-    skip = keyboard([[button(_("Skip"), "skip")]])
     if step == "name":
         name = text or ""
         if await _invalid(update, name, ""):
@@ -216,7 +222,7 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                                            entity="customer", entity_id=customer.id, now=now)
         await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
                                                        customer.id}, now)
-        await reply(update, _("Saved. Their phone number?"), skip)
+        await reply(update, _("Saved. Their phone number?"), _skip("phone"))
         return
     found = await customers.get(staff.id, int(data.get("customer_id", 0)))
     if found is None:
@@ -231,12 +237,12 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                 await reply(update, _(
                     "“{text}” is not a phone number I can use. Type it like 0901 234 567 or "
                     "+84 901 234 567, or skip."
-                ).format(text=esc(text[:50])), skip)
+                ).format(text=esc(text[:50])), _skip("phone"))
                 return
             await customers.update(staff.id, customer.id, now, staff.region, phone=phone.e164)
         await states.set(staff.id, chat.id, ADD_FLOW, {"step": "note", "customer_id":
                                                        customer.id}, now)
-        await reply(update, _("What do they need? (a first note, or skip)"), skip)
+        await reply(update, _("What do they need? (a first note, or skip)"), _skip("note"))
         return
     if text:
         if await _invalid(update, "", text):

@@ -52,3 +52,15 @@ async def route_text(update: Update, context: Ctx) -> None:
                                     await context.storage.customers.recent(context.me.id))
         return
     await search.run_search(update, context, text, offer_alternatives=True)
+
+
+async def forget_question(update: Update, context: Ctx) -> None:
+    """A new command means the RM moved on: an unanswered question no longer takes text."""
+    message = update.effective_message
+    if context.staff is None or message is None or not message.text:
+        return
+    if message.text.split()[0].split("@")[0] == "/cancel":
+        return  # /cancel reports what it cancelled
+    state = await context.storage.states.get(context.me.id, message.chat_id)
+    if state is not None and state.flow in STEPS:
+        await context.storage.states.clear(context.me.id, message.chat_id)

@@ -28,7 +28,8 @@ async def show_pipeline(update: Update, context: Ctx) -> None:
             rows.append([button(f"{_(label)} ({count})", "pl", stage, 0)])
     if not counts:
         lines.append(_("No customers yet. Add the first one with /add."))
-    await reply(update, "\n".join(lines), keyboard(rows))
+    # An empty keyboard is refused by Telegram: none at all when there is nothing to list.
+    await reply(update, "\n".join(lines), keyboard(rows) if rows else None)
 
 
 async def list_stage(update: Update, context: Ctx) -> None:
@@ -63,7 +64,7 @@ async def list_archived(update: Update, context: Ctx) -> None:
 
 
 def _list_keyboard(context: Ctx, result: Page, page: int,
-                   pager_action: tuple[str, ...]) -> InlineKeyboardMarkup:
+                   pager_action: tuple[str, ...]) -> InlineKeyboardMarkup | None:
     rows = [[button(result_label(c, context.me.region), "c", c.id)] for c in result.customers]
     pager = []
     if page > 0:
@@ -71,4 +72,4 @@ def _list_keyboard(context: Ctx, result: Page, page: int,
     if (page + 1) * PAGE_SIZE < result.total:
         pager.append(button(_("Next ▶"), *pager_action, page + 1))
     rows.append(pager)
-    return keyboard(rows)
+    return keyboard(rows) if any(rows) else None

@@ -30,17 +30,27 @@ from storage.staff import Staff
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=90)
+# A claim is a lease the live process renews every RENEW_EVERY while it still holds the rows,
+# so a process that died (kill -9, power loss) frees its rows after at most LEASE.
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = 10.0
 LATE_AFTER = timedelta(minutes=2)
 BATCH = 200
 MAX_BACKOFF = 300
+# Late reminders per digest message: each line can be ~300 characters, a message 4096.
+DIGEST_MAX = 10
+# Telegram's bot-wide limit is 30 messages in any second, counted when they arrive. Sends are
+# spaced evenly a little under it: a burst (AIORateLimiter's bucket lets 30 through at once)
+# or network jitter would cross the limit, and every 429 halts AIORateLimiter for over 1 s.
+MAX_RATE = 28.5
 
 
 class Dispatcher:
     """Delivers due reminders; one instance per process, any number of processes."""
 
     def __init__(self, bot: Bot, storage: Storage, clock: Clock, default_language: str, *,
-                 per_chat_interval: float = 1.0, concurrency: int = 40) -> None:
+                 per_chat_interval: float = 1.0, concurrency: int = 40,
+                 max_rate: float = MAX_RATE) -> None:
         self.bot = bot
         self.storage = storage
         self.clock = clock
@@ -48,8 +58,13 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         # Telegram allows about one message a second to one private chat.
         self.per_chat_interval = per_chat_interval
+        self.send_interval = 1.0 / max_rate if max_rate > 0 else 0.0
+        self._next_send = 0.0
         self._slots = asyncio.Semaphore(concurrency)
+        # When the last message to each chat was answered (monotonic seconds).
         self._last_sent: dict[int, float] = {}
+        # Rows this drain claimed and has not finished with: their leases are renewed.
+        self._held: set[int] = set()
         self._task: asyncio.Task[int] | None = None
 
     def kick(self) -> None:
@@ -64,35 +79,91 @@ class Dispatcher:
             now = self.clock.now()
             due = await self.storage.reminders.claim_due(now, self.worker, now + LEASE, BATCH)
             if not due:
+                self._forget_idle_chats()
                 return sent
             by_staff: dict[int, list[Reminder]] = defaultdict(list)
             for reminder in due:
                 by_staff[reminder.staff_id].append(reminder)
-            results = await asyncio.gather(
-                *(self._deliver_to(staff_id, items) for staff_id, items in by_staff.items()))
+            self._held.update(reminder.id for reminder in due)
+            renewer = asyncio.create_task(self._renew_leases())
+            try:
+                results = await asyncio.gather(
+                    *(self._deliver_to(staff_id, items) for staff_id, items in by_staff.items()))
+            finally:
+                renewer.cancel()
+                self._held.clear()
             sent += sum(results)
+
+    async def _renew_leases(self) -> None:
+        """Extend the leases of the rows this drain still holds, while it runs."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            if self._held:
+                now = self.clock.now()
+                try:
+                    await self.storage.reminders.renew(sorted(self._held), self.worker,
+                                                       now + LEASE)
+                except Exception:
+                    log.exception("could not renew the leases of %s reminders",
+                                  len(self._held))
+
+    def _forget_idle_chats(self) -> None:
+        horizon = clock_time.monotonic() - self.per_chat_interval
+        for chat_id in [chat for chat, at in self._last_sent.items() if at < horizon]:
+            del self._last_sent[chat_id]
 
     async def _deliver_to(self, staff_id: int, reminders: list[Reminder]) -> int:
         async with self._slots:
-            staff = await self.storage.staff.get(staff_id)
-            if staff is None:
+            try:
+                return await self._deliver_to_staff(staff_id, reminders)
+            except Exception:
+                # One reminder that cannot be rendered must not stop everyone else's.
+                ids = [r.id for r in reminders if r.id in self._held]
+                log.exception("delivering reminders %s failed", ids)
+                if ids:
+                    attempts = max(r.attempts for r in reminders)
+                    await self.storage.reminders.retry_later(
+                        ids, self.worker,
+                        self.clock.now() + timedelta(seconds=min(2 ** attempts, MAX_BACKOFF)),
+                        "internal error")
                 return 0
-            language = staff.language or self.default_language
-            with active(language, staff.timezone):
-                buttons.set_owner(staff.id)
-                now = self.clock.now()
-                ready = [r for r in reminders if not await self._deferred(staff, r, now)]
-                late = [r for r in ready if now - r.due_at > LATE_AFTER and r.kind != "agenda"]
-                sent = 0
-                if len(late) >= 2:
-                    digest, digest_markup = digest_message(late)
-                    sent += await self._send(staff, late, digest, digest_markup, late=True)
-                    ready = [r for r in ready if r not in late]
-                for reminder in ready:
-                    text, markup = await self._render(staff, reminder, now)
-                    sent += await self._send(staff, [reminder], text, markup,
-                                             late=now - reminder.due_at > LATE_AFTER)
-                return sent
+
+    async def _deliver_to_staff(self, staff_id: int, reminders: list[Reminder]) -> int:
+        staff = await self.storage.staff.get(staff_id)
+        if staff is None:
+            return 0
+        language = staff.language or self.default_language
+        with active(language, staff.timezone):
+            buttons.set_owner(staff.id)
+            now = self.clock.now()
+            ready = [r for r in reminders if not await self._deferred(staff, r, now)]
+            late = [r for r in ready if now - r.due_at > LATE_AFTER and r.kind != "agenda"]
+            messages: list[tuple[list[Reminder], str, InlineKeyboardMarkup | None, bool]] = []
+            if len(late) >= 2:
+                ready = [r for r in ready if r not in late]
+                for start in range(0, len(late), DIGEST_MAX):
+                    chunk = late[start:start + DIGEST_MAX]
+                    if len(chunk) == 1:
+                        ready.insert(0, chunk[0])
+                        continue
+                    digest, digest_markup = digest_message(chunk)
+                    messages.append((chunk, digest, digest_markup, True))
+            for reminder in ready:
+                text, markup = await self._render(staff, reminder, now)
+                messages.append(([reminder], text, markup, now - reminder.due_at > LATE_AFTER))
+            sent = 0
+            for index, (items, text, markup, late_flag) in enumerate(messages):
+                outcome = await self._send(staff, items, text, markup, late=late_flag)
+                if outcome is None:
+                    # They blocked the bot: the rest waits too, nothing is tried in a loop.
+                    rest = [r.id for later, *_ in messages[index + 1:] for r in later]
+                    if rest:
+                        await self.storage.reminders.retry_later(
+                            rest, self.worker, self.clock.now(), "unreachable")
+                        self._held.difference_update(rest)
+                    break
+                sent += outcome
+            return sent
 
     async def _deferred(self, staff: Staff, reminder: Reminder, now: datetime) -> bool:
         """Put back a non-urgent reminder that falls in the RM's quiet hours."""
@@ -105,6 +176,7 @@ class Dispatcher:
         if until is None:
             return False
         await self.storage.reminders.defer(reminder.id, until)
+        self._held.discard(reminder.id)
         return True
 
     async def _render(self, staff: Staff, reminder: Reminder,
@@ -118,14 +190,37 @@ class Dispatcher:
         return await render_today(self.storage, staff, now)
 
     async def _pace(self, chat_id: int) -> None:
+        """Wait for this chat's turn, then for a bot-wide send slot.
+
+        One chat: a second after the previous message to it was *answered* (it arrived
+        before that), however long that message waited for a slot. Bot-wide: slots are
+        ``send_interval`` apart, handed out in order; the wait for one never wastes a
+        chat's turn because the chat is paced first.
+        """
         wait = self._last_sent.get(chat_id, 0.0) + self.per_chat_interval - clock_time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        self._last_sent[chat_id] = clock_time.monotonic()
+        if self.send_interval > 0:
+            now = clock_time.monotonic()
+            slot = max(now, self._next_send)
+            self._next_send = slot + self.send_interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
 
     async def _send(self, staff: Staff, reminders: list[Reminder], text: str,
-                    markup: InlineKeyboardMarkup | None, *, late: bool) -> int:
+                    markup: InlineKeyboardMarkup | None, *, late: bool) -> int | None:
+        """1 if Telegram accepted the message, 0 if it is to be retried, None if the RM
+        cannot be reached (blocked the bot)."""
         ids = [reminder.id for reminder in reminders]
+        try:
+            return await self._send_once(staff, reminders, ids, text, markup, late=late)
+        finally:
+            self._last_sent[staff.id] = clock_time.monotonic()
+            self._held.difference_update(ids)
+
+    async def _send_once(self, staff: Staff, reminders: list[Reminder], ids: list[int],
+                         text: str, markup: InlineKeyboardMarkup | None, *,
+                         late: bool) -> int | None:
         repo = self.storage.reminders
         await self._pace(staff.id)
         try:
@@ -137,14 +232,21 @@ class Dispatcher:
                                    "429")
             return 0
         except (Forbidden, BadRequest) as error:
-            if isinstance(error, BadRequest) and "chat not found" not in error.message.lower():
-                log.error("reminders %s refused by Telegram: %s", ids, error.message)
-            else:
+            if isinstance(error, Forbidden) or "chat not found" in error.message.lower():
                 # Blocked (or never started): stop pushing until they write to the bot again.
                 log.info("staff %s cannot be reached (%s); pausing their pushes", staff.id,
                          error.message)
                 await self.storage.staff.set_reachable(staff.id, False)
-            await repo.retry_later(ids, self.worker, self.clock.now(), error.message)
+                await repo.retry_later(ids, self.worker, self.clock.now(), error.message)
+                return None
+            # Telegram refused this message itself: sending it again at once would be
+            # refused again, every second; back off like any other failure.
+            attempts = max(reminder.attempts for reminder in reminders)
+            backoff = min(2 ** attempts, MAX_BACKOFF)
+            log.error("reminders %s refused by Telegram: %s; retry in %ss", ids, error.message,
+                      backoff)
+            await repo.retry_later(ids, self.worker,
+                                   self.clock.now() + timedelta(seconds=backoff), error.message)
             return 0
         except TelegramError as error:
             attempts = max(reminder.attempts for reminder in reminders)

@@ -14,6 +14,8 @@ KEEP_UPDATE_IDS = timedelta(days=3)
 # A half-finished flow may hold what the user typed: keep it long enough to be resumed.
 KEEP_CHAT_STATES = timedelta(days=30)
 KEEP_EXPIRED_INVITES = timedelta(days=30)
+# Saved searches only serve result pages; what an RM typed is not kept longer than that.
+KEEP_SEARCHES = timedelta(days=1)
 
 
 async def tidy_up(context: Ctx) -> None:
@@ -22,4 +24,5 @@ async def tidy_up(context: Ctx) -> None:
     await storage.updates.purge(now - KEEP_UPDATE_IDS)
     await storage.states.purge(now - KEEP_CHAT_STATES)
     await storage.invites.purge_expired(now - KEEP_EXPIRED_INVITES)
+    await storage.customers.purge_searches(now - KEEP_SEARCHES)
     log.debug("housekeeping done")

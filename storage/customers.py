@@ -181,8 +181,18 @@ class CustomerRepo:
                 (customer_id,),
             )
             await conn.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
+            # Reminders about them say what to do with whom: blanked, and never sent.
             await conn.execute(
-                "UPDATE customers SET referred_by = NULL WHERE referred_by = ?", (customer_id,)
+                "UPDATE reminders SET text = '', outcome = NULL, version = version + 1,"
+                " status = CASE WHEN status IN ('pending', 'sending', 'sent') THEN 'cancelled'"
+                " ELSE status END WHERE customer_id = ?",
+                (customer_id,),
+            )
+            await conn.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
+            # Whoever they referred keeps the referral, not the erased person's name.
+            await conn.execute(
+                "UPDATE customers SET referred_by = NULL, referrer = NULL WHERE referred_by = ?",
+                (customer_id,),
             )
         return True
 
@@ -282,3 +292,6 @@ class CustomerRepo:
             "SELECT query FROM searches WHERE id = ? AND staff_id = ?", (search_id, staff_id)
         )
         return str(value) if value is not None else None
+
+    async def purge_searches(self, before: datetime) -> None:
+        await self.db.execute("DELETE FROM searches WHERE created_at < ?", (to_db_time(before),))

@@ -124,6 +124,15 @@ class ReminderRepo:
             [to_db_time(now), message_id, int(late), *reminder_ids, worker],
         )
 
+    async def renew(self, reminder_ids: list[int], worker: str, lease_until: datetime) -> None:
+        """The live worker still holds these rows: extend their lease."""
+        marks = ", ".join("?" for _ in reminder_ids)
+        await self.db.execute(
+            f"UPDATE reminders SET claimed_until = ?"
+            f" WHERE id IN ({marks}) AND status = 'sending' AND claimed_by = ?",
+            [to_db_time(lease_until), *reminder_ids, worker],
+        )
+
     async def retry_later(self, reminder_ids: list[int], worker: str, not_before: datetime,
                           error: str) -> None:
         """Keep the claim until `not_before`; the first sweep after it sends again."""

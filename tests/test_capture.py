@@ -197,7 +197,7 @@ async def reminders_of(bot: Harness, customer: Customer) -> list[dict[str, Any]]
     return [dict(row) for row in rows]
 
 
-CARD_ACTIONS = ["cn", "cl", "cl", "cl", "cf", "cs", "ce", "ch", "ca"]
+CARD_ACTIONS = ["cn", "cl", "cl", "cl", "cf", "cs", "cl", "ce", "ch", "ca"]
 
 
 # -- quick add -------------------------------------------------------------------------------
@@ -331,7 +331,8 @@ async def test_emoji_names(bot: Harness) -> None:
 async def test_guided_add_step_by_step(bot: Harness) -> None:
     lan = await make_rm(bot, "vi")
     first = await bot.send(lan, "/add")
-    assert only_message(first).text == tr("vi", "What is the new prospect's name? (/cancel to stop)")
+    assert only_message(first).text == tr(
+        "vi", "What is the new prospect's name? (/cancel to stop)")
     named = await bot.send(lan, "Phạm Minh Châu")
     # Saved at once: nothing is lost if the RM walks away now.
     customer = await only_customer(bot, lan)
@@ -509,14 +510,15 @@ async def test_card_shows_the_essentials(bot: Harness) -> None:
         assert _("Last contact: {when}").format(when=_("never")) in card.text
         assert _("Next follow-up: {when}").format(when=_("none set")) in card.text
         expected_labels = [_("📝 Note"), _("📞 Call"), _("🚶 Visit"), _("🤝 Meeting"),
-                           _("⏰ Follow-up"), _("➡️ Stage"), _("✏️ Edit"), _("🕘 History"),
-                           _("🗄 Archive")]
+                           _("⏰ Follow-up"), _("➡️ Stage"), _("⚠️ Complaint"), _("✏️ Edit"),
+                           _("🕘 History"), _("🗄 Archive")]
     assert "📞 0901 234 567" in card.text
     assert labels(card) == expected_labels
     assert [payload(data)[1:] for _l, data in card.buttons] == [
         [str(customer.id)], [str(customer.id), "call"], [str(customer.id), "visit"],
         [str(customer.id), "meeting"], [str(customer.id)], [str(customer.id)],
-        [str(customer.id)], [str(customer.id), "0"], [str(customer.id)]]
+        [str(customer.id), "complaint"], [str(customer.id)], [str(customer.id), "0"],
+        [str(customer.id)]]
     # A grade, a call an hour later and a follow-up all show on the card.
     await press_action(bot, lan, "ce", customer.id, call=card)
     await press_action(bot, lan, "cef", customer.id, "grade")
@@ -1077,7 +1079,7 @@ async def test_find_across_chinese_scripts_and_pinyin(bot: Harness) -> None:
 async def test_find_by_phone_in_any_format(bot: Harness, query: str) -> None:
     ann = await make_rm(bot, "en")
     an = await seed(bot, ann, "Nguyễn Văn An", "+84901234567")
-    await seed(bot, ann, "Trần Thị Bích", "+84912345678")
+    await seed(bot, ann, "Trần Thị Bích", "+84987654321")
     found = only_message(await bot.send(ann, f"/find {query}"))
     assert result_ids(found) == [an.id]
 
@@ -1227,7 +1229,7 @@ async def test_stage_change_is_recorded(bot: Harness) -> None:
     assert updated.last_contact_at is None
     page = only_message(await press_action(bot, lan, "ch", customer.id, 0, call=card))
     with active("vi", HCM):
-        assert f"{_(STAGES['find'])} → {_(STAGES['consult'])}" in page.text
+        assert esc(f"{_(STAGES['find'])} → {_(STAGES['consult'])}") in page.text
         assert _("Stage change") in page.text
     # Picking the current stage changes nothing.
     await press_action(bot, lan, "css", customer.id, "consult", call=menu)
@@ -1255,7 +1257,7 @@ async def test_lost_asks_for_the_reason(bot: Harness) -> None:
     assert [(i.kind, i.text, i.detail) for i in items] == [
         ("stage", "chose <another> bank", {"from": "find", "to": "lost"})]
     # Back in the pipeline, the reason is cleared.
-    await press_action(bot, ann, "css", customer.id, "contact", call=asked)
+    await bot.press_data(ann, buttons.pack("css", customer.id, "contact", owner=ann.id))
     updated = await bot.storage.customers.get(ann.id, customer.id)
     assert updated is not None and (updated.stage, updated.lost_reason) == ("contact", None)
 
@@ -1358,12 +1360,13 @@ async def test_another_rms_customer_cannot_be_reached_with_forged_buttons(
 
 
 async def test_search_and_one_liners_stay_within_the_rms_own_customers(bot: Harness) -> None:
-    a, b, secret = await two_rms(bot)
+    a, _b, secret = await two_rms(bot)
     before = await snapshot(bot, secret)
-    leaks = ("Hoàng Bí Mật", "0977", "977 111 222")
-    for text in ("/find hoang bi mat", "/find 0977111222", "/find 111 222", "hoàng bí mật",
-                 "/note Hoàng Bí Mật đã gọi", "/note 0977111222 đã gọi",
-                 "/remind Hoàng Bí Mật mai 9h gọi lại", "/pipeline", "/archived", "/inbox"):
+    # B's data as B typed or the bot shows it; A only ever types other spellings.
+    leaks = ("Hoàng Bí Mật", "977 111 222", "+84977111222", "khách riêng")
+    for text in ("/find hoang bi mat", "/find 0977111222", "/find 111 222", "hoang bi mat",
+                 "/note hoang bi mat đã gọi", "/note 0977111222 đã gọi",
+                 "/remind hoang bi mat mai 9h gọi lại", "/pipeline", "/archived", "/inbox"):
         calls = await bot.send(a, text)
         assert shown(calls), text
         for leak in leaks:
@@ -1384,7 +1387,7 @@ async def test_archive_hides_and_restore_brings_back(bot: Harness) -> None:
     archived_card = only_message(archived)
     assert actions(archived_card) == ["cr", "ch", "cd"]
     with active("zh_Hans", SHANGHAI):
-        assert _("🗄 Archived on {date}").format(date="") .split("{")[0] in archived_card.text
+        assert _("🗄 Archived on {date}").format(date=format_date(NOW)) in archived_card.text
     assert only_message(await bot.send(wei, "/find 王伟")).text == tr(
         "zh_Hans", NO_MATCH).format(query="王伟")
     assert "<b>0</b>" in only_message(await bot.send(wei, "/pipeline")).text
@@ -1471,7 +1474,8 @@ async def test_delete_asks_then_erases_everything_personal(bot: Harness) -> None
         "vi", NO_MATCH).format(query="nguyen van an")
     assert only_message(await bot.send(lan, "/archived")).text == tr(
         "vi", "No archived customers.")
-    for data in (data_for(card, "c"), data_for(card, "ch"), data_for(asked, "cdx")):
+    for data in (buttons.pack("c", customer.id, owner=lan.id), data_for(card, "ch"),
+                 data_for(card, "cn"), data_for(asked, "cdx")):
         again = await bot.press_data(lan, data, card)
         assert answer_of(again).params["text"] == tr("vi", EXPIRED)
         assert shown(again) == []
@@ -1609,7 +1613,7 @@ async def test_remind_in_one_line_for_a_chinese_rm(bot: Harness) -> None:
     several = only_message(await bot.send(wei, "/remind 王 明天 回电"))
     with active("zh_Hans", SHANGHAI):
         assert several.text == _("Several customers match: {names}. Please write more of the "
-                                 "name, or the phone number.").format(names="王伟, 王伟明")
+                                 "name, or the phone number.").format(names="王伟明, 王伟")
 
 
 async def test_remind_and_note_by_phone_keep_every_word(bot: Harness) -> None:
@@ -1622,3 +1626,133 @@ async def test_remind_and_note_by_phone_keep_every_word(bot: Harness) -> None:
     await bot.send(lan, "/note An 0901234567 hẹn tuần sau")
     assert [n.text for n in await history(bot, lan, customer)] == [
         "hẹn tuần sau", "đã gửi 2 bộ hồ sơ"]
+
+
+async def test_skip_pressed_twice_skips_one_question(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    await bot.send(lan, "/add")
+    await bot.send(lan, "Phạm Minh Châu")
+    ask_phone = bot.last_for(lan)
+    await bot.press(lan, tr("vi", "Skip"), call=ask_phone)
+    again = await bot.press(lan, tr("vi", "Skip"), call=ask_phone)
+    assert answer_of(again).params["text"] == tr("vi", EXPIRED)
+    assert shown(again) == []
+    state = await bot.storage.states.get(lan.id, lan.id)
+    assert state is not None and state.data["step"] == "note"
+    await bot.send(lan, "cần mở tài khoản")
+    customer = await only_customer(bot, lan)
+    assert [n.text for n in await history(bot, lan, customer)] == ["cần mở tài khoản"]
+    # A Skip left from that add, pressed while a new add asks for a name, creates nothing.
+    await bot.send(lan, "/add")
+    stale = await bot.press(lan, tr("vi", "Skip"), call=ask_phone)
+    assert answer_of(stale).params["text"] == tr("vi", EXPIRED)
+    assert len(await customers_of(bot, lan)) == 1
+
+
+# -- the main flow in every language -----------------------------------------------------------
+
+
+async def main_flow(bot: Harness, language: str, person_id: int) -> list[ApiCall]:
+    """Add, note, follow up, find and open: what every RM does first. Returns the replies."""
+    rm = await make_rm(bot, language, person_id=person_id)
+    replies: list[ApiCall] = []
+    replies.append(only_message(await bot.send(
+        rm, "/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")))
+    customer = await only_customer(bot, rm)
+    replies.append(only_message(await bot.press(rm, tr(language, "📝 Note"),
+                                                call=replies[-1])))
+    replies.append(only_message(await bot.send(rm, "đã gửi hồ sơ")))
+    replies.append(only_message(await bot.press(rm, tr(language, "Tomorrow"),
+                                                call=replies[-1])))
+    replies.append(only_message(await bot.send(rm, "/find nguyen van an")))
+    replies.append(only_message(await press_action(bot, rm, "c", customer.id,
+                                                   call=replies[-1])))
+    replies.append(only_message(await bot.send(rm, "/find không có ai")))
+    return replies
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_main_flow_in_every_language(bot: Harness, language: str) -> None:
+    replies = await main_flow(bot, language, 2001)
+    rm = Person(2001)
+    customer = await only_customer(bot, rm)
+    due = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    first_card = await bot.storage.customers.get(rm.id, customer.id)
+    assert first_card is not None
+    with active(language, HCM):
+        expected = [
+            None,  # the first card: checked below against the stored customer
+            _("Type the note for {name}. (/cancel to stop)").format(name="Nguyễn Văn An"),
+            _(SAVED_AND_FOLLOW_UP).format(kind=_("Note"), name="<b>Nguyễn Văn An</b>"),
+            _(REMIND_ECHO).format(name="<b>Nguyễn Văn An</b>",
+                                  when=f"<b>{format_datetime(due)}</b>"),
+            _(MATCHING).format(query="nguyen van an", count=1),
+            card_text(first_card, format_datetime(due), "VN"),
+            _(NO_MATCH).format(query="không có ai"),
+        ]
+        assert replies[0].text.startswith(_(NEW_PROSPECT) + "\n\n<b>Nguyễn Văn An</b>\n")
+        assert labels(replies[0])[0] == _("📝 Note")
+    for reply, text in zip(replies[1:], expected[1:], strict=True):
+        assert reply.text == text
+    assert [n.text for n in await history(bot, rm, customer)] == ["đã gửi hồ sơ",
+                                                                  "vay mua nhà 2 tỷ"]
+    assert [r["due_at"] for r in await reminders_of(bot, customer)] == [due.isoformat()]
+
+
+CAPTURE_TEXTS = [
+    NEW_PROSPECT, EXPIRED, ALREADY_FILED, WHICH_CUSTOMER, NO_MATCH, MATCHING, NOT_A_PHONE,
+    SAVED_AND_FOLLOW_UP, REMIND_ECHO,
+    "What is the new prospect's name? (/cancel to stop)", "Saved. Their phone number?",
+    "What do they need? (a first note, or skip)", "Skip",
+    "I could not find a name or a phone number. {example}",
+    "For example: /add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ",
+    "Open {name}", "Create a new prospect anyway", "📝 Note added to the existing file.",
+    "Last contact: {when}", "Next follow-up: {when}", "never", "none set",
+    "📝 Note", "📞 Call", "🚶 Visit", "🤝 Meeting", "⏰ Follow-up", "➡️ Stage", "✏️ Edit",
+    "🕘 History", "🗄 Archive", "Restore", "Delete for good", "Clear this field", "Saved.",
+    "Type the note for {name}. (/cancel to stop)", "Log it without a note",
+    "{kind} with {name}: what came out of it? (/cancel to stop)",
+    "🔎 Another customer…", "Discard", "Discarded.", "✅ Added to {name}.",
+    "📎 Send again: {what}", "◀ Newer", "Older ▶", "Back to the card",
+    "<b>History of {name}</b> ({count})", "◀ Previous", "Next ▶",
+    "➕ Add as a new prospect", "📝 Save as a note…", "<b>Your pipeline</b>",
+    "Why was {name} lost? Type the reason (price, chose another bank, no longer needs it…). "
+    "/cancel to stop.",
+    "Yes, erase for good", "No, keep it", "The customer's personal data was erased.",
+    "Change the time", "Open the card", "Tomorrow", "In 3 days", "Next week",
+    "I could not understand the time in “{text}”. {examples}",
+    *STAGES.values(), *SEGMENTS.values(), *SOURCES.values(),
+    *(label for kind, label in INTERACTION_KINDS.items()),
+]
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant"])
+def test_capture_texts_are_translated(language: str) -> None:
+    """Fails only while the catalogs are still being filled."""
+    assert_translated(language, *CAPTURE_TEXTS)
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant"])
+async def test_main_flow_replies_are_not_english(bot: Harness, language: str) -> None:
+    """A Vietnamese or Chinese RM reads every reply of the main flow in their language."""
+    english = await main_flow(bot, "en", 2001)
+    translated = await main_flow(bot, language, 2002)
+    for ours, theirs in zip(translated, english, strict=True):
+        assert ours.text != theirs.text, ours.text
+        assert labels(ours) == [] or labels(ours) != labels(theirs) or all(
+            label.startswith("Nguyễn") for label in labels(ours)), labels(ours)
+
+
+async def test_a_new_command_closes_an_unanswered_question(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    await bot.send(lan, "/add")
+    await bot.send(lan, "/today")
+    # The name question is closed: this text is a search now, not a new prospect's name.
+    calls = await bot.send(lan, "Phạm Minh Châu")
+    assert await bot.storage.customers.recent(lan.id) == []
+    assert only_message(calls).text == tr("vi", "No customer matches “{query}”.").format(
+        query="Phạm Minh Châu")
+    # /cancel still reports what it cancelled.
+    await bot.send(lan, "/add")
+    calls = await bot.send(lan, "/cancel")
+    assert only_message(calls).text == tr("vi", "Cancelled. Nothing was changed.")

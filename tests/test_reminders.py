@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def dispatcher(bot: Harness) -> Dispatcher:
     return Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=0)
 
 
-async def new_customer(bot: Harness, name: str = "Nguyễn Văn An", **extra: object) -> Customer:
+async def new_customer(bot: Harness, name: str = "Nguyễn Văn An", **extra: Any) -> Customer:
     return await bot.storage.customers.create(owner_id=RM.id, name=name, phone=None,
                                               region="VN", now=bot.clock.now(), **extra)
 
