@@ -75,7 +75,8 @@ async def identify_user(update: Update, context: Ctx) -> None:
     if staff is not None:
         if not staff.reachable:
             await context.storage.staff.set_reachable(staff.id, True)
-        await context.storage.staff.touch_profile(staff.id, user.full_name, user.username)
+        if (staff.name, staff.username) != (user.full_name, user.username):
+            await context.storage.staff.touch_profile(staff.id, user.full_name, user.username)
         return
     if chat.type != ChatType.PRIVATE:
         return  # group members who are not staff: only group features may answer them
