@@ -25,6 +25,7 @@ from core.clock import Clock
 from core.config import ConfigError, Settings, load_settings
 from core.context import BotData, Ctx, RapportApp, Services
 from core.i18n import load_catalogs
+from handlers.catalog import load_sample_if_empty
 from storage import open_storage
 
 log = logging.getLogger("rapport")
@@ -70,6 +71,8 @@ async def startup(application: RapportApp) -> None:
     storage = await open_storage(settings.db_path)
     buttons.configure(await storage.secrets.get_or_create("button_secret"))
     load_catalogs()
+    # A fresh installation starts with the sample product catalog; admins replace it.
+    await load_sample_if_empty(storage, data.clock.now())
     data.services = Services(settings=settings, storage=storage, clock=data.clock)
     # Commands are shown per chat to registered staff only; strangers see no menu.
     await application.bot.delete_my_commands()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
+_FILE_PATH = "/documents/"
 _SHOWN = ("sendMessage", "editMessageText", "sendPhoto", "sendDocument", "editMessageCaption")
 
 
@@ -64,6 +66,8 @@ class FakeBotApi(BaseRequest):
     _failures: list[_Failure] = field(default_factory=list)
     _next_message_id: int = 100
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # Files users sent, by file_id: served by getFile and downloaded from the file URL.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     async def initialize(self) -> None:
         return None
@@ -119,6 +123,8 @@ class FakeBotApi(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if method == "GET" and _FILE_PATH in url:
+            return self._download(url)
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
@@ -133,6 +139,15 @@ class FakeBotApi(BaseRequest):
         if self.on_call is not None:
             self.on_call(call)
         return 200, json.dumps({"ok": True, "result": call.result}).encode()
+
+    def _download(self, url: str) -> tuple[int, bytes]:
+        """A file download (GET base_file_url + token + '/' + file_path)."""
+        file_id = urllib.parse.unquote(url.split(_FILE_PATH, 1)[1])
+        self.calls.append(ApiCall("download", {"file_id": file_id}))
+        if file_id not in self.files:
+            return 404, json.dumps({"ok": False, "error_code": 404,
+                                    "description": "Not Found"}).encode()
+        return 200, self.files[file_id]
 
     def _take_failure(self, api_method: str) -> _Failure | None:
         for failure in self._failures:
@@ -209,6 +224,11 @@ class FakeBotApi(BaseRequest):
             message["reply_markup"] = params.get("reply_markup")
             message["edit_date"] = int(time.time())
             return message
+        if api_method == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"{_FILE_PATH.strip('/')}/{file_id}"}
         if api_method == "getChat":
             chat_id = int(params["chat_id"])
             return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}

@@ -36,9 +36,12 @@ KIND_TITLES = {
     "holiday": N_("Holiday greetings"),
     "maturity": N_("Product maturing"),
     "complaint": N_("Complaint follow-up"),
+    "lead": N_("New lead from a group"),
+    "question": N_("Question in a group"),
 }
 KIND_ICONS = {"followup": "⏰", "appointment": "📅", "touch": "👋", "care": "💐",
-              "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️"}
+              "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️",
+              "lead": "🙋", "question": "❓"}
 START_OF_DAY = time(9, 0)
 BIRTHDAY_GREETING = N_("Happy birthday! Wishing you good health, happiness and success.")
 
@@ -97,6 +100,8 @@ def reminder_message(reminder: Reminder, now: datetime,
     if now - reminder.due_at > timedelta(minutes=5):
         lines.append(_("(late: this was due {when})").format(when=format_datetime(reminder.due_at)))
     rid, version = reminder.id, reminder.version
+    if reminder.kind in ("lead", "question"):
+        return "\n".join(lines), _group_buttons(reminder)
     rows = [
         [button(_("✅ Done"), "rd", rid, version)],
         [button(_("In 1 hour"), "rs", rid, version, "1h"),
@@ -107,6 +112,16 @@ def reminder_message(reminder: Reminder, now: datetime,
     if reminder.customer_id:
         rows[-1].append(button(_("Open the card"), "c", reminder.customer_id))
     return "\n".join(lines), keyboard(rows)
+
+
+def _group_buttons(reminder: Reminder) -> InlineKeyboardMarkup:
+    """A lead opens its new prospect; a question can be answered in the group."""
+    row = []
+    if reminder.kind == "question" and reminder.ref_id:
+        row.append(button(_("💬 Answer in the group"), "qa", reminder.ref_id))
+    if reminder.customer_id:
+        row.append(button(_("Open the card"), "c", reminder.customer_id))
+    return keyboard([row, [button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
 
 
 def digest_message(reminders: Sequence[Reminder]) -> tuple[str, InlineKeyboardMarkup]:

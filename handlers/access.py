@@ -35,6 +35,14 @@ def _is_invite_start(update: Update) -> bool:
     return text.startswith("/start ") and len(text.split()) == 2
 
 
+async def _is_lead_phone(update: Update, context: Ctx) -> bool:
+    """A group member sharing their number after pressing "I'm interested"."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or message.contact is None or user is None:
+        return False
+    return await context.storage.leads.waiting_for_phone(user.id) is not None
+
+
 async def _register_bootstrap_admin(update: Update, context: Ctx) -> None:
     """The ids in RAPPORT_ADMIN_IDS are admins from their first message: someone must invite."""
     user = update.effective_user
@@ -72,6 +80,11 @@ async def identify_user(update: Update, context: Ctx) -> None:
     )
     activate(language, staff.timezone if staff else context.settings.default_timezone)
     buttons.set_owner(user.id)
+    if chat.type != ChatType.PRIVATE:
+        # In a group the bot speaks the group's language, whoever writes.
+        group = await context.storage.groups.get(chat.id)
+        if group is not None:
+            activate(group.language, context.settings.default_timezone)
     if staff is not None:
         if not staff.reachable:
             await context.storage.staff.set_reachable(staff.id, True)
@@ -80,7 +93,7 @@ async def identify_user(update: Update, context: Ctx) -> None:
         return
     if chat.type != ChatType.PRIVATE:
         return  # group members who are not staff: only group features may answer them
-    if _is_invite_start(update):
+    if _is_invite_start(update) or await _is_lead_phone(update, context):
         return
     if update.message is not None or update.callback_query is not None:
         # Not for edits, or for blocking and unblocking the bot: one refusal per message.

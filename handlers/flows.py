@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from core.context import Ctx
-from handlers import capture, customer_edit, followups, notes, reminders, search
+from handlers import capture, customer_edit, followups, leads, notes, posts, reminders, search
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
 
@@ -24,6 +24,8 @@ STEPS: dict[str, Step] = {
     followups.FOLLOW_UP_FLOW: followups.type_when,
     reminders.OUTCOME_FLOW: reminders.type_outcome,
     reminders.SNOOZE_FLOW: reminders.type_snooze,
+    posts.POST_FLOW: posts.receive_content,
+    leads.ANSWER_FLOW: leads.type_answer,
 }
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.
@@ -64,3 +66,15 @@ async def forget_question(update: Update, context: Ctx) -> None:
     state = await context.storage.states.get(context.me.id, message.chat_id)
     if state is not None and state.flow in STEPS:
         await context.storage.states.clear(context.me.id, message.chat_id)
+
+
+async def route_media(update: Update, context: Ctx) -> None:
+    """A photo for a post being composed, otherwise something to file under a customer."""
+    message = update.effective_message
+    assert message is not None
+    state = await context.storage.states.get(context.me.id, message.chat_id)
+    if (state is not None and state.flow == posts.POST_FLOW
+            and state.data.get("step") == "content" and message.photo):
+        await posts.receive_content(update, context, state.data)
+        return
+    await notes.capture_message(update, context)

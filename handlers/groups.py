@@ -1,12 +1,19 @@
-"""What the bot says in group chats before a group is linked: nothing private, ever."""
+"""Merchant group chats: linking, the group's language, membership changes, and privacy.
+
+Nothing about a customer, a note or an RM's pipeline is ever sent to a group.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
 
+from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
-from core.messages import reply
+from core.i18n import LANGUAGE_NAMES, _, activate, current_language
+from core.messages import edit_or_reply, esc, reply
+from handlers.catalog import list_for_group
+from handlers.common import expired
 
 
 async def redirect_to_private(update: Update, context: Ctx) -> None:
@@ -15,3 +22,100 @@ async def redirect_to_private(update: Update, context: Ctx) -> None:
         "Please use this command in a private chat with me: I never show customer data "
         "in groups."
     ))
+
+
+async def link_group(update: Update, context: Ctx) -> None:
+    """/link in a group: the RM who sends it owns the group's leads and questions."""
+    chat = update.effective_chat
+    assert chat is not None
+    if context.staff is None:
+        await reply(update, _("Only the bank's staff can link this group."))
+        return
+    groups, now = context.storage.groups, context.clock.now()
+    existing = await groups.get(chat.id)
+    if existing is not None and existing.active and existing.owner_id != context.me.id:
+        owner = await context.storage.staff.get(existing.owner_id)
+        await reply(update, _("This group is already linked to {name}. A team lead can "
+                              "reassign it with /groups in private chat.").format(
+            name=esc(owner.name if owner else "?")))
+        return
+    language = existing.language if existing else current_language()
+    await groups.link(chat.id, chat.title or "", context.me.id, language, now)
+    await context.storage.audit.record(actor_id=context.me.id, action="group.linked",
+                                       entity="group", entity_id=chat.id, now=now)
+    activate(language, context.me.timezone)
+    markup = keyboard([[button(name, "glang", code) for code, name in LANGUAGE_NAMES.items()]])
+    await reply(update, _("This group is now linked to {name}. Members can ask me about our "
+                          "products with /products. Which language should I use here?").format(
+        name=esc(context.me.name)), markup)
+
+
+async def choose_group_language(update: Update, context: Ctx) -> None:
+    """The owning RM picks the language the bot speaks in the group."""
+    chat = update.effective_chat
+    assert chat is not None and context.button is not None
+    group = await context.storage.groups.get(chat.id)
+    language = context.button[1] if len(context.button) > 1 else ""
+    if (group is None or context.staff is None or group.owner_id != context.me.id
+            or language not in LANGUAGE_NAMES):
+        await expired(update)
+        return
+    await context.storage.groups.set_language(chat.id, language, context.clock.now())
+    activate(language, context.me.timezone)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_or_reply(update, _("From now on I speak {language} in this group.").format(
+        language=LANGUAGE_NAMES[language]))
+
+
+def _left(change: ChatMemberUpdated) -> bool:
+    return change.new_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+
+
+async def track_membership(update: Update, context: Ctx) -> None:
+    """Follow the bot's membership: a group it left, or a private chat that blocked it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    if change.chat.type == "private":
+        # Blocking the bot, or unblocking it: pushes pause or resume at once.
+        if await context.storage.staff.get(change.chat.id) is not None:
+            await context.storage.staff.set_reachable(change.chat.id, not _left(change))
+        return
+    if change.chat.type not in ("group", "supergroup"):
+        return
+    group = await context.storage.groups.get(change.chat.id)
+    if group is None:
+        return
+    active = not _left(change)
+    if active != group.active:
+        await context.storage.groups.set_active(change.chat.id, active, context.clock.now())
+        await context.storage.audit.record(
+            actor_id=change.from_user.id, action="group.added" if active else "group.removed",
+            entity="group", entity_id=change.chat.id, now=context.clock.now())
+
+
+async def follow_migration(update: Update, context: Ctx) -> None:
+    """A group became a supergroup: its link, queued posts and questions follow it."""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    if await context.storage.groups.migrate(old, new, context.clock.now()):
+        await context.storage.audit.record(actor_id=None, action="group.migrated",
+                                           entity="group", entity_id=new,
+                                           now=context.clock.now(), detail={"from": old})
+
+
+async def show_products_in_group(update: Update, context: Ctx) -> None:
+    """/products in a group: the catalog in the group's language, for everyone there."""
+    chat = update.effective_chat
+    assert chat is not None
+    group = await context.storage.groups.get(chat.id)
+    language = group.language if group else current_language()
+    text, markup = await list_for_group(update, context, language)
+    await reply(update, text, markup)

@@ -8,14 +8,21 @@ from core.context import Ctx
 from core.i18n import _, current_language
 from core.messages import esc, reply
 from domain.phones import region_for_timezone
+from handlers.leads import start_lead
 from handlers.menu import publish_menu
 from handlers.preferences import ONBOARDING, language_keyboard
+
+LEAD_PREFIX = "lead_"
 
 
 async def start(update: Update, context: Ctx) -> None:
     """Register a newcomer from an invite, or greet a returning member of staff."""
     user = update.effective_user
     assert user is not None
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(LEAD_PREFIX):
+        await start_lead(update, context, payload[len(LEAD_PREFIX):])
+        return
     if context.staff is not None:
         await reply(update, _("Welcome back, {name}! Send /help to see what I can do.").format(
             name=esc(user.first_name)))

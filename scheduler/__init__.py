@@ -12,6 +12,7 @@ from core.context import Ctx, RapportApp
 from scheduler.agenda import queue_agendas
 from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher
+from scheduler.group_posts import GroupPoster
 from scheduler.housekeeping import tidy_up
 
 DISPATCH_EVERY = timedelta(seconds=1)
@@ -28,9 +29,24 @@ def _dispatcher(context: Ctx) -> Dispatcher:
     return dispatcher
 
 
+def _poster(context: Ctx) -> GroupPoster:
+    dispatcher = _dispatcher(context)
+    poster = getattr(dispatcher, "group_poster", None)
+    if poster is None:
+        poster = GroupPoster(context.bot, context.storage, context.clock, dispatcher.worker)
+        dispatcher.group_poster = poster  # type: ignore[attr-defined]
+    assert isinstance(poster, GroupPoster)
+    return poster
+
+
 async def dispatch_due(context: Ctx) -> None:
     """Start sending due reminders (a drain already running is left to finish)."""
     _dispatcher(context).kick()
+
+
+async def dispatch_posts(context: Ctx) -> None:
+    """Send the group posts that are due and within each group's per-minute allowance."""
+    await _poster(context).drain()
 
 
 async def agenda_tick(context: Ctx) -> None:
@@ -51,6 +67,8 @@ def schedule_jobs(application: RapportApp) -> None:
     # The first sweep right after start-up delivers what came due while the bot was down.
     job_queue.run_repeating(dispatch_due, interval=DISPATCH_EVERY, first=timedelta(seconds=1),
                             name="dispatch")
+    job_queue.run_repeating(dispatch_posts, interval=timedelta(seconds=3),
+                            first=timedelta(seconds=2), name="group-posts")
     job_queue.run_repeating(agenda_tick, interval=timedelta(minutes=1),
                             first=timedelta(seconds=5), name="agenda")
     job_queue.run_repeating(care_tick, interval=timedelta(minutes=15),

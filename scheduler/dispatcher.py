@@ -12,10 +12,10 @@ import logging
 import os
 import socket
 import time as clock_time
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime, timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from core import buttons
@@ -36,13 +36,19 @@ LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
 LATE_AFTER = timedelta(minutes=2)
 BATCH = 200
+REFILL_AT = 50
 MAX_BACKOFF = 300
 # Late reminders per digest message: each line can be ~300 characters, a message 4096.
 DIGEST_MAX = 10
-# Telegram's bot-wide limit is 30 messages in any second, counted when they arrive. Sends are
-# spaced evenly a little under it: a burst (AIORateLimiter's bucket lets 30 through at once)
-# or network jitter would cross the limit, and every 429 halts AIORateLimiter for over 1 s.
-MAX_RATE = 28.5
+# Telegram's bot-wide limit: 30 messages in any second, counted when they arrive. A send may
+# start only if fewer than WINDOW_LIMIT others are in flight or were answered within WINDOW
+# (a message arrives before its answer, so none of those can be outside Telegram's window
+# for it but inside ours): sound whatever the network jitter or event-loop stalls, and it
+# keeps AIORateLimiter (a 30/s bucket that lets bursts through; every 429 then halts all
+# sending for over a second) from ever having to act. Sends are also spaced evenly.
+WINDOW = 1.02
+WINDOW_LIMIT = 30
+MAX_RATE = WINDOW_LIMIT / WINDOW
 
 
 class Dispatcher:
@@ -59,7 +65,10 @@ class Dispatcher:
         # Telegram allows about one message a second to one private chat.
         self.per_chat_interval = per_chat_interval
         self.send_interval = 1.0 / max_rate if max_rate > 0 else 0.0
-        self._next_send = 0.0
+        self._send_gate = asyncio.Lock()
+        self._previous_send = 0.0
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # when recent sends were answered
         self._slots = asyncio.Semaphore(concurrency)
         # When the last message to each chat was answered (monotonic seconds).
         self._last_sent: dict[int, float] = {}
@@ -73,26 +82,55 @@ class Dispatcher:
             self._task = asyncio.create_task(self.drain())
 
     async def drain(self) -> int:
-        """Send everything that is due now; return how many messages went out."""
+        """Send everything that is due now; return how many messages went out.
+
+        The next batch is claimed while the previous one is still going out (once no more
+        than REFILL_AT of its rows are left), so sending does not pause between batches for
+        the last RMs' paced messages; an RM in two batches is served by one task after the
+        other, in order.
+        """
         sent = 0
-        while True:
-            now = self.clock.now()
-            due = await self.storage.reminders.claim_due(now, self.worker, now + LEASE, BATCH)
-            if not due:
-                self._forget_idle_chats()
-                return sent
-            by_staff: dict[int, list[Reminder]] = defaultdict(list)
-            for reminder in due:
-                by_staff[reminder.staff_id].append(reminder)
-            self._held.update(reminder.id for reminder in due)
-            renewer = asyncio.create_task(self._renew_leases())
-            try:
-                results = await asyncio.gather(
-                    *(self._deliver_to(staff_id, items) for staff_id, items in by_staff.items()))
-            finally:
-                renewer.cancel()
-                self._held.clear()
-            sent += sum(results)
+        running: set[asyncio.Task[int]] = set()
+        last_task: dict[int, asyncio.Task[int]] = {}
+        renewer = asyncio.create_task(self._renew_leases())
+        more = True
+        try:
+            while True:
+                if more and len(self._held) <= REFILL_AT:
+                    now = self.clock.now()
+                    due = await self.storage.reminders.claim_due(now, self.worker, now + LEASE,
+                                                                 BATCH)
+                    more = len(due) == BATCH
+                    self._held.update(reminder.id for reminder in due)
+                    by_staff: dict[int, list[Reminder]] = defaultdict(list)
+                    for reminder in due:
+                        by_staff[reminder.staff_id].append(reminder)
+                    for staff_id, items in by_staff.items():
+                        task = asyncio.create_task(
+                            self._deliver_after(last_task.get(staff_id), staff_id, items))
+                        last_task[staff_id] = task
+                        running.add(task)
+                if not running:
+                    self._forget_idle_chats()
+                    return sent
+                done, _pending = await asyncio.wait(running, timeout=0.25,
+                                                    return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    running.discard(task)
+                    sent += task.result()
+                for staff_id in [s for s, task in last_task.items() if task.done()]:
+                    del last_task[staff_id]
+        finally:
+            if running:
+                await asyncio.wait(running)
+            renewer.cancel()
+            self._held.clear()
+
+    async def _deliver_after(self, previous: asyncio.Task[int] | None, staff_id: int,
+                             reminders: list[Reminder]) -> int:
+        if previous is not None:
+            await asyncio.wait({previous})
+        return await self._deliver_to(staff_id, reminders)
 
     async def _renew_leases(self) -> None:
         """Extend the leases of the rows this drain still holds, while it runs."""
@@ -130,7 +168,12 @@ class Dispatcher:
 
     async def _deliver_to_staff(self, staff_id: int, reminders: list[Reminder]) -> int:
         staff = await self.storage.staff.get(staff_id)
-        if staff is None:
+        if staff is None or not staff.active or not staff.reachable:
+            # Blocked the bot while these waited (in a second batch): not tried again.
+            ids = [r.id for r in reminders]
+            await self.storage.reminders.retry_later(ids, self.worker, self.clock.now(),
+                                                     "unreachable")
+            self._held.difference_update(ids)
             return 0
         language = staff.language or self.default_language
         with active(language, staff.timezone):
@@ -192,20 +235,44 @@ class Dispatcher:
     async def _pace(self, chat_id: int) -> None:
         """Wait for this chat's turn, then for a bot-wide send slot.
 
-        One chat: a second after the previous message to it was *answered* (it arrived
-        before that), however long that message waited for a slot. Bot-wide: slots are
-        ``send_interval`` apart, handed out in order; the wait for one never wastes a
-        chat's turn because the chat is paced first.
+        One chat: a second after the previous message to it was *answered* (so it arrived
+        more than a second before this one), however long that message waited for a slot;
+        the chat is paced first so waiting for a slot never wastes its turn. Bot-wide: see
+        WINDOW; slots are also ``send_interval`` apart, handed out in order, each measured
+        from the previous one's time, so a stalled event loop never releases a burst.
         """
         wait = self._last_sent.get(chat_id, 0.0) + self.per_chat_interval - clock_time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        if self.send_interval > 0:
-            now = clock_time.monotonic()
-            slot = max(now, self._next_send)
-            self._next_send = slot + self.send_interval
-            if slot > now:
+        if self.send_interval <= 0:
+            return
+        async with self._send_gate:
+            while True:
+                now = clock_time.monotonic()
+                while self._answered and self._answered[0] <= now - WINDOW:
+                    self._answered.popleft()
+                slot = max(self._previous_send + self.send_interval, now)
+                if self._in_flight + len(self._answered) >= WINDOW_LIMIT:
+                    # Until the oldest answer leaves the window, or a send in flight ends.
+                    until = self._answered[0] + WINDOW if self._answered else now + 0.01
+                    slot = max(slot, min(until, now + 0.01))
+                elif slot <= now:
+                    break
                 await asyncio.sleep(slot - now)
+            self._previous_send = now
+            self._in_flight += 1
+
+    async def _post(self, chat_id: int, text: str,
+                    markup: InlineKeyboardMarkup | None) -> Message:
+        await self._pace(chat_id)
+        try:
+            return await self.bot.send_message(chat_id, text, reply_markup=markup)
+        finally:
+            answered = clock_time.monotonic()
+            self._last_sent[chat_id] = answered
+            if self.send_interval > 0:
+                self._in_flight -= 1
+                self._answered.append(answered)
 
     async def _send(self, staff: Staff, reminders: list[Reminder], text: str,
                     markup: InlineKeyboardMarkup | None, *, late: bool) -> int | None:
@@ -215,16 +282,14 @@ class Dispatcher:
         try:
             return await self._send_once(staff, reminders, ids, text, markup, late=late)
         finally:
-            self._last_sent[staff.id] = clock_time.monotonic()
             self._held.difference_update(ids)
 
     async def _send_once(self, staff: Staff, reminders: list[Reminder], ids: list[int],
                          text: str, markup: InlineKeyboardMarkup | None, *,
                          late: bool) -> int | None:
         repo = self.storage.reminders
-        await self._pace(staff.id)
         try:
-            message = await self.bot.send_message(staff.id, text, reply_markup=markup)
+            message = await self._post(staff.id, text, markup)
         except RetryAfter as error:
             seconds = error.retry_after
             wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)

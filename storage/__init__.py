@@ -7,11 +7,15 @@ from pathlib import Path
 
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
 from storage.care import CareRepo
+from storage.catalog import CatalogRepo
 from storage.customers import CustomerRepo
 from storage.db import Database
+from storage.groups import GroupRepo
 from storage.inbox import InboxRepo
 from storage.interactions import InteractionRepo
 from storage.invites import InviteRepo
+from storage.leads import LeadRepo
+from storage.posts import PostRepo
 from storage.reminders import ReminderRepo
 from storage.staff import StaffRepo
 from storage.teams import TeamRepo
@@ -33,7 +37,11 @@ class Storage:
         self.inbox = InboxRepo(db)
         self.reminders = ReminderRepo(db)
         self.care = CareRepo(db)
+        self.groups = GroupRepo(db)
+        self.posts = PostRepo(db)
+        self.leads = LeadRepo(db)
         self.secrets = Secrets(db)
+        self.catalog = CatalogRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime) -> bool:

@@ -19,8 +19,8 @@ EDITABLE = frozenset({
     "products_wanted", "tags", "about", "language", "lost_reason",
 })
 # Personal data blanked when a customer is erased (right to erasure); counts stay.
-PERSONAL = ("phone", "referrer", "birthday", "company", "family", "income", "products_held",
-            "products_wanted", "tags", "about", "lost_reason")
+PERSONAL = ("phone", "telegram_id", "referrer", "birthday", "company", "family", "income",
+            "products_held", "products_wanted", "tags", "about", "lost_reason")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class CustomerRepo:
 
     async def create(self, *, owner_id: int, name: str, phone: str | None, region: str,
                      now: datetime, source: str | None = None, **extra: Any) -> Customer:
-        unknown = set(extra) - EDITABLE
+        unknown = set(extra) - EDITABLE - {"telegram_id"}
         if unknown:
             raise ValueError(f"not customer fields: {sorted(unknown)}")
         key, phone_key = self._keys(name, extra.get("company"), extra.get("tags"), phone, region)
@@ -189,6 +189,9 @@ class CustomerRepo:
                 (customer_id,),
             )
             await conn.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
+            # The member's Telegram id goes too (-id keeps each lead row unique).
+            await conn.execute("UPDATE leads SET phone = NULL, user_id = -id"
+                               " WHERE customer_id = ?", (customer_id,))
             # Whoever they referred keeps the referral, not the erased person's name.
             await conn.execute(
                 "UPDATE customers SET referred_by = NULL, referrer = NULL WHERE referred_by = ?",
@@ -295,3 +298,10 @@ class CustomerRepo:
 
     async def purge_searches(self, before: datetime) -> None:
         await self.db.execute("DELETE FROM searches WHERE created_at < ?", (to_db_time(before),))
+
+    async def by_telegram(self, owner_id: int, telegram_id: int) -> Customer | None:
+        """This RM's customer who is this Telegram user (a lead from a group)."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND telegram_id = ?"
+            f" AND {_LIVE} ORDER BY id LIMIT 1", (owner_id, telegram_id))
+        return Customer.from_row(row) if row else None

@@ -32,6 +32,7 @@ class Reminder:
     attempts: int
     customer_name: str | None = None
     customer_language: str | None = None
+    ref_id: int | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Reminder:
@@ -41,13 +42,13 @@ class Reminder:
                    kind=row["kind"], text=row["text"], due_at=due_at, status=row["status"],
                    late=bool(row["late"]), urgent=bool(row["urgent"]), version=row["version"],
                    attempts=row["attempts"], customer_name=row["customer_name"],
-                   customer_language=row["customer_language"])
+                   customer_language=row["customer_language"], ref_id=row["ref_id"])
 
 
 _SELECT = (
     "SELECT r.id, r.staff_id, r.customer_id, r.kind, r.text, r.due_at, r.status, r.late,"
     " r.urgent, r.version, r.attempts, c.name AS customer_name,"
-    " c.language AS customer_language"
+    " c.language AS customer_language, r.ref_id"
     " FROM reminders r LEFT JOIN customers c ON c.id = r.customer_id"
 )
 
@@ -58,14 +59,14 @@ class ReminderRepo:
 
     async def create(self, *, staff_id: int, customer_id: int | None, kind: str, text: str,
                      due_at: datetime, now: datetime, urgent: bool = False,
-                     rule_key: str | None = None) -> int | None:
+                     rule_key: str | None = None, ref_id: int | None = None) -> int | None:
         """Add a reminder; None if a care rule already created this one (same rule_key)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO reminders (staff_id, customer_id, kind, text, due_at,"
-                " urgent, rule_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " urgent, rule_key, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (staff_id, customer_id, kind, text, to_db_time(due_at), int(urgent), rule_key,
-                 to_db_time(now)),
+                 ref_id, to_db_time(now)),
             )
             return cursor.lastrowid if cursor.rowcount == 1 else None
 

@@ -1,0 +1,194 @@
+"""Leads and questions from group chats: "I'm interested", the phone deep link, answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+
+from core.context import Ctx
+from core.i18n import _, active
+from core.messages import esc, reply
+from domain.customers import MAX_NOTE
+from domain.phones import parse_phone
+from handlers.capture import add_from_contact
+from handlers.common import button_int, expired
+from handlers.posts import product_name
+from storage.groups import Group
+
+ANSWER_FLOW = "answer"  # data {"question_id"}: the next text is posted in the group
+
+
+async def press_interested(update: Update, context: Ctx) -> None:
+    """A group member wants the offer: one prospect for the owning RM, however often pressed."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    post_id = button_int(context, 1)
+    post = await context.storage.posts.get(post_id) if post_id else None
+    group = await context.storage.groups.get(chat.id)
+    if post is None or group is None or post.chat_id != chat.id:
+        await expired(update)
+        return
+    member, now = query.from_user, context.clock.now()
+    lead, created = await context.storage.leads.create_once(
+        post_id=post.id, user_id=member.id, owner_id=group.owner_id, now=now)
+    if created:
+        await _new_prospect(context, group, lead.id, member.id, member.full_name,
+                            post.product_id)
+    # Opens a private chat with the bot, where the member may leave a phone number.
+    await query.answer(url=f"https://t.me/{context.bot.username}?start=lead_{lead.token}")
+
+
+async def _new_prospect(context: Ctx, group: Group, lead_id: int, member_id: int,
+                        member_name: str, product_id: int | None) -> None:
+    storage, now = context.storage, context.clock.now()
+    owner = await storage.staff.get(group.owner_id)
+    if owner is None:
+        return
+    language = owner.language or context.settings.default_language
+    product = await product_name(storage, product_id, language) if product_id else ""
+    customer = await storage.customers.by_telegram(owner.id, member_id)
+    if customer is None:
+        customer = await storage.customers.create(
+            owner_id=owner.id, name=member_name[:120], phone=None, region=owner.region, now=now,
+            source="merchant_group", telegram_id=member_id)
+        await storage.audit.record(actor_id=None, action="customer.created_from_group",
+                                   entity="customer", entity_id=customer.id, now=now,
+                                   detail={"group": group.chat_id})
+    await storage.leads.set_customer(lead_id, customer.id)
+    with active(language, owner.timezone):
+        note = _("Interested in {product} (group “{group}”).").format(
+            product=product or _("an offer"), group=group.title)
+    await storage.interactions.add(customer_id=customer.id, staff_id=owner.id, kind="note",
+                                   happened_at=now, now=now, text=note)
+    await storage.reminders.create(staff_id=owner.id, customer_id=customer.id, kind="lead",
+                                   text=note, due_at=now, now=now, urgent=True)
+
+
+async def start_lead(update: Update, context: Ctx, token: str) -> None:
+    """/start lead_<token>: thank the member and offer to share a phone number."""
+    lead = await context.storage.leads.by_token(token)
+    user = update.effective_user
+    if lead is None or user is None or lead.user_id != user.id:
+        await reply(update, _("This link is no longer valid."))
+        return
+    owner = await context.storage.staff.get(lead.owner_id)
+    markup = ReplyKeyboardMarkup(
+        [[KeyboardButton(_("📞 Share my phone number"), request_contact=True)]],
+        one_time_keyboard=True, resize_keyboard=True)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(_(
+        "Thank you for your interest! {name}, your relationship manager at the bank, will "
+        "contact you. If you would like a call back, share your phone number with the button "
+        "below: by sharing it you agree that the bank keeps it to contact you about this offer."
+    ).format(name=esc(owner.name if owner else "")), reply_markup=markup)
+
+
+async def route_contact(update: Update, context: Ctx) -> None:
+    """A contact from staff is a new prospect; from a group member, their phone for a lead."""
+    if context.staff is not None:
+        await add_from_contact(update, context)
+        return
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and message.contact is not None and user is not None
+    lead = await context.storage.leads.waiting_for_phone(user.id)
+    if lead is None or message.contact.user_id not in (None, user.id):
+        await reply(update, _("Please share your own phone number with the button."))
+        return
+    owner = await context.storage.staff.get(lead.owner_id)
+    region = owner.region if owner else context.settings.default_region
+    phone = parse_phone(message.contact.phone_number, region) or parse_phone(
+        "+" + message.contact.phone_number.lstrip("+"), region)
+    if phone is None:
+        await reply(update, _("Sorry, I could not read that phone number."))
+        return
+    now = context.clock.now()
+    await context.storage.leads.record_phone(lead.id, phone.e164, now)
+    if owner is not None and lead.customer_id is not None:
+        await context.storage.customers.update(owner.id, lead.customer_id, now, owner.region,
+                                               phone=phone.e164)
+        with active(owner.language or context.settings.default_language, owner.timezone):
+            note = _("Left their phone number {phone} and agreed to be contacted.").format(
+                phone=phone.national)
+        await context.storage.interactions.add(customer_id=lead.customer_id, staff_id=owner.id,
+                                               kind="note", happened_at=now, now=now, text=note)
+        await context.storage.reminders.create(staff_id=owner.id, customer_id=lead.customer_id,
+                                               kind="lead", text=note, due_at=now, now=now,
+                                               urgent=True)
+    await context.storage.audit.record(actor_id=user.id, action="lead.consent", entity="lead",
+                                       entity_id=lead.id, now=now)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(_("Thank you! {name} will call you soon.").format(
+        name=esc(owner.name if owner else "")), reply_markup=ReplyKeyboardRemove())
+
+
+async def ask_question(update: Update, context: Ctx) -> None:
+    """A member's question to the bot in a linked group goes privately to the owning RM."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
+    group = await context.storage.groups.get(chat.id)
+    if group is None or not group.active or not _addressed_to_bot(update, context):
+        return
+    text = (message.text or message.caption or "").strip()
+    if not text:
+        return
+    now = context.clock.now()
+    question_id = await context.storage.groups.add_question(
+        chat_id=chat.id, message_id=message.message_id, user_name=user.full_name,
+        text=text[:MAX_NOTE], owner_id=group.owner_id, now=now)
+    owner = await context.storage.staff.get(group.owner_id)
+    await context.storage.reminders.create(
+        staff_id=group.owner_id, customer_id=None, kind="question",
+        text=f"{group.title} · {user.full_name}: {text[:1000]}", due_at=now, now=now,
+        urgent=True, ref_id=question_id)
+    await message.reply_text(_("Thank you for your question! {name} will answer here "
+                               "shortly.").format(name=esc(owner.name if owner else "")))
+
+
+def _addressed_to_bot(update: Update, context: Ctx) -> bool:
+    message = update.effective_message
+    assert message is not None
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None:
+        return replied.from_user.id == context.bot.id
+    mention = f"@{context.bot.username}".lower()
+    return mention in (message.text or message.caption or "").lower()
+
+
+async def start_answer(update: Update, context: Ctx) -> None:
+    """'Answer in the group' on a question: ask for the answer's text."""
+    question_id = button_int(context, 1)
+    question = (await context.storage.groups.question(context.me.id, question_id)
+                if question_id else None)
+    if question is None:
+        await expired(update)
+        return
+    assert update.callback_query is not None and update.effective_chat is not None
+    await update.callback_query.answer()
+    await context.storage.states.set(context.me.id, update.effective_chat.id, ANSWER_FLOW,
+                                     {"question_id": question.id}, context.clock.now())
+    await reply(update, _("Type your answer to {name}; I will post it in the group as a reply "
+                          "to their question. (/cancel to stop)").format(
+        name=esc(question.user_name)))
+
+
+async def type_answer(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Queue the typed answer as a reply in the group."""
+    message = update.effective_message
+    assert message is not None
+    question = await context.storage.groups.question(context.me.id,
+                                                     int(data.get("question_id", 0)))
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    text = (message.text or "").strip()
+    if question is None or not text:
+        await reply(update, _("This question is no longer available."))
+        return
+    now = context.clock.now()
+    await context.storage.posts.create(staff_id=context.me.id, chat_id=question.chat_id,
+                                       text=text[:4000], due_at=now, now=now,
+                                       reply_to=question.message_id)
+    await context.storage.groups.mark_answered(question.id, now)
+    await reply(update, _("Your answer is queued and will appear in the group in a moment."))

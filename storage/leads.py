@@ -1,0 +1,73 @@
+"""Leads: group members who pressed "I'm interested" under a post."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, to_db_time
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: int
+    post_id: int
+    user_id: int
+    owner_id: int
+    customer_id: int | None
+    token: str
+    phone: str | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Lead:
+        return cls(id=row["id"], post_id=row["post_id"], user_id=row["user_id"],
+                   owner_id=row["owner_id"], customer_id=row["customer_id"],
+                   token=row["token"], phone=row["phone"])
+
+
+_COLUMNS = "id, post_id, user_id, owner_id, customer_id, token, phone"
+
+
+class LeadRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_once(self, *, post_id: int, user_id: int, owner_id: int,
+                          now: datetime) -> tuple[Lead, bool]:
+        """The lead for this member and post, and whether it was created just now."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO leads (post_id, user_id, owner_id, token, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (post_id, user_id, owner_id, secrets.token_urlsafe(12), to_db_time(now)))
+            created = cursor.rowcount == 1
+            async with conn.execute(
+                f"SELECT {_COLUMNS} FROM leads WHERE post_id = ? AND user_id = ?",
+                (post_id, user_id)) as select:
+                row = await select.fetchone()
+        assert row is not None
+        return Lead.from_row(row), created
+
+    async def set_customer(self, lead_id: int, customer_id: int) -> None:
+        await self.db.execute("UPDATE leads SET customer_id = ? WHERE id = ?",
+                              (customer_id, lead_id))
+
+    async def by_token(self, token: str) -> Lead | None:
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM leads WHERE token = ?", (token,))
+        return Lead.from_row(row) if row else None
+
+    async def waiting_for_phone(self, user_id: int) -> Lead | None:
+        """The member's latest lead that opened the private chat and has no phone yet."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM leads WHERE user_id = ? AND phone IS NULL"
+            " AND consent_at IS NULL ORDER BY id DESC LIMIT 1", (user_id,))
+        return Lead.from_row(row) if row else None
+
+    async def record_phone(self, lead_id: int, phone: str, now: datetime) -> None:
+        """The member shared their number: that is their consent to be contacted."""
+        await self.db.execute(
+            "UPDATE leads SET phone = ?, consent_at = ? WHERE id = ?",
+            (phone, to_db_time(now), lead_id))
