@@ -147,10 +147,9 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button("qa", leads.start_answer),
     _button("rd", reminders.mark_done),
     _button("rs", reminders.snooze),
-    # Content before plain text: a forwarded text is something to file, not a search.
+    # Content before plain text: a forwarded text is something to file, not a search; a
+    # file goes to the flow waiting for it, else (an admin's) catalog, else the inbox.
     MessageHandler(filters.CONTACT & PRIVATE, leads.route_contact),
-    # An admin's catalog file is loaded; any other file falls through to the inbox.
-    MessageHandler(PRIVATE & catalog.CATALOG_FILES, catalog.load_catalog),
     MessageHandler(PRIVATE & (filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
                               | filters.VIDEO_NOTE | filters.Document.ALL | filters.FORWARDED),
                    flows.route_media),

@@ -10,7 +10,17 @@ from typing import Any
 from telegram import Update
 
 from core.context import Ctx
-from handlers import capture, customer_edit, followups, leads, notes, posts, reminders, search
+from handlers import (
+    capture,
+    catalog,
+    customer_edit,
+    followups,
+    leads,
+    notes,
+    posts,
+    reminders,
+    search,
+)
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
 
@@ -68,13 +78,26 @@ async def forget_question(update: Update, context: Ctx) -> None:
         await context.storage.states.clear(context.me.id, message.chat_id)
 
 
+# A file sent while the bot waits for one (an import, weekly volumes) goes to that flow.
+FILE_STEPS: dict[str, Step] = {}
+
+
 async def route_media(update: Update, context: Ctx) -> None:
-    """A photo for a post being composed, otherwise something to file under a customer."""
+    """A file or photo: for the flow waiting for it, the admin's catalog, or the inbox."""
     message = update.effective_message
     assert message is not None
     state = await context.storage.states.get(context.me.id, message.chat_id)
-    if (state is not None and state.flow == posts.POST_FLOW
-            and state.data.get("step") == "content" and message.photo):
-        await posts.receive_content(update, context, state.data)
+    fresh = state is not None and (state.updated_at is None
+                                   or context.clock.now() - state.updated_at < FLOW_TIMEOUT)
+    if state is not None and fresh:
+        if (state.flow == posts.POST_FLOW and state.data.get("step") == "content"
+                and message.photo):
+            await posts.receive_content(update, context, state.data)
+            return
+        if state.flow in FILE_STEPS and message.document is not None:
+            await FILE_STEPS[state.flow](update, context, state.data)
+            return
+    if catalog.is_catalog_upload(update, context):
+        await catalog.load_catalog(update, context)
         return
     await notes.capture_message(update, context)
