@@ -35,12 +35,17 @@ form (a query ``van an`` also tries ``vanan``, so it finds ``nguyenvanan``; ``wa
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import cache, lru_cache
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
+# pypinyin copies its dictionaries on import unless told not to (about 3 MiB saved); we never
+# modify them. Read at import time, hence set before the import.
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+
+from pypinyin import Style, lazy_pinyin  # noqa: E402
 
 __all__ = ["fold", "query_forms", "search_key"]
 

@@ -164,6 +164,7 @@ class Dispatcher:
                         ids, self.worker,
                         self.clock.now() + timedelta(seconds=min(2 ** attempts, MAX_BACKOFF)),
                         "internal error")
+                    self._held.difference_update(ids)
                 return 0
 
     async def _deliver_to_staff(self, staff_id: int, reminders: list[Reminder]) -> int:

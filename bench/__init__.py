@@ -1,0 +1,1 @@
+"""Benchmarks of the reminder dispatcher against the local Bot API emulator."""
