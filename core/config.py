@@ -28,6 +28,7 @@ class Settings:
     default_region: str
     invite_ttl_hours: int
     log_level: str
+    churn_drop_percent: int = 30
 
     @property
     def base_url(self) -> str:
@@ -50,6 +51,12 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
 def _positive_int(name: str, raw: str) -> int:
     if not raw.strip().isdecimal() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _percent(name: str, raw: str) -> int:
+    if not raw.strip().isdecimal() or not 1 <= int(raw) <= 99:
+        raise ConfigError(f"{name} must be a whole number from 1 to 99, got {raw!r}")
     return int(raw)
 
 
@@ -102,4 +109,7 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
             "RAPPORT_INVITE_TTL_HOURS", env.get("RAPPORT_INVITE_TTL_HOURS", "72")
         ),
         log_level=level,
+        churn_drop_percent=_percent(
+            "RAPPORT_CHURN_DROP_PERCENT", env.get("RAPPORT_CHURN_DROP_PERCENT", "30")
+        ),
     )

@@ -56,6 +56,7 @@ class _Failure:
     retry_after: int | None
     remaining: int
     timeout: bool = False
+    migrate_to_chat_id: int | None = None
 
 
 @dataclass
@@ -81,10 +82,13 @@ class FakeBotApi(BaseRequest):
 
     # -- fault injection -------------------------------------------------------------------
     def fail_next(
-        self, method: str, status: int, *, retry_after: int | None = None, count: int = 1
+        self, method: str, status: int, *, retry_after: int | None = None, count: int = 1,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Answer the next `count` calls of `method` with an HTTP error."""
-        self._failures.append(_Failure(method, status, retry_after, count))
+        """Answer the next `count` calls of `method` with an HTTP error (with
+        `migrate_to_chat_id`: "group chat was upgraded to a supergroup chat")."""
+        self._failures.append(_Failure(method, status, retry_after, count,
+                                       migrate_to_chat_id=migrate_to_chat_id))
 
     def time_out_next(self, method: str, count: int = 1) -> None:
         self._failures.append(_Failure(method, 0, None, count, timeout=True))
@@ -172,6 +176,9 @@ class FakeBotApi(BaseRequest):
         }
         if failure.retry_after is not None:
             body["parameters"] = {"retry_after": failure.retry_after}
+        if failure.migrate_to_chat_id is not None:
+            body["description"] = "Bad Request: group chat was upgraded to a supergroup chat"
+            body["parameters"] = {"migrate_to_chat_id": failure.migrate_to_chat_id}
         return json.dumps(body).encode()
 
     def bot_user(self) -> dict[str, Any]:
@@ -192,7 +199,12 @@ class FakeBotApi(BaseRequest):
             "from": self.bot_user(),
             **extra,
         }
-        if "reply_markup" in params:
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            # Like Telegram: a sent message carries only an inline keyboard, never a reply
+            # keyboard (request_contact) or its removal.
             message["reply_markup"] = params["reply_markup"]
         self._messages[(chat_id, self._next_message_id)] = message
         return message

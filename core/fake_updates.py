@@ -96,10 +96,15 @@ class UpdateFactory:
         }
         return self._wrap({"callback_query": query})
 
-    def contact(self, person: Person, phone: str, first_name: str, last_name: str = "") -> Update:
-        contact = {"phone_number": phone, "first_name": first_name}
+    def contact(self, person: Person, phone: str, first_name: str, last_name: str = "",
+                user_id: int | None = None) -> Update:
+        """A shared contact; ``user_id`` is set when it is a Telegram user's own number (the
+        request_contact button always sets it to the sender)."""
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": first_name}
         if last_name:
             contact["last_name"] = last_name
+        if user_id is not None:
+            contact["user_id"] = user_id
         return self.message(person, contact=contact)
 
     def document(self, person: Person, file_name: str, file_id: str = "doc-1",
@@ -113,3 +118,34 @@ class UpdateFactory:
     def group_chat(self, chat_id: int, title: str = "Hội tiểu thương chợ Bến Thành",
                    kind: str = "supergroup") -> dict[str, Any]:
         return {"id": chat_id, "type": kind, "title": title}
+
+    def my_chat_member(self, person: Person, status: str, *, group: dict[str, Any] | None = None,
+                       old_status: str = "member") -> Update:
+        """The bot's own membership changed: added to or removed from a group ("member",
+        "left", "kicked"), or a private chat blocked ("kicked") or unblocked ("member")."""
+        me = self.bot.bot.to_dict()
+
+        def member(state: str) -> dict[str, Any]:
+            body: dict[str, Any] = {"status": state, "user": me}
+            if state == "kicked":
+                body["until_date"] = 0
+            return body
+
+        change = {
+            "chat": self._chat(person, group),
+            "from": person.as_dict(),
+            "date": int(time.time()),
+            "old_chat_member": member(old_status),
+            "new_chat_member": member(status),
+        }
+        return self._wrap({"my_chat_member": change})
+
+    def migration(self, person: Person, old_chat_id: int, new_chat_id: int, *,
+                  title: str = "Hội tiểu thương chợ Bến Thành", side: str = "old") -> Update:
+        """A group became a supergroup: the service message in the old chat (``side="old"``,
+        migrate_to_chat_id) or the first one in the new supergroup (migrate_from_chat_id)."""
+        if side == "old":
+            return self.message(person, group=self.group_chat(old_chat_id, title, "group"),
+                                migrate_to_chat_id=new_chat_id)
+        return self.message(person, group=self.group_chat(new_chat_id, title, "supergroup"),
+                            migrate_from_chat_id=old_chat_id)

@@ -38,10 +38,12 @@ KIND_TITLES = {
     "complaint": N_("Complaint follow-up"),
     "lead": N_("New lead from a group"),
     "question": N_("Question in a group"),
+    "escalation": N_("Overdue complaint"),
+    "thanks": N_("Thank the referrer"),
 }
 KIND_ICONS = {"followup": "⏰", "appointment": "📅", "touch": "👋", "care": "💐",
               "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️",
-              "lead": "🙋", "question": "❓"}
+              "lead": "🙋", "question": "❓", "escalation": "🚨", "thanks": "🙏"}
 START_OF_DAY = time(9, 0)
 BIRTHDAY_GREETING = N_("Happy birthday! Wishing you good health, happiness and success.")
 

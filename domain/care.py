@@ -20,9 +20,6 @@ CADENCE_DAYS = {"VIP": 14, "A": 14, "B": 30, "C": 90}
 POST_SALE_DAYS = (3, 30, 90)
 MATURITY_DAYS_BEFORE = (7, 1)
 HOLIDAY_NOTICE_DAYS = 2
-# A complaint is followed up the next day, then every two days until resolved.
-COMPLAINT_FIRST_DAYS = 1
-COMPLAINT_REPEAT_DAYS = 2
 
 
 def _vietnamese_lunar(year: int, month: int, day: int, leap: bool) -> date | None:

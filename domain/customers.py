@@ -76,6 +76,7 @@ FIELDS: list[Field] = [
     Field("referrer", N_("Referred by")),
     Field("birthday", N_("Birthday")),
     Field("company", N_("Company / business")),
+    Field("client_ref", N_("Client reference"), limit=64),
     Field("family", N_("Family")),
     Field("income", N_("Income")),
     Field("products_held", N_("Products held")),

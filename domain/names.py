@@ -45,7 +45,7 @@ from typing import Any
 # modify them. Read at import time, hence set before the import.
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
 
-from pypinyin import Style, lazy_pinyin  # noqa: E402
+from pypinyin import Style, lazy_pinyin
 
 __all__ = ["fold", "query_forms", "search_key"]
 

@@ -13,6 +13,7 @@ from core.messages import edit_or_reply, esc, reply
 from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES, parse_birthday
 from domain.names import fold
 from domain.phones import parse_phone
+from handlers import referrals, service
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired
 from storage.customers import Customer
@@ -142,6 +143,8 @@ async def type_value(update: Update, context: Ctx, data: dict[str, Any]) -> None
     await context.storage.states.clear(staff.id, message.chat_id)
     updated = await _save(context, customer, changes)
     await show_card(update, context, updated, prefix=_("Saved."))
+    if field.name == "referrer" and changes.get("referred_by") is None:
+        await referrals.offer_referrers(update, context, updated, text)
 
 
 async def _parse_value(update: Update, context: Ctx, field: str,
@@ -255,12 +258,14 @@ async def record_stage(context: Ctx, customer: Customer, stage: str,
     """Change the stage and write it into the history and the audit log, dated now."""
     staff, now = context.me, context.clock.now()
     await context.storage.customers.set_stage(staff.id, customer.id, stage, reason, now)
-    await context.storage.interactions.add(
+    interaction_id = await context.storage.interactions.add(
         customer_id=customer.id, staff_id=staff.id, kind="stage", happened_at=now, now=now,
         text=reason or "", detail={"from": customer.stage, "to": stage})
     await context.storage.audit.record(actor_id=staff.id, action="customer.stage",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"from": customer.stage, "to": stage})
+    if stage == "won":  # while it is fresh: the customer's satisfaction and NPS
+        await service.ask_after_sale(context, customer, interaction_id)
     return await context.storage.customers.get(staff.id, customer.id) or customer
 
 

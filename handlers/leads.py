@@ -94,7 +94,7 @@ async def route_contact(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.contact is not None and user is not None
     lead = await context.storage.leads.waiting_for_phone(user.id)
-    if lead is None or message.contact.user_id not in (None, user.id):
+    if lead is None or message.contact.user_id != user.id:
         await reply(update, _("Please share your own phone number with the button."))
         return
     owner = await context.storage.staff.get(lead.owner_id)
@@ -152,8 +152,9 @@ def _addressed_to_bot(update: Update, context: Ctx) -> bool:
     message = update.effective_message
     assert message is not None
     replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None:
-        return replied.from_user.id == context.bot.id
+    if (replied is not None and replied.from_user is not None
+            and replied.from_user.id == context.bot.id):
+        return True
     mention = f"@{context.bot.username}".lower()
     return mention in (message.text or message.caption or "").lower()
 
@@ -188,7 +189,7 @@ async def type_answer(update: Update, context: Ctx, data: dict[str, Any]) -> Non
         return
     now = context.clock.now()
     await context.storage.posts.create(staff_id=context.me.id, chat_id=question.chat_id,
-                                       text=text[:4000], due_at=now, now=now,
+                                       text=esc(text[:4000]), due_at=now, now=now,
                                        reply_to=question.message_id)
     await context.storage.groups.mark_answered(question.id, now)
     await reply(update, _("Your answer is queued and will appear in the group in a moment."))

@@ -11,6 +11,7 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
+from handlers import service
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired
 from handlers.lookup import matches, split_customer
@@ -88,10 +89,14 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
             length=len(text), limit=MAX_NOTE))
         return
     staff, now = context.me, context.clock.now()
-    await context.storage.interactions.add(customer_id=customer.id, staff_id=staff.id,
-                                           kind=kind, happened_at=now, now=now, text=text)
+    interaction_id = await context.storage.interactions.add(
+        customer_id=customer.id, staff_id=staff.id, kind=kind, happened_at=now, now=now,
+        text=text)
     await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
                                        entity="customer", entity_id=customer.id, now=now)
+    if kind == "complaint":  # followed up by the complaint's own reminders
+        await service.complaint_opened(update, context, customer, interaction_id)
+        return
     markup = keyboard([
         [button(_("Tomorrow"), "fu", customer.id, "1d"),
          button(_("In 3 days"), "fu", customer.id, "3d"),

@@ -142,7 +142,9 @@ async def _post_text(context: Ctx, data: dict[str, Any], language: str) -> str:
 async def preview(update: Update, context: Ctx) -> None:
     """Show the post as the groups will see it, with send, schedule and cancel."""
     data = await _state(update, context)
-    if data is None or not data.get("groups"):
+    if data is None:
+        return  # _state has answered "expired" already: a query is answered once
+    if not data.get("groups"):
         await expired(update)
         return
     assert update.callback_query is not None

@@ -8,21 +8,23 @@ from zoneinfo import ZoneInfo
 
 from domain.care import (
     CADENCE_DAYS,
-    COMPLAINT_FIRST_DAYS,
-    COMPLAINT_REPEAT_DAYS,
     HOLIDAY_NOTICE_DAYS,
     MATURITY_DAYS_BEFORE,
     POST_SALE_DAYS,
     next_birthday,
     upcoming_occasions,
 )
+from domain.service import complaint_reminder_day
 from storage import Storage
 from storage.care import CareSubject
+from storage.service import OpenComplaint
 
 log = logging.getLogger(__name__)
 
 START_OF_DAY = time(9, 0)
 BIRTHDAY_LOOKAHEAD = timedelta(days=7)
+# A won referral older than this (entered late, or before this rule) is not thanked for.
+REFERRAL_LOOKBACK = timedelta(days=7)
 
 
 def _at_nine(day: date, zone: str) -> datetime:
@@ -40,6 +42,7 @@ async def apply_care_rules(storage: Storage, now: datetime) -> int:
     created += await _maturities(storage, now)
     created += await _holidays(storage, now)
     created += await _complaints(storage, now)
+    created += await _referral_thanks(storage, now)
     if created:
         log.info("care rules created %s reminders", created)
     return created
@@ -130,20 +133,55 @@ async def _holidays(storage: Storage, now: datetime) -> int:
 
 
 async def _complaints(storage: Storage, now: datetime) -> int:
-    """Keep one follow-up open for every unresolved complaint, again and again until the RM
-    marks one done (done on a complaint follow-up means resolved)."""
+    """Remind the RM of every unresolved complaint the working day after it was opened,
+    then on the due day and every working day after it; tell the team lead once when late."""
     created = 0
-    for complaint in await storage.care.open_complaints():
-        if complaint.open_reminder:
-            continue
-        zone = ZoneInfo(complaint.timezone)
-        if complaint.reminders == 0:
-            day = complaint.logged_at.astimezone(zone).date() + timedelta(
-                days=COMPLAINT_FIRST_DAYS)
-        else:
-            day = now.astimezone(zone).date() + timedelta(days=COMPLAINT_REPEAT_DAYS)
-        created += await _create(
-            storage, staff_id=complaint.owner_id, customer_id=complaint.customer_id,
-            kind="complaint", due=_at_nine(day, complaint.timezone), now=now,
-            key=f"complaint:{complaint.interaction_id}:{complaint.reminders + 1}")
+    for complaint in await storage.service.open_complaints():
+        created += await _complaint_reminder(storage, complaint, now)
+        if now > complaint.due_at and not complaint.escalated:
+            created += await _escalate(storage, complaint, now)
+    return created
+
+
+async def _complaint_reminder(storage: Storage, complaint: OpenComplaint, now: datetime) -> int:
+    zone = ZoneInfo(complaint.timezone)
+    day = complaint_reminder_day(complaint.opened_at.astimezone(zone).date(),
+                                 complaint.due_at.astimezone(zone).date(),
+                                 now.astimezone(zone).date(), complaint.region)
+    made = await storage.reminders.create(
+        staff_id=complaint.owner_id, customer_id=complaint.customer_id, kind="complaint",
+        text=complaint.text[:200], due_at=max(_at_nine(day, complaint.timezone), now), now=now,
+        rule_key=f"complaint:{complaint.id}:{day.isoformat()}", ref_id=complaint.id)
+    if made is None:
+        return 0
+    # The new reminder replaces the earlier ones, which the RM need not tick off.
+    await storage.service.supersede_reminders(complaint.id, made)
+    return 1
+
+
+async def _escalate(storage: Storage, complaint: OpenComplaint, now: datetime) -> int:
+    if complaint.team_id is None:
+        return 0
+    leads = [member for member in await storage.staff.list_team(complaint.team_id)
+             if member.is_lead and member.id != complaint.owner_id]
+    created = 0
+    for lead in leads:
+        made = await storage.reminders.create(
+            staff_id=lead.id, customer_id=None, kind="escalation", text="", due_at=now,
+            now=now, urgent=True, rule_key=f"escalation:{complaint.id}:{lead.id}",
+            ref_id=complaint.id)
+        created += int(made is not None)
+    if leads:
+        await storage.service.mark_escalated(complaint.id, now)
+    return created
+
+
+async def _referral_thanks(storage: Storage, now: datetime) -> int:
+    """A referred customer just won: remind the RM to thank the referrer, once."""
+    created = 0
+    for win in await storage.service.referral_wins(now - REFERRAL_LOOKBACK):
+        made = await storage.reminders.create(
+            staff_id=win.owner_id, customer_id=win.referrer_id, kind="thanks", text="",
+            due_at=now, now=now, rule_key=f"thanks:{win.customer_id}", ref_id=win.customer_id)
+        created += int(made is not None)
     return created

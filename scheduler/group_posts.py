@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from core.buttons import button, keyboard
 from core.clock import Clock
@@ -50,6 +50,8 @@ class GroupPoster:
     async def _markup(self, post: Post, language: str) -> InlineKeyboardMarkup | None:
         if post.reply_to is not None:
             return None  # an answer to a question, not an offer
+        if await self.storage.activity.team_of_group(post.chat_id) is not None:
+            return None  # a team's own group (its weekly summary): staff, not prospects
         with active(language, "UTC"):
             return keyboard([[button(_("🙋 I'm interested"), "int", post.id, public=True)]])
 
@@ -65,16 +67,31 @@ class GroupPoster:
                 message = await self.bot.send_photo(post.chat_id, post.photo_file_id,
                                                     caption=post.text[:1024] or None,
                                                     reply_markup=markup,
-                                                    reply_to_message_id=post.reply_to)
+                                                    reply_to_message_id=post.reply_to,
+                                                    allow_sending_without_reply=True)
             else:
                 message = await self.bot.send_message(post.chat_id, post.text,
                                                       reply_markup=markup,
-                                                      reply_to_message_id=post.reply_to)
+                                                      reply_to_message_id=post.reply_to,
+                                                      allow_sending_without_reply=True)
         except RetryAfter as error:
             seconds = error.retry_after
             wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
             await self.storage.posts.retry_later(
                 post.id, self.worker, self.clock.now() + timedelta(seconds=wait), "429")
+            return 0
+        except ChatMigrated as error:
+            # The group became a supergroup before its service message reached us: follow it
+            # now (the post moves with the group) and send again on the next drain.
+            new_chat_id = int(error.new_chat_id)
+            log.info("group %s migrated to %s", post.chat_id, new_chat_id)
+            if not await self.storage.groups.migrate(post.chat_id, new_chat_id,
+                                                     self.clock.now()):
+                await self.storage.posts.fail(post.id, "group migrated")
+                await self.storage.groups.set_active(post.chat_id, False, self.clock.now())
+                return 0
+            await self.storage.posts.retry_later(post.id, self.worker, self.clock.now(),
+                                                 "migrated")
             return 0
         except (Forbidden, BadRequest) as error:
             # The bot was removed, or the group is gone: stop, and say so in the RM's view.

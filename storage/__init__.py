@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from storage.activity import ActivityRepo
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
@@ -17,8 +18,11 @@ from storage.invites import InviteRepo
 from storage.leads import LeadRepo
 from storage.posts import PostRepo
 from storage.reminders import ReminderRepo
+from storage.service import ServiceRepo
 from storage.staff import StaffRepo
 from storage.teams import TeamRepo
+from storage.transfer import TransferRepo
+from storage.volumes import VolumeRepo
 
 
 class Storage:
@@ -42,6 +46,10 @@ class Storage:
         self.leads = LeadRepo(db)
         self.secrets = Secrets(db)
         self.catalog = CatalogRepo(db)
+        self.service = ServiceRepo(db)
+        self.volumes = VolumeRepo(db)
+        self.transfer = TransferRepo(db)
+        self.activity = ActivityRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime) -> bool:

@@ -31,17 +31,6 @@ class Sale:
 
 
 @dataclass(frozen=True)
-class OpenComplaint:
-    interaction_id: int
-    customer_id: int
-    owner_id: int
-    timezone: str
-    logged_at: datetime
-    reminders: int            # follow-ups created for it so far
-    open_reminder: bool       # one is still waiting to be delivered
-
-
-@dataclass(frozen=True)
 class Maturity:
     holding_id: int
     customer_id: int
@@ -93,28 +82,6 @@ class CareRepo:
             sales.append(Sale(row["id"], row["customer_id"], row["owner_id"], row["timezone"],
                               won_at))
         return sales
-
-    async def open_complaints(self) -> list[OpenComplaint]:
-        """Complaints no follow-up of which was marked done (done means resolved)."""
-        rows = await self.db.fetch_all(
-            "SELECT i.id, i.customer_id, c.owner_id, s.timezone, i.happened_at,"
-            " COUNT(r.id) AS made,"
-            " SUM(r.status IN ('pending', 'sending')) AS still_open,"
-            " SUM(r.status = 'done') AS resolved"
-            " FROM interactions i JOIN customers c ON c.id = i.customer_id"
-            " JOIN staff s ON s.id = c.owner_id"
-            " LEFT JOIN reminders r ON r.rule_key LIKE 'complaint:' || i.id || ':%'"
-            f" WHERE {_ACTIVE} AND i.kind = 'complaint'"
-            " GROUP BY i.id HAVING COALESCE(resolved, 0) = 0"
-        )
-        complaints = []
-        for row in rows:
-            logged_at = from_db_time(row["happened_at"])
-            assert logged_at is not None
-            complaints.append(OpenComplaint(
-                row["id"], row["customer_id"], row["owner_id"], row["timezone"], logged_at,
-                int(row["made"]), bool(row["still_open"])))
-        return complaints
 
     async def maturities(self, first_day: str, last_day: str) -> list[Maturity]:
         """Holdings maturing between two dates (YYYY-MM-DD, inclusive)."""

@@ -16,11 +16,11 @@ from storage.db import Database, from_db_time, to_db_time
 EDITABLE = frozenset({
     "name", "phone", "segment", "grade", "source", "referrer", "referred_by", "birthday",
     "birthday_lunar", "birthday_leap", "company", "family", "income", "products_held",
-    "products_wanted", "tags", "about", "language", "lost_reason",
+    "products_wanted", "tags", "about", "language", "lost_reason", "client_ref",
 })
 # Personal data blanked when a customer is erased (right to erasure); counts stay.
 PERSONAL = ("phone", "telegram_id", "referrer", "birthday", "company", "family", "income",
-            "products_held", "products_wanted", "tags", "about", "lost_reason")
+            "products_held", "products_wanted", "tags", "about", "lost_reason", "client_ref")
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,8 @@ class CustomerRepo:
                 (customer_id,),
             )
             await conn.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
+            await conn.execute("UPDATE complaints SET resolution = NULL WHERE customer_id = ?",
+                               (customer_id,))
             # The member's Telegram id goes too (-id keeps each lead row unique).
             await conn.execute("UPDATE leads SET phone = NULL, user_id = -id"
                                " WHERE customer_id = ?", (customer_id,))

@@ -63,11 +63,16 @@ class PostRepo:
         """Take due posts, no more per group than its minute allows (20 minus those sent)."""
         stamp = to_db_time(now)
         async with self.db.transaction() as conn:
+            # At most a minute's worth per group: one group's backlog must not fill the batch
+            # and hold back every other group's posts.
             async with conn.execute(
-                "SELECT p.id, p.chat_id FROM posts p JOIN groups g ON g.chat_id = p.chat_id"
+                "SELECT id, chat_id FROM (SELECT p.id, p.chat_id, p.due_at, ROW_NUMBER() OVER"
+                " (PARTITION BY p.chat_id ORDER BY p.due_at, p.id) AS position"
+                " FROM posts p JOIN groups g ON g.chat_id = p.chat_id"
                 " WHERE g.active = 1 AND p.due_at <= ? AND (p.status = 'pending' OR"
-                " (p.status = 'sending' AND p.claimed_until <= ?)) ORDER BY p.due_at, p.id"
-                " LIMIT ?", (stamp, stamp, limit)) as cursor:
+                " (p.status = 'sending' AND p.claimed_until <= ?)))"
+                " WHERE position <= ? ORDER BY due_at, id LIMIT ?",
+                (stamp, stamp, GROUP_LIMIT, limit)) as cursor:
                 candidates = [(row[0], row[1]) for row in await cursor.fetchall()]
             if not candidates:
                 return []

@@ -29,6 +29,7 @@ def make_settings(db_path: Path, **overrides: object) -> Settings:
         "default_region": "VN",
         "invite_ttl_hours": 72,
         "log_level": "INFO",
+        "churn_drop_percent": 30,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

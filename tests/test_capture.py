@@ -554,7 +554,8 @@ async def test_choice_fields_are_picked_with_buttons(bot: Harness, field: str,
     assert menu.method == "editMessageText"
     assert [payload(d)[2] for _l, d in menu.buttons if payload(d)[0] == "cef"] == [
         "name", "phone", "segment", "grade", "source", "referrer", "birthday", "company",
-        "family", "income", "products_held", "products_wanted", "tags", "about", "language"]
+        "client_ref", "family", "income", "products_held", "products_wanted", "tags", "about",
+        "language"]
     choices = only_message(await press_action(bot, mei, "cef", customer.id, field))
     picked = await press_action(bot, mei, "cev", customer.id, field, value, call=choices)
     assert answer_of(picked).params["text"] == tr("zh_Hant", "Saved.")

@@ -23,6 +23,7 @@ VARIABLES = (
     "RAPPORT_DEFAULT_REGION",
     "RAPPORT_INVITE_TTL_HOURS",
     "RAPPORT_LOG_LEVEL",
+    "RAPPORT_CHURN_DROP_PERCENT",
 )
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -56,6 +57,13 @@ def test_defaults(env: pytest.MonkeyPatch) -> None:
     )
     assert settings.base_url == "https://api.telegram.org/bot"
     assert settings.base_file_url == "https://api.telegram.org/file/bot"
+
+
+def test_churn_drop_percent(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    assert load_settings(env_file=None).churn_drop_percent == 30
+    env.setenv("RAPPORT_CHURN_DROP_PERCENT", " 25 ")
+    assert load_settings(env_file=None).churn_drop_percent == 25
 
 
 def test_no_token_needed_for_the_shell(env: pytest.MonkeyPatch) -> None:
@@ -149,6 +157,11 @@ def test_missing_token(env: pytest.MonkeyPatch) -> None:
         ("RAPPORT_INVITE_TTL_HOURS", "forever"),
         ("RAPPORT_INVITE_TTL_HOURS", "²"),  # a digit to str.isdigit, not to int()
         ("RAPPORT_LOG_LEVEL", "LOUD"),
+        ("RAPPORT_CHURN_DROP_PERCENT", "0"),
+        ("RAPPORT_CHURN_DROP_PERCENT", "100"),
+        ("RAPPORT_CHURN_DROP_PERCENT", "30%"),
+        ("RAPPORT_CHURN_DROP_PERCENT", "-30"),
+        ("RAPPORT_CHURN_DROP_PERCENT", "a third"),
         ("TELEGRAM_BOT_TOKEN", "no-colon-here"),
         ("TELEGRAM_BOT_TOKEN", "abc:def"),
     ],

@@ -320,26 +320,30 @@ async def test_maturity_reminders_seven_and_one_day_before(bot: Harness, rm: Per
 
 async def test_complaint_is_followed_up_until_resolved(bot: Harness, rm: Person) -> None:
     customer = await new_customer(bot)
-    await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id,
-                                       kind="complaint", happened_at=bot.clock.now(),
-                                       now=bot.clock.now(), text="Phí chuyển tiền bị trừ 2 lần")
+    now = bot.clock.now()
+    note = await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id,
+                                              kind="complaint", happened_at=now, now=now,
+                                              text="Phí chuyển tiền bị trừ 2 lần")
+    complaint = await bot.storage.service.open(
+        customer_id=customer.id, owner_id=rm.id, interaction_id=note, opened_at=now,
+        due_at=datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
     await apply_care_rules(bot.storage, bot.clock.now())
     await apply_care_rules(bot.storage, bot.clock.now())
     rows = await bot.storage.db.fetch_all("SELECT id, due_at FROM reminders WHERE kind = "
                                           "'complaint'")
-    assert [row["due_at"][:16] for row in rows] == ["2026-11-24T02:00"]
-    # Delivered but not resolved: the next one comes two days on.
-    bot.clock.set(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))
+    # The next working day: Tuesday 24 November is a holiday in Vietnam.
+    assert [row["due_at"][:16] for row in rows] == ["2026-11-25T02:00"]
+    # Delivered but not resolved: again on the due day, and every working day after it.
+    bot.clock.set(datetime(2026, 11, 25, 2, 1, tzinfo=UTC))
     await dispatcher(bot).drain()
+    bot.clock.set(datetime(2026, 11, 25, 17, 30, tzinfo=UTC))  # Thursday 00:30 local
     await apply_care_rules(bot.storage, bot.clock.now())
     due = await bot.storage.db.fetch_all(
-        "SELECT due_at, version FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
+        "SELECT due_at FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
     assert [row["due_at"][:10] for row in due] == ["2026-11-26"]
-    # Done on a complaint follow-up means resolved: no more follow-ups.
-    pending = await bot.storage.db.fetch_value(
-        "SELECT id FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
-    assert await bot.storage.reminders.complete(rm.id, pending, due[0]["version"],
-                                                bot.clock.now())
+    # Resolved: no more follow-ups.
+    assert await bot.storage.service.resolve(rm.id, complaint, bot.clock.now(), "Đã hoàn phí",
+                                             first_contact=False)
     bot.clock.advance(days=10)
     await apply_care_rules(bot.storage, bot.clock.now())
     assert await bot.storage.db.fetch_value(
