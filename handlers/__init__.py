@@ -35,6 +35,7 @@ from handlers import (
     preferences,
     reminders,
     search,
+    transfer,
 )
 from handlers.errors import report_error
 from handlers.menu import COMMANDS
@@ -85,6 +86,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _command("maturity", holdings.add_maturity),
     _command("products", catalog.show_products),
     _command("pitch", catalog.show_pitch),
+    _command("export", transfer.export_customers),
+    _command("import", transfer.start_import),
     _command("post", posts.start_post),
     _command("groups", posts.list_groups),
     _command("today", reminders.show_today),
@@ -145,6 +148,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button("grp", posts.pick_new_owner),
     _button("gro", posts.reassign_group),
     _button("qa", leads.start_answer),
+    _button("ima", transfer.confirm_import),
+    _button("imx", transfer.cancel_import),
     _button("rd", reminders.mark_done),
     _button("rs", reminders.snooze),
     # Content before plain text: a forwarded text is something to file, not a search; a

@@ -20,6 +20,7 @@ from handlers import (
     posts,
     reminders,
     search,
+    transfer,
 )
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
@@ -79,7 +80,9 @@ async def forget_question(update: Update, context: Ctx) -> None:
 
 
 # A file sent while the bot waits for one (an import, weekly volumes) goes to that flow.
-FILE_STEPS: dict[str, Step] = {}
+FILE_STEPS: dict[str, Step] = {
+    transfer.IMPORT_FLOW: transfer.receive_import_file,
+}
 
 
 async def route_media(update: Update, context: Ctx) -> None:

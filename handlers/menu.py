@@ -34,6 +34,8 @@ COMMANDS: list[Command] = [
             N_("/maturity Nguyễn Văn An 15/12/2026 tiền gửi 12 tháng 500 triệu")),
     Command("products", N_("Our products and their pitches")),
     Command("pitch", N_("The pitch of one product"), N_("/pitch vay mua nhà")),
+    Command("export", N_("Your customers and notes as an Excel file")),
+    Command("import", N_("Add or update customers from an Excel or CSV file")),
     Command("post", N_("Post an offer to your merchant groups")),
     Command("groups", N_("Your linked merchant groups")),
     Command("today", N_("Today's agenda and what is overdue")),

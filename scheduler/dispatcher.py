@@ -13,9 +13,11 @@ import os
 import socket
 import time as clock_time
 from collections import defaultdict, deque
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from core import buttons
@@ -23,12 +25,15 @@ from core.agenda import render_today
 from core.clock import Clock
 from core.i18n import active, local
 from core.notices import digest_message, reminder_message
+from core.pushes import RENDERERS, Push
 from domain.quiet import parse_hhmm, quiet_until
 from storage import Storage
 from storage.reminders import Reminder
 from storage.staff import Staff
 
 log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 
 # A claim is a lease the live process renews every RENEW_EVERY while it still holds the rows,
 # so a process that died (kill -9, power loss) frees its rows after at most LEASE.
@@ -182,7 +187,7 @@ class Dispatcher:
             now = self.clock.now()
             ready = [r for r in reminders if not await self._deferred(staff, r, now)]
             late = [r for r in ready if now - r.due_at > LATE_AFTER and r.kind != "agenda"]
-            messages: list[tuple[list[Reminder], str, InlineKeyboardMarkup | None, bool]] = []
+            messages: list[tuple[list[Reminder], Push, bool]] = []
             if len(late) >= 2:
                 ready = [r for r in ready if r not in late]
                 for start in range(0, len(late), DIGEST_MAX):
@@ -191,13 +196,13 @@ class Dispatcher:
                         ready.insert(0, chunk[0])
                         continue
                     digest, digest_markup = digest_message(chunk)
-                    messages.append((chunk, digest, digest_markup, True))
+                    messages.append((chunk, Push(digest, digest_markup), True))
             for reminder in ready:
-                text, markup = await self._render(staff, reminder, now)
-                messages.append(([reminder], text, markup, now - reminder.due_at > LATE_AFTER))
+                push = await self._render(staff, reminder, now)
+                messages.append(([reminder], push, now - reminder.due_at > LATE_AFTER))
             sent = 0
-            for index, (items, text, markup, late_flag) in enumerate(messages):
-                outcome = await self._send(staff, items, text, markup, late=late_flag)
+            for index, (items, push, late_flag) in enumerate(messages):
+                outcome = await self._send(staff, items, push, late=late_flag)
                 if outcome is None:
                     # They blocked the bot: the rest waits too, nothing is tried in a loop.
                     rest = [r.id for later, *_ in messages[index + 1:] for r in later]
@@ -223,15 +228,17 @@ class Dispatcher:
         self._held.discard(reminder.id)
         return True
 
-    async def _render(self, staff: Staff, reminder: Reminder,
-                      now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def _render(self, staff: Staff, reminder: Reminder, now: datetime) -> Push:
+        renderer = RENDERERS.get(reminder.kind)
+        if renderer is not None:
+            return await renderer(self.storage, staff, reminder, now)
         if reminder.kind == "holiday":
             languages = await self.storage.care.customer_languages(staff.id)
-            return reminder_message(reminder, now, languages or [staff.language
-                                                                 or self.default_language])
+            return Push(*reminder_message(reminder, now, languages or [
+                staff.language or self.default_language]))
         if reminder.kind != "agenda":
-            return reminder_message(reminder, now)
-        return await render_today(self.storage, staff, now)
+            return Push(*reminder_message(reminder, now))
+        return Push(*await render_today(self.storage, staff, now))
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for this chat's turn, then for a bot-wide send slot.
@@ -263,11 +270,27 @@ class Dispatcher:
             self._previous_send = now
             self._in_flight += 1
 
-    async def _post(self, chat_id: int, text: str,
-                    markup: InlineKeyboardMarkup | None) -> Message:
-        await self._pace(chat_id)
+    async def _post(self, chat_id: int, push: Push) -> Message:
+        """Send a push: its picture with the text as caption, or the picture then the text
+        when the text is longer than a caption may be."""
+        if push.photo is not None:
+            caption_fits = len(push.text) <= CAPTION_LIMIT
+            photo = await self._paced(chat_id, self.bot.send_photo(
+                chat_id, push.photo, caption=push.text if caption_fits else None,
+                reply_markup=push.markup if caption_fits else None))
+            if caption_fits:
+                return photo
+        return await self._paced(chat_id, self.bot.send_message(chat_id, push.text,
+                                                                reply_markup=push.markup))
+
+    async def _paced(self, chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
         try:
-            return await self.bot.send_message(chat_id, text, reply_markup=markup)
+            await self._pace(chat_id)
+        except BaseException:
+            request.close()
+            raise
+        try:
+            return await request
         finally:
             answered = clock_time.monotonic()
             self._last_sent[chat_id] = answered
@@ -275,22 +298,21 @@ class Dispatcher:
                 self._in_flight -= 1
                 self._answered.append(answered)
 
-    async def _send(self, staff: Staff, reminders: list[Reminder], text: str,
-                    markup: InlineKeyboardMarkup | None, *, late: bool) -> int | None:
+    async def _send(self, staff: Staff, reminders: list[Reminder], push: Push, *,
+                    late: bool) -> int | None:
         """1 if Telegram accepted the message, 0 if it is to be retried, None if the RM
         cannot be reached (blocked the bot)."""
         ids = [reminder.id for reminder in reminders]
         try:
-            return await self._send_once(staff, reminders, ids, text, markup, late=late)
+            return await self._send_once(staff, reminders, ids, push, late=late)
         finally:
             self._held.difference_update(ids)
 
     async def _send_once(self, staff: Staff, reminders: list[Reminder], ids: list[int],
-                         text: str, markup: InlineKeyboardMarkup | None, *,
-                         late: bool) -> int | None:
+                         push: Push, *, late: bool) -> int | None:
         repo = self.storage.reminders
         try:
-            message = await self._post(staff.id, text, markup)
+            message = await self._post(staff.id, push)
         except RetryAfter as error:
             seconds = error.retry_after
             wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)

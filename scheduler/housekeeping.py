@@ -16,6 +16,8 @@ KEEP_CHAT_STATES = timedelta(days=30)
 KEEP_EXPIRED_INVITES = timedelta(days=30)
 # Saved searches only serve result pages; what an RM typed is not kept longer than that.
 KEEP_SEARCHES = timedelta(days=1)
+# An import preview can be applied for a day; a week later nobody needs its rows.
+KEEP_IMPORTS = timedelta(days=7)
 
 
 async def tidy_up(context: Ctx) -> None:
@@ -25,4 +27,5 @@ async def tidy_up(context: Ctx) -> None:
     await storage.states.purge(now - KEEP_CHAT_STATES)
     await storage.invites.purge_expired(now - KEEP_EXPIRED_INVITES)
     await storage.customers.purge_searches(now - KEEP_SEARCHES)
+    await storage.transfer.purge(now - KEEP_IMPORTS)
     log.debug("housekeeping done")

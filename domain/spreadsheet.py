@@ -1,0 +1,509 @@
+"""The customer spreadsheet: one column per field of the customer file, read and written.
+
+``/export`` writes an .xlsx workbook with a "Customers" sheet (the columns below, headed by
+their English codes, so a file works whatever the RM's language) and a "Notes" sheet (every
+interaction). ``/import`` reads the same layout from .xlsx or CSV (UTF-8 with or without a
+BOM; comma, semicolon or tab) and plans the changes row by row: each row is a new customer,
+an update of an existing one (by ``id``, else by phone among the RM's customers), unchanged,
+or rejected with its row number and a reason (an English text marked with ``N_``, shown in
+the RM's language).
+
+Columns missing from an imported file leave those fields as they are; an empty cell in a
+present column clears the field (``segment`` and ``stage``, which always have a value, keep
+theirs). ``owner``, ``owner_name``, ``created_at`` and ``last_contact_at`` are informative
+and never imported. The Notes sheet is for reading: an import ignores it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from core.config import LANGUAGES
+from core.i18n import N_, _, active
+from domain.customers import (
+    CUSTOMER_LANGUAGES,
+    GRADES,
+    MAX_FIELD,
+    MAX_NAME,
+    SEGMENTS,
+    SOURCES,
+    STAGES,
+    parse_birthday,
+)
+from domain.phones import parse_phone
+
+CUSTOMERS_SHEET = "Customers"
+NOTES_SHEET = "Notes"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+
+COLUMNS: list[str] = [
+    "id", "owner", "owner_name", "name", "phone", "segment", "grade", "stage", "lost_reason",
+    "source", "referred_by", "referrer", "birthday", "birthday_lunar", "birthday_leap",
+    "company", "family", "income", "products_held", "products_wanted", "tags", "about",
+    "language", "created_at", "last_contact_at", "archived",
+]
+NOTE_COLUMNS: list[str] = ["customer_id", "when", "kind", "text", "file_name"]
+# Shown for information; an import never changes them.
+READ_ONLY = frozenset({"owner", "owner_name", "created_at", "last_contact_at"})
+# Free text: at most MAX_FIELD characters each.
+TEXT_FIELDS = ("lost_reason", "referrer", "company", "family", "income", "products_held",
+               "products_wanted", "tags", "about")
+_WIDTHS = {"id": 8, "owner": 12, "name": 28, "phone": 16, "about": 40, "created_at": 26,
+           "last_contact_at": 26, "archived": 26}
+_NOTE_WIDTHS = {"customer_id": 12, "when": 26, "kind": 10, "text": 80, "file_name": 24}
+# Characters an .xlsx file cannot hold (XML 1.0 control characters).
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_STORED_BIRTHDAY = re.compile(r"^(\d{4}|-)-(\d{1,2})-(\d{1,2})$")
+_FALSE = frozenset({"", "0", "false", "no", "n", "không", "khong", "否", "-"})
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why a row (or, with row 0, the whole file) cannot be imported."""
+
+    row: int
+    message: str  # an English text marked with N_, with {placeholders}
+    params: dict[str, str | int] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The reason in the current language."""
+        return _(self.message).format(**self.params)
+
+
+@dataclass(frozen=True)
+class Table:
+    """The rows of an imported file: (row number as the RM sees it, {column: text})."""
+
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    overfull: set[int] = field(default_factory=set)  # rows with more values than columns
+
+    def ids(self) -> set[int]:
+        return {int(values["id"]) for _row, values in self.rows
+                if values.get("id", "").isdigit()}
+
+
+@dataclass(frozen=True)
+class Change:
+    customer_id: int
+    changes: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """What an import would do: new customers, changes to existing ones, and rejections."""
+
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.creates) + len(self.updates) + self.unchanged + len(self.rejected)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _stamp(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub("", value)
+    return value
+
+
+def customer_row(customer: Mapping[str, Any], zone: ZoneInfo) -> list[Any]:
+    """One row of the Customers sheet, in COLUMNS order, from the customer's stored fields
+    (plus ``owner_name``); times in the RM's zone."""
+    values: dict[str, Any] = {
+        **customer,
+        "owner": customer["owner_id"],
+        "birthday_lunar": int(bool(customer["birthday_lunar"])),
+        "birthday_leap": int(bool(customer["birthday_leap"])),
+        "created_at": _stamp(customer["created_at"], zone),
+        "last_contact_at": _stamp(customer["last_contact_at"], zone),
+        "archived": _stamp(customer["archived_at"], zone),
+    }
+    return [_cell(values.get(column)) for column in COLUMNS]
+
+
+def note_row(note: Mapping[str, Any], zone: ZoneInfo) -> list[Any]:
+    return [note["customer_id"], _stamp(note["happened_at"], zone), note["kind"],
+            _cell(note["text"] or ""), _cell(note["file_name"] or "")]
+
+
+def write_workbook(customers: Iterable[Mapping[str, Any]], notes: Iterable[Mapping[str, Any]],
+                   zone: ZoneInfo) -> bytes:
+    """The .xlsx file: sheet "Customers" and sheet "Notes", streamed (write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheets = ((CUSTOMERS_SHEET, COLUMNS, _WIDTHS, (customer_row(c, zone) for c in customers)),
+              (NOTES_SHEET, NOTE_COLUMNS, _NOTE_WIDTHS, (note_row(n, zone) for n in notes)))
+    for title, columns, widths, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for index, column in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = widths.get(column, 18)
+        sheet.freeze_panes = "A2"
+        sheet.append(columns)
+        for row in rows:
+            # A text starting with '=' is text, never a formula run by whoever opens the file.
+            sheet.append([_as_text(sheet, value) if isinstance(value, str)
+                          and value.startswith("=") else value for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _as_text(sheet: Any, value: str) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A cell as the text the RM sees."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _header(cells: Iterable[Any]) -> list[str]:
+    return [_text(cell).strip().lstrip("\ufeff").casefold().replace(" ", "_") for cell in cells]
+
+
+def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
+    """The rows of an .xlsx or CSV file, or why the file cannot be read."""
+    name = file_name.lower()
+    if len(data) > MAX_FILE_BYTES:
+        return [RowError(0, N_("The file is larger than {limit} MB."),
+                         {"limit": MAX_FILE_BYTES // (1024 * 1024)})]
+    if name.endswith(".xls"):
+        return [RowError(0, N_("This is the old .xls format. Save it as .xlsx or as CSV UTF-8 "
+                               "and send it again."))]
+    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if name.endswith((".csv", ".txt")) or "." not in name:
+        return _read_csv(data)
+    return [RowError(0, N_("Send an .xlsx file (like the one from /export) or a CSV file."))]
+
+
+def _read_xlsx(data: bytes) -> Table | list[RowError]:
+    unreadable = [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # not a zip (BadZipFile), or openpyxl's own errors for broken parts
+        return unreadable
+    try:
+        if CUSTOMERS_SHEET in workbook.sheetnames:
+            sheet = workbook[CUSTOMERS_SHEET]
+        elif workbook.worksheets:
+            sheet = workbook.worksheets[0]
+        else:
+            return unreadable
+        return _table([_text(cell) for cell in row]
+                       for row in sheet.iter_rows(values_only=True))
+    except Exception:
+        return unreadable
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> Table | list[RowError]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [RowError(0, N_("The CSV file is not in UTF-8. In Excel choose “Save as” → "
+                               "“CSV UTF-8” and send it again."))]
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _table(reader)
+    except csv.Error as problem:
+        return [RowError(reader.line_num, N_("This is not valid CSV: {reason}"),
+                         {"reason": str(problem)})]
+
+
+def _table(rows: Iterator[list[str]] | Iterable[list[str]]) -> Table | list[RowError]:
+    iterator = iter(rows)
+    header = _header(next(iterator, []))
+    while header and not header[-1]:
+        header.pop()
+    if not any(header):
+        return [RowError(1, N_("The first row must name the columns, like the file from "
+                               "/export: id, name, phone…"))]
+    unknown = [column for column in header if column and column not in COLUMNS]
+    named = [column for column in header if column]
+    twice = sorted({column for column in named if named.count(column) > 1})
+    errors = []
+    if unknown:
+        errors.append(RowError(1, N_("Unknown columns: {columns}."),
+                               {"columns": ", ".join(unknown)[:300]}))
+    if twice:
+        errors.append(RowError(1, N_("Columns named twice: {columns}."),
+                               {"columns": ", ".join(twice)[:300]}))
+    if "name" not in header and "id" not in header and "phone" not in header:
+        errors.append(RowError(1, N_("Missing columns: {columns}."), {"columns": "name"}))
+    if errors:
+        return errors
+    table: list[tuple[int, dict[str, str]]] = []
+    overfull: set[int] = set()
+    for number, cells in enumerate(iterator, start=2):
+        values = [cell.strip() if isinstance(cell, str) else _text(cell).strip()
+                  for cell in cells]
+        if not any(values):
+            continue
+        if len(table) >= MAX_ROWS:
+            return [RowError(0, N_("The file has more than {limit} rows. Split it into several "
+                                   "files."), {"limit": MAX_ROWS})]
+        row = {column: value for column, value in zip(header, values, strict=False) if column}
+        if any(values[len(header):]):
+            overfull.add(number)
+        table.append((number, row))
+    return Table(columns=named, rows=table, overfull=overfull)
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+@cache
+def _aliases() -> dict[str, dict[str, str]]:
+    """For each choice field, every accepted spelling (code or label in any language)."""
+    result: dict[str, dict[str, str]] = {}
+    for column, choices in (("segment", SEGMENTS), ("stage", STAGES), ("source", SOURCES),
+                            ("grade", GRADES)):
+        spellings = {code.casefold(): code for code in choices}
+        for language in LANGUAGES:
+            with active(language, "UTC"):
+                for code, label in choices.items():
+                    spellings.setdefault(_(label).strip().casefold(), code)
+        result[column] = spellings
+    languages = {code.casefold(): code for code in CUSTOMER_LANGUAGES}
+    languages.update({code.casefold().replace("_", "-"): code for code in CUSTOMER_LANGUAGES})
+    languages.update({name.casefold(): code for code, name in CUSTOMER_LANGUAGES.items()})
+    languages.update({"zh": "zh_Hans", "zh-cn": "zh_Hans", "zh-tw": "zh_Hant",
+                      "zh-hk": "zh_Hant"})
+    result["language"] = languages
+    return result
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().casefold() not in _FALSE
+
+
+def _phone(text: str, region: str) -> str | None:
+    phone = parse_phone(text, region)
+    if phone is None and text.isdigit():
+        phone = parse_phone("+" + text, region)  # a spreadsheet dropped the '+'
+    return phone.e164 if phone else None
+
+
+class _RowReader:
+    """Turns one row's texts into stored values, collecting the first problem found."""
+
+    def __init__(self, number: int, values: dict[str, str], region: str,
+                 existing: Mapping[int, Mapping[str, Any]]) -> None:
+        self.number = number
+        self.values = values
+        self.region = region
+        self.existing = existing
+        self.error: RowError | None = None
+
+    def fail(self, message: str, **params: str | int) -> None:
+        if self.error is None:
+            self.error = RowError(self.number, message, params)
+
+    def fields(self) -> dict[str, Any]:
+        """The stored value of every importable column present in the row's file."""
+        values = self.values
+        out: dict[str, Any] = {}
+        aliases = _aliases()
+        if "name" in values:
+            if len(values["name"]) > MAX_NAME:
+                self.fail(N_("The name is {length} characters long; at most {limit}."),
+                          length=len(values["name"]), limit=MAX_NAME)
+            out["name"] = values["name"]
+        if "phone" in values:
+            out["phone"] = None
+            if values["phone"]:
+                out["phone"] = _phone(values["phone"], self.region)
+                if out["phone"] is None:
+                    self.fail(N_("“{phone}” is not a valid phone number."),
+                              phone=values["phone"][:40])
+        for column in ("segment", "stage", "source", "grade", "language"):
+            if column not in values:
+                continue
+            text = values[column]
+            if not text:
+                out[column] = None
+                continue
+            code = aliases[column].get(text.casefold())
+            if code is None:
+                self.fail(N_("Unknown {column} “{value}”."), column=column, value=text[:40])
+            out[column] = code
+        for column in TEXT_FIELDS:
+            if column in values:
+                if len(values[column]) > MAX_FIELD:
+                    self.fail(N_("{column} is longer than {limit} characters."),
+                              column=column, limit=MAX_FIELD)
+                out[column] = values[column] or None
+        if "referred_by" in values:
+            out["referred_by"] = self._referred_by(values["referred_by"])
+        if "birthday" in values:
+            out.update(self._birthday())
+        if "archived" in values:
+            out["archived"] = _truthy(values["archived"])
+        return out
+
+    def _referred_by(self, text: str) -> int | None:
+        if not text:
+            return None
+        if not text.isdigit() or int(text) not in self.existing:
+            self.fail(N_("The referrer id {id} is not one of your customers."), id=text[:20])
+            return None
+        return int(text)
+
+    def _birthday(self) -> dict[str, Any]:
+        text = self.values["birthday"]
+        if not text:
+            return {"birthday": None, "birthday_lunar": 0, "birthday_leap": 0}
+        lunar = _truthy(self.values.get("birthday_lunar", ""))
+        leap = _truthy(self.values.get("birthday_leap", ""))
+        if match := _STORED_BIRTHDAY.match(text):
+            year = "" if match[1] == "-" else "/" + match[1]
+            text = f"{int(match[3])}/{int(match[2])}{year}"
+        # The lunar and leap columns count for a date written without the words.
+        candidates = [f"lunar {text}{' leap' if leap else ''}"] if lunar or leap else []
+        birthday = next(filter(None, map(parse_birthday, [*candidates, text])), None)
+        if birthday is None:
+            self.fail(N_("“{birthday}” is not a date. Write 15/03/1985, 1985-03-15 or a lunar "
+                         "date such as âm 15/8."), birthday=self.values["birthday"][:40])
+            return {}
+        return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
+                "birthday_leap": int(birthday.leap)}
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, str) or isinstance(new, str):
+        return (str(old).strip() if old else "") == (str(new).strip() if new else "")
+    if isinstance(old, bool) or isinstance(new, bool):
+        return bool(old) == bool(new)
+    return bool(old == new)
+
+
+def _changes(current: Mapping[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for column, value in wanted.items():
+        if column in ("segment", "stage") and value is None:
+            continue  # always set: an empty cell keeps the value
+        if column == "archived":
+            if bool(value) != (current.get("archived_at") is not None):
+                changes["archived"] = bool(value)
+            continue
+        if not _same(current.get(column), value):
+            changes[column] = value
+    return changes
+
+
+def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
+                foreign_ids: set[int], region: str) -> Plan:
+    """Sort every row into new, updated, unchanged or rejected (with its reason).
+
+    ``existing``: the RM's customers by id (their stored fields, ``archived_at`` included);
+    ``foreign_ids``: ids in the file that are other RMs' customers.
+    """
+    plan = Plan()
+    by_phone: dict[str, list[int]] = {}
+    for customer_id, customer in existing.items():
+        if customer.get("phone"):
+            by_phone.setdefault(customer["phone"], []).append(customer_id)
+    targets: dict[int, int] = {}       # customer id → first row that changes it
+    new_phones: dict[str, int] = {}    # phone of a new customer → its row
+    for number, values in table.rows:
+        reader = _RowReader(number, values, region, existing)
+        if number in table.overfull:
+            reader.fail(N_("This row has more values than the header has columns."))
+        wanted = reader.fields()
+        target = _target(reader, values, wanted, existing, foreign_ids, by_phone)
+        if reader.error is None and target is None:
+            if not wanted.get("name") and not wanted.get("phone"):
+                reader.fail(N_("A new customer needs a name or a phone number."))
+            elif wanted.get("phone") in new_phones:
+                reader.fail(N_("The phone {phone} is already on row {first}."),
+                            phone=wanted["phone"], first=new_phones[wanted["phone"]])
+            elif wanted.get("phone"):
+                new_phones[wanted["phone"]] = number
+        if reader.error is None and target is not None:
+            if target in targets:
+                reader.fail(N_("Customer {id} is already on row {first}."), id=target,
+                            first=targets[target])
+            targets.setdefault(target, number)
+        if reader.error is not None:
+            plan.rejected.append(reader.error)
+        elif target is None:
+            plan.creates.append(_new(wanted))
+        elif changes := _changes(existing[target], wanted):
+            plan.updates.append(Change(target, changes))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _target(reader: _RowReader, values: dict[str, str], wanted: dict[str, Any],
+            existing: Mapping[int, Mapping[str, Any]], foreign_ids: set[int],
+            by_phone: dict[str, list[int]]) -> int | None:
+    """The existing customer a row changes (by id, else by phone), or None for a new one."""
+    raw_id = values.get("id", "")
+    if raw_id:
+        if not raw_id.isdigit():
+            reader.fail(N_("The id “{id}” is not a number."), id=raw_id[:20])
+            return None
+        customer_id = int(raw_id)
+        if customer_id in existing:
+            return customer_id
+        if customer_id in foreign_ids:
+            reader.fail(N_("Customer {id} belongs to another relationship manager."),
+                        id=customer_id)
+        else:
+            reader.fail(N_("There is no customer {id} in your list."), id=customer_id)
+        return None
+    matches = by_phone.get(wanted.get("phone") or "", [])
+    if len(matches) > 1:
+        reader.fail(N_("Several of your customers have the phone {phone}: add the id column "
+                       "to say which."), phone=wanted["phone"])
+    return matches[0] if len(matches) == 1 else None
+
+
+def _new(wanted: dict[str, Any]) -> dict[str, Any]:
+    created = {column: value for column, value in wanted.items() if value not in (None, "")}
+    created.setdefault("name", "")
+    created.setdefault("segment", "individual")
+    created.setdefault("stage", "find")
+    return created

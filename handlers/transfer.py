@@ -1,0 +1,198 @@
+"""/export and /import: the customer file as a spreadsheet, out and back in.
+
+``/export`` sends an .xlsx file (customers and their notes): an RM's own customers, a team
+lead's team, an administrator's everyone. ``/import`` waits for a file in that layout (or CSV),
+shows what it would change (new, updated, unchanged, rejected rows with their reasons) and
+changes nothing until the RM presses Apply; a second press does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InputFile, Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import N_, _, local
+from core.messages import edit_or_reply, esc, reply
+from domain.spreadsheet import MAX_FILE_BYTES, Plan, RowError, plan_import, read_table
+from domain.spreadsheet import write_workbook as write_xlsx
+from handlers.common import button_int, expired
+
+IMPORT_FLOW = "import"  # waiting for the file; data {}
+IMPORT_TTL = timedelta(days=1)  # a preview older than this can no longer be applied
+MAX_REJECTED_SHOWN = 20
+
+
+async def _owner_ids(context: Ctx) -> list[int] | None:
+    """Whose customers this person exports: their own, their team's, or (None) everyone's."""
+    me = context.me
+    if me.is_admin:
+        return None
+    if me.role == "lead" and me.team_id is not None:
+        team = await context.storage.staff.list_team(me.team_id)
+        return sorted({me.id, *(member.id for member in team)})
+    return [me.id]
+
+
+async def export_customers(update: Update, context: Ctx) -> None:
+    """Send the customers (and their notes) as an .xlsx file (/export)."""
+    chat = update.effective_chat
+    assert chat is not None
+    owner_ids = await _owner_ids(context)
+    storage = context.storage
+    customers = await storage.transfer.customers(owner_ids)
+    notes = await storage.transfer.interactions(owner_ids)
+    names = {member.id: member.name for member in await storage.staff.list_all()}
+    rows = [{**vars(customer), "owner_name": names.get(customer.owner_id, "")}
+            for customer in customers]
+    zone = ZoneInfo(context.me.timezone)
+    # Writing 10,000 rows takes a moment: keep the event loop free for other users meanwhile.
+    data = await asyncio.to_thread(write_xlsx, rows, [vars(note) for note in notes], zone)
+    now = context.clock.now()
+    file_name = f"rapport_{local(now).date().isoformat()}.xlsx"
+    caption = _("📤 Customers: {customers}, notes: {notes}. To change your customers, edit "
+                "the file and send it back after /import.").format(
+        customers=len(customers), notes=len(notes))
+    await chat.send_document(InputFile(data, filename=file_name), caption=caption)
+    await storage.audit.record(actor_id=context.me.id, action="customers.exported",
+                               entity="export", entity_id=None, now=now,
+                               detail={"customers": len(customers), "notes": len(notes),
+                                       "scope": "all" if owner_ids is None else len(owner_ids)})
+
+
+async def start_import(update: Update, context: Ctx) -> None:
+    """Ask for the file to import (/import)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, IMPORT_FLOW, {},
+                                     context.clock.now())
+    await reply(update, _(
+        "Send me the customer file: the .xlsx from /export, edited as you like, or a CSV file "
+        "with the same column names in its first row. I will show what would change before "
+        "anything is saved. (/cancel to stop)"))
+
+
+def _reason(error: RowError) -> str:
+    if error.row <= 0:
+        return esc(error.text())
+    return _("Row {row}: {reason}").format(row=error.row, reason=esc(error.text()))
+
+
+def _rejections(errors: list[RowError]) -> list[str]:
+    lines = [_reason(error) for error in errors[:MAX_REJECTED_SHOWN]]
+    if len(errors) > MAX_REJECTED_SHOWN:
+        lines.append(_("… and {count} more.").format(count=len(errors) - MAX_REJECTED_SHOWN))
+    return lines
+
+
+async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Read and check the file sent after /import, then show what Apply would change."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document, me = message.document, context.me
+    file_name = document.file_name or ""
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        errors = [RowError(0, N_("The file is larger than {limit} MB."),
+                           {"limit": MAX_FILE_BYTES // (1024 * 1024)})]
+        await _refuse(update, errors)
+        return
+    raw = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
+    table = await asyncio.to_thread(read_table, raw, file_name)
+    if isinstance(table, list):
+        await _refuse(update, table)
+        return
+    customers = await context.storage.transfer.customers([me.id])
+    foreign = await context.storage.transfer.foreign_ids(me.id, table.ids())
+    plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
+                                   foreign, me.region)
+    await context.storage.states.clear(me.id, message.chat_id)
+    text = _preview(file_name, plan)
+    if not plan.creates and not plan.updates:
+        await reply(update, text + "\n\n" + _("There is nothing to change."))
+        return
+    import_id = await context.storage.transfer.save_import(
+        owner_id=me.id, file_name=file_name, creates=plan.creates,
+        updates=[(change.customer_id, change.changes) for change in plan.updates],
+        unchanged=plan.unchanged, rejected=len(plan.rejected), now=context.clock.now())
+    markup = keyboard([[button(_("✅ Apply"), "ima", import_id),
+                        button(_("✖️ Cancel"), "imx", import_id)]])
+    note = _("Nothing is saved until you press Apply.")
+    if plan.rejected:
+        note += " " + _("Rejected rows are left out.")
+    await reply(update, text + "\n\n" + note, markup)
+
+
+async def _refuse(update: Update, errors: list[RowError]) -> None:
+    lines = [_("I could not import this file; nothing was changed."), *_rejections(errors),
+             "", _("Send a corrected file, or /cancel.")]
+    await reply(update, "\n".join(lines))
+
+
+def _preview(file_name: str, plan: Plan) -> str:
+    lines = [_("📥 <b>{file}</b>: {rows} rows checked.").format(file=esc(file_name),
+                                                               rows=plan.rows),
+             _("New customers: {count}").format(count=len(plan.creates)),
+             _("Updated: {count}").format(count=len(plan.updates)),
+             _("Unchanged: {count}").format(count=plan.unchanged),
+             _("Rejected: {count}").format(count=len(plan.rejected))]
+    if plan.rejected:
+        lines += ["", *_rejections(plan.rejected)]
+    return "\n".join(lines)
+
+
+async def confirm_import(update: Update, context: Ctx) -> None:
+    """Apply a previewed import, once (button 'ima')."""
+    query = update.callback_query
+    assert query is not None
+    import_id = button_int(context, 1)
+    if import_id is None:
+        await expired(update)
+        return
+    me = context.me
+    outcome = await context.storage.transfer.apply_saved(
+        me.id, import_id, region=me.region, now=context.clock.now(), ttl=IMPORT_TTL)
+    if outcome.status == "missing":
+        await expired(update)
+        return
+    if outcome.applied is None:
+        alerts = {
+            "already": _("This import was already applied."),
+            "cancelled": _("This import was cancelled. Send /import to start again."),
+            "expired": _("This preview is more than a day old. Send the file again after "
+                         "/import."),
+        }
+        await query.answer(alerts[outcome.status], show_alert=True)
+        return
+    await query.answer()
+    applied = outcome.applied
+    text = _("✅ Import applied: {created} new customers, {updated} updated.").format(
+        created=applied.created, updated=applied.updated)
+    if applied.skipped:
+        text += "\n" + _("{count} customers were no longer in your list and were left "
+                         "out.").format(count=applied.skipped)
+    await edit_or_reply(update, text)
+
+
+async def cancel_import(update: Update, context: Ctx) -> None:
+    """Drop a previewed import without changing anything (button 'imx')."""
+    query = update.callback_query
+    assert query is not None
+    import_id = button_int(context, 1)
+    saved = (await context.storage.transfer.get_import(context.me.id, import_id)
+             if import_id is not None else None)
+    if saved is None:
+        await expired(update)
+        return
+    if not await context.storage.transfer.cancel_import(context.me.id, saved.id,
+                                                        context.clock.now()):
+        await query.answer(_("This import was already applied.") if saved.status == "applied"
+                           else _("This import was cancelled. Send /import to start again."),
+                           show_alert=True)
+        return
+    await query.answer()
+    await edit_or_reply(update, _("Import cancelled. Nothing was changed."))

@@ -1,0 +1,300 @@
+"""Export and import of customer files: what an export reads, and imports waiting for Apply.
+
+An import is checked first and kept in ``imports`` until the RM presses Apply, which writes
+every new and changed customer in ONE transaction (search keys in step, audit rows written)
+and marks the import applied in that same transaction, so a second press changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from storage.customers import EDITABLE, Customer, CustomerRepo
+from storage.db import Database, from_db_time, to_db_time
+from storage.interactions import Interaction
+
+_CUSTOMER_COLUMNS = ", ".join(f"c.{field.name}" for field in fields(Customer))
+_INTERACTION_COLUMNS = ("i.id, i.customer_id, i.staff_id, i.kind, i.happened_at, i.text,"
+                        " i.file_id, i.file_type, i.file_name, i.detail")
+_LIVE = "c.erased_at IS NULL"
+_CHUNK = 500  # ids per IN (...) list
+# Columns an import may write (besides archived_at, from the "archived" flag).
+IMPORTED = frozenset({
+    "name", "phone", "segment", "grade", "stage", "lost_reason", "source", "referred_by",
+    "referrer", "birthday", "birthday_lunar", "birthday_leap", "company", "family", "income",
+    "products_held", "products_wanted", "tags", "about", "language",
+})
+assert IMPORTED.issubset(EDITABLE | {"stage"})
+
+
+@dataclass(frozen=True)
+class SavedImport:
+    id: int
+    owner_id: int
+    file_name: str
+    creates: int
+    updates: int
+    unchanged: int
+    rejected: int
+    status: str  # pending, applied, cancelled
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> SavedImport:
+        created_at = from_db_time(row["created_at"])
+        assert created_at is not None
+        return cls(id=row["id"], owner_id=row["owner_id"], file_name=row["file_name"],
+                   creates=row["creates"], updates=row["updates"], unchanged=row["unchanged"],
+                   rejected=row["rejected"], status=row["status"], created_at=created_at)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What Apply did: customers created and updated; updates whose customer had gone."""
+
+    created: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    status: str  # applied, already (applied before), cancelled, expired, missing
+    applied: Applied | None = None
+
+
+def _in(ids: Sequence[object]) -> str:
+    return ", ".join("?" for _ in ids)
+
+
+class TransferRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- export ---------------------------------------------------------------------------
+
+    async def customers(self, owner_ids: Sequence[int] | None) -> list[Customer]:
+        """The live customers (archived ones included) of these owners, or of everyone."""
+        if owner_ids is not None and not owner_ids:
+            return []
+        where, params = _owners(owner_ids)
+        rows = await self.db.fetch_all(
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers c WHERE {_LIVE}{where}"
+            " ORDER BY c.owner_id, c.id", params)
+        return [Customer.from_row(row) for row in rows]
+
+    async def interactions(self, owner_ids: Sequence[int] | None) -> list[Interaction]:
+        """Every interaction with those customers, by customer and then in time order."""
+        if owner_ids is not None and not owner_ids:
+            return []
+        where, params = _owners(owner_ids)
+        rows = await self.db.fetch_all(
+            f"SELECT {_INTERACTION_COLUMNS} FROM interactions i"
+            f" JOIN customers c ON c.id = i.customer_id WHERE {_LIVE}{where}"
+            " ORDER BY c.owner_id, i.customer_id, i.happened_at, i.id", params)
+        return [Interaction.from_row(row) for row in rows]
+
+    # -- import ---------------------------------------------------------------------------
+
+    async def foreign_ids(self, owner_id: int, ids: Sequence[int] | set[int]) -> set[int]:
+        """Which of these ids are live customers of someone else."""
+        found: set[int] = set()
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            rows = await self.db.fetch_all(
+                f"SELECT c.id FROM customers c WHERE c.id IN ({_in(chunk)}) AND"
+                f" c.owner_id != ? AND {_LIVE}", [*chunk, owner_id])
+            found.update(int(row["id"]) for row in rows)
+        return found
+
+    async def save_import(self, *, owner_id: int, file_name: str,
+                          creates: list[dict[str, Any]],
+                          updates: list[tuple[int, dict[str, Any]]], unchanged: int,
+                          rejected: int, now: datetime) -> int:
+        """Keep a checked import until the RM applies or cancels it; return its id."""
+        payload = json.dumps({"creates": creates, "updates": updates}, ensure_ascii=False)
+        return await self.db.insert(
+            "INSERT INTO imports (owner_id, file_name, payload, creates, updates, unchanged,"
+            " rejected, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (owner_id, file_name, payload, len(creates), len(updates), unchanged, rejected,
+             to_db_time(now)))
+
+    async def get_import(self, owner_id: int, import_id: int) -> SavedImport | None:
+        row = await self.db.fetch_one(
+            "SELECT id, owner_id, file_name, creates, updates, unchanged, rejected, status,"
+            " created_at FROM imports WHERE id = ? AND owner_id = ?", (import_id, owner_id))
+        return SavedImport.from_row(row) if row else None
+
+    async def cancel_import(self, owner_id: int, import_id: int, now: datetime) -> bool:
+        """Drop a pending import; False if it was applied or cancelled already."""
+        changed = await self.db.execute(
+            "UPDATE imports SET status = 'cancelled', payload = '{}', done_at = ?"
+            " WHERE id = ? AND owner_id = ? AND status = 'pending'",
+            (to_db_time(now), import_id, owner_id))
+        return changed == 1
+
+    async def apply_saved(self, owner_id: int, import_id: int, *, region: str, now: datetime,
+                          ttl: timedelta) -> ApplyOutcome:
+        """Apply a pending import once: marked applied in the same transaction as its rows."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT status, payload, created_at FROM imports WHERE id = ? AND owner_id = ?",
+                (import_id, owner_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return ApplyOutcome("missing")
+            if row["status"] != "pending":
+                return ApplyOutcome("already" if row["status"] == "applied" else "cancelled")
+            created_at = from_db_time(row["created_at"])
+            if created_at is None or now - created_at > ttl:
+                await conn.execute(
+                    "UPDATE imports SET status = 'cancelled', payload = '{}', done_at = ?"
+                    " WHERE id = ?", (to_db_time(now), import_id))
+                return ApplyOutcome("expired")
+            payload = json.loads(row["payload"])
+            await conn.execute(
+                "UPDATE imports SET status = 'applied', payload = '{}', done_at = ?"
+                " WHERE id = ?", (to_db_time(now), import_id))
+            applied = await self.apply_import(
+                owner_id, payload["creates"], [(int(i), c) for i, c in payload["updates"]],
+                now, region=region, import_id=import_id)
+        return ApplyOutcome("applied", applied)
+
+    async def apply_import(self, owner_id: int, creates: list[dict[str, Any]],
+                           updates: list[tuple[int, dict[str, Any]]], now: datetime, *,
+                           region: str, import_id: int | None = None) -> Applied:
+        """Create and change customers in ONE transaction, keeping search keys in step.
+
+        Each create or change is a dict of customer columns (``archived``: a flag for
+        archived_at); a changed stage is written into the history like a stage set on the
+        card. Only the owner's live customers are changed.
+        """
+        for values in [*creates, *(changes for _id, changes in updates)]:
+            unknown = set(values) - IMPORTED - {"archived"}
+            if unknown:
+                raise ValueError(f"not importable: {sorted(unknown)}")
+        stamp = to_db_time(now)
+        audit: list[tuple[Any, ...]] = []
+        stages: list[tuple[Any, ...]] = []
+        created = updated = skipped = 0
+        async with self.db.transaction() as conn:
+            # Search keys (pinyin and all) take a moment for thousands of customers: worked
+            # out in a thread, so other users' updates keep being answered meanwhile.
+            keys = await asyncio.to_thread(
+                lambda: [_keys(values, region) for values in creates])
+            for values, key in zip(creates, keys, strict=True):
+                customer_id = await self._insert(conn, owner_id, values, key, stamp)
+                created += 1
+                audit.append(_audit(owner_id, "customer.created", customer_id, stamp,
+                                    {"import": import_id}))
+            current = await self._current(conn, owner_id, [i for i, _c in updates])
+            merged = {customer_id: {**current[customer_id], **_columns(changes, stamp)}
+                      for customer_id, changes in updates if customer_id in current}
+            keys_of = await asyncio.to_thread(
+                lambda: {i: _keys(values, region) for i, values in merged.items()})
+            for customer_id, changes in updates:
+                before = current.get(customer_id)
+                if before is None:
+                    skipped += 1
+                    continue
+                await self._update(conn, owner_id, customer_id, _columns(changes, stamp),
+                                   keys_of[customer_id], stamp)
+                updated += 1
+                audit.append(_audit(owner_id, "customer.updated", customer_id, stamp,
+                                    {"fields": sorted(changes), "import": import_id}))
+                if "stage" in changes and changes["stage"] != before["stage"]:
+                    detail = {"from": before["stage"], "to": changes["stage"]}
+                    stages.append((customer_id, owner_id, stamp,
+                                   changes.get("lost_reason", before["lost_reason"]) or "",
+                                   json.dumps(detail), stamp))
+                    audit.append(_audit(owner_id, "customer.stage", customer_id, stamp, detail))
+            await conn.executemany(
+                "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
+                " detail, created_at) VALUES (?, ?, 'stage', ?, ?, ?, ?)", stages)
+            audit.append(_audit(owner_id, "customers.imported", import_id, stamp,
+                                {"created": created, "updated": updated, "skipped": skipped},
+                                entity="import"))
+            await conn.executemany(
+                "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?)", audit)
+        return Applied(created, updated, skipped)
+
+    @staticmethod
+    async def _insert(conn: aiosqlite.Connection, owner_id: int, values: dict[str, Any],
+                      keys: tuple[str, str], stamp: str) -> int:
+        row = {column: value for column, value in values.items() if column != "archived"}
+        row.setdefault("name", "")
+        row.update(owner_id=owner_id, search_key=keys[0], phone_key=keys[1], created_at=stamp,
+                   updated_at=stamp, archived_at=stamp if values.get("archived") else None)
+        columns = list(row)
+        async with conn.execute(
+            f"INSERT INTO customers ({', '.join(columns)}) VALUES ({_in(columns)})",
+            [row[column] for column in columns],
+        ) as cursor:
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    @staticmethod
+    async def _current(conn: aiosqlite.Connection, owner_id: int,
+                       ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The owner's live customers among these ids, as stored."""
+        current: dict[int, dict[str, Any]] = {}
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            async with conn.execute(
+                f"SELECT {_CUSTOMER_COLUMNS} FROM customers c WHERE c.id IN ({_in(chunk)})"
+                f" AND c.owner_id = ? AND {_LIVE}", [*chunk, owner_id],
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    current[int(row["id"])] = dict(row)
+        return current
+
+    @staticmethod
+    async def _update(conn: aiosqlite.Connection, owner_id: int, customer_id: int,
+                      columns: dict[str, Any], keys: tuple[str, str], stamp: str) -> None:
+        assignments = "".join(f"{column} = ?, " for column in columns)
+        await conn.execute(
+            f"UPDATE customers SET {assignments}search_key = ?, phone_key = ?, updated_at = ?"
+            " WHERE id = ? AND owner_id = ?",
+            [*columns.values(), *keys, stamp, customer_id, owner_id])
+
+    async def purge(self, before: datetime) -> None:
+        """Forget imports older than this moment (pending ones can no longer be applied)."""
+        await self.db.execute("DELETE FROM imports WHERE created_at < ?", (to_db_time(before),))
+
+
+def _owners(owner_ids: Sequence[int] | None) -> tuple[str, list[int]]:
+    if owner_ids is None:
+        return "", []
+    return f" AND c.owner_id IN ({_in(owner_ids)})", list(owner_ids)
+
+
+def _columns(changes: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """The customer columns for an import's changes (the "archived" flag → archived_at)."""
+    columns = {column: value for column, value in changes.items() if column != "archived"}
+    if "archived" in changes:
+        columns["archived_at"] = stamp if changes["archived"] else None
+    return columns
+
+
+def _keys(values: dict[str, Any], region: str) -> tuple[str, str]:
+    """The search keys, exactly as CustomerRepo keeps them."""
+    return CustomerRepo._keys(values.get("name") or "", values.get("company"),
+                              values.get("tags"), values.get("phone"), region)
+
+
+def _audit(actor_id: int, action: str, entity_id: int | None, stamp: str,
+           detail: dict[str, Any], entity: str = "customer") -> tuple[Any, ...]:
+    # Field names and counts only: the audit log must not keep a copy of personal data.
+    return (stamp, actor_id, action, entity, None if entity_id is None else str(entity_id),
+            json.dumps(detail, ensure_ascii=False))
