@@ -20,6 +20,7 @@ from handlers import (
     posts,
     reminders,
     search,
+    service,
     transfer,
 )
 
@@ -37,6 +38,8 @@ STEPS: dict[str, Step] = {
     reminders.SNOOZE_FLOW: reminders.type_snooze,
     posts.POST_FLOW: posts.receive_content,
     leads.ANSWER_FLOW: leads.type_answer,
+    service.COMPLAINT_FLOW: service.type_complaint,
+    service.RESOLVE_FLOW: service.type_resolution,
 }
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.

@@ -12,7 +12,7 @@ from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
-from domain.timeparse import find_time
+from domain.timeparse import find_time, parse_time
 from handlers.cards import customer_from_button, display_name
 from handlers.common import expired
 from handlers.lookup import split_customer
@@ -26,6 +26,19 @@ START_OF_DAY = time(9, 0)
 def examples() -> str:
     return _("For example: mai 9h, thứ 6 tuần sau 14h30, 明天上午10点, 下周三, tomorrow 9am, "
              "in 2 hours.")
+
+
+async def read_when(update: Update, context: Ctx) -> datetime | None:
+    """The time the whole message names, or None after answering with examples that work."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    now = context.clock.now()
+    when = parse_time(text, current_language(), now.astimezone(current_timezone()))
+    if when is None:
+        await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
+            text=esc(text[:80]), examples=examples()))
+    return when
 
 
 async def ask_when(update: Update, context: Ctx) -> None:

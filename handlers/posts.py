@@ -8,12 +8,11 @@ from telegram import InlineKeyboardButton, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language, current_timezone, format_datetime
+from core.i18n import _, current_language, format_datetime
 from core.messages import edit_or_reply, esc, reply
 from domain.catalog import pick
-from domain.timeparse import parse_time
 from handlers.common import button_arg, button_int, expired
-from handlers.followups import examples
+from handlers.followups import examples, read_when
 from storage import Storage
 
 POST_FLOW = "post"  # data {"step", "text", "photo", "product_id", "groups": [chat ids]}
@@ -215,16 +214,9 @@ async def ask_schedule(update: Update, context: Ctx) -> None:
 
 
 async def _schedule(update: Update, context: Ctx, data: dict[str, Any]) -> None:
-    message = update.effective_message
-    assert message is not None
-    now = context.clock.now()
-    when = parse_time((message.text or "").strip(), current_language(),
-                      now.astimezone(current_timezone()))
-    if when is None:
-        await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
-            text=esc((message.text or "")[:80]), examples=examples()))
-        return
-    await _queue(update, context, data, due_now=False, when=when)
+    when = await read_when(update, context)
+    if when is not None:
+        await _queue(update, context, data, due_now=False, when=when)
 
 
 async def cancel_post(update: Update, context: Ctx) -> None:

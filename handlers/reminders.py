@@ -11,13 +11,12 @@ from telegram.error import TelegramError
 
 from core.agenda import render_overdue, render_today, render_week
 from core.context import Ctx
-from core.i18n import _, current_language, current_timezone, format_datetime
+from core.i18n import _, current_timezone, format_datetime
 from core.messages import esc, reply
 from domain.customers import MAX_NOTE
 from domain.quiet import parse_hhmm
-from domain.timeparse import parse_time
 from handlers.common import expired
-from handlers.followups import START_OF_DAY, examples
+from handlers.followups import START_OF_DAY, examples, read_when
 from storage.reminders import Reminder
 
 OUTCOME_FLOW = "outcome"  # data {"reminder_id", "customer_id"}: optional note after done
@@ -138,12 +137,8 @@ async def type_snooze(update: Update, context: Ctx, data: dict[str, Any]) -> Non
     """Read the typed time for a snoozed reminder."""
     message = update.effective_message
     assert message is not None
-    now = context.clock.now()
-    when = parse_time((message.text or "").strip(), current_language(),
-                      now.astimezone(current_timezone()))
+    when = await read_when(update, context)
     if when is None:
-        await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
-            text=esc((message.text or "")[:80]), examples=examples()))
         return
     await context.storage.states.clear(context.me.id, message.chat_id)
     if not await context.storage.reminders.snooze(context.me.id, int(data.get("reminder_id", 0)),

@@ -14,6 +14,7 @@ from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
 from scheduler.housekeeping import tidy_up
+from scheduler.review import queue_reviews
 
 DISPATCH_EVERY = timedelta(seconds=1)
 
@@ -54,6 +55,11 @@ async def agenda_tick(context: Ctx) -> None:
     await queue_agendas(context.storage, context.clock.now())
 
 
+async def review_tick(context: Ctx) -> None:
+    """Queue the weekly reviews whose time has come (once per team and week)."""
+    await queue_reviews(context.storage, context.clock.now())
+
+
 async def care_tick(context: Ctx) -> None:
     """Create the reminders the care rules call for."""
     await apply_care_rules(context.storage, context.clock.now())
@@ -71,6 +77,8 @@ def schedule_jobs(application: RapportApp) -> None:
                             first=timedelta(seconds=2), name="group-posts")
     job_queue.run_repeating(agenda_tick, interval=timedelta(minutes=1),
                             first=timedelta(seconds=5), name="agenda")
+    job_queue.run_repeating(review_tick, interval=timedelta(minutes=1),
+                            first=timedelta(seconds=15), name="weekly-review")
     job_queue.run_repeating(care_tick, interval=timedelta(minutes=15),
                             first=timedelta(seconds=10), name="care-rules")
     job_queue.run_repeating(tidy_up, interval=timedelta(hours=1), first=timedelta(minutes=1),

@@ -28,7 +28,7 @@ from core.notices import digest_message, reminder_message
 from core.pushes import RENDERERS, Push
 from domain.quiet import parse_hhmm, quiet_until
 from storage import Storage
-from storage.reminders import Reminder
+from storage.reminders import NOTICE_KINDS, Reminder
 from storage.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,8 @@ class Dispatcher:
             buttons.set_owner(staff.id)
             now = self.clock.now()
             ready = [r for r in reminders if not await self._deferred(staff, r, now)]
-            late = [r for r in ready if now - r.due_at > LATE_AFTER and r.kind != "agenda"]
+            late = [r for r in ready
+                    if now - r.due_at > LATE_AFTER and r.kind not in NOTICE_KINDS]
             messages: list[tuple[list[Reminder], Push, bool]] = []
             if len(late) >= 2:
                 ready = [r for r in ready if r not in late]

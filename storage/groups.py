@@ -89,6 +89,8 @@ class GroupRepo:
                                (new_chat_id, old_chat_id))
             await conn.execute("UPDATE questions SET chat_id = ? WHERE chat_id = ?",
                                (new_chat_id, old_chat_id))
+            await conn.execute("UPDATE teams SET group_chat_id = ? WHERE group_chat_id = ?",
+                               (new_chat_id, old_chat_id))
         return True
 
     async def owned_by(self, owner_ids: list[int]) -> list[Group]:

@@ -15,6 +15,9 @@ import aiosqlite
 from storage.db import Database, from_db_time, to_db_time
 
 OPEN = ("pending", "sending", "sent")
+# Pushes that inform and need no action: never listed as due or overdue, never folded.
+NOTICE_KINDS = ("agenda", "review", "team_review", "handover")
+_NOT_NOTICE = "r.kind NOT IN ({})".format(", ".join(f"'{kind}'" for kind in NOTICE_KINDS))
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ class ReminderRepo:
         """Delivered or due reminders nobody marked done yet."""
         rows = await self.db.fetch_all(
             f"{_SELECT} WHERE r.staff_id = ? AND r.status IN ('pending', 'sending', 'sent')"
-            " AND r.due_at < ? AND r.kind != 'agenda' ORDER BY r.due_at",
+            f" AND r.due_at < ? AND {_NOT_NOTICE} ORDER BY r.due_at",
             (staff_id, to_db_time(now)),
         )
         return [Reminder.from_row(row) for row in rows]

@@ -1,0 +1,345 @@
+"""The weekly activity review: the numbers of one RM or a team, their texts and charts.
+
+Texts are made in the current language and time zone (set by the handler, or per recipient by
+the dispatcher). Charts are PNG pictures drawn with matplotlib's Agg canvas at a fixed size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from typing import Any
+
+from core.i18n import _, active, current_language, current_timezone, format_date
+from core.messages import esc
+from domain.activity import (
+    ACTIVITIES,
+    TREND_WEEKS,
+    met,
+    trend_weeks,
+    week_bounds,
+)
+from domain.customers import STAGES
+from storage import Storage
+from storage.staff import Staff
+
+CHART_WIDTH, CHART_HEIGHT, CHART_DPI = 800, 450, 100
+# Fonts with Chinese characters, if the machine has one (apt: fonts-noto-cjk); without one
+# the chart of a Chinese speaker is labelled in English (the message itself is in Chinese).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans SC", "Noto Sans TC",
+             "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei",
+             "PingFang SC", "SimHei", "AR PL UMing CN")
+ACTIVITY_ICONS = {"prospects": "🆕", "contacts": "👋", "consults": "💬", "followups": "🔁",
+                  "closes": "🤝", "crosssells": "➕"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """One RM's week: their counts, their team's minimums, and the weeks before."""
+
+    staff: Staff
+    monday: date
+    counts: dict[str, int]
+    targets: dict[str, int]
+    trend: list[tuple[date, int]]      # (Monday, all activities) for TREND_WEEKS weeks
+    current: bool                      # the week is still running
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    staff: Staff
+    counts: dict[str, int]
+    pipeline: dict[str, int]
+    overdue: int
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    team_id: int
+    team_name: str
+    monday: date
+    targets: dict[str, int]           # per RM
+    members: list[MemberLine]
+    trend: list[tuple[date, int]]     # the team's total per week
+    current: bool
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def team_targets(self) -> dict[str, int]:
+        """What the team as a whole should reach: each RM's minimum times the RMs."""
+        return {key: value * len(self.members) for key, value in self.targets.items()}
+
+
+def _total(counts: dict[str, int]) -> int:
+    return sum(counts.get(key, 0) for key in ACTIVITIES)
+
+
+async def _trend(storage: Storage, staff: Staff, monday: date) -> list[tuple[date, int]]:
+    weeks = trend_weeks(monday, TREND_WEEKS)
+    counts = await storage.activity.weeks_counts(
+        staff.id, [week_bounds(week, staff.timezone) for week in weeks])
+    return [(week, _total(count)) for week, count in zip(weeks, counts, strict=True)]
+
+
+async def rm_report(storage: Storage, staff: Staff, monday: date, now: datetime) -> Report:
+    """The RM's week (Monday–Sunday in their zone) against their team's minimums."""
+    start, end = week_bounds(monday, staff.timezone)
+    counts = await storage.activity.week_counts(staff.id, start, end)
+    targets = await storage.activity.targets(staff.team_id)
+    trend = await _trend(storage, staff, monday)
+    return Report(staff=staff, monday=monday, counts=counts, targets=targets, trend=trend,
+                  current=start <= now < end)
+
+
+async def team_report(storage: Storage, team_id: int, monday: date,
+                      now: datetime) -> TeamReport | None:
+    """Every RM of the team: the week's counts (each in their own zone), pipeline, overdue."""
+    schedule = await storage.activity.schedule(team_id)
+    if schedule is None:
+        return None
+    members = [m for m in await storage.activity.team_members(team_id) if m.role == "rm"]
+    ids = [m.id for m in members]
+    pipelines = await storage.activity.pipeline(ids)
+    overdue = await storage.activity.overdue_follow_ups(ids, now)
+    lines = []
+    trend_totals = dict.fromkeys(trend_weeks(monday, TREND_WEEKS), 0)
+    totals = dict.fromkeys(ACTIVITIES, 0)
+    current = False
+    for member in members:
+        start, end = week_bounds(monday, member.timezone)
+        current = current or start <= now < end
+        counts = await storage.activity.week_counts(member.id, start, end)
+        for key in ACTIVITIES:
+            totals[key] += counts[key]
+        for week, total in await _trend(storage, member, monday):
+            trend_totals[week] += total
+        lines.append(MemberLine(member, counts, pipelines.get(member.id, {}),
+                                overdue.get(member.id, 0)))
+    if not members:
+        start, end = week_bounds(monday, current_timezone().key)
+        current = start <= now < end
+    return TeamReport(team_id=team_id, team_name=schedule.name, monday=monday,
+                      targets=await storage.activity.targets(team_id), members=lines,
+                      trend=sorted(trend_totals.items()), current=current, totals=totals)
+
+
+# -- texts ---------------------------------------------------------------------------------
+def week_label(monday: date, current: bool) -> str:
+    sunday = monday + timedelta(days=6)
+    if current:
+        return _("This week so far ({start} – {end})").format(
+            start=format_date(monday), end=format_date(sunday))
+    return _("Week of {start} – {end}").format(start=format_date(monday),
+                                               end=format_date(sunday))
+
+
+def _activity_lines(counts: dict[str, int], targets: dict[str, int]) -> list[str]:
+    lines = []
+    for key, label in ACTIVITIES.items():
+        count, target = counts.get(key, 0), targets.get(key, 0)
+        mark = "✅" if count >= target else "▫️"
+        lines.append(f"{mark} {ACTIVITY_ICONS[key]} {_(label)}: <b>{count}</b> / {target}")
+    return lines
+
+
+def review_text(report: Report) -> str:
+    """The RM's review: each activity against its minimum, and what to do about the gaps."""
+    lines = [_("📊 <b>Weekly activity review</b>"), week_label(report.monday, report.current),
+             ""]
+    lines += _activity_lines(report.counts, report.targets)
+    reached = met(report.counts, report.targets)
+    lines.append("")
+    lines.append(_("Minimums reached: {met} of {total}.").format(met=reached,
+                                                                  total=len(ACTIVITIES)))
+    behind = [_(ACTIVITIES[key]) for key in ACTIVITIES
+              if report.counts.get(key, 0) < report.targets.get(key, 0)]
+    if behind and report.current:
+        lines.append(_("Still to do this week: {steps}.").format(steps=", ".join(behind)))
+    elif behind:
+        lines.append(_("Below the minimum: {steps}.").format(steps=", ".join(behind)))
+    else:
+        lines.append(_("Every minimum reached. Well done!"))
+    previous = [total for _week, total in report.trend[:-1]]
+    if previous:
+        average = sum(previous) / len(previous)
+        lines.append(_("Activities: {count} (average of the {weeks} weeks before: {average})")
+                     .format(count=report.trend[-1][1], weeks=len(previous),
+                             average=f"{average:.1f}"))
+    return "\n".join(lines)
+
+
+def targets_text(targets: dict[str, int], team_name: str | None) -> str:
+    title = (_("🎯 <b>Weekly minimums per RM: {team}</b>").format(team=esc(team_name))
+             if team_name else _("🎯 <b>Weekly minimums per RM</b>"))
+    lines = [title]
+    lines += [f"{ACTIVITY_ICONS[key]} {_(label)} (<code>{key}</code>): <b>{targets[key]}</b>"
+              for key, label in ACTIVITIES.items()]
+    return "\n".join(lines)
+
+
+def _compact_counts(counts: dict[str, int], targets: dict[str, int]) -> str:
+    return " · ".join(f"{ACTIVITY_ICONS[key]} {counts.get(key, 0)}/{targets.get(key, 0)}"
+                      for key in ACTIVITIES)
+
+
+def team_text(report: TeamReport) -> str:
+    """The lead's view: per RM the week against the minimums, the pipeline and overdue items."""
+    lines = [_("👥 <b>Team {team}</b>").format(team=esc(report.team_name)),
+             week_label(report.monday, report.current)]
+    if not report.members:
+        lines.append(_("No relationship managers in this team yet."))
+        return "\n".join(lines)
+    legend = " · ".join(f"{ACTIVITY_ICONS[key]} {_(label)}" for key, label in ACTIVITIES.items())
+    lines.append(f"<i>{legend}</i>")
+    for line in report.members:
+        reached = met(line.counts, report.targets)
+        lines.append("")
+        lines.append(_("<b>{name}</b>: minimums reached {met} of {total}").format(
+            name=esc(line.staff.name), met=reached, total=len(ACTIVITIES)))
+        lines.append(_compact_counts(line.counts, report.targets))
+        stages = " · ".join(f"{_(label)} {line.pipeline[stage]}"
+                            for stage, label in STAGES.items() if line.pipeline.get(stage))
+        lines.append(_("Pipeline: {stages}").format(stages=stages or _("empty")))
+        if line.overdue:
+            lines.append(_("⏰ Overdue follow-ups: <b>{count}</b>").format(count=line.overdue))
+        else:
+            lines.append(_("⏰ No overdue follow-ups"))
+    lines.append("")
+    lines.append(_("<b>Team total</b>: {counts}").format(
+        counts=_compact_counts(report.totals, report.team_targets)))
+    return "\n".join(lines)
+
+
+def group_summary_text(report: TeamReport) -> str:
+    """For the team's group chat: counts only, never a customer."""
+    lines = [_("📊 <b>Team {team}: weekly activity</b>").format(team=esc(report.team_name)),
+             week_label(report.monday, report.current), ""]
+    lines += _activity_lines(report.totals, report.team_targets)
+    if report.members:
+        lines.append("")
+        lines.append(_("Minimums reached per RM:"))
+        lines += [f"• {esc(line.staff.name)}: {met(line.counts, report.targets)}/"
+                  f"{len(ACTIVITIES)}" for line in report.members]
+    return "\n".join(lines)
+
+
+# -- charts --------------------------------------------------------------------------------
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    names = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in names), None)
+
+
+@dataclass(frozen=True)
+class ChartTexts:
+    """Everything written on a chart, already translated."""
+
+    title: str
+    labels: list[str]
+    actual: str
+    target: str
+    trend_title: str
+    font: str | None
+
+
+def chart_texts(monday: date, team: str | None = None) -> ChartTexts:
+    """The chart's words in the current language, or English if no font can draw them."""
+    language = current_language()
+    font = _cjk_font() if language.startswith("zh") else None
+    if language.startswith("zh") and font is None:
+        language = "en"
+    if team is not None and font is None and not _latin(team):
+        team = None  # a Chinese team name would come out as boxes
+    with active(language, current_timezone().key):
+        week = format_date(monday)
+        title = (_("Team {team}, week of {date}").format(team=team, date=week) if team
+                 else _("Week of {date}").format(date=week))
+        return ChartTexts(
+            title=title, labels=[_(label) for label in ACTIVITIES.values()],
+            actual=_("Done"), target=_("Minimum"),
+            trend_title=_("All activities, last {weeks} weeks").format(weeks=TREND_WEEKS),
+            font=font)
+
+
+def _latin(text: str) -> bool:
+    """True if DejaVu Sans can draw it (Latin with Vietnamese accents and the like)."""
+    return all(ord(char) < 0x2E80 for char in text)
+
+
+def draw_chart(texts: ChartTexts, counts: dict[str, int], targets: dict[str, int],
+               trend: list[tuple[date, int]], trend_target: int) -> bytes:
+    """A PNG (800×450): this week's activities against the minimums, and the weekly trend."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    font: dict[str, Any] = {"family": [texts.font, "DejaVu Sans"]} if texts.font else {}
+    figure = Figure(figsize=(CHART_WIDTH / CHART_DPI, CHART_HEIGHT / CHART_DPI), dpi=CHART_DPI)
+    FigureCanvasAgg(figure)
+    bars, line = figure.subplots(1, 2, gridspec_kw={"width_ratios": [5, 3]})
+    keys = list(ACTIVITIES)
+    positions = list(range(len(keys)))
+    width = 0.38
+    done = [counts.get(key, 0) for key in keys]
+    minimum = [targets.get(key, 0) for key in keys]
+    colours = ["#2e7d32" if d >= m else "#ef6c00" for d, m in zip(done, minimum, strict=True)]
+    bars.bar([p - width / 2 for p in positions], done, width, color=colours, label=texts.actual)
+    bars.bar([p + width / 2 for p in positions], minimum, width, color="#b0bec5",
+             label=texts.target)
+    for position, value in zip(positions, done, strict=True):
+        bars.annotate(str(value), (position - width / 2, value), ha="center", va="bottom",
+                      fontsize=8, xytext=(0, 2), textcoords="offset points")
+    bars.set_xticks(positions)
+    bars.set_xticklabels([_wrap(label) for label in texts.labels], fontsize=7.5, **font)
+    bars.set_title(texts.title, fontsize=11, **font)
+    bars.legend(fontsize=8, prop=_legend_font(texts.font))
+    bars.set_ylim(0, max([*done, *minimum, 1]) * 1.2)
+    bars.spines[["top", "right"]].set_visible(False)
+    weeks = [week.strftime("%d/%m") for week, _total in trend]
+    values = [total for _week, total in trend]
+    line.plot(weeks, values, marker="o", color="#1565c0")
+    line.axhline(trend_target, color="#90a4ae", linestyle="--", linewidth=1,
+                 label=texts.target)
+    line.legend(fontsize=8, prop=_legend_font(texts.font), loc="lower left")
+    line.set_title(texts.trend_title, fontsize=10, **font)
+    line.tick_params(axis="x", labelsize=7, rotation=45)
+    line.set_ylim(0, max([*values, trend_target, 1]) * 1.2)
+    line.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
+
+
+def _legend_font(font: str | None) -> Any:
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(family=[font, "DejaVu Sans"] if font else "DejaVu Sans", size=8)
+
+
+def _wrap(label: str, width: int = 13) -> str:
+    """Break a long label over lines at spaces (CJK labels are short already)."""
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+async def report_chart(report: Report) -> bytes:
+    """The RM's chart, drawn off the event loop."""
+    texts = chart_texts(report.monday)
+    return await asyncio.to_thread(draw_chart, texts, report.counts, report.targets,
+                                   report.trend, sum(report.targets.values()))
+
+
+async def team_chart(report: TeamReport) -> bytes:
+    texts = chart_texts(report.monday, report.team_name)
+    return await asyncio.to_thread(draw_chart, texts, report.totals, report.team_targets,
+                                   report.trend, sum(report.team_targets.values()))
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -1,0 +1,172 @@
+"""The weekly sales meeting's vocabulary: the activities counted, their targets, the week.
+
+An activity is counted for the RM who did it, in their own Monday–Sunday week:
+
+- new prospects: customers created in the week that the RM owns;
+- first contacts, consultations, follow-ups, closes: stage changes (interactions of kind
+  'stage') by the RM to 'contact', 'consult', 'follow' and 'won' in the week, one per
+  customer and step;
+- cross-sells: stage changes to 'care' (after-sales care, where new needs are found).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.i18n import N_
+from domain.names import fold
+
+# The activities, in the order of the sales process.
+ACTIVITIES: dict[str, str] = {
+    "prospects": N_("New prospects"),
+    "contacts": N_("First contacts"),
+    "consults": N_("Consultations"),
+    "followups": N_("Follow-ups"),
+    "closes": N_("Closes"),
+    "crosssells": N_("Cross-sells"),
+}
+# The pipeline stage a stage change must reach to count as the activity.
+STAGE_OF: dict[str, str] = {
+    "contacts": "contact",
+    "consults": "consult",
+    "followups": "follow",
+    "closes": "won",
+    "crosssells": "care",
+}
+# Weekly minimums a team starts with, until its lead sets its own.
+DEFAULT_TARGETS: dict[str, int] = {
+    "prospects": 10, "contacts": 8, "consults": 5, "followups": 8, "closes": 2, "crosssells": 1,
+}
+MAX_TARGET = 999
+TREND_WEEKS = 8
+
+# Words a lead may type for an activity in /targets, folded (lowercase, no accents, no
+# spaces, Simplified): English, Vietnamese and Chinese.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "prospects": ("prospects", "prospect", "new", "leads", "p", "tiemnang", "khtn",
+                  "khachhangtiemnang", "khachmoi", "timkiem", "潜在客户", "新客户", "选客户",
+                  "潜客"),
+    "contacts": ("contacts", "contact", "firstcontacts", "firstcontact", "c", "tiepxuc",
+                 "初步接触", "接触", "初次接触"),
+    "consults": ("consults", "consult", "consultations", "consultation", "tuvan", "damphan",
+                 "游说", "咨询", "洽谈"),
+    "followups": ("followups", "followup", "follow", "f", "theodoi", "跟进", "跟踪"),
+    "closes": ("closes", "close", "won", "deals", "chot", "chotban", "chotbanhang", "成交",
+               "签单"),
+    "crosssells": ("crosssells", "crosssell", "cross", "x", "bancheo", "chamsoc",
+                   "交叉销售", "交叉营销", "售后"),
+}
+ALIASES: dict[str, str] = {word: key for key, words in _ALIASES.items() for word in words}
+
+_PAIR = re.compile(r"([^\d]+?)\s*[:=]?\s*(\d+)")
+_SEPARATORS = re.compile(r"[\s\-_.,;:=/]+")
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Day words for /reviewtime, folded: English, Vietnamese (thứ 2 … chủ nhật), Chinese.
+_DAY_WORDS: dict[str, int] = {
+    **{name: index for index, name in enumerate(WEEKDAYS)},
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6,
+    "thu2": 0, "thu3": 1, "thu4": 2, "thu5": 3, "thu6": 4, "thu7": 5, "chunhat": 6, "cn": 6,
+    "t2": 0, "t3": 1, "t4": 2, "t5": 3, "t6": 4, "t7": 5, "thuhai": 0, "thuba": 1, "thutu": 2,
+    "thunam": 3, "thusau": 4, "thubay": 5,
+}
+for _index, _day in enumerate("一二三四五六日"):
+    for _prefix in ("周", "星期", "礼拜"):
+        _DAY_WORDS[_prefix + _day] = _index
+_DAY_WORDS.update({"周天": 6, "星期天": 6, "礼拜天": 6})
+
+
+def compact(text: str) -> str:
+    """Folded, without spaces or punctuation: 'Tư vấn' → 'tuvan', '跟進' → '跟进'."""
+    return _SEPARATORS.sub("", fold(text))
+
+
+def parse_targets(text: str) -> tuple[dict[str, int], list[str]]:
+    """'prospects 12 contacts 10' (or 'tiềm năng 12', '成交 3') → ({key: minimum}, words
+    not understood). A number above MAX_TARGET makes its word not understood."""
+    values: dict[str, int] = {}
+    unknown: list[str] = []
+    position = 0
+    for match in _PAIR.finditer(text):
+        position = match.end()
+        word, number = match.group(1).strip(), int(match.group(2))
+        key = ALIASES.get(compact(word))
+        if key is None or number > MAX_TARGET:
+            unknown.append(f"{word} {number}")
+            continue
+        values[key] = number
+    rest = text[position:].strip()
+    if rest:
+        unknown.append(rest)
+    return values, unknown
+
+
+def parse_weekday(text: str) -> int | None:
+    """'mon', 'thứ 2', 'T2', 'chủ nhật', '周一', '星期五' → 0..6 (Monday is 0)."""
+    return _DAY_WORDS.get(compact(text))
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week the day is in."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(monday: date, zone: str) -> tuple[datetime, datetime]:
+    """[Monday 00:00, next Monday 00:00) in the zone, as UTC moments."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def this_week(now: datetime, zone: str) -> date:
+    """The Monday of the current week in the zone."""
+    return week_start(now.astimezone(ZoneInfo(zone)).date())
+
+
+def last_week(now: datetime, zone: str) -> date:
+    """The Monday of the week that ended last in the zone."""
+    return this_week(now, zone) - timedelta(days=7)
+
+
+def trend_weeks(monday: date, count: int = TREND_WEEKS) -> list[date]:
+    """The Mondays of `count` weeks ending with this one, oldest first."""
+    return [monday - timedelta(days=7 * back) for back in range(count - 1, -1, -1)]
+
+
+def last_review_moment(now: datetime, zone: str, review_day: int,
+                       review_time: time) -> datetime:
+    """The latest review day and time (in the zone) at or before now."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    day = local_now.date() - timedelta(days=(local_now.weekday() - review_day) % 7)
+    moment = datetime.combine(day, review_time, tzinfo=ZoneInfo(zone))
+    if moment > local_now:
+        moment -= timedelta(days=7)
+    return moment
+
+
+def reviewed_week(moment: datetime) -> date:
+    """The week a review at this (local) moment covers: the Monday–Sunday that ended last."""
+    return week_start(moment.date()) - timedelta(days=7)
+
+
+def week_ref(monday: date) -> int:
+    """A week as a whole number (a reminder's ref_id): 2026-11-16 → 20261116."""
+    return monday.year * 10000 + monday.month * 100 + monday.day
+
+
+def week_from_ref(ref: int | None) -> date | None:
+    if ref is None or ref < 10000101:
+        return None
+    try:
+        return date(ref // 10000, ref // 100 % 100, ref % 100)
+    except ValueError:
+        return None
+
+
+def met(counts: dict[str, int], targets: dict[str, int]) -> int:
+    """How many activities reached their minimum."""
+    return sum(1 for key in ACTIVITIES if counts.get(key, 0) >= targets.get(key, 0))

@@ -1,0 +1,465 @@
+"""Early warning on churn: /volumes imports weekly transaction volumes, alerts reach the RM
+(and the team lead for A and VIP clients) with a chart, and /watch lists who is on alert.
+
+Wiring: ``/volumes`` → start_volume_import, ``/watch`` → show_watch (private chat); the file
+flow ``VOLUMES_FLOW`` → receive_volumes_file in ``handlers.flows.FILE_STEPS``; the button
+``cw`` → show_watch_button (no argument: the list; an alert id: its figures and chart); the
+renderer of reminder kind ``churn`` registers itself when this module is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import N_, _, active, format_date, format_money, format_number, local
+from core.messages import edit_or_reply, esc, reply
+from core.pushes import Push, renders
+from domain.churn import (
+    LONG_WEEKS,
+    MAX_FILE_BYTES,
+    Comparison,
+    RowError,
+    VolumeRow,
+    compare,
+    next_working_day,
+    parse_volume_file,
+    ref_key,
+)
+from handlers.common import button_int, expired
+from storage import Storage
+from storage.reminders import Reminder
+from storage.staff import Staff
+from storage.volumes import ChurnAlert, NewVolume, RefHolder
+
+VOLUMES_FLOW = "volumes"   # data {}: waiting for the volume file
+ALERT_GRADES = ("A", "VIP")  # the team lead hears about these clients too
+FOLLOW_UP_AT = time(9, 0)
+CHART_WEEKS = 26
+CHART_SIZE = (8.0, 3.0)    # inches at CHART_DPI: 800×300 px
+CHART_DPI = 100
+MAX_ERRORS_SHOWN = 30
+MAX_WATCH_BUTTONS = 20
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+
+def _amount(value: float, currency: str | None) -> str:
+    if currency:
+        return format_money(round(value), currency)
+    return format_number(round(value) if abs(value) >= 100 else round(value, 2))
+
+
+def _change(volume: float, average: float | None) -> str:
+    """'−35%' or '+12%': the week against an average."""
+    if average is None or average <= 0:
+        return "–"
+    change = round((volume / average - 1) * 100, 1)
+    sign = "−" if change < 0 else "+"
+    return f"{sign}{format_number(abs(change))}%"
+
+
+def _average_line(label: str, volume: float, average: float | None,
+                  currency: str | None) -> str:
+    if average is None:
+        return _("{label}: not enough history yet").format(label=label)
+    return _("{label}: {average} ({change})").format(
+        label=label, average=_amount(average, currency), change=_change(volume, average))
+
+
+def alert_text(alert: ChurnAlert, owner: Staff | None = None) -> str:
+    """The figures of an alert, in the current language (with the RM's name for a lead)."""
+    lines = [_("📉 <b>Churn early warning</b>"),
+             _("Customer: {name}").format(
+                 name=f"<b>{esc(alert.customer_name)}</b> · {esc(alert.client_ref)}"
+                 + (f" · {alert.grade}" if alert.grade else "")),
+             _("Week of {week}: {volume}").format(
+                 week=format_date(alert.week),
+                 volume=f"<b>{_amount(alert.volume, alert.currency)}</b>"),
+             _average_line(_("4-week average"), alert.volume, alert.avg_4w, alert.currency),
+             _average_line(_("13-week average"), alert.volume, alert.avg_13w, alert.currency)]
+    if owner is not None:
+        lines.append(_("Relationship manager: {name}").format(name=esc(owner.name)))
+    lines.append(_("A client rarely leaves at once: call or visit now, before the volume "
+                   "moves to another bank."))
+    return "\n".join(lines)
+
+
+# -- the chart ----------------------------------------------------------------------------------
+
+
+def sparkline_png(points: Sequence[tuple[date, float]], average: float | None) -> bytes:
+    """A 800×300 PNG of the weekly volumes, the last week in red, the average dashed."""
+    figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.03, 0.14, 0.94, 0.8))
+    xs = [day.toordinal() for day, _volume in points]
+    ys = [volume for _day, volume in points]
+    axes.fill_between(xs, ys, color="#1f77b4", alpha=0.12, linewidth=0)
+    axes.plot(xs, ys, color="#1f77b4", linewidth=2.2, marker="o", markersize=3)
+    if average is not None:
+        axes.axhline(average, color="#7f7f7f", linestyle="--", linewidth=1.2)
+    if xs:
+        axes.scatter([xs[-1]], [ys[-1]], s=110, color="#d62728", zorder=3)
+        axes.set_xticks([xs[0], xs[-1]] if len(xs) > 1 else [xs[0]])
+        axes.set_xticklabels([f"{day:%d/%m}" for day, _v in
+                              ([points[0], points[-1]] if len(xs) > 1 else [points[0]])])
+        axes.set_xlim(xs[0] - 4, xs[-1] + 4)
+    axes.set_ylim(bottom=0, top=max([*ys, average or 0, 1]) * 1.12)
+    axes.set_yticks([])
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.tick_params(axis="x", length=0, labelsize=11, colors="#555555")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
+
+
+async def alert_chart(storage: Storage, alert: ChurnAlert) -> bytes:
+    series = await storage.volumes.series(alert.client_ref, alert.week, CHART_WEEKS)
+    points = [(item.week, item.volume) for item in series]
+    return await asyncio.to_thread(sparkline_png, points, alert.avg_4w or alert.avg_13w)
+
+
+# -- who sees what ------------------------------------------------------------------------------
+
+
+async def visible_owners(storage: Storage, me: Staff) -> set[int] | None:
+    """Whose customers this person may import for and watch (None: everyone's, an admin)."""
+    if me.is_admin:
+        return None
+    if me.role == "lead" and me.team_id is not None:
+        return {member.id for member in await storage.staff.list_team(me.team_id)} | {me.id}
+    return {me.id}
+
+
+async def _leads_of(storage: Storage, owner: Staff) -> list[Staff]:
+    if owner.team_id is None:
+        return []
+    return [member for member in await storage.staff.list_team(owner.team_id)
+            if member.role == "lead" and member.id != owner.id]
+
+
+# -- /volumes and the file ----------------------------------------------------------------------
+
+
+async def start_volume_import(update: Update, context: Ctx) -> None:
+    """Wait for a weekly volume file (/volumes)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, VOLUMES_FLOW, {},
+                                     context.clock.now())
+    lines = [_("📊 Send me the weekly transaction volumes as an Excel (.xlsx) or CSV file."),
+             _("The first row names the columns: client_ref, week, volume (currency is "
+               "optional); mã KH, tuần, doanh số or 客户编号, 周, 交易量 work too."),
+             _("A week is written 2026-11-16, 16/11/2026 or 2026-W47; any day counts for its "
+               "week. Importing a week again replaces its figures."),
+             _("The client reference is set on the customer's card: ✏️ Edit → Client "
+               "reference.")]
+    if not context.me.is_lead:
+        lines.append(_("Only your own customers' client references are accepted."))
+    lines.append(_("(/cancel to stop)"))
+    await reply(update, "\n\n".join(lines))
+
+
+def _error_lines(errors: list[RowError]) -> list[str]:
+    ordered = sorted(errors, key=lambda error: error.row)
+    lines = [_("Row {row}: {reason}").format(row=error.row, reason=esc(error.text()))
+             if error.row else esc(error.text()) for error in ordered[:MAX_ERRORS_SHOWN]]
+    if len(ordered) > MAX_ERRORS_SHOWN:
+        lines.append(_("… and {count} more.").format(count=len(ordered) - MAX_ERRORS_SHOWN))
+    return lines
+
+
+def _check_owners(rows: list[VolumeRow], holders: dict[str, RefHolder],
+                  allowed: set[int] | None) -> list[RowError]:
+    """Each row's client reference must be a customer the importer can see."""
+    errors = []
+    for row in rows:
+        holder = holders.get(ref_key(row.client_ref))
+        if holder is None:
+            errors.append(RowError(row.row, N_("no customer has the client reference “{ref}”"),
+                                   {"ref": row.client_ref}))
+        elif allowed is not None and holder.owner_id not in allowed:
+            errors.append(RowError(row.row, N_("client “{ref}” is not one of your customers"),
+                                   {"ref": row.client_ref}))
+    return errors
+
+
+async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Validate a weekly volume file row by row and store all of it or nothing; then alert."""
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and message.document is not None and chat is not None
+    document = message.document
+    name = (document.file_name or "").lower()
+    me, now = context.me, context.clock.now()
+    if not name.endswith((".csv", ".xlsx")):
+        await reply(update, _("Please send the volumes as an Excel (.xlsx) or CSV file (or "
+                              "/cancel)."))
+        return
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await reply(update, _("The file is larger than {limit} MB: split it and send the parts "
+                              "one after the other.").format(limit=MAX_FILE_BYTES // 2**20))
+        return
+    raw = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
+    today = local(now).date()
+    parsed = await asyncio.to_thread(parse_volume_file, raw, name, today)
+    holders = await context.storage.volumes.holders(row.client_ref for row in parsed.rows)
+    allowed = await visible_owners(context.storage, me)
+    errors = parsed.errors + _check_owners(parsed.rows, holders, allowed)
+    if errors:
+        # Still waiting: the corrected file is the next thing they send.
+        await context.storage.states.set(me.id, chat.id, VOLUMES_FLOW, data, now)
+        lines = [_("❌ Nothing was imported: {count} problems found. Correct the file and send "
+                   "it again (or /cancel).").format(count=len(errors))]
+        await reply(update, "\n".join(lines + _error_lines(errors)))
+        return
+    await context.storage.states.clear(me.id, chat.id)
+    rows = [NewVolume(holders[ref_key(row.client_ref)].client_ref, row.week, row.volume,
+                      row.currency) for row in parsed.rows]
+    replaced = await context.storage.volumes.replace(rows, now)
+    outcome = await evaluate_import(context.storage, rows, now,
+                                    context.settings.churn_drop_percent,
+                                    context.settings.default_language)
+    await context.storage.audit.record(
+        actor_id=me.id, action="volumes.imported", entity="weekly_volumes", entity_id=None,
+        now=now, detail={"rows": len(rows), "replaced": replaced, "alerts": len(outcome.raised)})
+    await reply(update, _import_summary(rows, replaced, outcome))
+
+
+def _import_summary(rows: list[NewVolume], replaced: int, outcome: ImportOutcome) -> str:
+    clients = len({row.client_ref for row in rows})
+    weeks = len({row.week for row in rows})
+    lines = [_("✅ Imported {rows} rows: {clients} clients, {weeks} weeks.").format(
+                 rows=len(rows), clients=clients, weeks=weeks),
+             _("Figures replaced (week already on record): {count}").format(count=replaced),
+             _("Alerts raised: {count}").format(count=len(outcome.raised))]
+    for holder, comparison in outcome.raised:
+        lines.append(f"  📉 <b>{esc(holder.name)}</b> · {esc(holder.client_ref)}: "
+                     + _("week of {week}, {change}").format(
+                         week=format_date(comparison.week),
+                         change=_change(comparison.volume, _worst_average(comparison))))
+    if outcome.already:
+        lines.append(_("Already on alert for that week (not raised again): {count}").format(
+            count=outcome.already))
+    if outcome.short_history:
+        lines.append(_("Clients with less than 4 weeks on record, not compared yet: "
+                       "{count}").format(count=outcome.short_history))
+    if outcome.long_history:
+        lines.append(_("Clients with less than 13 weeks on record, compared with the 4-week "
+                       "average only: {count}").format(count=outcome.long_history))
+    return "\n".join(lines)
+
+
+# -- evaluation and alerts ----------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    raised: list[tuple[RefHolder, Comparison]]
+    already: int = 0
+    short_history: int = 0
+    long_history: int = 0
+
+
+async def evaluate_import(storage: Storage, rows: Sequence[NewVolume], now: datetime,
+                          threshold: int, default_language: str) -> ImportOutcome:
+    """Compare each client's latest week, if it was just imported, with its averages.
+
+    An older week imported (history filled in) is not alerted on: the alert is about where
+    the client stands now. A drop raises one alert per client-week, however often the week
+    is imported; a corrected week that no longer falls takes the client off the alert.
+    """
+    outcome = ImportOutcome(raised=[])
+    weeks_by_client: dict[str, set[date]] = defaultdict(set)
+    for row in rows:
+        weeks_by_client[row.client_ref].add(row.week)
+    holders = await storage.volumes.holders(weeks_by_client)
+    for ref, weeks in sorted(weeks_by_client.items()):
+        span = await storage.volumes.first_and_last_week(ref)
+        holder = holders.get(ref_key(ref))
+        if span is None or holder is None or span[1] not in weeks:
+            continue
+        first, last = span
+        history = await storage.volumes.series(ref, last, LONG_WEEKS + 1)
+        comparison = compare({item.week: item.volume for item in history}, last, first)
+        if comparison is None:
+            continue
+        outcome.short_history += comparison.avg_4w is None
+        outcome.long_history += comparison.avg_4w is not None and comparison.avg_13w is None
+        if not comparison.alert(threshold):
+            await storage.volumes.clear_alert(ref, last)
+            continue
+        alert_id, _new = await storage.volumes.save_alert(
+            client_ref=ref, week=last, customer_id=holder.customer_id, volume=comparison.volume,
+            avg_4w=comparison.avg_4w, avg_13w=comparison.avg_13w, drop_4w=comparison.drop_4w,
+            drop_13w=comparison.drop_13w, now=now)
+        currency = history[-1].currency  # the week itself: compare() found it on record
+        if await _notify(storage, holder, alert_id, comparison, currency, now,
+                         default_language):
+            outcome.raised.append((holder, comparison))
+        else:
+            outcome.already += 1
+    return outcome
+
+
+def _worst_average(comparison: Comparison) -> float | None:
+    """The average the week fell furthest below."""
+    drops = [(value, average) for value, average in ((comparison.drop_4w, comparison.avg_4w),
+                                                     (comparison.drop_13w, comparison.avg_13w))
+             if value is not None]
+    return max(drops)[1] if drops else None
+
+
+def _reminder_text(comparison: Comparison, currency: str | None) -> str:
+    """What the alert says when it is shown as a plain reminder (in the current language)."""
+    average = _worst_average(comparison)
+    return _("Transaction volume {change} in the week of {week}: {volume} against an average "
+             "of {average}.").format(
+        change=_change(comparison.volume, average), week=format_date(comparison.week),
+        volume=_amount(comparison.volume, currency), average=_amount(average or 0, currency))
+
+
+async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison: Comparison,
+                  currency: str | None, now: datetime, default_language: str) -> bool:
+    """The churn reminders (the RM; the team leads for A/VIP) and the RM's follow-up on the
+    next working day; False if this client-week had already been alerted."""
+    owner = await storage.staff.get(holder.owner_id)
+    if owner is None:
+        return False
+    key = f"churn:{holder.client_ref}:{comparison.week.isoformat()}"
+    recipients = [owner]
+    if holder.grade in ALERT_GRADES:
+        recipients += await _leads_of(storage, owner)
+    created = None
+    for person in recipients:
+        with active(person.language or default_language, person.timezone):
+            made = await storage.reminders.create(
+                staff_id=person.id, customer_id=holder.customer_id, kind="churn",
+                text=_reminder_text(comparison, currency), due_at=now, now=now, urgent=True,
+                rule_key=f"{key}:{person.id}", ref_id=alert_id)
+        if person.id == owner.id:
+            created = made
+    if created is None:
+        return False
+    zone = ZoneInfo(owner.timezone)
+    day = next_working_day(now.astimezone(zone).date(), owner.region)
+    with active(owner.language or default_language, owner.timezone):
+        text = _("Call about the drop in transaction volume (week of {week}).").format(
+            week=format_date(comparison.week))
+    await storage.reminders.create(
+        staff_id=owner.id, customer_id=holder.customer_id, kind="followup", text=text,
+        due_at=datetime.combine(day, FOLLOW_UP_AT, tzinfo=zone), now=now,
+        rule_key=f"{key}:followup")
+    return True
+
+
+# -- the push -------------------------------------------------------------------------------------
+
+
+def _alert_buttons(alert: ChurnAlert, staff: Staff,
+                   reminder: Reminder | None = None) -> InlineKeyboardMarkup:
+    row: list[InlineKeyboardButton] = []
+    if reminder is not None:
+        row.append(button(_("✅ Done"), "rd", reminder.id, reminder.version))
+    if alert.owner_id == staff.id:
+        row.append(button(_("Open the card"), "c", alert.customer_id))
+    else:
+        row.append(button(_("📉 On alert"), "cw"))
+    return keyboard([row])
+
+
+@renders("churn")
+async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
+                       now: datetime) -> Push:
+    """The alert with its figures and chart, in the recipient's language."""
+    alert = await storage.volumes.alert(reminder.ref_id) if reminder.ref_id else None
+    if alert is None:
+        # The week was corrected since and no longer falls: say what was sent, plainly.
+        text = "\n".join([_("📉 <b>Churn early warning</b>"), esc(reminder.text),
+                          _("The figures were corrected since: the client is no longer on "
+                            "alert.")])
+        return Push(text, keyboard([[button(_("✅ Done"), "rd", reminder.id,
+                                            reminder.version)]]))
+    owner = None if alert.owner_id == staff.id else await storage.staff.get(alert.owner_id)
+    return Push(alert_text(alert, owner), _alert_buttons(alert, staff, reminder),
+                await alert_chart(storage, alert))
+
+
+# -- /watch ---------------------------------------------------------------------------------------
+
+
+async def _watch_view(context: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
+    me = context.me
+    alerts = await context.storage.volumes.on_alert(
+        sorted(owners) if (owners := await visible_owners(context.storage, me)) is not None
+        else None)
+    if not alerts:
+        return _("No client is on alert. Weekly volumes are imported with /volumes."), None
+    names: dict[int, str] = {}
+    lines = [_("📉 <b>Clients on alert</b>: {count}").format(count=len(alerts))]
+    rows: list[list[InlineKeyboardButton]] = []
+    for alert in alerts:
+        line = (f"• <b>{esc(alert.customer_name)}</b> · {esc(alert.client_ref)}"
+                + (f" · {alert.grade}" if alert.grade else "") + "\n  "
+                + _("week of {week}: {volume}; 4 weeks {change_4w}, 13 weeks {change_13w}")
+                .format(week=format_date(alert.week),
+                        volume=_amount(alert.volume, alert.currency),
+                        change_4w=_change(alert.volume, alert.avg_4w),
+                        change_13w=_change(alert.volume, alert.avg_13w)))
+        if alert.owner_id != me.id:
+            if alert.owner_id not in names:
+                owner = await context.storage.staff.get(alert.owner_id)
+                names[alert.owner_id] = owner.name if owner else "?"
+            line += " · " + _("RM {name}").format(name=esc(names[alert.owner_id]))
+        lines.append(line)
+        if len(rows) < MAX_WATCH_BUTTONS:
+            label = alert.customer_name[:40] or alert.client_ref
+            if alert.owner_id == me.id:
+                rows.append([button(label, "c", alert.customer_id),
+                             button("📈", "cw", alert.id)])
+            else:
+                rows.append([button(f"📈 {label}", "cw", alert.id)])
+    return "\n".join(lines), keyboard(rows)
+
+
+async def show_watch(update: Update, context: Ctx) -> None:
+    """List the clients on alert: the RM's own, a lead's team's, everyone's for an admin."""
+    await reply(update, *await _watch_view(context))
+
+
+async def show_watch_button(update: Update, context: Ctx) -> None:
+    """The list again (no argument), or one alert's figures and chart (an alert id)."""
+    query = update.callback_query
+    assert query is not None
+    alert_id = button_int(context, 1)
+    if alert_id is None:
+        await query.answer()
+        await edit_or_reply(update, *await _watch_view(context))
+        return
+    alert = await context.storage.volumes.alert(alert_id)
+    allowed = await visible_owners(context.storage, context.me)
+    if alert is None or (allowed is not None and alert.owner_id not in allowed):
+        await expired(update)
+        return
+    await query.answer()
+    me = context.me
+    owner = None if alert.owner_id == me.id else await context.storage.staff.get(alert.owner_id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(await alert_chart(context.storage, alert),
+                          caption=alert_text(alert, owner), reply_markup=_alert_buttons(alert, me))

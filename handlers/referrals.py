@@ -1,0 +1,145 @@
+"""Referrals: who referred whom, the RM's best referrers, and thanking them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import N_, _, active, current_language, current_timezone
+from core.messages import edit_or_reply, esc, reply
+from core.pushes import Push, renders
+from domain.customers import STAGES
+from domain.names import fold
+from domain.phones import display_phone
+from handlers.cards import customer_from_button, display_name, show_card
+from handlers.common import expired
+from handlers.lookup import matches
+from storage import Storage
+from storage.customers import Customer
+from storage.reminders import Reminder
+from storage.staff import Staff
+
+MAX_PICKS = 6
+LISTED = 10
+# The message the RM may send the referrer, in the referrer's language.
+THANKS = N_("Thank you for introducing {name} to us! We truly appreciate your trust and will "
+            "take good care of them.")
+THANKS_NO_NAME = N_("Thank you for your introduction! We truly appreciate your trust.")
+
+
+async def offer_referrers(update: Update, context: Ctx, customer: Customer,
+                          typed: str) -> None:
+    """When the typed referrer is not one customer for sure, offer the candidates."""
+    same_name = await context.storage.customers.duplicates(context.me.id, typed, None)
+    exact = [c for c in same_name if fold(c.name) == fold(typed) and c.id != customer.id]
+    found = exact or [c for c in await matches(context, typed) if c.id != customer.id]
+    if not found:
+        return
+    rows = [[button(_pick_label(c, context.me.region), "rfp", customer.id, c.id)]
+            for c in found[:MAX_PICKS]]
+    rows.append([button(_("None of them"), "rfn")])
+    await reply(update, _("Is “{typed}” one of your customers? Pick them to link the referral "
+                          "(it then counts in /referrals).").format(typed=esc(typed[:60])),
+                keyboard(rows))
+
+
+def _pick_label(customer: Customer, region: str) -> str:
+    label = display_name(customer)[:36]
+    if customer.phone:
+        label += f" · {display_phone(customer.phone, region)}"
+    elif customer.company:
+        label += f" · {customer.company[:20]}"
+    return label
+
+
+async def link_referrer(update: Update, context: Ctx) -> None:
+    """Record the picked customer as the one who referred this customer."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    referrer = await customer_from_button(update, context, 2)
+    if referrer is None:
+        return
+    assert update.callback_query is not None
+    if referrer.id == customer.id:
+        await expired(update)
+        return
+    staff, now = context.me, context.clock.now()
+    updated = await context.storage.customers.update(
+        staff.id, customer.id, now, staff.region, referred_by=referrer.id,
+        referrer=referrer.name)
+    await context.storage.audit.record(actor_id=staff.id, action="customer.updated",
+                                       entity="customer", entity_id=customer.id, now=now,
+                                       detail={"fields": ["referred_by", "referrer"]})
+    await update.callback_query.answer(_("Saved."))
+    await show_card(update, context, updated or customer, edit=True, prefix=_(
+        "🤝 {name} was referred by {referrer}.").format(
+        name=esc(display_name(customer)), referrer=esc(display_name(referrer))))
+
+
+async def keep_referrer_name(update: Update, context: Ctx) -> None:
+    """Keep the typed referrer as a name only (not a customer on file)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_or_reply(update, _("Kept as a name only."))
+
+
+async def show_referrals(update: Update, context: Ctx) -> None:
+    """Show the RM's best referrers and how many of those they brought became customers."""
+    top = await context.storage.service.top_referrers(context.me.id, LISTED)
+    if not top:
+        await reply(update, _("No referrals recorded yet. On a customer's card, ✏️ Edit → "
+                              "“Referred by” records who brought them."))
+        return
+    lines = [_("<b>Your best referrers</b>")]
+    rows = []
+    for rank, referrer in enumerate(top, 1):
+        lines.append(_("{rank}. <b>{name}</b>: referred {referred}, of whom {became} became "
+                       "customers").format(rank=rank, name=esc(referrer.name),
+                                           referred=referrer.referred, became=referrer.became))
+        rows.append([button(f"👤 {referrer.name[:30]}", "c", referrer.id),
+                     button(_("👥 Whom they brought ({count})").format(count=referrer.referred),
+                            "rfl", referrer.id)])
+    await reply(update, "\n".join(lines), keyboard(rows))
+
+
+async def list_referred(update: Update, context: Ctx) -> None:
+    """List the customers a referrer brought, each with a button to open them."""
+    referrer = await customer_from_button(update, context)
+    if referrer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    people = await context.storage.service.referred_by(context.me.id, referrer.id)
+    lines = [_("<b>Referred by {name}</b> ({count})").format(
+        name=esc(display_name(referrer)), count=len(people))]
+    lines += [f"• {esc(person.name or _('(no name)'))} · {_(STAGES[person.stage])}"
+              for person in people]
+    rows = [[button(person.name[:40] or _("(no name)"), "c", person.id)]
+            for person in people[:LISTED]]
+    rows.append([button(_("Back to the card"), "c", referrer.id)])
+    await reply(update, "\n".join(lines), keyboard(rows))
+
+
+@renders("thanks")
+async def render_thanks(storage: Storage, staff: Staff, reminder: Reminder,
+                        now: datetime) -> Push:
+    """A referred customer was won: thank the referrer, with a message in their language."""
+    names = await storage.service.names([reminder.ref_id]) if reminder.ref_id else {}
+    referred = names.get(reminder.ref_id or 0, "")
+    referrer = esc(reminder.customer_name or "")
+    lines = [_("🙏 <b>Thank the referrer</b>"),
+             _("{referred}, whom {referrer} referred, is now a customer: a good moment to "
+               "thank {referrer}.").format(referred=f"<b>{esc(referred)}</b>",
+                                           referrer=f"<b>{referrer}</b>")]
+    with active(reminder.customer_language or current_language(), current_timezone().key):
+        greeting = _(THANKS).format(name=esc(referred)) if referred else _(THANKS_NO_NAME)
+    lines += [_("Suggested message:"), f"<i>{greeting}</i>"]
+    row = [button(_("✅ Done"), "rd", reminder.id, reminder.version)]
+    if reminder.customer_id:
+        row.append(button(f"👤 {(reminder.customer_name or '')[:30]}", "c",
+                          reminder.customer_id))
+    return Push("\n".join(lines), keyboard([row]))

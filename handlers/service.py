@@ -1,0 +1,438 @@
+"""Service quality: complaints with a due date until resolved, CSAT and NPS, /service."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _, format_date, format_datetime, format_number, local
+from core.messages import edit_or_reply, esc, reply
+from core.notices import reminder_message
+from core.pushes import Push, renders
+from domain.customers import MAX_NOTE
+from domain.names import fold
+from domain.service import (
+    COMPLAINT_DUE_WORKING_DAYS,
+    CSAT_SCORES,
+    NPS_SCORES,
+    WINDOW_DAYS,
+    Resolution,
+    ServiceFigures,
+    ServicePart,
+    add_working_days,
+    service_figures,
+    working_days_between,
+)
+from handlers.cards import display_name
+from handlers.common import button_arg, button_int, expired
+from handlers.lookup import split_customer
+from storage import Storage
+from storage.customers import Customer
+from storage.reminders import Reminder
+from storage.service import Complaint
+from storage.staff import Staff
+
+COMPLAINT_FLOW = "complaint"  # data {"customer_id"}: the next text is the complaint
+RESOLVE_FLOW = "resolve"      # data {"complaint_id", "first"}: the next text is the resolution
+# Not a question: the text of a /complaint whose customer the RM is picking (data {"text"}).
+PICK_STATE = "complaint_pick"
+CONTEXTS = {"c": "complaint", "s": "sale"}
+NO_FIGURE = "—"
+
+
+# -- opening a complaint ----------------------------------------------------------------------
+
+
+async def complaint_command(update: Update, context: Ctx) -> None:
+    """Open a complaint in one line: /complaint <customer> <text>."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    text = parts[1].strip() if len(parts) > 1 else ""
+    if not text:
+        await reply(update, _("Write the customer and the complaint, for example: {example}")
+                    .format(example=_("/complaint Nguyễn Văn An phí chuyển tiền bị trừ 2 lần")))
+        return
+    candidates, rest = await split_customer(context, text)
+    if len(candidates) == 1 and rest:
+        await open_complaint(update, context, candidates[0], rest)
+        return
+    if len(candidates) == 1:
+        await _ask_complaint(update, context, candidates[0])
+        return
+    if not candidates:
+        await reply(update, _("No customer matches “{query}”.").format(
+            query=esc(text.split()[0][:50])))
+        return
+    await context.storage.states.set(context.me.id, message.chat_id, PICK_STATE,
+                                     {"text": text}, context.clock.now())
+    rows = [[button(display_name(c)[:40], "svo", c.id)] for c in candidates[:6]]
+    await reply(update, _("Which customer is the complaint from?"), keyboard(rows))
+
+
+async def pick_customer(update: Update, context: Ctx) -> None:
+    """Open the /complaint typed earlier for the customer picked from several."""
+    raw = button_int(context, 1)
+    customer = await context.storage.customers.get(context.me.id, raw) if raw else None
+    if customer is None:
+        await expired(update)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    state = await context.storage.states.get(context.me.id, chat.id)
+    text = _without_name(str(state.data.get("text", "")), customer) if (
+        state is not None and state.flow == PICK_STATE) else ""
+    await context.storage.states.clear(context.me.id, chat.id)
+    if not text:
+        await _ask_complaint(update, context, customer)
+        return
+    await open_complaint(update, context, customer, text)
+
+
+def _without_name(text: str, customer: Customer) -> str:
+    """The complaint without the leading words that named the customer."""
+    name_words = set(fold(customer.name).split())
+    words = text.split()
+    while words and fold(words[0]) in name_words:
+        words.pop(0)
+    return " ".join(words)
+
+
+async def _ask_complaint(update: Update, context: Ctx, customer: Customer) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, COMPLAINT_FLOW,
+                                     {"customer_id": customer.id}, context.clock.now())
+    await reply(update, _("What is {name}'s complaint? Type it in a few words. (/cancel to "
+                          "stop)").format(name=esc(display_name(customer))))
+
+
+async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Take the typed complaint of the customer asked about."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    customer = await context.storage.customers.get(context.me.id,
+                                                   int(data.get("customer_id", 0)))
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    if customer is None:
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    await open_complaint(update, context, customer, text)
+
+
+async def open_complaint(update: Update, context: Ctx, customer: Customer, text: str) -> None:
+    """Record the complaint in the customer's history and open it with its due date."""
+    if len(text) > MAX_NOTE:
+        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
+                              "Please split it into several notes.").format(
+            length=len(text), limit=MAX_NOTE))
+        return
+    staff, now = context.me, context.clock.now()
+    interaction_id = await context.storage.interactions.add(
+        customer_id=customer.id, staff_id=staff.id, kind="complaint", happened_at=now, now=now,
+        text=text)
+    await context.storage.audit.record(actor_id=staff.id, action="interaction.complaint",
+                                       entity="customer", entity_id=customer.id, now=now)
+    await complaint_opened(update, context, customer, interaction_id)
+
+
+async def complaint_opened(update: Update, context: Ctx, customer: Customer,
+                           interaction_id: int) -> None:
+    """Open the complaint of a complaint note just saved: due in two working days."""
+    staff, now = context.me, context.clock.now()
+    due = add_working_days(now.astimezone(ZoneInfo(staff.timezone)),
+                           COMPLAINT_DUE_WORKING_DAYS, staff.region)
+    complaint_id = await context.storage.service.open(
+        customer_id=customer.id, owner_id=staff.id, interaction_id=interaction_id,
+        opened_at=now, due_at=due)
+    await context.storage.audit.record(actor_id=staff.id, action="complaint.opened",
+                                       entity="customer", entity_id=customer.id, now=now,
+                                       detail={"complaint": complaint_id})
+    markup = keyboard([[button(_("✅ Resolved on the spot"), "svr", complaint_id, 1),
+                        button(_("Open the card"), "c", customer.id)]])
+    await reply(update, _(
+        "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it is "
+        "resolved, and tell your team lead if it is late."
+    ).format(name=f"<b>{esc(display_name(customer))}</b>", due=f"<b>{format_datetime(due)}</b>"),
+        markup)
+
+
+# -- resolving it -----------------------------------------------------------------------------
+
+
+async def ask_resolution(update: Update, context: Ctx) -> None:
+    """Ask how a complaint was resolved ('✅ Resolved')."""
+    complaint_id = button_int(context, 1)
+    complaint = (await context.storage.service.get(context.me.id, complaint_id)
+                 if complaint_id else None)
+    if complaint is None:
+        await expired(update)
+        return
+    assert update.callback_query is not None
+    if complaint.resolved_at is not None:
+        await update.callback_query.answer(_("This complaint is already resolved."),
+                                           show_alert=True)
+        return
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(
+        context.me.id, chat.id, RESOLVE_FLOW,
+        {"complaint_id": complaint.id, "first": button_arg(context, 2) == "1"},
+        context.clock.now())
+    await reply(update, _("How was {name}'s complaint resolved? Type a short note for the "
+                          "file. (/cancel to stop)").format(name=esc(complaint.customer_name)))
+
+
+async def type_resolution(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Resolve the complaint with the typed note, then ask for the customer's scores."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    if not text:
+        await reply(update, _("Please type how it was resolved, or /cancel."))
+        return
+    staff, now = context.me, context.clock.now()
+    complaint = await context.storage.service.get(staff.id, int(data.get("complaint_id", 0)))
+    await context.storage.states.clear(staff.id, message.chat_id)
+    if complaint is None:
+        await reply(update, _("This customer is no longer in your list."))
+        return
+    # At first contact: resolved there and then, the day it was raised.
+    first = bool(data.get("first")) and local(complaint.opened_at).date() == local(now).date()
+    if not await context.storage.service.resolve(staff.id, complaint.id, now,
+                                                 text[:MAX_NOTE], first):
+        await reply(update, _("This complaint is already resolved."))
+        return
+    await context.storage.interactions.add(
+        customer_id=complaint.customer_id, staff_id=staff.id, kind="note", happened_at=now,
+        now=now, text=text[:MAX_NOTE], detail={"complaint": complaint.id, "resolved": True})
+    await context.storage.audit.record(actor_id=staff.id, action="complaint.resolved",
+                                       entity="customer", entity_id=complaint.customer_id,
+                                       now=now, detail={"complaint": complaint.id})
+    name = esc(complaint.customer_name)
+    await reply(update, _("✅ Complaint resolved for {name}; the note is in the file.").format(
+        name=f"<b>{name}</b>") + "\n\n" + csat_question(name), csat_buttons("c", complaint.id))
+
+
+# -- satisfaction -----------------------------------------------------------------------------
+
+
+def csat_question(name: str) -> str:
+    return _("Ask {name}: how satisfied are you with our service? Tap their answer "
+             "(1 = very dissatisfied, 5 = very satisfied).").format(name=f"<b>{name}</b>")
+
+
+def nps_question(name: str) -> str:
+    return _("Ask {name}: how likely are you to recommend us to a friend or colleague? Tap "
+             "their answer (0 = not at all, 10 = extremely likely).").format(
+        name=f"<b>{name}</b>")
+
+
+def csat_buttons(where: str, ref: int) -> InlineKeyboardMarkup:
+    """Score buttons 1–5 and skip; `where` is 'c' (complaint) or 's' (sale)."""
+    return keyboard([[button(str(score), "svc", where, ref, score) for score in CSAT_SCORES],
+                     [button(_("Skip"), "svc", where, ref, "x")]])
+
+
+def nps_buttons(where: str, ref: int) -> InlineKeyboardMarkup:
+    scores = list(NPS_SCORES)
+    return keyboard([[button(str(s), "svn", where, ref, s) for s in scores[:6]],
+                     [button(str(s), "svn", where, ref, s) for s in scores[6:]],
+                     [button(_("Skip"), "svn", where, ref, "x")]])
+
+
+async def ask_after_sale(context: Ctx, customer: Customer, interaction_id: int) -> None:
+    """After a won deal, offer the CSAT and NPS questions (ref: the stage change)."""
+    name = esc(display_name(customer))
+    await context.bot.send_message(
+        context.me.id, _("🎉 {name} is now a customer. While it is fresh, ask for their "
+                         "feedback.").format(name=f"<b>{name}</b>") + "\n\n" + csat_question(name),
+        reply_markup=csat_buttons("s", interaction_id))
+
+
+async def _scored_customer(update: Update, context: Ctx) -> Customer | None:
+    """The customer a score button is about (its complaint or its sale), or None."""
+    where, ref = button_arg(context, 1), button_int(context, 2)
+    customer_id = None
+    if where == "c" and ref:
+        complaint = await context.storage.service.get(context.me.id, ref)
+        customer_id = complaint.customer_id if complaint else None
+    elif where == "s" and ref:
+        sale = await context.storage.interactions.get(context.me.id, ref)
+        customer_id = sale.customer_id if sale and sale.kind == "stage" else None
+    customer = (await context.storage.customers.get(context.me.id, customer_id)
+                if customer_id else None)
+    if customer is None:
+        await expired(update)
+    return customer
+
+
+async def _record(update: Update, context: Ctx, customer: Customer, kind: str,
+                  scores: range) -> bool:
+    """Record the pressed score (or skip); False if nothing more should happen."""
+    assert update.callback_query is not None
+    raw = button_arg(context, 3)
+    if raw == "x":
+        await update.callback_query.answer()
+        return True
+    score = int(raw) if raw.isdigit() else -1
+    if score not in scores:
+        await expired(update)
+        return False
+    if not await context.storage.service.record_score(
+            customer_id=customer.id, owner_id=context.me.id, kind=kind, score=score,
+            context=CONTEXTS[button_arg(context, 1)], ref_id=int(button_arg(context, 2)),
+            now=context.clock.now()):
+        await update.callback_query.answer(_("Already recorded."), show_alert=True)
+        return False
+    await update.callback_query.answer(_("Saved."))
+    return True
+
+
+async def answer_csat(update: Update, context: Ctx) -> None:
+    """Record the customer's satisfaction (1–5), then ask the NPS question."""
+    customer = await _scored_customer(update, context)
+    if customer is None or not await _record(update, context, customer, "csat", CSAT_SCORES):
+        return
+    await edit_or_reply(update, nps_question(esc(display_name(customer))),
+                        nps_buttons(button_arg(context, 1), int(button_arg(context, 2))))
+
+
+async def answer_nps(update: Update, context: Ctx) -> None:
+    """Record how likely the customer is to recommend us (0–10)."""
+    customer = await _scored_customer(update, context)
+    if customer is None or not await _record(update, context, customer, "nps", NPS_SCORES):
+        return
+    await edit_or_reply(update, _("Thank you: {name}'s feedback is recorded. /service shows "
+                                  "your figures.").format(name=esc(display_name(customer))))
+
+
+# -- /service ---------------------------------------------------------------------------------
+
+
+async def _part(storage: Storage, staff: Staff, now: datetime) -> ServicePart:
+    rows = await storage.service.rows(staff.id, now, now - timedelta(days=WINDOW_DAYS))
+    zone = ZoneInfo(staff.timezone)
+    resolutions = [Resolution(row.resolved_at, working_days_between(
+        row.opened_at.astimezone(zone).date(), row.resolved_at.astimezone(zone).date(),
+        staff.region), row.first_contact) for row in rows.resolved]
+    return ServicePart(rows.open, rows.overdue, resolutions, rows.csat, rows.nps)
+
+
+def _one_decimal(value: float | None) -> str:
+    return format_number(round(value, 1)) if value is not None else NO_FIGURE
+
+
+def _percent(value: int | None) -> str:
+    return f"{format_number(value)}%" if value is not None else NO_FIGURE
+
+
+def _nps(value: int | None) -> str:
+    return format_number(value) if value is not None else NO_FIGURE
+
+
+def figures_text(figures: ServiceFigures) -> list[str]:
+    """The lines of one block of figures."""
+    return [
+        _("⚠️ Open complaints: {open} (overdue: {overdue})").format(
+            open=figures.open, overdue=figures.overdue),
+        _("✅ Resolved: {recent} in the last 30 days, {window} in the last 90 days").format(
+            recent=figures.resolved_recent, window=figures.resolved_window),
+        _("⏱ Average resolution time: {days} working days").format(
+            days=_one_decimal(figures.average_working_days)),
+        _("🎯 Resolved at first contact: {rate}").format(
+            rate=_percent(figures.first_contact_rate)),
+        _("😊 CSAT: {score} / 5 ({count} answers)").format(
+            score=_one_decimal(figures.csat), count=figures.csat_answers),
+        _("📣 NPS: {score} ({count} answers)").format(
+            score=_nps(figures.nps), count=figures.nps_answers),
+    ]
+
+
+def _member_line(member: Staff, figures: ServiceFigures) -> str:
+    return _("<b>{name}</b>: {open} open, {overdue} overdue · {resolved} resolved in 30 days · "
+             "CSAT {csat} · NPS {nps}").format(
+        name=esc(member.name), open=figures.open, overdue=figures.overdue,
+        resolved=figures.resolved_recent, csat=_one_decimal(figures.csat),
+        nps=_nps(figures.nps))
+
+
+async def show_service(update: Update, context: Ctx) -> None:
+    """Show the RM's service figures; a team lead sees the team's and each RM's."""
+    staff, now = context.me, context.clock.now()
+    note = _("Averages and scores over the last 90 days.")
+    team = await context.storage.teams.get(staff.team_id) if (
+        staff.is_lead and staff.team_id is not None) else None
+    if team is None:
+        figures = service_figures([await _part(context.storage, staff, now)], now)
+        lines = [_("<b>Service quality</b>"), *figures_text(figures), "", note]
+        await reply(update, "\n".join(lines))
+        return
+    members = await context.storage.staff.list_team(team.id)
+    parts = [await _part(context.storage, member, now) for member in members]
+    lines = [_("<b>Service quality: team {team}</b>").format(team=esc(team.name)),
+             *figures_text(service_figures(parts, now)), "", _("<b>By RM</b>")]
+    lines += [_member_line(member, service_figures([part], now))
+              for member, part in zip(members, parts, strict=True)]
+    lines += ["", note]
+    await reply(update, "\n".join(lines))
+
+
+# -- pushes -----------------------------------------------------------------------------------
+
+
+def _fallback(reminder: Reminder, now: datetime) -> Push:
+    text, markup = reminder_message(reminder, now)
+    return Push(text, markup)
+
+
+def _complaint_lines(complaint: Complaint, now: datetime) -> list[str]:
+    lines = [f"<i>{esc(complaint.text[:500])}</i>"] if complaint.text else []
+    lines.append(_("Opened {opened}; to resolve by {due}.").format(
+        opened=format_date(complaint.opened_at), due=format_datetime(complaint.due_at)))
+    if now > complaint.due_at:
+        lines.append(_("⏰ Overdue."))
+    return lines
+
+
+@renders("complaint")
+async def render_complaint(storage: Storage, staff: Staff, reminder: Reminder,
+                           now: datetime) -> Push:
+    """A complaint still open: resolve it, or open the customer's card."""
+    complaint = (await storage.service.get(staff.id, reminder.ref_id)
+                 if reminder.ref_id else None)
+    if complaint is None:
+        return _fallback(reminder, now)
+    lines = [_("⚠️ <b>Complaint to resolve</b>"),
+             _("Customer: {name}").format(name=f"<b>{esc(complaint.customer_name)}</b>"),
+             *_complaint_lines(complaint, now)]
+    markup = keyboard([[button(_("✅ Resolved"), "svr", complaint.id, 0),
+                        button(_("Open the card"), "c", complaint.customer_id)]])
+    return Push("\n".join(lines), markup)
+
+
+@renders("escalation")
+async def render_escalation(storage: Storage, staff: Staff, reminder: Reminder,
+                            now: datetime) -> Push:
+    """Tell a team lead that an RM's complaint is overdue."""
+    complaint = (await storage.service.get_for_team(staff.team_id, reminder.ref_id)
+                 if reminder.ref_id and staff.team_id is not None else None)
+    if complaint is None:
+        return _fallback(reminder, now)
+    owner = await storage.staff.get(complaint.owner_id)
+    lines = [_("🚨 <b>Overdue complaint</b>"),
+             _("{rm} has not resolved the complaint of {name} in time.").format(
+                 rm=f"<b>{esc(owner.name if owner else '')}</b>",
+                 name=f"<b>{esc(complaint.customer_name)}</b>"),
+             *_complaint_lines(complaint, now)]
+    markup = keyboard([[button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
+    return Push("\n".join(lines), markup)

@@ -1,0 +1,138 @@
+"""The weekly sales meeting, pushed: each RM's review, each lead's team view, and the team
+group's summary (counts only), queued once per team and week at the team's review time.
+
+The renderers of the reminder kinds 'review', 'team_review' and 'handover' are registered here
+(import this module so the dispatcher finds them).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from core.buttons import button, keyboard
+from core.i18n import _, active
+from core.messages import esc
+from core.pushes import Push, renders
+from core.review import (
+    group_summary_text,
+    report_chart,
+    review_text,
+    rm_report,
+    team_chart,
+    team_report,
+    team_text,
+)
+from domain.activity import (
+    last_review_moment,
+    last_week,
+    reviewed_week,
+    week_from_ref,
+    week_ref,
+)
+from domain.quiet import parse_hhmm
+from storage import Storage
+from storage.reminders import Reminder
+from storage.staff import Staff
+
+log = logging.getLogger(__name__)
+
+# If the bot was down at review time, the review still goes out if it is back this soon.
+CATCH_UP = timedelta(hours=24)
+DEFAULT_REVIEW_TIME = time(8, 0)
+
+
+async def queue_reviews(storage: Storage, now: datetime) -> int:
+    """Create, once per team and week, a 'review' for each active RM of the team and a
+    'team_review' for each of its leads, due at the team's review time in the lead's zone;
+    and queue the summary for the team's group. Returns how many reminders were new."""
+    created = 0
+    for team in await storage.activity.schedules():
+        members = await storage.activity.team_members(team.team_id)
+        if not members:
+            continue
+        leads = [m for m in members if m.role == "lead"]
+        rms = [m for m in members if m.role == "rm"]
+        zone = (leads or members)[0].timezone
+        at = parse_hhmm(team.review_time) or DEFAULT_REVIEW_TIME
+        due = last_review_moment(now, zone, team.review_day, at)
+        if now - due > CATCH_UP:
+            continue
+        monday = reviewed_week(due)
+        week = monday.isoformat()
+        for rm in rms:
+            made = await storage.reminders.create(
+                staff_id=rm.id, customer_id=None, kind="review", text="", due_at=due, now=now,
+                rule_key=f"review:{rm.id}:{week}", ref_id=week_ref(monday))
+            created += made is not None
+        for lead in leads:
+            made = await storage.reminders.create(
+                staff_id=lead.id, customer_id=None, kind="team_review", text="", due_at=due,
+                now=now, rule_key=f"team_review:{team.team_id}:{lead.id}:{week}",
+                ref_id=week_ref(monday))
+            created += made is not None
+        if team.group_chat_id is not None:
+            await _queue_group_summary(storage, team.team_id, team.group_chat_id,
+                                       (leads or members)[0], monday, zone, now)
+    if created:
+        log.info("queued %s weekly reviews", created)
+    return created
+
+
+async def _queue_group_summary(storage: Storage, team_id: int, chat_id: int, sender: Staff,
+                               monday: date, zone: str, now: datetime) -> None:
+    """The team's counts for its group, in the group's language, once per week."""
+    group = await storage.groups.get(chat_id)
+    if group is None or not group.active:
+        return
+    async with storage.db.transaction():
+        if not await storage.activity.claim_group_week(team_id, monday.isoformat()):
+            return
+        report = await team_report(storage, team_id, monday, now)
+        if report is None:
+            return
+        with active(group.language, zone):
+            text = group_summary_text(report)
+        await storage.posts.create(staff_id=sender.id, chat_id=chat_id, text=text, due_at=now,
+                                   now=now)
+
+
+@renders("review")
+async def render_review(storage: Storage, staff: Staff, reminder: Reminder,
+                        now: datetime) -> Push:
+    """The RM's week against the team's minimums, with the chart."""
+    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
+    report = await rm_report(storage, staff, monday, now)
+    return Push(review_text(report), None, await report_chart(report))
+
+
+@renders("team_review")
+async def render_team_review(storage: Storage, staff: Staff, reminder: Reminder,
+                             now: datetime) -> Push:
+    """The lead's view of the team's week, with the team chart."""
+    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
+    report = (await team_report(storage, staff.team_id, monday, now)
+              if staff.team_id is not None and staff.is_lead else None)
+    if report is None:
+        return Push(_("You no longer lead a team, so there is no team review for you."))
+    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
+    if not report.members:
+        return Push(team_text(report), markup)
+    return Push(team_text(report), markup, await team_chart(report))
+
+
+@renders("handover")
+async def render_handover(storage: Storage, staff: Staff, reminder: Reminder,
+                          now: datetime) -> Push:
+    """Tell an RM that customers were handed over to them."""
+    previous = await storage.staff.get(reminder.ref_id) if reminder.ref_id else None
+    name = esc(previous.name) if previous else "?"
+    if reminder.customer_id is not None and reminder.customer_name is not None:
+        text = _("🔁 <b>A customer was handed over to you</b>\n{customer}, until now a customer "
+                 "of {name}. Their history is on the card.").format(
+            customer=f"<b>{esc(reminder.customer_name or _('(no name)'))}</b>", name=name)
+        return Push(text, keyboard([[button(_("Open the card"), "c", reminder.customer_id)]]))
+    text = _("🔁 <b>Customers were handed over to you</b>\nThe customers of {name} are now "
+             "yours, with their history and open follow-ups. See /pipeline and /overdue.").format(
+        name=name)
+    return Push(text)

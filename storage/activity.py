@@ -1,0 +1,230 @@
+"""The weekly sales meeting's numbers, the team's targets and schedule, and handing customers
+over from one RM to another (an RM who leaves)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.activity import ACTIVITIES, DEFAULT_TARGETS, STAGE_OF
+from storage.db import Database, to_db_time
+from storage.staff import _COLUMNS as _STAFF_COLUMNS
+from storage.staff import Staff
+
+# Reminder kinds a follow-up is due for, and the statuses still open.
+FOLLOW_UP_KINDS = ("followup", "appointment")
+_OPEN = "('pending', 'sending', 'sent')"
+
+
+@dataclass(frozen=True)
+class TeamSchedule:
+    team_id: int
+    name: str
+    review_day: int          # 0 = Monday
+    review_time: str         # 'HH:MM', the lead's local time
+    group_chat_id: int | None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """Just enough of a customer to pick it from a list."""
+
+    id: int
+    name: str
+    stage: str
+    archived: bool
+
+
+class ActivityRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- counting a week ---------------------------------------------------------------------
+    async def week_counts(self, staff_id: int, start: datetime, end: datetime) -> dict[str, int]:
+        """The RM's activities in [start, end): every key of ACTIVITIES, zero if none."""
+        counts = dict.fromkeys(ACTIVITIES, 0)
+        counts["prospects"] = int(await self.db.fetch_value(
+            "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND created_at >= ?"
+            " AND created_at < ?", (staff_id, to_db_time(start), to_db_time(end))))
+        # One per customer and step: moving a customer back and forth counts once.
+        rows = await self.db.fetch_all(
+            "SELECT json_extract(detail, '$.to') AS stage, COUNT(DISTINCT customer_id) AS n"
+            " FROM interactions WHERE staff_id = ? AND kind = 'stage' AND happened_at >= ?"
+            " AND happened_at < ? GROUP BY stage",
+            (staff_id, to_db_time(start), to_db_time(end)))
+        by_stage = {row["stage"]: int(row["n"]) for row in rows}
+        for key, stage in STAGE_OF.items():
+            counts[key] = by_stage.get(stage, 0)
+        return counts
+
+    async def weeks_counts(self, staff_id: int,
+                           bounds: Sequence[tuple[datetime, datetime]]) -> list[dict[str, int]]:
+        """week_counts for several weeks, in the order given."""
+        return [await self.week_counts(staff_id, start, end) for start, end in bounds]
+
+    # -- the team's state --------------------------------------------------------------------
+    async def pipeline(self, owner_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Live (not archived, not erased) customers per stage, for each owner."""
+        result: dict[int, dict[str, int]] = {owner: {} for owner in owner_ids}
+        if not owner_ids:
+            return result
+        marks = ", ".join("?" for _ in owner_ids)
+        rows = await self.db.fetch_all(
+            f"SELECT owner_id, stage, COUNT(*) AS n FROM customers WHERE owner_id IN ({marks})"
+            " AND archived_at IS NULL AND erased_at IS NULL GROUP BY owner_id, stage",
+            list(owner_ids))
+        for row in rows:
+            result[row["owner_id"]][row["stage"]] = int(row["n"])
+        return result
+
+    async def overdue_follow_ups(self, staff_ids: Sequence[int],
+                                 now: datetime) -> dict[int, int]:
+        """Follow-ups and appointments due before now and not marked done, for each RM."""
+        result = dict.fromkeys(staff_ids, 0)
+        if not staff_ids:
+            return result
+        marks = ", ".join("?" for _ in staff_ids)
+        kinds = ", ".join("?" for _ in FOLLOW_UP_KINDS)
+        rows = await self.db.fetch_all(
+            f"SELECT staff_id, COUNT(*) AS n FROM reminders WHERE staff_id IN ({marks})"
+            f" AND kind IN ({kinds}) AND status IN {_OPEN} AND due_at < ? GROUP BY staff_id",
+            [*staff_ids, *FOLLOW_UP_KINDS, to_db_time(now)])
+        for row in rows:
+            result[row["staff_id"]] = int(row["n"])
+        return result
+
+    async def team_members(self, team_id: int, *, with_inactive: bool = False) -> list[Staff]:
+        """The team's staff by name; with_inactive also those whose access was turned off
+        (an RM who left still owns customers until they are handed over)."""
+        active = "" if with_inactive else " AND active = 1"
+        rows = await self.db.fetch_all(
+            f"SELECT {_STAFF_COLUMNS} FROM staff WHERE team_id = ?{active}"
+            " ORDER BY active DESC, name COLLATE NOCASE", (team_id,))
+        return [Staff.from_row(row) for row in rows]
+
+    # -- targets -----------------------------------------------------------------------------
+    async def targets(self, team_id: int | None) -> dict[str, int]:
+        """The team's weekly minimums: its own where set, the defaults elsewhere."""
+        targets = dict(DEFAULT_TARGETS)
+        if team_id is None:
+            return targets
+        rows = await self.db.fetch_all(
+            "SELECT stage, minimum FROM team_targets WHERE team_id = ?", (team_id,))
+        targets.update({row["stage"]: int(row["minimum"]) for row in rows})
+        return targets
+
+    async def set_targets(self, team_id: int, values: dict[str, int], actor_id: int,
+                          now: datetime) -> None:
+        unknown = set(values) - set(ACTIVITIES)
+        if unknown:
+            raise ValueError(f"not activities: {sorted(unknown)}")
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO team_targets (team_id, stage, minimum, updated_by, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (team_id, stage) DO UPDATE SET"
+                " minimum = excluded.minimum, updated_by = excluded.updated_by,"
+                " updated_at = excluded.updated_at",
+                [(team_id, key, value, actor_id, to_db_time(now))
+                 for key, value in values.items()])
+
+    async def reset_targets(self, team_id: int) -> None:
+        await self.db.execute("DELETE FROM team_targets WHERE team_id = ?", (team_id,))
+
+    # -- the weekly review's schedule and the team's group -----------------------------------
+    async def schedules(self) -> list[TeamSchedule]:
+        rows = await self.db.fetch_all(
+            "SELECT id, name, review_day, review_time, group_chat_id FROM teams ORDER BY id")
+        return [self._schedule(row) for row in rows]
+
+    async def schedule(self, team_id: int) -> TeamSchedule | None:
+        row = await self.db.fetch_one(
+            "SELECT id, name, review_day, review_time, group_chat_id FROM teams WHERE id = ?",
+            (team_id,))
+        return self._schedule(row) if row else None
+
+    @staticmethod
+    def _schedule(row: Any) -> TeamSchedule:
+        return TeamSchedule(team_id=row["id"], name=row["name"], review_day=row["review_day"],
+                            review_time=row["review_time"], group_chat_id=row["group_chat_id"])
+
+    async def set_review_time(self, team_id: int, review_day: int, review_time: str) -> None:
+        await self.db.execute("UPDATE teams SET review_day = ?, review_time = ? WHERE id = ?",
+                              (review_day, review_time, team_id))
+
+    async def set_group(self, team_id: int, chat_id: int | None) -> None:
+        """Make a group chat the team's (None: the team has no group any more)."""
+        async with self.db.transaction() as conn:
+            if chat_id is not None:
+                # One team per group: a group taken over from another team leaves it.
+                await conn.execute("UPDATE teams SET group_chat_id = NULL"
+                                   " WHERE group_chat_id = ?", (chat_id,))
+            await conn.execute("UPDATE teams SET group_chat_id = ? WHERE id = ?",
+                               (chat_id, team_id))
+
+    async def team_of_group(self, chat_id: int) -> int | None:
+        value = await self.db.fetch_value("SELECT id FROM teams WHERE group_chat_id = ?",
+                                          (chat_id,))
+        return int(value) if value is not None else None
+
+    async def claim_group_week(self, team_id: int, week: str) -> bool:
+        """True once per team and week ('YYYY-MM-DD'): whoever gets True posts the summary."""
+        changed = await self.db.execute(
+            "UPDATE teams SET group_review_week = ? WHERE id = ?"
+            " AND (group_review_week IS NULL OR group_review_week < ?)",
+            (week, team_id, week))
+        return changed == 1
+
+    # -- handing customers over --------------------------------------------------------------
+    async def customers_of(self, owner_id: int, *, offset: int,
+                           limit: int) -> tuple[list[CustomerRef], int]:
+        """An RM's customers (archived ones too, not erased ones) by name, for picking one."""
+        where = "owner_id = ? AND erased_at IS NULL"
+        total = await self.db.fetch_value(f"SELECT COUNT(*) FROM customers WHERE {where}",
+                                          (owner_id,))
+        rows = await self.db.fetch_all(
+            f"SELECT id, name, stage, archived_at FROM customers WHERE {where}"
+            " ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?", (owner_id, limit, offset))
+        return ([CustomerRef(row["id"], row["name"], row["stage"], row["archived_at"] is not None)
+                 for row in rows], int(total))
+
+    async def count_owned(self, owner_id: int) -> int:
+        """Every customer row the RM owns (archived and erased ones too: they all move)."""
+        return int(await self.db.fetch_value(
+            "SELECT COUNT(*) FROM customers WHERE owner_id = ?", (owner_id,)))
+
+    async def reassign(self, from_id: int, to_id: int, now: datetime,
+                       customer_id: int | None = None) -> list[int]:
+        """Give one customer (or, with None, all) of one RM to another, in one transaction.
+
+        The customer rows change owner; interactions keep the staff_id of who did them (the
+        history stays true); open reminders about the customers and their group leads move to
+        the new owner, with a new version so buttons on the old RM's messages stop working.
+        Returns the ids moved (empty if the customer is not the old RM's).
+        """
+        if from_id == to_id:
+            return []
+        only = " AND id = ?" if customer_id is not None else ""
+        params: list[Any] = [from_id] + ([customer_id] if customer_id is not None else [])
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            async with conn.execute(f"SELECT id FROM customers WHERE owner_id = ?{only}"
+                                    " ORDER BY id", params) as cursor:
+                moved = [int(row[0]) for row in await cursor.fetchall()]
+            if not moved:
+                return []
+            for start in range(0, len(moved), 500):
+                chunk = moved[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                await conn.execute(
+                    f"UPDATE customers SET owner_id = ?, updated_at = ? WHERE id IN ({marks})",
+                    [to_id, stamp, *chunk])
+                await conn.execute(
+                    f"UPDATE reminders SET staff_id = ?, version = version + 1"
+                    f" WHERE customer_id IN ({marks}) AND staff_id = ? AND status IN {_OPEN}",
+                    [to_id, *chunk, from_id])
+                await conn.execute(
+                    f"UPDATE leads SET owner_id = ? WHERE customer_id IN ({marks})",
+                    [to_id, *chunk])
+        return moved
