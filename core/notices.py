@@ -37,13 +37,14 @@ KIND_TITLES = {
     "maturity": N_("Product maturing"),
     "complaint": N_("Complaint follow-up"),
     "lead": N_("New lead from a group"),
+    "churn": N_("Churn early warning"),
     "question": N_("Question in a group"),
     "escalation": N_("Overdue complaint"),
     "thanks": N_("Thank the referrer"),
 }
 KIND_ICONS = {"followup": "⏰", "appointment": "📅", "touch": "👋", "care": "💐",
               "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️",
-              "lead": "🙋", "question": "❓", "escalation": "🚨", "thanks": "🙏"}
+              "lead": "🙋", "churn": "📉", "question": "❓", "escalation": "🚨", "thanks": "🙏"}
 START_OF_DAY = time(9, 0)
 BIRTHDAY_GREETING = N_("Happy birthday! Wishing you good health, happiness and success.")
 

@@ -33,6 +33,8 @@ def card_text(customer: Customer, next_follow_up: str | None, region: str) -> st
         lines.append(f"📞 {esc(display_phone(customer.phone, region))}")
     if customer.company:
         lines.append(f"🏢 {esc(customer.company)}")
+    if customer.client_ref:
+        lines.append(_("Client reference: {ref}").format(ref=esc(customer.client_ref)))
     last = (format_datetime(customer.last_contact_at) if customer.last_contact_at
             else _("never"))
     lines.append(_("Last contact: {when}").format(when=last))

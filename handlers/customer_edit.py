@@ -137,7 +137,7 @@ async def type_value(update: Update, context: Ctx, data: dict[str, Any]) -> None
         await reply(update, _("That is too long: at most {limit} characters. Please try again.")
                     .format(limit=field.limit))
         return
-    changes = await _parse_value(update, context, field.name, text)
+    changes = await _parse_value(update, context, field.name, text, customer.id)
     if changes is None:
         return
     await context.storage.states.clear(staff.id, message.chat_id)
@@ -147,8 +147,8 @@ async def type_value(update: Update, context: Ctx, data: dict[str, Any]) -> None
         await referrals.offer_referrers(update, context, updated, text)
 
 
-async def _parse_value(update: Update, context: Ctx, field: str,
-                       text: str) -> dict[str, Any] | None:
+async def _parse_value(update: Update, context: Ctx, field: str, text: str,
+                       customer_id: int) -> dict[str, Any] | None:
     """The columns to change for a typed value, or None after explaining what is wrong."""
     if not text:
         await reply(update, _("Please type a value, or /cancel."))
@@ -172,6 +172,11 @@ async def _parse_value(update: Update, context: Ctx, field: str,
             return None
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
+    if field == "client_ref" and await context.storage.volumes.ref_taken(
+            text, except_customer_id=customer_id):
+        await reply(update, _("Another customer already has the client reference “{ref}”."
+                              ).format(ref=esc(text[:50])))
+        return None
     if field == "referrer":
         return {"referrer": text, "referred_by": await _referrer_id(context, text)}
     return {field: text[:MAX_FIELD]}

@@ -13,6 +13,7 @@ from core.context import Ctx
 from handlers import (
     capture,
     catalog,
+    churn,
     customer_edit,
     followups,
     leads,
@@ -85,6 +86,7 @@ async def forget_question(update: Update, context: Ctx) -> None:
 # A file sent while the bot waits for one (an import, weekly volumes) goes to that flow.
 FILE_STEPS: dict[str, Step] = {
     transfer.IMPORT_FLOW: transfer.receive_import_file,
+    churn.VOLUMES_FLOW: churn.receive_volumes_file,
 }
 
 

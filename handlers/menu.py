@@ -48,6 +48,8 @@ COMMANDS: list[Command] = [
     Command("reassign", N_("Hand customers over to another RM"), roles=("lead", "admin")),
     Command("teamgroup", N_("Make a group chat the team's group (send it in the group)"),
             roles=("lead", "admin")),
+    Command("volumes", N_("Import weekly transaction volumes (Excel or CSV) for churn alerts")),
+    Command("watch", N_("Clients on churn alert (your own; a lead sees the team's)")),
     Command("export", N_("Your customers and notes as an Excel file")),
     Command("import", N_("Add or update customers from an Excel or CSV file")),
     Command("post", N_("Post an offer to your merchant groups")),

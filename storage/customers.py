@@ -50,6 +50,7 @@ class Customer:
     last_contact_at: datetime | None
     created_at: datetime
     archived_at: datetime | None
+    client_ref: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Customer:
