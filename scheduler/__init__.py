@@ -34,7 +34,8 @@ def _poster(context: Ctx) -> GroupPoster:
     dispatcher = _dispatcher(context)
     poster = getattr(dispatcher, "group_poster", None)
     if poster is None:
-        poster = GroupPoster(context.bot, context.storage, context.clock, dispatcher.worker)
+        poster = GroupPoster(context.bot, context.storage, context.clock, dispatcher.worker,
+                             dispatcher.paced)
         dispatcher.group_poster = poster  # type: ignore[attr-defined]
     assert isinstance(poster, GroupPoster)
     return poster

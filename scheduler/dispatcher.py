@@ -276,15 +276,16 @@ class Dispatcher:
         when the text is longer than a caption may be."""
         if push.photo is not None:
             caption_fits = len(push.text) <= CAPTION_LIMIT
-            photo = await self._paced(chat_id, self.bot.send_photo(
+            photo = await self.paced(chat_id, self.bot.send_photo(
                 chat_id, push.photo, caption=push.text if caption_fits else None,
                 reply_markup=push.markup if caption_fits else None))
             if caption_fits:
                 return photo
-        return await self._paced(chat_id, self.bot.send_message(chat_id, push.text,
+        return await self.paced(chat_id, self.bot.send_message(chat_id, push.text,
                                                                 reply_markup=push.markup))
 
-    async def _paced(self, chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+    async def paced(self, chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+        """Send a request in this chat's turn and within the bot-wide rate."""
         try:
             await self._pace(chat_id)
         except BaseException:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -22,14 +24,24 @@ BATCH = 100
 MAX_BACKOFF = 300
 
 
+Paced = Callable[[int, Coroutine[Any, Any, Message]], Awaitable[Message]]
+
+
+async def _unpaced(chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+    return await request
+
+
 class GroupPoster:
     """Claims due posts (never more per group than its minute allows) and sends them."""
 
-    def __init__(self, bot: Bot, storage: Storage, clock: Clock, worker: str) -> None:
+    def __init__(self, bot: Bot, storage: Storage, clock: Clock, worker: str,
+                 paced: Paced | None = None) -> None:
         self.bot = bot
         self.storage = storage
         self.clock = clock
         self.worker = worker
+        # The dispatcher's bot-wide pacing, so posts and reminders together stay under 30/s.
+        self.paced = paced or _unpaced
 
     async def drain(self) -> int:
         """Send the posts that are due and allowed now; return how many went out."""
@@ -64,16 +76,14 @@ class GroupPoster:
         try:
             message: Message
             if post.photo_file_id:
-                message = await self.bot.send_photo(post.chat_id, post.photo_file_id,
-                                                    caption=post.text[:1024] or None,
-                                                    reply_markup=markup,
-                                                    reply_to_message_id=post.reply_to,
-                                                    allow_sending_without_reply=True)
+                message = await self.paced(post.chat_id, self.bot.send_photo(
+                    post.chat_id, post.photo_file_id, caption=post.text[:1024] or None,
+                    reply_markup=markup, reply_to_message_id=post.reply_to,
+                    allow_sending_without_reply=True))
             else:
-                message = await self.bot.send_message(post.chat_id, post.text,
-                                                      reply_markup=markup,
-                                                      reply_to_message_id=post.reply_to,
-                                                      allow_sending_without_reply=True)
+                message = await self.paced(post.chat_id, self.bot.send_message(
+                    post.chat_id, post.text, reply_markup=markup,
+                    reply_to_message_id=post.reply_to, allow_sending_without_reply=True))
         except RetryAfter as error:
             seconds = error.retry_after
             wait = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
