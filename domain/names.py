@@ -42,10 +42,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 # pypinyin copies its dictionaries on import unless told not to (about 3 MiB saved); we never
-# modify them. Read at import time, hence set before the import.
+# modify them. It is read when pypinyin is first imported.
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
-
-from pypinyin import Style, lazy_pinyin
 
 __all__ = ["fold", "query_forms", "search_key"]
 
@@ -193,6 +191,10 @@ def _surname_reading(run: str) -> tuple[int, list[str]] | None:
 @lru_cache(maxsize=16384)
 def _run_pinyin(run: str) -> tuple[str, ...]:
     """pypinyin's toneless reading of one run of CJK characters (names repeat a lot)."""
+    # pypinyin's dictionaries take about 43 MiB: loaded with the first Chinese name, so an
+    # installation that only ever sees Vietnamese names never pays for them.
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(lazy_pinyin(run, style=Style.NORMAL))
 
 

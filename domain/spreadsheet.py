@@ -26,10 +26,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-
 from core.config import LANGUAGES
 from core.i18n import N_, _, active
 from domain.customers import (
@@ -152,6 +148,10 @@ def note_row(note: Mapping[str, Any], zone: ZoneInfo) -> list[Any]:
 def write_workbook(customers: Iterable[Mapping[str, Any]], notes: Iterable[Mapping[str, Any]],
                    zone: ZoneInfo) -> bytes:
     """The .xlsx file: sheet "Customers" and sheet "Notes", streamed (write-only mode)."""
+    # openpyxl is large: loaded on the first export or import, not at start-up.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheets = ((CUSTOMERS_SHEET, COLUMNS, _WIDTHS, (customer_row(c, zone) for c in customers)),
               (NOTES_SHEET, NOTE_COLUMNS, _NOTE_WIDTHS, (note_row(n, zone) for n in notes)))
@@ -171,6 +171,8 @@ def write_workbook(customers: Iterable[Mapping[str, Any]], notes: Iterable[Mappi
 
 
 def _as_text(sheet: Any, value: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
@@ -217,6 +219,8 @@ def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
 def _read_xlsx(data: bytes) -> Table | list[RowError]:
     unreadable = [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
     try:
+        from openpyxl import load_workbook
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # not a zip (BadZipFile), or openpyxl's own errors for broken parts
         return unreadable

@@ -18,8 +18,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
@@ -103,6 +101,10 @@ def alert_text(alert: ChurnAlert, owner: Staff | None = None) -> str:
 
 def sparkline_png(points: Sequence[tuple[date, float]], average: float | None) -> bytes:
     """A 800×300 PNG of the weekly volumes, the last week in red, the average dashed."""
+    # matplotlib (with numpy) is large: loaded when the first chart is drawn, not at start-up.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.03, 0.14, 0.94, 0.8))
