@@ -67,7 +67,10 @@ class LeadRepo:
         return Lead.from_row(row) if row else None
 
     async def record_phone(self, lead_id: int, phone: str, now: datetime) -> None:
-        """The member shared their number: that is their consent to be contacted."""
+        """The member shared their number: that is their consent to be contacted by the same
+        RM about every offer they were waiting on, so none of those asks again."""
         await self.db.execute(
-            "UPDATE leads SET phone = ?, consent_at = ? WHERE id = ?",
-            (phone, to_db_time(now), lead_id))
+            "UPDATE leads SET phone = ?, consent_at = ? WHERE phone IS NULL AND consent_at IS NULL"
+            " AND (id = ? OR (user_id, owner_id) = (SELECT user_id, owner_id FROM leads"
+            " WHERE id = ?))",
+            (phone, to_db_time(now), lead_id, lead_id))

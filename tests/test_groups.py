@@ -978,3 +978,21 @@ async def test_team_lead_reassigns_a_group(bot: Harness, rm: Profile) -> None:
     await bot.send(rm.member, f"@{BOT_USERNAME} cho hỏi", group=group)
     [question] = await rows(bot, "SELECT owner_id FROM questions")
     assert question["owner_id"] == colleague.id
+
+
+async def test_one_shared_phone_answers_every_waiting_lead_of_the_same_rm(bot: Harness) -> None:
+    storage, now = bot.storage, bot.clock.now()
+    await bot.register(Person(4100, "Lan", language_code="vi"), language="vi")
+    await storage.groups.link(-100777, "Chợ Lớn", 4100, "vi", now)
+    first = await storage.posts.create(staff_id=4100, chat_id=-100777, text="a", due_at=now,
+                                       now=now)
+    second = await storage.posts.create(staff_id=4100, chat_id=-100777, text="b", due_at=now,
+                                        now=now)
+    older, _ = await storage.leads.create_once(post_id=first, user_id=555, owner_id=4100,
+                                               now=now)
+    newer, _ = await storage.leads.create_once(post_id=second, user_id=555, owner_id=4100,
+                                               now=now)
+    await storage.leads.record_phone(newer.id, "+84901234567", now)
+    assert await storage.leads.waiting_for_phone(555) is None
+    refreshed = await storage.leads.by_token(older.token)
+    assert refreshed is not None and refreshed.phone == "+84901234567"
