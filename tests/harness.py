@@ -16,6 +16,30 @@ from core.fake_api import ApiCall, FakeBotApi
 from core.fake_updates import Person, UpdateFactory
 from storage import Storage
 
+# Calls that show the user something (new messages, edits, files).
+SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
+         "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio")
+
+
+def shown(calls: list[ApiCall]) -> list[ApiCall]:
+    return [call for call in calls if call.method in SHOWN]
+
+
+def of(calls: list[ApiCall], method: str) -> list[ApiCall]:
+    return [call for call in calls if call.method == method]
+
+
+def only_message(calls: list[ApiCall]) -> ApiCall:
+    messages = shown(calls)
+    assert len(messages) == 1, [(c.method, c.text) for c in calls]
+    return messages[0]
+
+
+def answer_of(calls: list[ApiCall]) -> ApiCall:
+    answers = of(calls, "answerCallbackQuery")
+    assert len(answers) == 1, [(c.method, c.params) for c in calls]
+    return answers[0]
+
 
 @dataclass
 class Harness:

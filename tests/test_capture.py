@@ -28,14 +28,12 @@ from handlers.search import PAGE_SIZE
 from storage.customers import PERSONAL, Customer
 from storage.interactions import Interaction
 from tests.conftest import NOW
-from tests.harness import Harness
+from tests.harness import Harness, answer_of, of, only_message, shown
 
 LANGUAGES = ["vi", "zh_Hans", "zh_Hant", "en"]
 TELEGRAM_CODES = {"vi": "vi", "zh_Hans": "zh-hans", "zh_Hant": "zh-hant", "en": "en"}
 HCM = "Asia/Ho_Chi_Minh"
 SHANGHAI = "Asia/Shanghai"
-SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-         "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio")
 
 EXPIRED = "This button has expired. Please start again."
 NEW_PROSPECT = "✅ New prospect saved."
@@ -65,26 +63,6 @@ def assert_translated(language: str, *texts: str) -> None:
         return
     missing = [text for text in texts if tr(language, text) == text]
     assert not missing, f"not translated into {language}: {missing}"
-
-
-def shown(calls: list[ApiCall]) -> list[ApiCall]:
-    return [call for call in calls if call.method in SHOWN]
-
-
-def of(calls: list[ApiCall], method: str) -> list[ApiCall]:
-    return [call for call in calls if call.method == method]
-
-
-def only_message(calls: list[ApiCall]) -> ApiCall:
-    messages = shown(calls)
-    assert len(messages) == 1, [(c.method, c.text) for c in calls]
-    return messages[0]
-
-
-def answer_of(calls: list[ApiCall]) -> ApiCall:
-    answers = of(calls, "answerCallbackQuery")
-    assert len(answers) == 1, [(c.method, c.params) for c in calls]
-    return answers[0]
 
 
 def payload(data: str) -> list[str]:

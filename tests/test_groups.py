@@ -33,7 +33,7 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
 from storage.catalog import Product
 from storage.groups import Group
-from tests.harness import Harness
+from tests.harness import Harness, answer_of, of, only_message, shown
 
 # -- texts (English sources; compared through the catalogs) -----------------------------------
 
@@ -82,8 +82,6 @@ LINKED_GROUPS = "<b>Linked groups</b>"
 WHO_OWNS = "Who should own “{title}”?"
 SAVED = "Saved."
 
-SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-         "sendPhoto", "sendDocument")
 BOT_USERNAME = "rapport_bot"
 GROUP_IDS = {"group": -4_001, "supergroup": -1_001_000_000_001}
 OTHER_GROUP = -1_001_000_000_002
@@ -136,26 +134,6 @@ def tr(language: str, text: str, zone: str = "UTC") -> str:
 
 def full_name(person: Person) -> str:
     return f"{person.first_name} {person.last_name}" if person.last_name else person.first_name
-
-
-def shown(calls: list[ApiCall]) -> list[ApiCall]:
-    return [call for call in calls if call.method in SHOWN]
-
-
-def of(calls: list[ApiCall], method: str) -> list[ApiCall]:
-    return [call for call in calls if call.method == method]
-
-
-def only_message(calls: list[ApiCall]) -> ApiCall:
-    messages = shown(calls)
-    assert len(messages) == 1, [(c.method, c.text) for c in calls]
-    return messages[0]
-
-
-def answer_of(calls: list[ApiCall]) -> ApiCall:
-    answers = of(calls, "answerCallbackQuery")
-    assert len(answers) == 1, [(c.method, c.params) for c in calls]
-    return answers[0]
 
 
 def assert_expired(calls: list[ApiCall], language: str) -> None:

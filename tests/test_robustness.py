@@ -23,7 +23,7 @@ from core.fake_updates import Person, UpdateFactory
 from core.i18n import LANGUAGE_NAMES, _, active
 from core.messages import LIMIT, reply, split_text
 from handlers.menu import menu_for
-from tests.harness import Harness, close_harness, open_harness
+from tests.harness import Harness, answer_of, close_harness, of, only_message, open_harness, shown
 
 # -- the texts, in English as written in the code -----------------------------------------------
 EXPIRED = "This button has expired. Please start again."
@@ -42,8 +42,6 @@ USE_PRIVATE = (
 )
 HELP_TITLE = "<b>What I can do for you</b>"
 SETTINGS_TITLE = "<b>Your settings</b>"
-SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-         "sendPhoto", "sendDocument")
 GROUP_ID = -100123
 
 
@@ -51,26 +49,6 @@ def tr(language: str, text: str) -> str:
     """The text as a user of this language reads it."""
     with active(language, "UTC"):
         return _(text)
-
-
-def shown(calls: list[ApiCall]) -> list[ApiCall]:
-    return [call for call in calls if call.method in SHOWN]
-
-
-def of(calls: list[ApiCall], method: str) -> list[ApiCall]:
-    return [call for call in calls if call.method == method]
-
-
-def only_message(calls: list[ApiCall]) -> ApiCall:
-    messages = shown(calls)
-    assert len(messages) == 1, [(c.method, c.text) for c in calls]
-    return messages[0]
-
-
-def only_answer(calls: list[ApiCall]) -> ApiCall:
-    answers = of(calls, "answerCallbackQuery")
-    assert len(answers) == 1, [(c.method, c.params) for c in calls]
-    return answers[0]
 
 
 def commands_in(call: ApiCall) -> list[tuple[str, str]]:
@@ -182,7 +160,7 @@ async def test_bad_button_gets_expired_and_nothing_else(
     }[kind]
     before = await bot.storage.staff.get(rm.id)
     calls = await bot.press_data(rm, data, admin_call if kind == "foreign" else None)
-    answer = only_answer(calls)
+    answer = answer_of(calls)
     assert answer.params["text"] == tr(language, EXPIRED)
     assert answer.params.get("show_alert") is True
     assert shown(calls) == []
@@ -196,7 +174,7 @@ async def test_bad_button_gets_expired_and_nothing_else(
 async def test_button_for_a_missing_action_expires(bot: Harness, rm: Person) -> None:
     await bot.register(rm, language="zh_Hans")
     calls = await bot.press_data(rm, buttons.pack("gone", 1, owner=rm.id))
-    assert only_answer(calls).params["text"] == tr("zh_Hans", EXPIRED)
+    assert answer_of(calls).params["text"] == tr("zh_Hans", EXPIRED)
     assert shown(calls) == []
 
 
@@ -205,7 +183,7 @@ async def test_genuine_button_with_bad_arguments_expires(bot: Harness, rm: Perso
     for data in (buttons.pack("lang", "fr", owner=rm.id), buttons.pack("tz", 99, owner=rm.id),
                  buttons.pack("tz", "x", owner=rm.id), buttons.pack("lang", owner=rm.id)):
         calls = await bot.press_data(rm, data)
-        assert only_answer(calls).params["text"] == tr("vi", EXPIRED), data
+        assert answer_of(calls).params["text"] == tr("vi", EXPIRED), data
         assert shown(calls) == []
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and staff.language == "vi"
@@ -611,7 +589,7 @@ async def test_stranger_gets_one_refusal_per_message_in_their_language(
     for calls in await _refusals(bot, stranger):
         _assert_refused(calls, stranger, language)
     calls = await bot.press_data(stranger, "lang:en|AAAAAAAA")
-    answer = only_answer(calls)
+    answer = answer_of(calls)
     assert answer.params["text"] == tr(language, REFUSAL)
     assert answer.params.get("show_alert") is True
     assert shown(calls) == []
@@ -624,7 +602,7 @@ async def test_stranger_cannot_use_a_genuine_button(bot: Harness, admin: Person)
     await as_admin(bot, admin)
     await bot.send(admin, "/invite")
     calls = await bot.press(stranger, tr("vi", "Admin"), bot.last_for(admin))
-    assert only_answer(calls).params["text"] == tr("zh_Hant", REFUSAL)
+    assert answer_of(calls).params["text"] == tr("zh_Hant", REFUSAL)
     assert shown(calls) == []
     assert await bot.storage.invites.list_open(bot.clock.now()) == []
 
@@ -677,7 +655,7 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
     calls = await bot.press(admin, tr("vi", "Turn off access"))
     removed = of(calls, "deleteMyCommands")
     assert len(removed) == 1 and scope_chat(removed[0]) == member.id
-    assert only_answer(calls).params["text"] == tr("vi", "Saved.")
+    assert answer_of(calls).params["text"] == tr("vi", "Saved.")
     staff = await bot.storage.staff.get(member.id)
     assert staff is not None and not staff.active
     assert "staff.access" in await bot.storage.audit.actions_for("staff", member.id)
@@ -686,7 +664,7 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
         _assert_refused(refused, member, "zh_Hant")
     # The buttons they still have are dead.
     calls = await bot.press(member, tr("zh_Hant", "Change language"), old_settings_message)
-    assert only_answer(calls).params["text"] == tr("zh_Hant", REFUSAL)
+    assert answer_of(calls).params["text"] == tr("zh_Hant", REFUSAL)
     assert shown(calls) == []
 
     # Access back on: they are staff again and get their menu back.
@@ -965,7 +943,7 @@ async def test_admin_cannot_change_their_own_role_or_access(
     own = tr("vi", "You cannot change your own role or access; ask another administrator.")
     for label in (tr("vi", "Relationship manager"), tr("vi", "Turn off access")):
         calls = await bot.press(admin, label, member)
-        answer = only_answer(calls)
+        answer = answer_of(calls)
         assert answer.params["text"] == own and answer.params.get("show_alert") is True
         assert shown(calls) == [] and of(calls, "deleteMyCommands") == []
     staff = await bot.storage.staff.get(admin.id)
@@ -1021,7 +999,7 @@ async def test_validly_signed_admin_buttons_are_refused_to_an_rm(
     ]
     for data in stale:
         calls = await bot.press_data(rm, data)
-        answer = only_answer(calls)
+        answer = answer_of(calls)
         assert answer.params["text"] == tr("vi", ONLY_ADMIN), data
         assert answer.params.get("show_alert") is True
         assert shown(calls) == [], data
@@ -1043,7 +1021,7 @@ async def test_demoted_admin_keeps_dead_buttons(bot: Harness, admin: Person) -> 
     demoted = await bot.storage.staff.get(second.id)
     assert demoted is not None and demoted.role == "rm"
     calls = await bot.press(second, "Hùng", their_list)
-    assert only_answer(calls).params["text"] == ONLY_ADMIN
+    assert answer_of(calls).params["text"] == ONLY_ADMIN
     assert shown(calls) == []
 
 
