@@ -10,10 +10,10 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import _
 from core.messages import esc, reply
-from domain.customers import MAX_NAME, MAX_NOTE, split_name_and_note
+from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
 from handlers.cards import display_name, show_card
-from handlers.common import expired
+from handlers.common import expired, note_too_long
 from storage.customers import Customer
 
 ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
@@ -32,12 +32,7 @@ async def _invalid(update: Update, name: str, note: str) -> bool:
             "details after the phone number or on a new line, so they become a note."
         ).format(length=len(name), limit=MAX_NAME))
         return True
-    if len(note) > MAX_NOTE:
-        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
-                              "Please split it into several notes.").format(
-            length=len(note), limit=MAX_NOTE))
-        return True
-    return False
+    return await note_too_long(update, note)
 
 
 def parse_quick_add(text: str, region: str) -> tuple[str, str | None, str]:

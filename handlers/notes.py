@@ -13,7 +13,7 @@ from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from handlers import service
 from handlers.cards import customer_from_button, display_name, show_card
-from handlers.common import expired
+from handlers.common import expired, note_too_long
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 from storage.inbox import InboxItem
@@ -83,10 +83,7 @@ async def log_without_note(update: Update, context: Ctx) -> None:
 async def save_interaction(update: Update, context: Ctx, customer: Customer, kind: str,
                            text: str) -> None:
     """Record an interaction dated now, confirm, and offer a follow-up."""
-    if len(text) > MAX_NOTE:
-        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
-                              "Please split it into several notes.").format(
-            length=len(text), limit=MAX_NOTE))
+    if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
     interaction_id = await context.storage.interactions.add(

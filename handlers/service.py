@@ -29,7 +29,7 @@ from domain.service import (
     working_days_between,
 )
 from handlers.cards import display_name
-from handlers.common import button_arg, button_int, expired
+from handlers.common import button_arg, button_int, expired, note_too_long
 from handlers.lookup import split_customer
 from storage import Storage
 from storage.customers import Customer
@@ -130,10 +130,7 @@ async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> 
 
 async def open_complaint(update: Update, context: Ctx, customer: Customer, text: str) -> None:
     """Record the complaint in the customer's history and open it with its due date."""
-    if len(text) > MAX_NOTE:
-        await reply(update, _("That note is too long ({length} characters, at most {limit}). "
-                              "Please split it into several notes.").format(
-            length=len(text), limit=MAX_NOTE))
+    if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
     interaction_id = await context.storage.interactions.add(
