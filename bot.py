@@ -68,7 +68,7 @@ async def startup(application: RapportApp) -> None:
     data = application.bot_data
     settings = data.settings
     assert settings is not None
-    storage = await open_storage(settings.db_path)
+    storage = await open_storage(settings.database)
     buttons.configure(await storage.secrets.get_or_create("button_secret"))
     load_catalogs()
     # A fresh installation starts with the sample product catalog; admins replace it.
@@ -76,7 +76,8 @@ async def startup(application: RapportApp) -> None:
     data.services = Services(settings=settings, storage=storage, clock=data.clock)
     # Commands are shown per chat to registered staff only; strangers see no menu.
     await application.bot.delete_my_commands()
-    log.info("Rapport started as @%s, database %s", application.bot.username, settings.db_path)
+    log.info("Rapport started as @%s, database %s", application.bot.username,
+             settings.database_label)
 
 
 async def shutdown(application: RapportApp) -> None:

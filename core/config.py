@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,20 @@ class Settings:
     invite_ttl_hours: int
     log_level: str
     churn_drop_percent: int = 30
+    # postgresql://… selects PostgreSQL; empty keeps the embedded SQLite file at db_path.
+    database_url: str = ""
+
+    @property
+    def database(self) -> str | Path:
+        """Where the data lives: a PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def database_label(self) -> str:
+        """The database for logs, without a password."""
+        if not self.database_url:
+            return str(self.db_path)
+        return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", self.database_url)
 
     @property
     def base_url(self) -> str:
@@ -97,8 +112,15 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
     level = env.get("RAPPORT_LOG_LEVEL", "INFO").strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"RAPPORT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    database_url = env.get("DATABASE_URL", "").strip()
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "DATABASE_URL must start with postgresql:// (leave it empty for the SQLite file "
+            f"in RAPPORT_DB), got {database_url.split('://')[0]!r}"
+        )
     return Settings(
         token=token,
+        database_url=database_url,
         api_url=api_url,
         db_path=Path(env.get("RAPPORT_DB", "data/rapport.db").strip() or "data/rapport.db"),
         admin_ids=_int_list("RAPPORT_ADMIN_IDS", env.get("RAPPORT_ADMIN_IDS", "")),
