@@ -54,6 +54,8 @@ DIGEST_MAX = 10
 WINDOW = 1.02
 WINDOW_LIMIT = 30
 MAX_RATE = WINDOW_LIMIT / WINDOW
+# A replica counts as sending until this long after its last heartbeat that said so.
+SENDING_GRACE = timedelta(seconds=3)
 
 
 class Dispatcher:
@@ -70,6 +72,8 @@ class Dispatcher:
         # Telegram allows about one message a second to one private chat.
         self.per_chat_interval = per_chat_interval
         self.send_interval = 1.0 / max_rate if max_rate > 0 else 0.0
+        # Replicas sending at the same time split Telegram's bot-wide limit between them.
+        self.share = 1
         self._send_gate = asyncio.Lock()
         self._previous_send = 0.0
         self._in_flight = 0
@@ -80,6 +84,24 @@ class Dispatcher:
         # Rows this drain claimed and has not finished with: their leases are renewed.
         self._held: set[int] = set()
         self._task: asyncio.Task[int] | None = None
+
+    async def heartbeat(self) -> None:
+        """Tell the other replicas this one is alive (and sending), and take a fair share of
+        the bot-wide rate: all of it alone, half of it while another replica sends too."""
+        now = self.clock.now()
+        busy = bool(self._held) or (self._task is not None and not self._task.done())
+        try:
+            await self.storage.replicas.beat(self.worker, now, now + SENDING_GRACE if busy
+                                             else None)
+            senders = await self.storage.replicas.sending(now) if busy else 1
+        except Exception:
+            log.warning("replica heartbeat failed; keeping a share of 1/%s", self.share,
+                        exc_info=True)
+            return
+        share = max(1, senders)
+        if share != self.share:
+            log.info("now sharing the bot-wide rate with %s other replica(s)", share - 1)
+            self.share = share
 
     def kick(self) -> None:
         """Start draining due reminders unless a drain is already running."""
@@ -260,8 +282,8 @@ class Dispatcher:
                 now = clock_time.monotonic()
                 while self._answered and self._answered[0] <= now - WINDOW:
                     self._answered.popleft()
-                slot = max(self._previous_send + self.send_interval, now)
-                if self._in_flight + len(self._answered) >= WINDOW_LIMIT:
+                slot = max(self._previous_send + self.send_interval * self.share, now)
+                if self._in_flight + len(self._answered) >= WINDOW_LIMIT // self.share:
                     # Until the oldest answer leaves the window, or a send in flight ends.
                     until = self._answered[0] + WINDOW if self._answered else now + 0.01
                     slot = max(slot, min(until, now + 0.01))

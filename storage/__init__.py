@@ -10,7 +10,7 @@ from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
 from storage.customers import CustomerRepo
-from storage.db import Database
+from storage.db import Database, open_database
 from storage.groups import GroupRepo
 from storage.inbox import InboxRepo
 from storage.interactions import InteractionRepo
@@ -18,6 +18,7 @@ from storage.invites import InviteRepo
 from storage.leads import LeadRepo
 from storage.posts import PostRepo
 from storage.reminders import ReminderRepo
+from storage.replicas import ReplicaRepo
 from storage.service import ServiceRepo
 from storage.staff import StaffRepo
 from storage.teams import TeamRepo
@@ -50,6 +51,7 @@ class Storage:
         self.volumes = VolumeRepo(db)
         self.transfer = TransferRepo(db)
         self.activity = ActivityRepo(db)
+        self.replicas = ReplicaRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime) -> bool:
@@ -66,13 +68,18 @@ class Storage:
             )
         return True
 
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query (the health check's probe)."""
+        if await self.db.fetch_value("SELECT 1") != 1:
+            raise RuntimeError("the database answered SELECT 1 with something else")
+
     async def close(self) -> None:
         await self.db.close()
 
 
-async def open_storage(path: Path) -> Storage:
-    """Open the database, creating it if needed, and migrate it to the current schema."""
-    db = Database(path)
-    await db.open()
+async def open_storage(location: str | Path) -> Storage:
+    """Open the database (an SQLite path or a postgresql:// URL), creating it if needed,
+    and migrate it to the current schema."""
+    db = await open_database(location)
     await db.migrate()
     return Storage(db)

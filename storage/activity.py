@@ -50,7 +50,7 @@ class ActivityRepo:
             " AND created_at < ?", (staff_id, to_db_time(start), to_db_time(end))))
         # One per customer and step: moving a customer back and forth counts once.
         rows = await self.db.fetch_all(
-            "SELECT json_extract(detail, '$.to') AS stage, COUNT(DISTINCT customer_id) AS n"
+            f"SELECT {self.db.json_text('detail', 'to')} AS stage, COUNT(DISTINCT customer_id) AS n"
             " FROM interactions WHERE staff_id = ? AND kind = 'stage' AND happened_at >= ?"
             " AND happened_at < ? GROUP BY stage",
             (staff_id, to_db_time(start), to_db_time(end)))
@@ -101,7 +101,7 @@ class ActivityRepo:
         active = "" if with_inactive else " AND active = 1"
         rows = await self.db.fetch_all(
             f"SELECT {_STAFF_COLUMNS} FROM staff WHERE team_id = ?{active}"
-            " ORDER BY active DESC, name COLLATE NOCASE", (team_id,))
+            " ORDER BY active DESC, LOWER(name)", (team_id,))
         return [Staff.from_row(row) for row in rows]
 
     # -- targets -----------------------------------------------------------------------------
@@ -120,8 +120,8 @@ class ActivityRepo:
         unknown = set(values) - set(ACTIVITIES)
         if unknown:
             raise ValueError(f"not activities: {sorted(unknown)}")
-        async with self.db.transaction() as conn:
-            await conn.executemany(
+        async with self.db.transaction():
+            await self.db.execute_many(
                 "INSERT INTO team_targets (team_id, stage, minimum, updated_by, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (team_id, stage) DO UPDATE SET"
                 " minimum = excluded.minimum, updated_by = excluded.updated_by,"
@@ -155,12 +155,12 @@ class ActivityRepo:
 
     async def set_group(self, team_id: int, chat_id: int | None) -> None:
         """Make a group chat the team's (None: the team has no group any more)."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             if chat_id is not None:
                 # One team per group: a group taken over from another team leaves it.
-                await conn.execute("UPDATE teams SET group_chat_id = NULL"
+                await self.db.execute("UPDATE teams SET group_chat_id = NULL"
                                    " WHERE group_chat_id = ?", (chat_id,))
-            await conn.execute("UPDATE teams SET group_chat_id = ? WHERE id = ?",
+            await self.db.execute("UPDATE teams SET group_chat_id = ? WHERE id = ?",
                                (chat_id, team_id))
 
     async def team_of_group(self, chat_id: int) -> int | None:
@@ -185,7 +185,7 @@ class ActivityRepo:
                                           (owner_id,))
         rows = await self.db.fetch_all(
             f"SELECT id, name, stage, archived_at FROM customers WHERE {where}"
-            " ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?", (owner_id, limit, offset))
+            " ORDER BY LOWER(name), id LIMIT ? OFFSET ?", (owner_id, limit, offset))
         return ([CustomerRef(row["id"], row["name"], row["stage"], row["archived_at"] is not None)
                  for row in rows], int(total))
 
@@ -208,23 +208,24 @@ class ActivityRepo:
         only = " AND id = ?" if customer_id is not None else ""
         params: list[Any] = [from_id] + ([customer_id] if customer_id is not None else [])
         stamp = to_db_time(now)
-        async with self.db.transaction() as conn:
-            async with conn.execute(f"SELECT id FROM customers WHERE owner_id = ?{only}"
-                                    " ORDER BY id", params) as cursor:
-                moved = [int(row[0]) for row in await cursor.fetchall()]
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                f"SELECT id FROM customers WHERE owner_id = ?{only} ORDER BY id",
+                params)
+            moved = [int(row[0]) for row in rows]
             if not moved:
                 return []
             for start in range(0, len(moved), 500):
                 chunk = moved[start:start + 500]
                 marks = ", ".join("?" for _ in chunk)
-                await conn.execute(
+                await self.db.execute(
                     f"UPDATE customers SET owner_id = ?, updated_at = ? WHERE id IN ({marks})",
                     [to_id, stamp, *chunk])
-                await conn.execute(
+                await self.db.execute(
                     f"UPDATE reminders SET staff_id = ?, version = version + 1"
                     f" WHERE customer_id IN ({marks}) AND staff_id = ? AND status IN {_OPEN}",
                     [to_id, *chunk, from_id])
-                await conn.execute(
+                await self.db.execute(
                     f"UPDATE leads SET owner_id = ? WHERE customer_id IN ({marks})",
                     [to_id, *chunk])
         return moved

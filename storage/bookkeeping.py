@@ -27,7 +27,8 @@ class UpdateLog:
     async def first_time(self, update_id: int, now: datetime) -> bool:
         """Record the update; False if it was recorded before (a redelivery)."""
         changed = await self.db.execute(
-            "INSERT OR IGNORE INTO processed_updates (update_id, received_at) VALUES (?, ?)",
+            "INSERT INTO processed_updates (update_id, received_at) VALUES (?, ?)"
+            " ON CONFLICT DO NOTHING",
             (update_id, to_db_time(now)),
         )
         return changed == 1
@@ -115,6 +116,7 @@ class Secrets:
         if value is not None:
             return str(value)
         await self.db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, secrets.token_hex(32))
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (key, secrets.token_hex(32)),
         )
         return str(await self.db.fetch_value("SELECT value FROM meta WHERE key = ?", (key,)))

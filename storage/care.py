@@ -72,7 +72,7 @@ class CareRepo:
             "SELECT i.id, i.customer_id, c.owner_id, s.timezone, i.happened_at"
             " FROM interactions i JOIN customers c ON c.id = i.customer_id"
             f" JOIN staff s ON s.id = c.owner_id WHERE {_ACTIVE} AND i.kind = 'stage'"
-            " AND json_extract(i.detail, '$.to') = 'won' AND i.happened_at >= ?",
+            f" AND {self.db.json_text('i.detail', 'to')} = 'won' AND i.happened_at >= ?",
             (to_db_time(since),),
         )
         sales = []

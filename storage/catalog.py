@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from domain.catalog import GroupSpec, ProductSpec
 from domain.names import fold
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, marks, to_db_time
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -26,7 +24,7 @@ class ProductGroup:
     position: int
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> ProductGroup:
+    def from_row(cls, row: Row) -> ProductGroup:
         return cls(id=row["id"], code=row["code"], segment=row["segment"],
                    names=json.loads(row["names"]), position=row["position"])
 
@@ -44,7 +42,7 @@ class Product:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Product:
+    def from_row(cls, row: Row) -> Product:
         updated_at = from_db_time(row["updated_at"])
         assert updated_at is not None
         return cls(id=row["id"], code=row["code"], group_id=row["group_id"],
@@ -108,17 +106,19 @@ class CatalogRepo:
                      _dump(product.pitch), _dump(product.rates) if product.rates else None,
                      position, stamp),
                 )
+            codes = [product.code for product in products]
+            keep = f" AND code NOT IN ({marks(codes)})" if codes else ""
             deactivated = await self.db.execute(
-                "UPDATE products SET active = 0, updated_at = ? WHERE active = 1"
-                " AND code NOT IN (SELECT value FROM json_each(?))",
-                (stamp, json.dumps([product.code for product in products])),
+                f"UPDATE products SET active = 0, updated_at = ? WHERE active = 1{keep}",
+                (stamp, *codes),
             )
         return ReplaceResult(len(groups), len(products), deactivated)
 
     async def groups(self, segment: str | None = None) -> list[ProductGroup]:
         """Groups with at least one active product: individuals first, then in file order."""
         rows = await self.db.fetch_all(
-            f"SELECT {_GROUP_COLUMNS} FROM product_groups g WHERE (? IS NULL OR g.segment = ?)"
+            f"SELECT {_GROUP_COLUMNS} FROM product_groups g WHERE"
+            " (CAST(? AS TEXT) IS NULL OR g.segment = ?)"
             " AND EXISTS (SELECT 1 FROM products p WHERE p.group_id = g.id AND p.active = 1)"
             " ORDER BY g.segment = 'company', g.position, g.id",
             (segment, segment),

@@ -6,11 +6,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from domain.names import search_key
 from domain.phones import search_forms
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 # Columns a user may edit through the generic field editor (never ids, keys or stamps).
 EDITABLE = frozenset({
@@ -53,7 +51,7 @@ class Customer:
     client_ref: str | None = None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Customer:
+    def from_row(cls, row: Row) -> Customer:
         values: dict[str, Any] = {}
         for field in fields(cls):
             value = row[field.name]
@@ -120,8 +118,8 @@ class CustomerRepo:
         pattern = "|" + keyed.split("|")[1].translate(_LIKE_ESCAPE) + "|%" if keyed else None
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND {_LIVE} AND"
-            " ((? IS NOT NULL AND phone = ?)"
-            "  OR (? IS NOT NULL AND search_key LIKE ? ESCAPE '\\'))"
+            " ((CAST(? AS TEXT) IS NOT NULL AND phone = ?)"
+            "  OR (CAST(? AS TEXT) IS NOT NULL AND search_key LIKE ? ESCAPE '\\'))"
             " ORDER BY id LIMIT 5",
             (owner_id, phone, phone, pattern, pattern),
         )
@@ -167,36 +165,36 @@ class CustomerRepo:
     async def erase(self, owner_id: int, customer_id: int, now: datetime) -> bool:
         """Erase the personal data for good; stage, segment and dates stay for the counts."""
         blanks = ", ".join(f"{column} = NULL" for column in PERSONAL)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.execute(
                 f"UPDATE customers SET name = '', {blanks}, birthday_lunar = 0,"
                 " birthday_leap = 0, search_key = '', phone_key = '', referred_by = NULL,"
                 f" erased_at = ?, updated_at = ? WHERE id = ? AND owner_id = ? AND {_LIVE}",
                 (to_db_time(now), to_db_time(now), customer_id, owner_id),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE interactions SET text = '', file_id = NULL, file_name = NULL,"
                 " detail = '{}' WHERE customer_id = ?",
                 (customer_id,),
             )
-            await conn.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
+            await self.db.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
             # Reminders about them say what to do with whom: blanked, and never sent.
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE reminders SET text = '', outcome = NULL, version = version + 1,"
                 " status = CASE WHEN status IN ('pending', 'sending', 'sent') THEN 'cancelled'"
                 " ELSE status END WHERE customer_id = ?",
                 (customer_id,),
             )
-            await conn.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
-            await conn.execute("UPDATE complaints SET resolution = NULL WHERE customer_id = ?",
+            await self.db.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
+            await self.db.execute("UPDATE complaints SET resolution = NULL WHERE customer_id = ?",
                                (customer_id,))
             # The member's Telegram id goes too (-id keeps each lead row unique).
-            await conn.execute("UPDATE leads SET phone = NULL, user_id = -id"
+            await self.db.execute("UPDATE leads SET phone = NULL, user_id = -id"
                                " WHERE customer_id = ?", (customer_id,))
             # Whoever they referred keeps the referral, not the erased person's name.
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE customers SET referred_by = NULL, referrer = NULL WHERE referred_by = ?",
                 (customer_id,),
             )
@@ -275,8 +273,9 @@ class CustomerRepo:
     async def remember_card(self, chat_id: int, message_id: int, customer_id: int,
                             now: datetime) -> None:
         await self.db.execute(
-            "INSERT OR REPLACE INTO card_messages (chat_id, message_id, customer_id, created_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO card_messages (chat_id, message_id, customer_id, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO UPDATE SET"
+            " customer_id = excluded.customer_id, created_at = excluded.created_at",
             (chat_id, message_id, customer_id, to_db_time(now)),
         )
 

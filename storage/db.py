@@ -1,22 +1,35 @@
-"""The SQLite connection and the migrations that bring a database up to date."""
+"""The database seen by the repositories: one interface, an SQLite and a PostgreSQL engine.
+
+Repositories write portable SQL with ``?`` placeholders; the few constructs the two engines
+spell differently come from the engine (``json_text``, ``skip_locked``). Times are stored as
+ISO-8601 UTC text on both engines, so they compare and sort the same way.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import abc
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-BUSY_TIMEOUT_MS = 5000
+
+
+class Row(Protocol):
+    """A result row: by column name or position (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+
+class IntegrityError(Exception):
+    """A constraint refused the change (unique, foreign key, check), on either engine."""
 
 
 def to_db_time(moment: datetime) -> str:
@@ -30,116 +43,101 @@ def from_db_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class Database:
-    """One aiosqlite connection in WAL mode; a lock serialises write transactions."""
+def marks(values: Sequence[object]) -> str:
+    """``?, ?, ?`` for an IN list of these values."""
+    return ", ".join("?" for _ in values)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
-        # True inside the task that holds the write transaction, so nested use joins it.
-        self._in_transaction: ContextVar[bool] = ContextVar(f"in_tx_{id(self)}", default=False)
 
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        return self._conn
+def migration_scripts(dialect: str) -> Iterator[tuple[str, Path]]:
+    """(name, file) in name order: the dialect's own version of a step where it has one."""
+    own = MIGRATIONS_DIR / dialect
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        override = own / path.name
+        yield path.stem, override if override.is_file() else path
 
-    async def open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is explicit.
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
 
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+class Database(abc.ABC):
+    """What every repository uses; a nested ``transaction()`` joins the one already open."""
 
-    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    dialect: str
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    def for_update(self) -> str:
+        """Appended to a SELECT whose rows this transaction will change: another replica's
+        transaction reading them waits until this one ends (SQLite: already one at a time)."""
+        return ""
+
+    def skip_locked(self, table: str) -> str:
+        """Appended to a SELECT that picks rows of ``table`` (its alias) to claim, so that
+        replicas claiming at the same moment skip each other's rows instead of waiting."""
+        return ""
+
+    @abc.abstractmethod
+    async def open(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded, in name order; return the names applied."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """All statements of this task inside commit together, or not at all."""
+
+    @abc.abstractmethod
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return how many rows it changed."""
+
+    @abc.abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abc.abstractmethod
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text at ``key`` of the JSON object stored in ``column``."""
+
+    async def serialize(self, key: str) -> None:
+        """Inside a transaction: wait until no other transaction (any replica) holds ``key``.
+
+        SQLite needs nothing: its write transactions already run one at a time.
+        """
+        return None
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement in its own transaction; return how many rows it changed."""
-        async with self.transaction() as conn, conn.execute(sql, params) as cursor:
-            return cursor.rowcount
-
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one INSERT in its own transaction; return the new row's id."""
-        async with self.transaction() as conn, conn.execute(sql, params) as cursor:
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+        """Run one INSERT; return the new row's id."""
+        new_id = await self.try_insert(sql, params)
+        assert new_id is not None, "INSERT added no row"
+        return new_id
 
-    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+    async def try_insert(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        """An INSERT … ON CONFLICT DO NOTHING: the new id, or None if the row existed."""
+        async with self.transaction():
+            new_id = await self.fetch_value(sql + " RETURNING id", params)
+            return None if new_id is None else int(new_id)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error.
 
-        Handlers and scheduler jobs share one connection, so two tasks must never write
-        inside each other's transaction: a lock serialises them, and a nested call from the
-        task that already holds it simply joins.
-        """
-        conn = self.conn
-        if self._in_transaction.get():
-            yield conn
-            return
-        async with self._write_lock:
-            token = self._in_transaction.set(True)
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    await conn.rollback()
-                    raise
-                await conn.commit()
-            finally:
-                self._in_transaction.reset(token)
+async def open_database(location: str | Path) -> Database:
+    """A PostgreSQL URL (postgresql://…) or an SQLite file path, opened."""
+    db: Database
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from storage.postgres import PostgresDatabase
 
-    async def migrate(self) -> list[str]:
-        """Apply the migrations not yet recorded, in name order; return the names applied."""
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        done = {row[0] for row in await self.fetch_all("SELECT name FROM schema_migrations")}
-        applied = []
-        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-            name = path.stem
-            if name in done:
-                continue
-            script = path.read_text(encoding="utf-8")
-            # One script, one transaction: a failing migration leaves the database untouched.
-            async with self._write_lock:
-                try:
-                    await self.conn.executescript("BEGIN IMMEDIATE;\n" + script)
-                    await self.conn.execute(
-                        "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                        (name, to_db_time(datetime.now(UTC))),
-                    )
-                    await self.conn.commit()
-                except Exception:
-                    if self.conn.in_transaction:
-                        await self.conn.rollback()
-                    raise
-            log.info("applied migration %s", name)
-            applied.append(name)
-        return applied
+        db = PostgresDatabase(location)
+    else:
+        from storage.sqlite import SqliteDatabase
+
+        db = SqliteDatabase(Path(location))
+    await db.open()
+    return db
+

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Row, to_db_time
 
 
 @dataclass(frozen=True)
@@ -19,7 +17,7 @@ class Group:
     active: bool
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Group:
+    def from_row(cls, row: Row) -> Group:
         return cls(chat_id=row["chat_id"], title=row["title"], owner_id=row["owner_id"],
                    language=row["language"], active=bool(row["active"]))
 
@@ -78,18 +76,18 @@ class GroupRepo:
 
     async def migrate(self, old_chat_id: int, new_chat_id: int, now: datetime) -> bool:
         """A group became a supergroup: move it, its queued posts and questions to the new id."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.execute(
                 "UPDATE groups SET chat_id = ?, updated_at = ? WHERE chat_id = ?"
                 " AND NOT EXISTS (SELECT 1 FROM groups WHERE chat_id = ?)",
                 (new_chat_id, to_db_time(now), old_chat_id, new_chat_id))
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
-            await conn.execute("UPDATE posts SET chat_id = ? WHERE chat_id = ?",
+            await self.db.execute("UPDATE posts SET chat_id = ? WHERE chat_id = ?",
                                (new_chat_id, old_chat_id))
-            await conn.execute("UPDATE questions SET chat_id = ? WHERE chat_id = ?",
+            await self.db.execute("UPDATE questions SET chat_id = ? WHERE chat_id = ?",
                                (new_chat_id, old_chat_id))
-            await conn.execute("UPDATE teams SET group_chat_id = ? WHERE group_chat_id = ?",
+            await self.db.execute("UPDATE teams SET group_chat_id = ? WHERE group_chat_id = ?",
                                (new_chat_id, old_chat_id))
         return True
 
@@ -99,7 +97,7 @@ class GroupRepo:
         marks = ", ".join("?" for _ in owner_ids)
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM groups WHERE owner_id IN ({marks}) AND active = 1"
-            " ORDER BY title COLLATE NOCASE", owner_ids)
+            " ORDER BY LOWER(title)", owner_ids)
         return [Group.from_row(row) for row in rows]
 
     async def add_question(self, *, chat_id: int, message_id: int, user_name: str, text: str,

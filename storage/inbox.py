@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Row, to_db_time
 
 
 @dataclass(frozen=True)
@@ -21,7 +19,7 @@ class InboxItem:
     file_name: str | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> InboxItem:
+    def from_row(cls, row: Row) -> InboxItem:
         return cls(id=row["id"], staff_id=row["staff_id"], kind=row["kind"], text=row["text"],
                    file_id=row["file_id"], file_type=row["file_type"],
                    file_name=row["file_name"])

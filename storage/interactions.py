@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 # Kinds that count as being in touch with the customer (they restart care timers).
 CONTACT_KINDS = frozenset({"call", "visit", "meeting", "message", "note", "complaint"})
@@ -29,7 +27,7 @@ class Interaction:
     detail: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Interaction:
+    def from_row(cls, row: Row) -> Interaction:
         happened_at = from_db_time(row["happened_at"])
         assert happened_at is not None
         return cls(
@@ -54,27 +52,27 @@ class InteractionRepo:
         file_name: str | None = None, detail: dict[str, Any] | None = None,
     ) -> int:
         """Record an interaction; a contact also moves the customer's last-contact time."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            interaction_id = await self.db.insert(
                 "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
                 " file_id, file_type, file_name, detail, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer_id, staff_id, kind, to_db_time(happened_at), text, file_id, file_type,
                  file_name, json.dumps(detail or {}, ensure_ascii=False), to_db_time(now)),
             )
-            interaction_id = cursor.lastrowid
             if kind in CONTACT_KINDS:
-                await conn.execute(
-                    "UPDATE customers SET last_contact_at = MAX(COALESCE(last_contact_at, ''), ?),"
+                await self.db.execute(
+                    "UPDATE customers SET last_contact_at = CASE WHEN last_contact_at > ?"
+                    " THEN last_contact_at ELSE ? END,"
                     " updated_at = ? WHERE id = ?",
-                    (to_db_time(happened_at), to_db_time(now), customer_id),
+                    (to_db_time(happened_at), to_db_time(happened_at), to_db_time(now),
+                     customer_id),
                 )
             else:
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE customers SET updated_at = ? WHERE id = ?",
                     (to_db_time(now), customer_id),
                 )
-        assert interaction_id is not None
         return interaction_id
 
     async def history(self, owner_id: int, customer_id: int, *, offset: int,

@@ -6,9 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 
 @dataclass(frozen=True)
@@ -20,7 +18,7 @@ class Invite:
     expires_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Invite:
+    def from_row(cls, row: Row) -> Invite:
         expires_at = from_db_time(row["expires_at"])
         assert expires_at is not None
         return cls(
@@ -51,19 +49,18 @@ class InviteRepo:
 
     async def claim(self, code: str, user_id: int, now: datetime) -> Invite | None:
         """Use the invite once: None if unknown, already used or expired."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.execute(
                 "UPDATE invites SET used_by = ?, used_at = ?"
                 " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
                 (user_id, to_db_time(now), code, to_db_time(now)),
             )
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return None
-            async with conn.execute(
+            row = await self.db.fetch_one(
                 "SELECT code, role, team_id, created_by, expires_at FROM invites WHERE code = ?",
                 (code,),
-            ) as select:
-                row = await select.fetchone()
+            )
         return Invite.from_row(row) if row else None
 
     async def list_open(self, now: datetime) -> list[Invite]:

@@ -6,9 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Row, to_db_time
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,7 @@ class Lead:
     phone: str | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Lead:
+    def from_row(cls, row: Row) -> Lead:
         return cls(id=row["id"], post_id=row["post_id"], user_id=row["user_id"],
                    owner_id=row["owner_id"], customer_id=row["customer_id"],
                    token=row["token"], phone=row["phone"])
@@ -38,18 +36,16 @@ class LeadRepo:
     async def create_once(self, *, post_id: int, user_id: int, owner_id: int,
                           now: datetime) -> tuple[Lead, bool]:
         """The lead for this member and post, and whether it was created just now."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO leads (post_id, user_id, owner_id, token, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+        async with self.db.transaction():
+            created = await self.db.try_insert(
+                "INSERT INTO leads (post_id, user_id, owner_id, token, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (post_id, user_id, owner_id, secrets.token_urlsafe(12), to_db_time(now)))
-            created = cursor.rowcount == 1
-            async with conn.execute(
+            row = await self.db.fetch_one(
                 f"SELECT {_COLUMNS} FROM leads WHERE post_id = ? AND user_id = ?",
-                (post_id, user_id)) as select:
-                row = await select.fetchone()
+                (post_id, user_id))
         assert row is not None
-        return Lead.from_row(row), created
+        return Lead.from_row(row), created is not None
 
     async def set_customer(self, lead_id: int, customer_id: int) -> None:
         await self.db.execute("UPDATE leads SET customer_id = ? WHERE id = ?",

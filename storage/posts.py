@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 # Telegram lets a bot send about 20 messages a minute to one group.
 GROUP_LIMIT = 20
@@ -28,7 +26,7 @@ class Post:
     attempts: int
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Post:
+    def from_row(cls, row: Row) -> Post:
         due_at = from_db_time(row["due_at"])
         assert due_at is not None
         return cls(id=row["id"], staff_id=row["staff_id"], chat_id=row["chat_id"],
@@ -62,28 +60,30 @@ class PostRepo:
                         limit: int) -> list[Post]:
         """Take due posts, no more per group than its minute allows (20 minus those sent)."""
         stamp = to_db_time(now)
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
+            # Replicas claim one at a time, so a group's minute allowance is counted once.
+            await self.db.serialize("claim_posts")
             # At most a minute's worth per group: one group's backlog must not fill the batch
             # and hold back every other group's posts.
-            async with conn.execute(
+            rows = await self.db.fetch_all(
                 "SELECT id, chat_id FROM (SELECT p.id, p.chat_id, p.due_at, ROW_NUMBER() OVER"
                 " (PARTITION BY p.chat_id ORDER BY p.due_at, p.id) AS position"
                 " FROM posts p JOIN groups g ON g.chat_id = p.chat_id"
                 " WHERE g.active = 1 AND p.due_at <= ? AND (p.status = 'pending' OR"
                 " (p.status = 'sending' AND p.claimed_until <= ?)))"
-                " WHERE position <= ? ORDER BY due_at, id LIMIT ?",
-                (stamp, stamp, GROUP_LIMIT, limit)) as cursor:
-                candidates = [(row[0], row[1]) for row in await cursor.fetchall()]
+                " AS due WHERE position <= ? ORDER BY due_at, id LIMIT ?",
+                (stamp, stamp, GROUP_LIMIT, limit))
+            candidates = [(row[0], row[1]) for row in rows]
             if not candidates:
                 return []
             chats = sorted({chat for _, chat in candidates})
             marks = ", ".join("?" for _ in chats)
-            async with conn.execute(
+            rows = await self.db.fetch_all(
                 f"SELECT chat_id, COUNT(*) FROM posts WHERE chat_id IN ({marks})"
                 " AND ((status = 'sent' AND sent_at > ?) OR (status = 'sending'"
                 " AND claimed_until > ?)) GROUP BY chat_id",
-                [*chats, to_db_time(now - GROUP_WINDOW), stamp]) as cursor:
-                used = {row[0]: row[1] for row in await cursor.fetchall()}
+                [*chats, to_db_time(now - GROUP_WINDOW), stamp])
+            used = {row[0]: row[1] for row in rows}
             chosen = []
             for post_id, chat in candidates:
                 if used.get(chat, 0) < GROUP_LIMIT:
@@ -92,14 +92,14 @@ class PostRepo:
             if not chosen:
                 return []
             marks = ", ".join("?" for _ in chosen)
-            await conn.execute(
+            await self.db.execute(
                 f"UPDATE posts SET status = 'sending', claimed_by = ?, claimed_until = ?,"
                 f" attempts = attempts + 1 WHERE id IN ({marks})",
                 [worker, to_db_time(lease_until), *chosen])
-            async with conn.execute(
+            rows = await self.db.fetch_all(
                 f"SELECT {_COLUMNS} FROM posts WHERE id IN ({marks}) ORDER BY due_at, id",
-                chosen) as cursor:
-                return [Post.from_row(row) for row in await cursor.fetchall()]
+                chosen)
+            return [Post.from_row(row) for row in rows]
 
     async def mark_sent(self, post_id: int, worker: str, now: datetime,
                         message_id: int) -> None:

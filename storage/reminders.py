@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 OPEN = ("pending", "sending", "sent")
 # Pushes that inform and need no action: never listed as due or overdue, never folded.
@@ -38,7 +36,7 @@ class Reminder:
     ref_id: int | None = None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Reminder:
+    def from_row(cls, row: Row) -> Reminder:
         due_at = from_db_time(row["due_at"])
         assert due_at is not None
         return cls(id=row["id"], staff_id=row["staff_id"], customer_id=row["customer_id"],
@@ -64,14 +62,13 @@ class ReminderRepo:
                      due_at: datetime, now: datetime, urgent: bool = False,
                      rule_key: str | None = None, ref_id: int | None = None) -> int | None:
         """Add a reminder; None if a care rule already created this one (same rule_key)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO reminders (staff_id, customer_id, kind, text, due_at,"
-                " urgent, rule_key, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (staff_id, customer_id, kind, text, to_db_time(due_at), int(urgent), rule_key,
-                 ref_id, to_db_time(now)),
-            )
-            return cursor.lastrowid if cursor.rowcount == 1 else None
+        return await self.db.try_insert(
+            "INSERT INTO reminders (staff_id, customer_id, kind, text, due_at,"
+            " urgent, rule_key, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (staff_id, customer_id, kind, text, to_db_time(due_at), int(urgent), rule_key,
+             ref_id, to_db_time(now)),
+        )
 
     async def get(self, staff_id: int, reminder_id: int) -> Reminder | None:
         row = await self.db.fetch_one(f"{_SELECT} WHERE r.id = ? AND r.staff_id = ?",
@@ -99,17 +96,24 @@ class ReminderRepo:
                         limit: int) -> list[Reminder]:
         """Atomically take up to `limit` due reminders (and any whose lease ran out)."""
         stamp = to_db_time(now)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
-                " attempts = attempts + 1 WHERE id IN ("
-                "  SELECT r.id FROM reminders r JOIN staff s ON s.id = r.staff_id"
-                "  WHERE s.active = 1 AND s.reachable = 1 AND r.due_at <= ? AND"
-                "  (r.status = 'pending' OR (r.status = 'sending' AND r.claimed_until <= ?))"
-                "  ORDER BY r.due_at LIMIT ?) RETURNING id",
-                (worker, to_db_time(lease_until), stamp, stamp, limit),
-            )
-            ids = [row[0] for row in await cursor.fetchall()]
+        # Replicas sweep at the same time: each skips the rows another is claiming (on
+        # PostgreSQL), and the outer WHERE re-checks the status, so no row is taken twice.
+        claimed = await self.db.fetch_all(
+            "UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
+            " attempts = attempts + 1 WHERE id IN ("
+            "  SELECT r.id FROM reminders r JOIN staff s ON s.id = r.staff_id"
+            "  WHERE s.active = 1 AND s.reachable = 1 AND r.due_at <= ? AND"
+            "  (r.status = 'pending' OR (r.status = 'sending' AND r.claimed_until <= ?))"
+            # An RM another replica is sending to stays with it: two processes pacing one
+            # chat separately would send it faster than Telegram allows.
+            "  AND NOT EXISTS (SELECT 1 FROM reminders o WHERE o.staff_id = r.staff_id"
+            "   AND o.status = 'sending' AND o.claimed_by <> ? AND o.claimed_until > ?)"
+            f"  ORDER BY r.due_at LIMIT ?{self.db.skip_locked('r')})"
+            " AND (status = 'pending' OR (status = 'sending' AND claimed_until <= ?))"
+            " RETURNING id",
+            (worker, to_db_time(lease_until), stamp, stamp, worker, stamp, limit, stamp),
+        )
+        ids = [row[0] for row in claimed]
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
@@ -214,7 +218,7 @@ class ReminderRepo:
         await self.db.execute(
             "UPDATE reminders SET status = 'cancelled', version = version + 1"
             " WHERE customer_id = ? AND kind = ? AND status = 'pending'"
-            " AND (? IS NULL OR rule_key IS NOT ?)",
+            " AND (CAST(? AS TEXT) IS NULL OR rule_key IS DISTINCT FROM ?)",
             (customer_id, kind, keep_key, keep_key),
         )
 

@@ -7,15 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 _LIVE_CUSTOMER = "c.erased_at IS NULL"
 _OPEN_REMINDER = "status IN ('pending', 'sent')"
 
 
-def _time(row: aiosqlite.Row, column: str) -> datetime:
+def _time(row: Row, column: str) -> datetime:
     moment = from_db_time(row[column])
     assert moment is not None
     return moment
@@ -36,7 +34,7 @@ class Complaint:
     first_contact: bool
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Complaint:
+    def from_row(cls, row: Row) -> Complaint:
         return cls(id=row["id"], customer_id=row["customer_id"], owner_id=row["owner_id"],
                    customer_name=row["customer_name"] or "", text=row["text"] or "",
                    opened_at=_time(row, "opened_at"), due_at=_time(row, "due_at"),
@@ -169,14 +167,14 @@ class ServiceRepo:
     async def resolve(self, owner_id: int, complaint_id: int, now: datetime, resolution: str,
                       first_contact: bool) -> bool:
         """Resolve once (False if it already was); its reminders are done with it."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction():
+            changed = await self.db.execute(
                 "UPDATE complaints SET resolved_at = ?, resolution = ?, first_contact = ?"
                 " WHERE id = ? AND owner_id = ? AND resolved_at IS NULL",
                 (to_db_time(now), resolution, int(first_contact), complaint_id, owner_id))
-            if cursor.rowcount != 1:
+            if changed != 1:
                 return False
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE reminders SET status = 'done', done_at = ?, version = version + 1"
                 f" WHERE kind = 'complaint' AND ref_id = ? AND {_OPEN_REMINDER}",
                 (to_db_time(now), complaint_id))
@@ -186,17 +184,17 @@ class ServiceRepo:
     async def record_score(self, *, customer_id: int, owner_id: int, kind: str, score: int,
                            context: str, ref_id: int, now: datetime) -> bool:
         """Record a CSAT or NPS answer once per question; False if already answered."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO satisfaction (customer_id, owner_id, kind, score,"
-                " context, ref_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (customer_id, owner_id, kind, score, context, ref_id, to_db_time(now)))
-            return cursor.rowcount == 1
+        added = await self.db.try_insert(
+            "INSERT INTO satisfaction (customer_id, owner_id, kind, score,"
+            " context, ref_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (customer_id, owner_id, kind, score, context, ref_id, to_db_time(now)))
+        return added is not None
 
     async def rows(self, owner_id: int, now: datetime, since: datetime) -> ServiceRows:
         """An RM's open and overdue complaints now, and what was resolved or scored since."""
         counts = await self.db.fetch_one(
-            "SELECT COUNT(*) AS open, COALESCE(SUM(k.due_at < ?), 0) AS overdue"
+            "SELECT COUNT(*) AS open,"
+            " COALESCE(SUM(CASE WHEN k.due_at < ? THEN 1 ELSE 0 END), 0) AS overdue"
             " FROM complaints k JOIN customers c ON c.id = k.customer_id"
             f" WHERE k.owner_id = ? AND k.resolved_at IS NULL AND {_LIVE_CUSTOMER}"
             " AND c.archived_at IS NULL", (to_db_time(now), owner_id))
@@ -220,11 +218,11 @@ class ServiceRepo:
         """The RM's customers who brought the most customers, best first."""
         rows = await self.db.fetch_all(
             "SELECT r.id, r.name, COUNT(c.id) AS referred,"
-            " SUM(c.stage IN ('won', 'care')) AS became"
+            " SUM(CASE WHEN c.stage IN ('won', 'care') THEN 1 ELSE 0 END) AS became"
             " FROM customers c JOIN customers r ON r.id = c.referred_by"
             f" WHERE c.owner_id = ? AND r.owner_id = ? AND {_LIVE_CUSTOMER}"
-            " AND r.erased_at IS NULL GROUP BY r.id"
-            " ORDER BY referred DESC, became DESC, r.name COLLATE NOCASE LIMIT ?",
+            " AND r.erased_at IS NULL"
+            " GROUP BY r.id, r.name ORDER BY referred DESC, became DESC, LOWER(r.name) LIMIT ?",
             (owner_id, owner_id, limit))
         return [Referrer(row["id"], row["name"], int(row["referred"]), int(row["became"]))
                 for row in rows]
@@ -245,7 +243,7 @@ class ServiceRepo:
             " JOIN customers r ON r.id = c.referred_by AND r.owner_id = c.owner_id"
             " JOIN staff s ON s.id = c.owner_id"
             f" WHERE {_LIVE_CUSTOMER} AND r.erased_at IS NULL AND s.active = 1"
-            " AND i.kind = 'stage' AND json_extract(i.detail, '$.to') = 'won'"
+            f" AND i.kind = 'stage' AND {self.db.json_text('i.detail', 'to')} = 'won'"
             " AND i.happened_at >= ?", (to_db_time(since),))
         return [ReferralWin(row["id"], row["referred_by"], row["owner_id"]) for row in rows]
 

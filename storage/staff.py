@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Row, to_db_time
 
 ROLES = ("rm", "lead", "admin")
 
@@ -38,7 +36,7 @@ class Staff:
         return self.role in ("lead", "admin")
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Staff:
+    def from_row(cls, row: Row) -> Staff:
         return cls(
             id=row["id"],
             name=row["name"],
@@ -85,8 +83,8 @@ class StaffRepo:
         now: datetime,
     ) -> Staff:
         """Create the staff row, or reactivate it with the new role if it already exists."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "INSERT INTO staff (id, name, username, role, team_id, timezone, region,"
                 " invited_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
@@ -145,20 +143,20 @@ class StaffRepo:
         """Keep the name Telegram shows us current (people change it)."""
         await self.db.execute(
             "UPDATE staff SET name = ?, username = ? WHERE id = ? AND (name != ? OR"
-            " username IS NOT ?)",
+            " username IS DISTINCT FROM ?)",
             (name, username, staff_id, name, username),
         )
 
     async def list_all(self) -> list[Staff]:
         rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE"
+            f"SELECT {_COLUMNS} FROM staff ORDER BY active DESC, LOWER(name)"
         )
         return [Staff.from_row(row) for row in rows]
 
     async def list_team(self, team_id: int) -> list[Staff]:
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM staff WHERE team_id = ? AND active = 1"
-            " ORDER BY name COLLATE NOCASE",
+            " ORDER BY LOWER(name)",
             (team_id,),
         )
         return [Staff.from_row(row) for row in rows]

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Row, to_db_time
 
 
 @dataclass(frozen=True)
@@ -17,7 +15,7 @@ class Team:
     members: int
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Team:
+    def from_row(cls, row: Row) -> Team:
         return cls(id=row["id"], name=row["name"], members=row["members"])
 
 
@@ -28,7 +26,7 @@ class TeamRepo:
     async def create(self, name: str, now: datetime) -> Team | None:
         """Create a team; None if one with that name exists already."""
         existing = await self.db.fetch_value(
-            "SELECT id FROM teams WHERE name = ? COLLATE NOCASE", (name,)
+            "SELECT id FROM teams WHERE LOWER(name) = LOWER(?)", (name,)
         )
         if existing is not None:
             return None
@@ -50,6 +48,6 @@ class TeamRepo:
         rows = await self.db.fetch_all(
             "SELECT t.id, t.name, COUNT(s.id) AS members FROM teams t"
             " LEFT JOIN staff s ON s.team_id = t.id AND s.active = 1"
-            " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            " GROUP BY t.id ORDER BY LOWER(t.name)"
         )
         return [Team.from_row(row) for row in rows]

@@ -14,10 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from storage.customers import EDITABLE, Customer, CustomerRepo
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 from storage.interactions import Interaction
 
 _CUSTOMER_COLUMNS = ", ".join(f"c.{field.name}" for field in fields(Customer))
@@ -47,7 +45,7 @@ class SavedImport:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> SavedImport:
+    def from_row(cls, row: Row) -> SavedImport:
         created_at = from_db_time(row["created_at"])
         assert created_at is not None
         return cls(id=row["id"], owner_id=row["owner_id"], file_name=row["file_name"],
@@ -144,24 +142,24 @@ class TransferRepo:
     async def apply_saved(self, owner_id: int, import_id: int, *, region: str, now: datetime,
                           ttl: timedelta) -> ApplyOutcome:
         """Apply a pending import once: marked applied in the same transaction as its rows."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT status, payload, created_at FROM imports WHERE id = ? AND owner_id = ?",
+        async with self.db.transaction():
+            row = await self.db.fetch_one(
+                "SELECT status, payload, created_at FROM imports WHERE id = ? AND owner_id = ?"
+                f"{self.db.for_update()}",
                 (import_id, owner_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return ApplyOutcome("missing")
             if row["status"] != "pending":
                 return ApplyOutcome("already" if row["status"] == "applied" else "cancelled")
             created_at = from_db_time(row["created_at"])
             if created_at is None or now - created_at > ttl:
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE imports SET status = 'cancelled', payload = '{}', done_at = ?"
                     " WHERE id = ?", (to_db_time(now), import_id))
                 return ApplyOutcome("expired")
             payload = json.loads(row["payload"])
-            await conn.execute(
+            await self.db.execute(
                 "UPDATE imports SET status = 'applied', payload = '{}', done_at = ?"
                 " WHERE id = ?", (to_db_time(now), import_id))
             applied = await self.apply_import(
@@ -186,17 +184,17 @@ class TransferRepo:
         audit: list[tuple[Any, ...]] = []
         stages: list[tuple[Any, ...]] = []
         created = updated = skipped = 0
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             # Search keys (pinyin and all) take a moment for thousands of customers: worked
             # out in a thread, so other users' updates keep being answered meanwhile.
             keys = await asyncio.to_thread(
                 lambda: [_keys(values, region) for values in creates])
             for values, key in zip(creates, keys, strict=True):
-                customer_id = await self._insert(conn, owner_id, values, key, stamp)
+                customer_id = await self._insert(owner_id, values, key, stamp)
                 created += 1
                 audit.append(_audit(owner_id, "customer.created", customer_id, stamp,
                                     {"import": import_id}))
-            current = await self._current(conn, owner_id, [i for i, _c in updates])
+            current = await self._current(owner_id, [i for i, _c in updates])
             merged = {customer_id: {**current[customer_id], **_columns(changes, stamp)}
                       for customer_id, changes in updates if customer_id in current}
             keys_of = await asyncio.to_thread(
@@ -206,7 +204,7 @@ class TransferRepo:
                 if before is None:
                     skipped += 1
                     continue
-                await self._update(conn, owner_id, customer_id, _columns(changes, stamp),
+                await self._update(owner_id, customer_id, _columns(changes, stamp),
                                    keys_of[customer_id], stamp)
                 updated += 1
                 audit.append(_audit(owner_id, "customer.updated", customer_id, stamp,
@@ -217,53 +215,48 @@ class TransferRepo:
                                    changes.get("lost_reason", before["lost_reason"]) or "",
                                    json.dumps(detail), stamp))
                     audit.append(_audit(owner_id, "customer.stage", customer_id, stamp, detail))
-            await conn.executemany(
+            await self.db.execute_many(
                 "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
                 " detail, created_at) VALUES (?, ?, 'stage', ?, ?, ?, ?)", stages)
             audit.append(_audit(owner_id, "customers.imported", import_id, stamp,
                                 {"created": created, "updated": updated, "skipped": skipped},
                                 entity="import"))
-            await conn.executemany(
+            await self.db.execute_many(
                 "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)", audit)
         return Applied(created, updated, skipped)
 
-    @staticmethod
-    async def _insert(conn: aiosqlite.Connection, owner_id: int, values: dict[str, Any],
+    async def _insert(self, owner_id: int, values: dict[str, Any],
                       keys: tuple[str, str], stamp: str) -> int:
         row = {column: value for column, value in values.items() if column != "archived"}
         row.setdefault("name", "")
         row.update(owner_id=owner_id, search_key=keys[0], phone_key=keys[1], created_at=stamp,
                    updated_at=stamp, archived_at=stamp if values.get("archived") else None)
         columns = list(row)
-        async with conn.execute(
+        return await self.db.insert(
             f"INSERT INTO customers ({', '.join(columns)}) VALUES ({_in(columns)})",
             [row[column] for column in columns],
-        ) as cursor:
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+        )
 
-    @staticmethod
-    async def _current(conn: aiosqlite.Connection, owner_id: int,
+    async def _current(self, owner_id: int,
                        ids: list[int]) -> dict[int, dict[str, Any]]:
         """The owner's live customers among these ids, as stored."""
         current: dict[int, dict[str, Any]] = {}
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
-            async with conn.execute(
+            rows = await self.db.fetch_all(
                 f"SELECT {_CUSTOMER_COLUMNS} FROM customers c WHERE c.id IN ({_in(chunk)})"
                 f" AND c.owner_id = ? AND {_LIVE}", [*chunk, owner_id],
-            ) as cursor:
-                for row in await cursor.fetchall():
-                    current[int(row["id"])] = dict(row)
+            )
+            for row in rows:
+                current[int(row["id"])] = dict(row)
         return current
 
-    @staticmethod
-    async def _update(conn: aiosqlite.Connection, owner_id: int, customer_id: int,
+    async def _update(self, owner_id: int, customer_id: int,
                       columns: dict[str, Any], keys: tuple[str, str], stamp: str) -> None:
         assignments = "".join(f"{column} = ?, " for column in columns)
-        await conn.execute(
+        await self.db.execute(
             f"UPDATE customers SET {assignments}search_key = ?, phone_key = ?, updated_at = ?"
             " WHERE id = ? AND owner_id = ?",
             [*columns.values(), *keys, stamp, customer_id, owner_id])

@@ -7,10 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from domain.churn import ref_key
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time
 
 _CHUNK = 500  # bound parameters per IN (...) list
 
@@ -60,7 +58,7 @@ class ChurnAlert:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> ChurnAlert:
+    def from_row(cls, row: Row) -> ChurnAlert:
         created_at = from_db_time(row["created_at"])
         assert created_at is not None
         return cls(id=row["id"], client_ref=row["client_ref"],
@@ -98,8 +96,8 @@ class VolumeRepo:
             rows = await self.db.fetch_all(
                 "SELECT c.id, c.client_ref, c.name, c.grade, c.owner_id, s.team_id"
                 " FROM customers c JOIN staff s ON s.id = c.owner_id"
-                f" WHERE c.client_ref COLLATE NOCASE IN ({marks}) AND c.erased_at IS NULL",
-                list(chunk),
+                f" WHERE LOWER(c.client_ref) IN ({marks}) AND c.erased_at IS NULL",
+                [ref_key(ref) for ref in chunk],
             )
             for row in rows:
                 found[ref_key(row["client_ref"])] = RefHolder(
@@ -110,8 +108,8 @@ class VolumeRepo:
     async def ref_taken(self, ref: str, except_customer_id: int | None = None) -> bool:
         """True if another live customer already holds this client reference."""
         value = await self.db.fetch_value(
-            "SELECT 1 FROM customers WHERE client_ref = ? COLLATE NOCASE"
-            " AND erased_at IS NULL AND (? IS NULL OR id != ?) LIMIT 1",
+            "SELECT 1 FROM customers WHERE LOWER(client_ref) = LOWER(?)"
+            " AND erased_at IS NULL AND (CAST(? AS BIGINT) IS NULL OR id != ?) LIMIT 1",
             (ref.strip(), except_customer_id, except_customer_id),
         )
         return value is not None
@@ -121,16 +119,16 @@ class VolumeRepo:
         """Store the rows in one transaction, each replacing its (client, week) if already on
         record; return how many replaced a row."""
         refs = sorted({row.client_ref for row in rows})
-        async with self.db.transaction() as conn:
+        async with self.db.transaction():
             existing: set[tuple[str, str]] = set()
             for chunk in _chunks(refs):
                 marks = ", ".join("?" for _ in chunk)
-                async with conn.execute(
+                found = await self.db.fetch_all(
                     f"SELECT client_ref, week FROM weekly_volumes WHERE client_ref IN ({marks})",
                     list(chunk),
-                ) as cursor:
-                    existing.update((row[0], row[1]) for row in await cursor.fetchall())
-            await conn.executemany(
+                )
+                existing.update((row[0], row[1]) for row in found)
+            await self.db.execute_many(
                 "INSERT INTO weekly_volumes (client_ref, week, volume, currency, imported_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_ref, week) DO UPDATE SET"
                 " volume = excluded.volume, currency = excluded.currency,"
@@ -168,27 +166,25 @@ class VolumeRepo:
                          drop_13w: float | None, now: datetime) -> tuple[int, bool]:
         """Record the alert of a client-week, once (a re-import updates its figures); return
         its id and whether it is new."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
+        async with self.db.transaction():
+            found = await self.db.fetch_one(
                 "SELECT id FROM churn_alerts WHERE client_ref = ? AND week = ?",
                 (client_ref, week.isoformat()),
-            ) as cursor:
-                found = await cursor.fetchone()
+            )
             if found is not None:
-                await conn.execute(
+                await self.db.execute(
                     "UPDATE churn_alerts SET customer_id = ?, volume = ?, avg_4w = ?,"
                     " avg_13w = ?, drop_4w = ?, drop_13w = ? WHERE id = ?",
                     (customer_id, volume, avg_4w, avg_13w, drop_4w, drop_13w, found[0]),
                 )
                 return int(found[0]), False
-            cursor = await conn.execute(
+            alert_id = await self.db.insert(
                 "INSERT INTO churn_alerts (client_ref, week, customer_id, drop_4w, drop_13w,"
                 " volume, avg_4w, avg_13w, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (client_ref, week.isoformat(), customer_id, drop_4w, drop_13w, volume, avg_4w,
                  avg_13w, to_db_time(now)),
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid, True
+            return alert_id, True
 
     async def clear_alert(self, client_ref: str, week: date) -> bool:
         """A corrected week that no longer falls far enough is no longer on alert."""
@@ -214,7 +210,8 @@ class VolumeRepo:
             params.extend(owner_ids)
         rows = await self.db.fetch_all(
             f"{_ALERT_SELECT} WHERE {where}"
-            " ORDER BY MAX(COALESCE(a.drop_4w, 0), COALESCE(a.drop_13w, 0)) DESC, a.id",
+            " ORDER BY CASE WHEN COALESCE(a.drop_4w, 0) > COALESCE(a.drop_13w, 0)"
+            " THEN COALESCE(a.drop_4w, 0) ELSE COALESCE(a.drop_13w, 0) END DESC, a.id",
             params,
         )
         return [ChurnAlert.from_row(row) for row in rows]

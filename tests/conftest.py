@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from core.clock import FrozenClock
 from core.config import Settings
 from core.fake_updates import Person
+from tests.engines import ENGINES, SharedSchema, start_postgres_if_down
 from tests.harness import Harness, close_harness, open_harness
 
 ADMIN_ID = 1000
@@ -35,14 +36,33 @@ def make_settings(db_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def shared_schema() -> Iterator[SharedSchema]:
+    start_postgres_if_down()
+    schema = SharedSchema()
+    schema.create()
+    yield schema
+    schema.drop()
+
+
+@pytest.fixture(params=ENGINES)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a test's data lives: a new SQLite file, or the run's PostgreSQL schema emptied."""
+    if request.param == "sqlite":
+        return tmp_path / "rapport.db"
+    schema: SharedSchema = request.getfixturevalue("shared_schema")
+    return await schema.reset()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path / "rapport.db")
+def settings(tmp_path: Path, database: str | Path) -> Settings:
+    url = database if isinstance(database, str) else ""
+    return make_settings(tmp_path / "rapport.db", database_url=url)
 
 
 @pytest.fixture

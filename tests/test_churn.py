@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,6 +37,7 @@ from domain.customers import FIELDS_BY_NAME
 from handlers import churn, flows
 from scheduler.dispatcher import Dispatcher
 from storage.customers import Customer
+from storage.db import IntegrityError
 from tests.harness import Harness
 
 HCM = "Asia/Ho_Chi_Minh"
@@ -624,9 +624,9 @@ async def test_a_client_reference_belongs_to_one_live_customer(bot: Harness,
     volumes = bot.storage.volumes
     assert await volumes.ref_taken("kh0001")
     assert not await volumes.ref_taken("KH0001", except_customer_id=world.an_phat.id)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await company(bot, TAM, "Another", "kh0001", "B")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await bot.storage.customers.update(TAM.id, world.hung_thinh.id, bot.clock.now(), "VN",
                                            client_ref="KH0001")
     # Erasing the customer frees the reference (it is personal data) for another file.

@@ -1,4 +1,4 @@
-"""The capture repositories on a real SQLite file: customers, interactions, the inbox, card
+"""The capture repositories on both engines: customers, interactions, the inbox, card
 messages and saved searches; every query scoped to its owner."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ REAL_MIGRATIONS = storage.db.MIGRATIONS_DIR
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(tmp_path / "rapport.db")
+async def store(database: str | Path) -> AsyncIterator[Storage]:
+    opened = await open_storage(database)
     for staff_id, name in ((LAN, "Lan"), (MINH, "Minh")):
         await opened.staff.register(staff_id=staff_id, name=name, username=None, role="rm",
                                     team_id=None, timezone="Asia/Ho_Chi_Minh", region="VN",

@@ -37,7 +37,7 @@ from domain.service import (
 from handlers import flows, referrals, service
 from scheduler.care import apply_care_rules
 from storage.customers import Customer
-from storage.db import Database
+from storage.sqlite import SqliteDatabase
 from tests.harness import Harness
 
 HCM = "Asia/Ho_Chi_Minh"
@@ -574,7 +574,7 @@ async def test_complaints_logged_before_are_carried_over(
         if script.name < "0009":
             shutil.copy(script, old_dir / script.name)
     monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", old_dir)
-    db = Database(tmp_path / "rapport.db")
+    db = SqliteDatabase(tmp_path / "rapport.db")
     await db.open()
     await db.migrate()
     at_ = "2026-11-20T03:00:00+00:00"
@@ -595,7 +595,7 @@ async def test_complaints_logged_before_are_carried_over(
                      " 'complaint:12:1', ?)", (at_, at_))
     await db.close()
     monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", real)
-    db = Database(tmp_path / "rapport.db")
+    db = SqliteDatabase(tmp_path / "rapport.db")
     await db.open()
     try:
         assert "0009_service" in await db.migrate()

@@ -1,4 +1,5 @@
-"""The SQLite foundation: pragmas, migrations, transactions, and the bookkeeping repositories."""
+"""The storage foundation on both engines: migrations, transactions, bookkeeping repositories;
+and what is SQLite's own (pragmas, files, upgrading an old database)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 
 import storage.db
 from storage import Storage, open_storage
-from storage.db import BUSY_TIMEOUT_MS, Database, from_db_time, to_db_time
+from storage.db import Database, IntegrityError, from_db_time, to_db_time
+from storage.sqlite import BUSY_TIMEOUT_MS, SqliteDatabase
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 REAL_MIGRATIONS = storage.db.MIGRATIONS_DIR
@@ -26,17 +28,24 @@ def real_migration_names() -> list[str]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(tmp_path / "rapport.db")
+async def store(database: str | Path) -> AsyncIterator[Storage]:
+    opened = await open_storage(database)
     yield opened
     await opened.close()
 
 
 async def table_exists(db: Database, name: str) -> bool:
-    value = await db.fetch_value(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    )
-    return value is not None
+    if db.dialect == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        sql = ("SELECT table_name FROM information_schema.tables"
+               " WHERE table_schema = current_schema() AND table_name = ?")
+    return await db.fetch_value(sql, (name,)) is not None
+
+
+def not_in_transaction(db: Database) -> bool:
+    """SQLite's one connection is back in autocommit (PostgreSQL's go back to the pool)."""
+    return not isinstance(db, SqliteDatabase) or not db.conn.in_transaction
 
 
 async def count(db: Database, table: str) -> int:
@@ -55,12 +64,14 @@ async def add_staff(store: Storage, staff_id: int, name: str = "Lan", **kwargs: 
 # -- connection ------------------------------------------------------------------------------
 
 
-async def test_pragmas(store: Storage) -> None:
+async def test_pragmas(tmp_path: Path) -> None:
+    store = await open_storage(tmp_path / "rapport.db")
     db = store.db
     assert str(await db.fetch_value("PRAGMA journal_mode")).lower() == "wal"
     assert await db.fetch_value("PRAGMA foreign_keys") == 1
     assert await db.fetch_value("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
     assert BUSY_TIMEOUT_MS >= 1000
+    await store.close()
 
 
 async def test_database_folder_is_created(tmp_path: Path) -> None:
@@ -73,13 +84,13 @@ async def test_database_folder_is_created(tmp_path: Path) -> None:
 
 
 async def test_closed_database_says_so(tmp_path: Path) -> None:
-    db = Database(tmp_path / "x.db")
+    db = SqliteDatabase(tmp_path / "x.db")
     with pytest.raises(RuntimeError, match="not open"):
         await db.fetch_value("SELECT 1")
 
 
 async def test_foreign_keys_are_enforced(store: Storage) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await add_staff(store, 1, team_id=999)
     team = await store.teams.create("Bến Thành", NOW)
     assert team is not None
@@ -102,7 +113,7 @@ def test_times_are_stored_as_utc_text() -> None:
 
 
 async def test_migrations_are_recorded_in_order(store: Storage) -> None:
-    rows = await store.db.fetch_all("SELECT name, applied_at FROM schema_migrations ORDER BY rowid")
+    rows = await store.db.fetch_all("SELECT name, applied_at FROM schema_migrations ORDER BY name")
     assert [row["name"] for row in rows] == real_migration_names()
     assert rows[0]["name"] == "0001_foundation"
     assert all(row["applied_at"] for row in rows)
@@ -121,7 +132,7 @@ async def test_reopening_applies_nothing(tmp_path: Path) -> None:
     path = tmp_path / "rapport.db"
     first = await open_storage(path)
     await first.close()
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     try:
         assert await db.migrate() == []
@@ -176,7 +187,7 @@ async def test_existing_database_is_migrated_forward_without_losing_data(
     new = await open_storage(path)
     try:
         names = [row[0] for row in await new.db.fetch_all(
-            "SELECT name FROM schema_migrations ORDER BY rowid")]
+            "SELECT name FROM schema_migrations ORDER BY name")]
         assert names == real_migration_names()
         member = await new.staff.get(501)
         assert member is not None
@@ -216,7 +227,7 @@ async def test_failing_migration_leaves_no_trace(
         encoding="utf-8",
     )
     monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", migrations)
-    db = Database(tmp_path / "rapport.db")
+    db = SqliteDatabase(tmp_path / "rapport.db")
     await db.open()
     try:
         with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
@@ -245,7 +256,7 @@ async def test_failing_first_migration_records_nothing(
     monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", migrations)
     with pytest.raises(sqlite3.OperationalError):
         await open_storage(tmp_path / "rapport.db")
-    db = Database(tmp_path / "rapport.db")
+    db = SqliteDatabase(tmp_path / "rapport.db")
     await db.open()
     try:
         assert await count(db, "schema_migrations") == 0
@@ -258,32 +269,32 @@ async def test_failing_first_migration_records_nothing(
 
 
 async def test_transaction_commits(store: Storage) -> None:
-    async with store.db.transaction() as conn:
-        await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
-        await conn.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
+    async with store.db.transaction():
+        await store.db.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+        await store.db.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
     assert await count(store.db, "meta") >= 2
-    assert not store.db.conn.in_transaction
+    assert not_in_transaction(store.db)
 
 
 async def test_transaction_rolls_back_on_exception(store: Storage) -> None:
     with pytest.raises(RuntimeError, match="boom"):
-        async with store.db.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+        async with store.db.transaction():
+            await store.db.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
             await store.teams.create("Joined", NOW)  # a nested write joins this transaction
             raise RuntimeError("boom")
     assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'a'") is None
     assert await store.teams.list_all() == []
-    assert not store.db.conn.in_transaction
+    assert not_in_transaction(store.db)
     # The lock was released: the next write goes through.
     await asyncio.wait_for(store.db.execute("INSERT INTO meta (key, value) VALUES ('c', '3')"), 5)
     assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'c'") == "3"
 
 
 async def test_transaction_rolls_back_on_sql_error(store: Storage) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        async with store.db.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '2')")
+    with pytest.raises(IntegrityError):
+        async with store.db.transaction():
+            await store.db.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+            await store.db.execute("INSERT INTO meta (key, value) VALUES ('a', '2')")
     assert await store.db.fetch_value("SELECT COUNT(*) FROM meta WHERE key = 'a'") == 0
 
 
@@ -291,8 +302,8 @@ async def test_transaction_rolls_back_on_cancellation(store: Storage) -> None:
     started = asyncio.Event()
 
     async def slow_writer() -> None:
-        async with store.db.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('x', '1')")
+        async with store.db.transaction():
+            await store.db.execute("INSERT INTO meta (key, value) VALUES ('x', '1')")
             started.set()
             await asyncio.Event().wait()  # never set: cancelled here
 
@@ -302,14 +313,14 @@ async def test_transaction_rolls_back_on_cancellation(store: Storage) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'x'") is None
-    assert not store.db.conn.in_transaction
+    assert not_in_transaction(store.db)
 
 
 async def test_concurrent_transactions_do_not_interleave(store: Storage) -> None:
     async def writer(prefix: str, fail: bool) -> None:
-        async with store.db.transaction() as conn:
+        async with store.db.transaction():
             for number in range(50):
-                await conn.execute(
+                await store.db.execute(
                     "INSERT INTO teams (name, created_at) VALUES (?, ?)",
                     (f"{prefix}{number:02d}", to_db_time(NOW)),
                 )
@@ -332,8 +343,8 @@ async def test_failing_transaction_does_not_take_another_tasks_write_with_it(
     inside = asyncio.Event()
 
     async def failing() -> None:
-        async with store.db.transaction() as conn:
-            await conn.execute("INSERT INTO meta (key, value) VALUES ('doomed', '1')")
+        async with store.db.transaction():
+            await store.db.execute("INSERT INTO meta (key, value) VALUES ('doomed', '1')")
             inside.set()
             for _ in range(20):
                 await asyncio.sleep(0)

@@ -1,0 +1,2 @@
+-- Nothing to do: 0007 already indexes LOWER(client_ref) on PostgreSQL.
+SELECT 1;
