@@ -235,6 +235,7 @@ async def test_erase_blanks_every_personal_column_and_the_history(store: Storage
     values: dict[str, Any] = {column: f"secret {column}" for column in PERSONAL
                               if column != "phone"}
     values["birthday"] = "1985-03-15"
+    values["telegram_id"] = 987654321  # a number column: PostgreSQL takes no text there
     an = await new(store, "Nguyễn Văn An", "+84901234567", birthday_lunar=1, **values)
     friend = await new(store, "Trần Thị Bích", referrer="Nguyễn Văn An", referred_by=an.id)
     other = await new(store, "Lê Văn Tám", "+84912345678", company="keep me")
