@@ -1,7 +1,9 @@
 """Rapport, a Telegram assistant for bank relationship managers.
 
-    python bot.py          run against Telegram (needs TELEGRAM_BOT_TOKEN)
-    python bot.py shell    try the whole bot in this terminal, no token or internet needed
+    python bot.py               run against Telegram (needs TELEGRAM_BOT_TOKEN); long polling,
+                                or a webhook server when RAPPORT_WEBHOOK_URL is set
+    python bot.py shell         try the whole bot in this terminal, no token or internet needed
+    python bot.py backup [DEST] copy the database while the bot runs (SQLite) or run pg_dump
 
 This module only wires things together: settings, storage, handlers and the scheduler.
 """
@@ -12,6 +14,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
+from pathlib import Path
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -24,9 +28,12 @@ from core import buttons
 from core.clock import Clock
 from core.config import ConfigError, Settings, load_settings
 from core.context import BotData, Ctx, RapportApp, Services
+from core.health import HealthServer
 from core.i18n import load_catalogs
+from core.logs import configure_logging
 from handlers.catalog import load_sample_if_empty
 from storage import open_storage
+from storage.backup import BackupError, backup_sqlite, default_destination, dump_postgres
 
 log = logging.getLogger("rapport")
 
@@ -81,40 +88,114 @@ async def startup(application: RapportApp) -> None:
 
 
 async def shutdown(application: RapportApp) -> None:
-    """Close the database."""
+    """Hand this replica's share of the sending rate back, and close the database."""
     services = application.bot_data.services
     if services is not None:
+        worker = getattr(application.bot_data.dispatcher, "worker", None)
+        if worker is not None:
+            try:
+                await services.storage.replicas.leave(worker)
+            except Exception:  # the database may be what is failing; it expires anyway
+                log.warning("could not remove replica %s", worker, exc_info=True)
         await services.storage.close()
         application.bot_data.services = None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+def _configure_logging(settings: Settings, mode: str) -> None:
+    level = settings.log_level if mode == "run" else "WARNING"
+    configure_logging(level, settings.log_format, settings.replica)
+
+
+def _serve_health(application: RapportApp, settings: Settings) -> None:
+    """Answer GET /health from just after start-up until shut-down."""
+    server = HealthServer(application.bot_data, settings.webhook_listen, settings.health_port)
+    started, finished = application.post_init, application.post_shutdown
+
+    async def post_init(app: RapportApp) -> None:
+        if started is not None:
+            await started(app)
+        await server.start()
+
+    async def post_shutdown(app: RapportApp) -> None:
+        await server.stop()
+        if finished is not None:
+            await finished(app)
+
+    application.post_init = post_init
+    application.post_shutdown = post_shutdown
+
+
+def _run(settings: Settings) -> None:
+    application = build_application(settings)
+    if settings.health_port:
+        _serve_health(application, settings)
+    if not settings.webhook_url:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    # Every replica sets the same URL and secret: Telegram keeps one webhook, the load
+    # balancer spreads the posts, and a replica that stops leaves the webhook in place.
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.webhook_path,
+        secret_token=settings.webhook_secret,
+        webhook_url=settings.webhook_url,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
     )
-    # httpx logs every poll at INFO; that drowns what matters.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _listening(settings: Settings) -> str:
+    listen = settings.webhook_listen
+    ports = [f"webhook on {listen}:{settings.webhook_port}"] if settings.webhook_url else []
+    if settings.health_port:
+        ports.append(f"health on {listen}:{settings.health_port}")
+    return ", ".join(ports) or "polling"
+
+
+def _backup(settings: Settings, destination: str | None) -> int:
+    postgres = bool(settings.database_url)
+    dest = (Path(destination) if destination
+            else default_destination(datetime.now(), postgres=postgres))
+    try:
+        if postgres:
+            size = dump_postgres(settings.database_url, dest)
+        else:
+            size = backup_sqlite(settings.db_path, dest)
+    except BackupError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 1
+    print(f"{dest} ({size:,} bytes)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bot.py", description="Rapport Telegram bot")
-    parser.add_argument("mode", nargs="?", default="run", choices=["run", "shell"],
-                        help="run: against Telegram (default); shell: try it in this terminal")
+    parser.add_argument("mode", nargs="?", default="run", choices=["run", "shell", "backup"],
+                        help="run: against Telegram (default); shell: try it in this terminal; "
+                             "backup: copy the database")
+    parser.add_argument("dest", nargs="?", help="backup only: where to write the copy "
+                        "(default data/backups/rapport-<date>-<time>.db or .dump)")
     args = parser.parse_args(argv)
+    if args.dest is not None and args.mode != "backup":
+        parser.error("DEST is for the backup mode only")
     try:
         settings = load_settings(require_token=args.mode == "run")
     except ConfigError as error:
         print(f"rapport: {error}", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level if args.mode == "run" else "WARNING")
+    _configure_logging(settings, args.mode)
     if args.mode == "shell":
         from core.shell import run_shell
 
         return asyncio.run(run_shell(settings))
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if args.mode == "backup":
+        return _backup(settings, args.dest)
+    try:
+        _run(settings)
+    except OSError as error:  # a webhook or health port already taken, say
+        print(f"rapport: cannot start ({_listening(settings)}): {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
 LANGUAGES = ("vi", "zh_Hans", "zh_Hant", "en")
 DEFAULT_API_URL = "https://api.telegram.org"
+LOG_FORMATS = ("text", "json")
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_LISTEN_ADDRESS = re.compile(r"[A-Za-z0-9.:-]+")
 
 
 class ConfigError(Exception):
@@ -32,6 +40,14 @@ class Settings:
     churn_drop_percent: int = 30
     # postgresql://… selects PostgreSQL; empty keeps the embedded SQLite file at db_path.
     database_url: str = ""
+    # The public https URL Telegram posts updates to; empty means long polling.
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str = ""
+    health_port: int = 0  # 0: no health endpoint
+    log_format: str = "text"
+    replica_name: str = ""
 
     @property
     def database(self) -> str | Path:
@@ -44,6 +60,16 @@ class Settings:
         if not self.database_url:
             return str(self.db_path)
         return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", self.database_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of the webhook URL, which the local webhook server answers on."""
+        return urllib.parse.urlsplit(self.webhook_url).path.strip("/")
+
+    @property
+    def replica(self) -> str:
+        """This process among several replicas: its configured name, or host:pid."""
+        return self.replica_name or f"{socket.gethostname()}:{os.getpid()}"
 
     @property
     def base_url(self) -> str:
@@ -73,6 +99,81 @@ def _percent(name: str, raw: str) -> int:
     if not raw.strip().isdecimal() or not 1 <= int(raw) <= 99:
         raise ConfigError(f"{name} must be a whole number from 1 to 99, got {raw!r}")
     return int(raw)
+
+
+def _port(name: str, raw: str, *, allow_zero: bool = False) -> int:
+    text = raw.strip()
+    lowest = 0 if allow_zero else 1
+    if not text.isdecimal() or not lowest <= int(text) <= 65535:
+        off = " (0 turns it off)" if allow_zero else ""
+        raise ConfigError(f"{name} must be a port number from {lowest} to 65535{off}, got {raw!r}")
+    return int(text)
+
+
+def _webhook_url(raw: str) -> str:
+    url = raw.strip()
+    if not url:
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "RAPPORT_WEBHOOK_URL must be the public https:// URL Telegram posts to, such as "
+            f"https://bot.bank.vn/telegram (no query or fragment), got {url!r}"
+        )
+    return url
+
+
+def _webhook_secret(raw: str, webhook_url: str) -> str:
+    secret = raw.strip()
+    if webhook_url and not secret:
+        raise ConfigError(
+            "RAPPORT_WEBHOOK_SECRET is required with RAPPORT_WEBHOOK_URL: 1-256 characters of "
+            "A-Z, a-z, 0-9, _ and - (for instance: openssl rand -hex 32)"
+        )
+    if secret and not _WEBHOOK_SECRET.fullmatch(secret):
+        # The value is a secret: say what is wrong with it, never what it is.
+        raise ConfigError(
+            "RAPPORT_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+            f"(Telegram's rule); the one set has {len(secret)} characters and does not fit"
+        )
+    return secret
+
+
+def _operations(env: Mapping[str, str]) -> dict[str, Any]:
+    """The webhook, health and log settings (ops only: none changes what users see)."""
+    webhook_url = _webhook_url(env.get("RAPPORT_WEBHOOK_URL", ""))
+    listen = env.get("RAPPORT_WEBHOOK_LISTEN", "127.0.0.1").strip()
+    if not _LISTEN_ADDRESS.fullmatch(listen):
+        raise ConfigError(
+            f"RAPPORT_WEBHOOK_LISTEN must be an IP address or host name, got {listen!r}"
+        )
+    webhook_port = _port("RAPPORT_WEBHOOK_PORT", env.get("RAPPORT_WEBHOOK_PORT", "8080"))
+    # Next to the webhook port by default, so replicas on one host differ by one setting.
+    default_health = str(webhook_port + 1) if webhook_url and webhook_port < 65535 else "0"
+    health_port = _port("RAPPORT_HEALTH_PORT", env.get("RAPPORT_HEALTH_PORT", default_health),
+                        allow_zero=True)
+    if webhook_url and health_port == webhook_port:
+        raise ConfigError(
+            f"RAPPORT_HEALTH_PORT must differ from RAPPORT_WEBHOOK_PORT, both are {health_port}"
+        )
+    log_format = env.get("RAPPORT_LOG_FORMAT", "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"RAPPORT_LOG_FORMAT must be text or json, got {log_format!r}")
+    replica_name = env.get("RAPPORT_REPLICA_NAME", "").strip()
+    if len(replica_name) > 64 or not replica_name.isprintable():
+        raise ConfigError(
+            "RAPPORT_REPLICA_NAME must be at most 64 printable characters, "
+            f"got {replica_name!r}"
+        )
+    return {
+        "webhook_url": webhook_url,
+        "webhook_listen": listen,
+        "webhook_port": webhook_port,
+        "webhook_secret": _webhook_secret(env.get("RAPPORT_WEBHOOK_SECRET", ""), webhook_url),
+        "health_port": health_port,
+        "log_format": log_format,
+        "replica_name": replica_name,
+    }
 
 
 def load_settings(*, require_token: bool = True, env_file: str | None = ".env") -> Settings:
@@ -118,6 +219,7 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
             "DATABASE_URL must start with postgresql:// (leave it empty for the SQLite file "
             f"in RAPPORT_DB), got {database_url.split('://')[0]!r}"
         )
+    operations = _operations(env)
     return Settings(
         token=token,
         database_url=database_url,
@@ -134,4 +236,5 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
         churn_drop_percent=_percent(
             "RAPPORT_CHURN_DROP_PERCENT", env.get("RAPPORT_CHURN_DROP_PERCENT", "30")
         ),
+        **operations,
     )

@@ -29,6 +29,8 @@ class BotData:
         # The scheduler's dispatcher, made on first use (typed loosely: core must not
         # import scheduler).
         self.dispatcher: object | None = None
+        # time.monotonic() of the scheduler's last dispatch tick, read by the health check.
+        self.dispatch_ticked_at: float | None = None
 
 
 class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -9,13 +9,15 @@ from telegram.error import Forbidden, TelegramError
 
 from core.context import Ctx
 from core.i18n import _
+from core.logs import update_fields
 
 log = logging.getLogger(__name__)
 
 
 async def report_error(update: object, context: Ctx) -> None:
     """Log an exception raised while handling an update and apologise to the user."""
-    log.error("error while handling an update", exc_info=context.error)
+    log.error("error while handling an update", exc_info=context.error,
+              extra=update_fields(update))
     if not isinstance(update, Update) or isinstance(context.error, Forbidden):
         return
     text = _(

@@ -6,6 +6,7 @@ read it, so nothing is lost on a restart and no job store is shared between proc
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from core.context import Ctx, RapportApp
@@ -43,7 +44,10 @@ def _poster(context: Ctx) -> GroupPoster:
 
 async def dispatch_due(context: Ctx) -> None:
     """Start sending due reminders (a drain already running is left to finish)."""
-    _dispatcher(context).kick()
+    context.bot_data.dispatch_ticked_at = time.monotonic()
+    dispatcher = _dispatcher(context)
+    await dispatcher.heartbeat()
+    dispatcher.kick()
 
 
 async def dispatch_posts(context: Ctx) -> None:

@@ -56,6 +56,8 @@ WINDOW_LIMIT = 30
 MAX_RATE = WINDOW_LIMIT / WINDOW
 # A replica counts as sending until this long after its last heartbeat that said so.
 SENDING_GRACE = timedelta(seconds=3)
+# Heartbeats come with the dispatch tick, once a second: how long others may take to notice.
+HEARTBEAT_LAG = 1.2
 
 
 class Dispatcher:
@@ -74,6 +76,8 @@ class Dispatcher:
         self.send_interval = 1.0 / max_rate if max_rate > 0 else 0.0
         # Replicas sending at the same time split Telegram's bot-wide limit between them.
         self.share = 1
+        self._announced = False  # the last heartbeat said this replica is sending
+        self._hold_until = 0.0  # monotonic time before which this replica sends nothing
         self._send_gate = asyncio.Lock()
         self._previous_send = 0.0
         self._in_flight = 0
@@ -98,7 +102,12 @@ class Dispatcher:
             log.warning("replica heartbeat failed; keeping a share of 1/%s", self.share,
                         exc_info=True)
             return
+        self._announced = busy
         share = max(1, senders)
+        if share > self.share:
+            # The others learn of this replica at their next heartbeat (within a tick):
+            # until then they still send at their old rate, so this one waits.
+            self._hold_until = clock_time.monotonic() + HEARTBEAT_LAG
         if share != self.share:
             log.info("now sharing the bot-wide rate with %s other replica(s)", share - 1)
             self.share = share
@@ -129,6 +138,8 @@ class Dispatcher:
                                                                  BATCH)
                     more = len(due) == BATCH
                     self._held.update(reminder.id for reminder in due)
+                    if due and not self._announced:
+                        await self.heartbeat()  # before the first send, not a tick later
                     by_staff: dict[int, list[Reminder]] = defaultdict(list)
                     for reminder in due:
                         by_staff[reminder.staff_id].append(reminder)
@@ -272,7 +283,8 @@ class Dispatcher:
         WINDOW; slots are also ``send_interval`` apart, handed out in order, each measured
         from the previous one's time, so a stalled event loop never releases a burst.
         """
-        wait = self._last_sent.get(chat_id, 0.0) + self.per_chat_interval - clock_time.monotonic()
+        wait = max(self._last_sent.get(chat_id, 0.0) + self.per_chat_interval,
+                   self._hold_until) - clock_time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         if self.send_interval <= 0:

@@ -39,7 +39,19 @@ Behaviour worth knowing
   method except getUpdates) fail with ``status``; 429 carries ``parameters.retry_after``
   (default 1), 403 is "Forbidden: bot was blocked by the user", 500 "Internal Server
   Error", 400 "Bad Request: ...". Injected failures do not consume rate-limit budget.
+* ``hang_next(method, seconds)``: the next ``count`` calls of ``method`` are held
+  ``seconds`` before they are handled, like a Bot API server too busy to answer. A client
+  that gave up meanwhile (its read timeout) is never answered and the request is not
+  carried out (recorded with status 499, "client closed request"); one still waiting
+  gets the normal, late answer.
 * Rate limits: see :class:`RateLimits`.
+* Webhooks: ``setWebhook`` keeps the URL and ``secret_token``. ``deliver(update, url,
+  secret)`` POSTs one update like Telegram does and returns the HTTP status (0: no answer).
+  ``set_webhook_targets([url1, url2])`` puts a round-robin load balancer in front of bot
+  replicas: from then on ``push_update`` (so ``push_text``/``push_callback`` too) and
+  ``push_webhook_update`` POST each update to the next target, moving on to the next one
+  after any non-2xx answer or no answer, until one accepts it (like Telegram, which
+  retries) or ``timeout`` passes. ``deliveries()`` lists every attempt.
 """
 
 from __future__ import annotations
@@ -56,14 +68,24 @@ import select
 import socket
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ApiError", "BotApiEmulator", "Call", "EmulatorStats", "RateLimits", "UploadedFile"]
+__all__ = [
+    "ApiError",
+    "BotApiEmulator",
+    "Call",
+    "Delivery",
+    "EmulatorStats",
+    "RateLimits",
+    "UploadedFile",
+]
 
 MAX_POLL_TIMEOUT = 30.0
 """getUpdates never blocks longer than this, whatever ``timeout`` the client asks for."""
@@ -151,6 +173,19 @@ class Call:
     status: int
     result: Any = None
     description: str | None = None
+
+
+@dataclass
+class Delivery:
+    """One POST of an update to a webhook target, with the HTTP status (0: no answer)."""
+
+    update_id: int
+    url: str
+    status: int
+
+
+# Webhook targets are on 127.0.0.1: never through an HTTP proxy from the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass
@@ -483,6 +518,11 @@ class BotApiEmulator:
         self._next_update_id = 1000
         self._poll_generation = 0
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_targets: list[str] = []
+        self._target_secret: str | None = None
+        self._next_target = 0
+        self._deliveries: list[Delivery] = []
         self._messages: dict[tuple[int | str, int], dict[str, Any]] = {}
         self._last_msg_id: dict[int | str, int] = {}
         self._last_sent: dict[int | str, dict[str, Any]] = {}
@@ -490,6 +530,7 @@ class BotApiEmulator:
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self._hangs: dict[str, deque[list[float]]] = {}  # method -> [[seconds, remaining]]
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
 
@@ -588,6 +629,8 @@ class BotApiEmulator:
     # ------------------------------------------------------------------ feeding updates
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update (``update_id`` is assigned/overwritten); returns the update_id."""
+        if self._webhook_targets:
+            return self.push_webhook_update(update)
         with self._updates_cond:
             update_id = self._next_update_id
             self._next_update_id += 1
@@ -659,6 +702,67 @@ class BotApiEmulator:
     def pending_updates(self) -> int:
         with self._lock:
             return len(self._updates)
+
+    # ------------------------------------------------------------------ webhook delivery
+    def deliver(
+        self, update: dict[str, Any], url: str, secret: str | None = None, timeout: float = 10.0
+    ) -> int:
+        """POST ``update`` to ``url`` as Telegram does; the HTTP status (0: no answer)."""
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        request = urllib.request.Request(
+            url, data=json.dumps(update).encode(), headers=headers, method="POST"
+        )
+        try:
+            with _DIRECT.open(request, timeout=timeout) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            error.close()
+            return int(error.code)
+        except OSError:  # refused, reset or timed out
+            return 0
+
+    def set_webhook_targets(self, urls: Iterable[str], secret: str | None = None) -> None:
+        """Deliver updates round-robin to ``urls`` (``secret``: the one from setWebhook)."""
+        with self._lock:
+            self._webhook_targets = list(urls)
+            self._target_secret = secret
+            self._next_target = 0
+
+    def push_webhook_update(self, update: dict[str, Any], timeout: float = 30.0) -> int:
+        """Deliver an update to the targets until one accepts it; returns the update_id."""
+        with self._lock:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+        body = {**update, "update_id": update_id}
+        deadline = time.monotonic() + timeout
+        failures = 0
+        while True:
+            with self._lock:
+                targets = self._webhook_targets
+                if not targets:
+                    raise RuntimeError("no webhook targets: call set_webhook_targets first")
+                url = targets[self._next_target % len(targets)]
+                self._next_target += 1
+                secret = self._target_secret
+                if secret is None:
+                    secret = self._webhook_secret
+            wait = min(10.0, max(0.1, deadline - time.monotonic()))
+            status = self.deliver(body, url, secret, timeout=wait)
+            with self._lock:
+                self._deliveries.append(Delivery(update_id, url, status))
+            if 200 <= status < 300:
+                return update_id
+            failures += 1
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"update {update_id} not accepted within {timeout}s")
+            if failures % len(targets) == 0:  # every target refused: wait before the next round
+                time.sleep(min(0.1 * failures, 1.0))
+
+    def deliveries(self) -> list[Delivery]:
+        with self._lock:
+            return list(self._deliveries)
 
     # ------------------------------------------------------------------ observing
     def calls(self, method: str | None = None) -> list[Call]:
@@ -745,6 +849,29 @@ class BotApiEmulator:
         self._delay = seconds
         self._delay_methods = frozenset(methods) if methods is not None else None
 
+    def hang_next(self, method: str, seconds: float, *, count: int = 1) -> None:
+        """Hold the next ``count`` calls of ``method`` for ``seconds`` before handling them."""
+        name = self._canonical.get(method.lower(), method)
+        with self._lock:
+            self._hangs.setdefault(name, deque()).append([seconds, count])
+
+    def _take_hang(self, method: str) -> float:
+        with self._lock:
+            queue = self._hangs.get(method)
+            if not queue:
+                return 0.0
+            hang = queue[0]
+            hang[1] -= 1
+            if hang[1] <= 0:
+                queue.popleft()
+            return hang[0]
+
+    def _held_until_abandoned(self, seconds: float, handler: _Handler) -> bool:
+        """Hold a request; True if its client gave up meanwhile (then it is not handled)."""
+        if not self._stopped.wait(seconds):
+            return handler.client_gone()
+        return True
+
     # ------------------------------------------------------------------ dispatch
     def _dispatch(
         self, path: str, params: dict[str, Any], handler: _Handler
@@ -773,6 +900,11 @@ class BotApiEmulator:
             impl = self._methods.get(method)
             if impl is None:
                 raise ApiError(404, "Not Found: method not found")
+            hang = self._take_hang(method)
+            if hang > 0 and self._held_until_abandoned(hang, handler):
+                self._record(Call(method, params, arrived, 499, None,
+                                  "client closed request while it was held"))
+                return None
             self._inject_failure(method)
             if self._limiter is not None and method in self._limiter.limits.methods:
                 wait = self._limiter.acquire(_int_or_none(params.get("chat_id")))
@@ -998,6 +1130,7 @@ class BotApiEmulator:
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         with self._lock:
             self._webhook_url = url
+            self._webhook_secret = str(params.get("secret_token") or "")
             if params.get("drop_pending_updates") is True:
                 self._updates.clear()
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,14 @@ VARIABLES = (
     "RAPPORT_INVITE_TTL_HOURS",
     "RAPPORT_LOG_LEVEL",
     "RAPPORT_CHURN_DROP_PERCENT",
+    "DATABASE_URL",
+    "RAPPORT_WEBHOOK_URL",
+    "RAPPORT_WEBHOOK_LISTEN",
+    "RAPPORT_WEBHOOK_PORT",
+    "RAPPORT_WEBHOOK_SECRET",
+    "RAPPORT_HEALTH_PORT",
+    "RAPPORT_LOG_FORMAT",
+    "RAPPORT_REPLICA_NAME",
 )
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -252,3 +261,114 @@ def test_bot_reads_dotenv_from_its_working_directory(tmp_path: Path) -> None:
         check=False,
     )
     _assert_one_line_exit(result, "rapport: RAPPORT_LOG_LEVEL")
+
+
+# -- operations: webhook, health endpoint, logs ----------------------------------------------
+
+WEBHOOK_SECRET = "Xq9_-" * 10
+
+
+def test_operations_defaults_are_polling_without_health(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    settings = load_settings(env_file=None)
+    assert (settings.webhook_url, settings.webhook_secret) == ("", "")
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8080)
+    assert settings.health_port == 0
+    assert settings.log_format == "text"
+    assert settings.replica_name == ""
+    assert settings.replica == f"{socket.gethostname()}:{os.getpid()}"
+
+
+def test_webhook_settings_are_read(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_WEBHOOK_URL", " https://bot.bank.vn/telegram/x1 ")
+    env.setenv("RAPPORT_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    env.setenv("RAPPORT_WEBHOOK_LISTEN", "0.0.0.0")
+    env.setenv("RAPPORT_WEBHOOK_PORT", "8090")
+    env.setenv("RAPPORT_LOG_FORMAT", "JSON")
+    env.setenv("RAPPORT_REPLICA_NAME", "hn-dc1-a")
+    settings = load_settings(env_file=None)
+    assert settings.webhook_url == "https://bot.bank.vn/telegram/x1"
+    assert settings.webhook_path == "telegram/x1"
+    assert settings.webhook_secret == WEBHOOK_SECRET
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8090)
+    assert settings.health_port == 8091  # next to the webhook port unless set
+    assert settings.log_format == "json"
+    assert settings.replica == "hn-dc1-a"
+
+
+def test_health_port_default_and_override(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_WEBHOOK_URL", "https://bot.bank.vn/telegram")
+    env.setenv("RAPPORT_WEBHOOK_SECRET", "abc")
+    assert load_settings(env_file=None).health_port == 8081
+    env.setenv("RAPPORT_HEALTH_PORT", "0")
+    assert load_settings(env_file=None).health_port == 0
+    env.delenv("RAPPORT_WEBHOOK_URL")
+    env.setenv("RAPPORT_HEALTH_PORT", "9100")  # polling with a health endpoint
+    assert load_settings(env_file=None).health_port == 9100
+    assert load_settings(env_file=None).webhook_path == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RAPPORT_WEBHOOK_URL", "http://bot.bank.vn/telegram"),
+        ("RAPPORT_WEBHOOK_URL", "bot.bank.vn/telegram"),
+        ("RAPPORT_WEBHOOK_URL", "https:///telegram"),
+        ("RAPPORT_WEBHOOK_URL", "https://bot.bank.vn/telegram?x=1"),
+        ("RAPPORT_WEBHOOK_LISTEN", "127.0.0.1 8080"),
+        ("RAPPORT_WEBHOOK_LISTEN", "http://0.0.0.0"),
+        ("RAPPORT_WEBHOOK_PORT", "0"),
+        ("RAPPORT_WEBHOOK_PORT", "65536"),
+        ("RAPPORT_WEBHOOK_PORT", "http"),
+        ("RAPPORT_HEALTH_PORT", "-1"),
+        ("RAPPORT_HEALTH_PORT", "99999"),
+        ("RAPPORT_HEALTH_PORT", "8080"),  # the webhook's port
+        ("RAPPORT_LOG_FORMAT", "xml"),
+        ("RAPPORT_REPLICA_NAME", "x" * 65),
+        ("RAPPORT_REPLICA_NAME", "a\tb"),
+    ],
+)
+def test_malformed_operations_setting_is_one_line(
+    env: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_WEBHOOK_URL", "https://bot.bank.vn/telegram")
+    env.setenv("RAPPORT_WEBHOOK_SECRET", "abc")
+    env.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings(env_file=None)
+    message = str(error.value)
+    assert message.startswith(name), message
+    assert "\n" not in message
+    assert value.strip() in message or name == "RAPPORT_REPLICA_NAME"
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "ünïcode", "x" * 257, "a.b", "a/b"])
+def test_webhook_secret_is_required_and_checked_but_never_echoed(
+    env: pytest.MonkeyPatch, secret: str
+) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_WEBHOOK_URL", "https://bot.bank.vn/telegram")
+    env.setenv("RAPPORT_WEBHOOK_SECRET", secret)
+    with pytest.raises(ConfigError) as error:
+        load_settings(env_file=None)
+    message = str(error.value)
+    assert message.startswith("RAPPORT_WEBHOOK_SECRET"), message
+    assert "\n" not in message
+    assert not secret.strip() or secret not in message
+
+
+def test_webhook_secret_of_256_characters_is_fine(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_WEBHOOK_URL", "https://bot.bank.vn/telegram")
+    env.setenv("RAPPORT_WEBHOOK_SECRET", "a" * 256)
+    assert load_settings(env_file=None).webhook_secret == "a" * 256
+
+
+def test_bot_with_webhook_but_no_secret_exits_with_one_line(tmp_path: Path) -> None:
+    result = _run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN,
+                      RAPPORT_WEBHOOK_URL="https://bot.bank.vn/telegram")
+    _assert_one_line_exit(result, "rapport: RAPPORT_WEBHOOK_SECRET is required")
+    assert not (tmp_path / "never-created.db").exists()

@@ -1,0 +1,180 @@
+"""Two real `python bot.py` replicas in webhook mode, one PostgreSQL database, one emulator.
+
+The emulator plays Telegram and the load balancer: it posts updates to the two replicas in
+turn, so every step of a conversation lands on the other process. What must hold: a flow
+started on one replica continues on the other (chat state is in the database), an update
+posted to both is answered once (de-duplication is shared), and every due reminder is sent
+exactly once whichever replica claims it, within Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.harness import BotProcess, accepted, id_counts, wait_until
+from storage import open_storage
+from tests.emulator import BotApiEmulator, Call, RateLimits
+from tests.engines import ENGINES, PG_SERVER, run_sync, schema_url, start_postgres_if_down
+from tests.test_e2e_process import first_button, to_chat
+
+pytestmark = pytest.mark.skipif("postgresql" not in ENGINES,
+                                reason="replicas share a PostgreSQL database")
+
+ADMIN, NEWCOMER = 100, 200
+SECRET = "replica-test-secret"
+PUBLIC_URL = "https://rapport.example/telegram"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    import asyncpg
+
+    start_postgres_if_down()
+    name = f"r_{int(time.time() * 1000) % 10**9}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(PG_SERVER)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_sync(lambda: run(f'CREATE SCHEMA "{name}"'))
+    yield schema_url(name)
+    run_sync(lambda: run(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
+class Replicas:
+    def __init__(self, emu: BotApiEmulator, url: str, folder: Path) -> None:
+        self.emu = emu
+        self.ports = [free_port(), free_port()]
+        self.health = [free_port(), free_port()]
+        self.processes = [
+            BotProcess.start(
+                emu, folder / "unused.db", folder / f"replica-{index}.log",
+                DATABASE_URL=url, RAPPORT_ADMIN_IDS=str(ADMIN), RAPPORT_DEFAULT_LANGUAGE="en",
+                RAPPORT_WEBHOOK_URL=PUBLIC_URL, RAPPORT_WEBHOOK_SECRET=SECRET,
+                RAPPORT_WEBHOOK_PORT=str(port), RAPPORT_HEALTH_PORT=str(health),
+                RAPPORT_REPLICA_NAME=f"replica-{index}")
+            for index, (port, health) in enumerate(zip(self.ports, self.health, strict=True))]
+        self.targets = [f"http://127.0.0.1:{port}/telegram" for port in self.ports]
+
+    def wait_ready(self) -> None:
+        def healthy(port: int) -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    return bool(json.load(r)["status"] == "ok")
+            except OSError:
+                return False
+
+        assert wait_until(lambda: all(healthy(port) for port in self.health), 60), self.logs()
+        self.emu.set_webhook_targets(self.targets, SECRET)
+
+    def logs(self) -> str:
+        return "\n".join(process.output()[-3000:] for process in self.processes)
+
+    def stop(self) -> list[int]:
+        return [process.stop() for process in self.processes]
+
+
+def sent_to(emu: BotApiEmulator, chat_id: int, since: int = 0) -> list[Call]:
+    return [call for call in emu.calls()[since:] if call.method == "sendMessage"
+            and call.status == 200 and str(call.params.get("chat_id")) == str(chat_id)]
+
+
+def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: Path) -> None:
+    with BotApiEmulator(token="123:ABC", limits=RateLimits()) as emu:
+        replicas = Replicas(emu, schema, tmp_path)
+        try:
+            replicas.wait_ready()
+            assert {c.params.get("url") for c in emu.calls("setWebhook")} == {PUBLIC_URL}
+
+            # An invitation: the question comes from one replica, the answer goes to the other.
+            emu.push_text(ADMIN, "/invite", first_name="Hung")
+            question = emu.wait_for(to_chat(ADMIN, "Who is the invite for?"), timeout=20)
+            emu.push_callback(ADMIN, first_button(question, "Relationship manager"),
+                              emu.last_sent_message(ADMIN))
+            link = emu.wait_for(to_chat(ADMIN, "?start="), timeout=20)
+            code = str(link.params["text"]).split("?start=")[1].split()[0]
+            emu.push_text(NEWCOMER, f"/start {code}", first_name="Lan")
+            emu.wait_for(to_chat(NEWCOMER, "Lan"), timeout=20)
+
+            # A guided add, one step per replica: each answer finds the step it answers.
+            mark = emu.mark()
+            emu.push_text(NEWCOMER, "/add", first_name="Lan")
+            emu.wait_for(to_chat(NEWCOMER, "name"), since=mark, timeout=20)
+            emu.push_text(NEWCOMER, "Phạm Minh Châu", first_name="Lan")
+            emu.wait_for(to_chat(NEWCOMER, "phone"), since=mark, timeout=20)
+            emu.push_text(NEWCOMER, "0901 234 567", first_name="Lan")
+            emu.wait_for(to_chat(NEWCOMER, "need"), since=mark, timeout=20)
+            emu.push_text(NEWCOMER, "wants a business loan", first_name="Lan")
+            card = emu.wait_for(to_chat(NEWCOMER, "Phạm Minh Châu"), since=mark, timeout=20)
+            assert "+84 90 123 45 67" in str(card.params["text"]) or "0901" in str(
+                card.params["text"]), card.params["text"]
+            deliveries = [d.url for d in emu.deliveries()]
+            assert set(deliveries) == set(replicas.targets)  # both replicas took part
+
+            # The same update posted to both replicas (a retry that raced): answered once.
+            mark = emu.mark()
+            body = {"update_id": 900_001, "message": {
+                "message_id": 9001, "date": int(time.time()), "text": "/today",
+                "chat": {"id": NEWCOMER, "type": "private", "first_name": "Lan"},
+                "from": emu.user(NEWCOMER, first_name="Lan"),
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+            statuses = [emu.deliver(body, url, SECRET) for url in replicas.targets]
+            assert statuses == [200, 200]
+            time.sleep(3)
+            assert len(sent_to(emu, NEWCOMER, mark)) == 1
+
+            # 300 reminders for 30 RMs, all due now: each is sent once, by either replica.
+            mark = emu.mark()
+            ids = run_sync(lambda: seed_reminders(schema, rms=30, each=10))
+            assert wait_until(lambda: set(id_counts(accepted(emu, mark))) >= set(ids), 120), (
+                replicas.logs())
+            counts = id_counts(accepted(emu, mark))
+            assert all(counts[i] == 1 for i in ids), {i: counts[i] for i in ids if counts[i] != 1}
+            assert emu.stats.rate_limited <= 3, emu.stats.as_dict()
+        finally:
+            codes = replicas.stop()
+        output = replicas.logs()
+        assert codes == [0, 0], output
+        assert "Traceback" not in output, output
+
+
+async def seed_reminders(url: str, *, rms: int, each: int) -> list[int]:
+    storage = await open_storage(url)
+    try:
+        now = datetime.now(UTC)
+        ids = []
+        for rm in range(rms):
+            staff_id = 700_000 + rm
+            await storage.staff.register(staff_id=staff_id, name=f"RM {rm}", username=None,
+                                         role="rm", team_id=None, timezone="UTC", region="XX",
+                                         invited_by=None, now=now)
+            await storage.db.execute("UPDATE staff SET language = 'en', quiet_start = '00:00',"
+                                     " quiet_end = '00:00' WHERE id = ?", (staff_id,))
+            for _ in range(each):
+                new_id = await storage.reminders.create(
+                    staff_id=staff_id, customer_id=None, kind="followup", text="call back",
+                    due_at=now, now=now, urgent=True)
+                assert new_id is not None
+                await storage.db.execute("UPDATE reminders SET text = ? WHERE id = ?",
+                                         (f"call back [R{new_id}]", new_id))
+                ids.append(new_id)
+        return ids
+    finally:
+        await storage.close()
