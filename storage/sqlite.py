@@ -55,12 +55,27 @@ class SqliteDatabase(Database):
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is explicit.
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None,
+                                             timeout=BUSY_TIMEOUT_MS / 1000)
         self._conn.row_factory = aiosqlite.Row
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
+        # Waiting first: another process may be migrating while this one switches to WAL.
         await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await self._use_wal()
+        await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    async def _use_wal(self) -> None:
+        """Switch to WAL, which needs the file to itself for a moment: SQLite does not wait
+        for that (no busy handler), so a process starting beside another tries again."""
+        deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                await self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         if self._conn is not None:
