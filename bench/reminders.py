@@ -17,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import delivery
+from bench.delivery import SqliteStore, Watch
 from bench.harness import (
     ROOT,
     TOKEN,
@@ -34,12 +35,8 @@ from bench.harness import (
     query,
     reminder_ids,
     seed,
-    statuses,
     wait_until,
 )
-from tests.emulator import Call, RateLimits
-
-TELEGRAM_RATE = 30.0
 
 
 @dataclass
@@ -73,33 +70,6 @@ class Table:
         return "\n".join(lines)
 
 
-class Watch:
-    """Follows the emulator's record incrementally (cheap: the emulator shares our GIL)."""
-
-    def __init__(self, emu: TimedEmulator) -> None:
-        self.emu = emu
-        self.index = 0
-        self.counts: Counter[int] = Counter()
-        self.sent: list[Call] = []
-
-    def poll(self) -> int:
-        calls = self.emu.calls()
-        for call in calls[self.index:]:
-            if call.method == "sendMessage" and call.status == 200:
-                self.sent.append(call)
-                self.counts.update(reminder_ids(call))
-        self.index = len(calls)
-        return len(self.counts)
-
-    def until_delivered(self, total: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.poll() >= total:
-                return True
-            time.sleep(1.0)
-        return self.poll() >= total
-
-
 BASELINE_REV = "31c2eb5"
 """The commit whose dispatcher was measured before the changes described in README.md."""
 
@@ -118,49 +88,9 @@ def baseline_checkout(tmp: Path, rev: str) -> Path:
 def throughput(table: Table, tmp: Path, *, reminders: int, rms: int, label: str,
                root: Path = ROOT) -> None:
     """``reminders`` due at the same moment for ``rms`` RMs, Telegram's limits on."""
-    name = f"{reminders:,} due at once, {rms:,} RMs{label}"
     work = tmp / ("throughput-baseline" if root != ROOT else "throughput")
-    work.mkdir()
-    db = work / "rapport.db"
-    due_at = datetime.now(UTC).replace(microsecond=0)
-    plan = [(n % rms, due_at) for n in range(reminders)]
-    random.Random(7).shuffle(plan)  # the RMs' reminders in no particular order
-    seed(db, rms=rms, due=plan)
-    emu = TimedEmulator(token=TOKEN, limits=RateLimits())
-    emu.start()
-    bot = BotProcess.start(emu, db, work / "bot.log", root=root)
-    watch = Watch(emu)
-    try:
-        watch.until_delivered(reminders, timeout=reminders / 20 + 120)
-        time.sleep(2)
-        watch.poll()
-    finally:
-        bot.stop()
-        emu.stop()
-    sent = watch.sent
-    if not sent:
-        table.add(name, "delivered", "nothing", ok=False)
-        return
-    span = sent[-1].at - sent[0].at
-    rate = (len(sent) - 1) / span if span > 0 else float("nan")
-    lost = reminders - len(watch.counts)
-    duplicated = sum(1 for n in watch.counts.values() if n > 1)
-    digests = sum(1 for call in sent if len(reminder_ids(call)) > 1)
-    limited = emu.stats.rate_limited
-    attempts = len(emu.calls("sendMessage"))
-    table.add(name, "wall time, bot start to last delivery",
-              f"{sent[-1].at - bot.started:.1f} s")
-    table.add(name, "wall time, first to last message", f"{span:.1f} s")
-    table.add(name, "messages (late digests among them)", f"{len(sent):,} ({digests})")
-    table.add(name, "messages/s, % of 30/s", f"{rate:.2f}/s, {100 * rate / TELEGRAM_RATE:.1f}%",
-              ">= 90%", rate >= 0.9 * TELEGRAM_RATE)
-    table.add(name, "lost (never sent)", str(lost), "0", lost == 0)
-    table.add(name, "duplicated reminder ids", str(duplicated), "0", duplicated == 0)
-    table.add(name, "429s answered / sendMessage calls", f"{limited} / {attempts:,}", "rare",
-              limited <= attempts // 100)
-    left = statuses(db)
-    table.add(name, "rows not 'sent' afterwards", str(sum(left.values()) - left["sent"]), "0",
-              left["sent"] == reminders)
+    delivery.throughput(table.add, work, SqliteStore(work / "rapport.db"), reminders=reminders,
+                        rms=rms, label=label, root=root)
 
 
 def startup(table: Table, tmp: Path, *, reminders: int, rms: int) -> None:

@@ -97,10 +97,11 @@ class ReminderRepo:
         """Atomically take up to `limit` due reminders (and any whose lease ran out)."""
         stamp = to_db_time(now)
         # Replicas sweep at the same time: each skips the rows another is claiming (on
-        # PostgreSQL), and the outer WHERE re-checks the status, so no row is taken twice.
+        # PostgreSQL), and the UPDATE re-checks the status, so no row is taken twice. The
+        # pick is MATERIALIZED: inside IN (…) PostgreSQL may run a LIMIT … SKIP LOCKED
+        # subquery more than once and take more rows than the limit.
         claimed = await self.db.fetch_all(
-            "UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
-            " attempts = attempts + 1 WHERE id IN ("
+            "WITH picked AS MATERIALIZED ("
             "  SELECT r.id FROM reminders r JOIN staff s ON s.id = r.staff_id"
             "  WHERE s.active = 1 AND s.reachable = 1 AND r.due_at <= ? AND"
             "  (r.status = 'pending' OR (r.status = 'sending' AND r.claimed_until <= ?))"
@@ -108,10 +109,12 @@ class ReminderRepo:
             # chat separately would send it faster than Telegram allows.
             "  AND NOT EXISTS (SELECT 1 FROM reminders o WHERE o.staff_id = r.staff_id"
             "   AND o.status = 'sending' AND o.claimed_by <> ? AND o.claimed_until > ?)"
-            f"  ORDER BY r.due_at LIMIT ?{self.db.skip_locked('r')})"
+            f"  ORDER BY r.due_at, r.id LIMIT ?{self.db.skip_locked('r')})"
+            " UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
+            " attempts = attempts + 1 WHERE id IN (SELECT id FROM picked)"
             " AND (status = 'pending' OR (status = 'sending' AND claimed_until <= ?))"
             " RETURNING id",
-            (worker, to_db_time(lease_until), stamp, stamp, worker, stamp, limit, stamp),
+            (stamp, stamp, worker, stamp, limit, worker, to_db_time(lease_until), stamp),
         )
         ids = [row[0] for row in claimed]
         if not ids:
