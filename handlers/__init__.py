@@ -213,4 +213,5 @@ def register(application: RapportApp) -> None:
     for group, handler in GATES:
         application.add_handler(handler, group=group)
     application.add_handlers(FEATURES, group=0)
+    application.add_handler(TypeHandler(Update, access.mark_handled), group=1)
     application.add_error_handler(report_error)

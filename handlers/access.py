@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -24,9 +26,23 @@ async def skip_redelivered(update: Update, context: Ctx) -> None:
     if update.edited_message is not None or update.edited_channel_post is not None:
         # An edit would run a command or store a note a second time; what was sent stands.
         raise ApplicationHandlerStop
-    if not await context.storage.updates.first_time(update.update_id, context.clock.now()):
+    if await context.storage.updates.handled(update.update_id):
         log.info("update %s delivered twice; handled once", update.update_id)
         raise ApplicationHandlerStop
+
+
+@asynccontextmanager
+async def recorded(update: Update, context: Ctx) -> AsyncIterator[bool]:
+    """A transaction that also records the update as handled; yields False if it already
+    was. What it writes and the record commit together, so an update redelivered after a
+    crash is done exactly once: never lost (recorded before the write), never twice."""
+    async with context.storage.db.transaction():
+        yield await context.storage.updates.first_time(update.update_id, context.clock.now())
+
+
+async def mark_handled(update: Update, context: Ctx) -> None:
+    """Record an update once every handler is done with it (a write recorded it already)."""
+    await context.storage.updates.first_time(update.update_id, context.clock.now())
 
 
 def _is_invite_start(update: Update) -> bool:

@@ -12,6 +12,7 @@ from core.i18n import _
 from core.messages import esc, reply
 from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
+from handlers.access import recorded
 from handlers.cards import display_name, show_card
 from handlers.common import expired, note_too_long
 from storage.customers import Customer
@@ -110,22 +111,27 @@ async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) ->
             "file (your note will be added there) or create a new prospect?"
         ).format(names=names), keyboard(rows))
         return
-    customer = await _create(context, draft)
-    await show_card(update, context, customer, prefix=_("✅ New prospect saved."))
+    customer = await _create(update, context, draft)
+    if customer is not None:
+        await show_card(update, context, customer, prefix=_("✅ New prospect saved."))
 
 
-async def _create(context: Ctx, draft: dict[str, Any]) -> Customer:
+async def _create(update: Update, context: Ctx, draft: dict[str, Any]) -> Customer | None:
+    """The new prospect; None if this update already created it (a redelivery)."""
     staff, now = context.me, context.clock.now()
-    customer = await context.storage.customers.create(
-        owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
-        now=now, source=draft.get("source"),
-    )
-    if draft.get("note"):
-        await context.storage.interactions.add(
-            customer_id=customer.id, staff_id=staff.id, kind="note", happened_at=now, now=now,
-            text=draft["note"])
-    await context.storage.audit.record(actor_id=staff.id, action="customer.created",
-                                       entity="customer", entity_id=customer.id, now=now)
+    async with recorded(update, context) as first_time:
+        if not first_time:
+            return None
+        customer = await context.storage.customers.create(
+            owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
+            now=now, source=draft.get("source"),
+        )
+        if draft.get("note"):
+            await context.storage.interactions.add(
+                customer_id=customer.id, staff_id=staff.id, kind="note", happened_at=now,
+                now=now, text=draft["note"])
+        await context.storage.audit.record(actor_id=staff.id, action="customer.created",
+                                           entity="customer", entity_id=customer.id, now=now)
     refreshed = await context.storage.customers.get(staff.id, customer.id)
     return refreshed or customer
 
@@ -169,8 +175,10 @@ async def create_duplicate(update: Update, context: Ctx) -> None:
     draft = await _take_draft(update, context)
     if draft is None:
         return
-    customer = await _create(context, draft)
-    await show_card(update, context, customer, edit=True, prefix=_("✅ New prospect saved."))
+    customer = await _create(update, context, draft)
+    if customer is not None:
+        await show_card(update, context, customer, edit=True,
+                        prefix=_("✅ New prospect saved."))
 
 
 async def guided_step(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -211,12 +219,16 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
         if await _invalid(update, name, ""):
             return
         # Saved at once, so nothing typed is lost if the RM walks away mid-way.
-        customer = await customers.create(owner_id=staff.id, name=name, phone=None,
-                                          region=staff.region, now=now)
-        await context.storage.audit.record(actor_id=staff.id, action="customer.created",
-                                           entity="customer", entity_id=customer.id, now=now)
-        await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
-                                                       customer.id}, now)
+        async with recorded(update, context) as first_time:
+            if not first_time:
+                return
+            customer = await customers.create(owner_id=staff.id, name=name, phone=None,
+                                              region=staff.region, now=now)
+            await context.storage.audit.record(actor_id=staff.id, action="customer.created",
+                                               entity="customer", entity_id=customer.id,
+                                               now=now)
+            await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
+                                                           customer.id}, now)
         await reply(update, _("Saved. Their phone number?"), _skip("phone"))
         return
     found = await customers.get(staff.id, int(data.get("customer_id", 0)))

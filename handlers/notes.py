@@ -12,6 +12,7 @@ from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from handlers import service
+from handlers.access import recorded
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired, note_too_long
 from handlers.lookup import matches, split_customer
@@ -86,11 +87,14 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
     if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
-    interaction_id = await context.storage.interactions.add(
-        customer_id=customer.id, staff_id=staff.id, kind=kind, happened_at=now, now=now,
-        text=text)
-    await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
-                                       entity="customer", entity_id=customer.id, now=now)
+    async with recorded(update, context) as first_time:
+        if not first_time:
+            return
+        interaction_id = await context.storage.interactions.add(
+            customer_id=customer.id, staff_id=staff.id, kind=kind, happened_at=now, now=now,
+            text=text)
+        await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
+                                           entity="customer", entity_id=customer.id, now=now)
     if kind == "complaint":  # followed up by the complaint's own reminders
         await service.complaint_opened(update, context, customer, interaction_id)
         return

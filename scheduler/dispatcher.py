@@ -40,6 +40,8 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 LEASE = timedelta(seconds=30)
 RENEW_EVERY = 10.0
 LATE_AFTER = timedelta(minutes=2)
+# How long a process that Telegram accepted a message from keeps trying to record that.
+RECORD_FOR_SECONDS = 300.0
 BATCH = 200
 REFILL_AT = 50
 MAX_BACKOFF = 300
@@ -379,5 +381,24 @@ class Dispatcher:
                                    self.clock.now() + timedelta(seconds=backoff), str(error))
             log.warning("sending reminders %s failed (%s); retry in %ss", ids, error, backoff)
             return 0
-        await repo.mark_sent(ids, self.worker, self.clock.now(), message.message_id, late)
+        await self._record_sent(ids, message.message_id, late)
         return 1
+
+    async def _record_sent(self, ids: list[int], message_id: int, late: bool) -> None:
+        """Write down that Telegram accepted these reminders, waiting out a database that is
+        away (restarting): rows left unmarked would be sent a second time once their lease
+        ran out. They stay held meanwhile, so their lease is renewed whenever it can be."""
+        deadline = clock_time.monotonic() + RECORD_FOR_SECONDS
+        pause = 0.25
+        while True:
+            try:
+                await self.storage.reminders.mark_sent(ids, self.worker, self.clock.now(),
+                                                       message_id, late)
+                return
+            except Exception as error:
+                if clock_time.monotonic() + pause > deadline:
+                    raise
+                log.warning("could not mark reminders %s sent (%s: %s); trying again in %.2f s",
+                            ids, type(error).__name__, error, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)

@@ -33,6 +33,10 @@ class UpdateLog:
         )
         return changed == 1
 
+    async def handled(self, update_id: int) -> bool:
+        return await self.db.fetch_value(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
+
     async def purge(self, before: datetime) -> None:
         await self.db.execute(
             "DELETE FROM processed_updates WHERE received_at < ?", (to_db_time(before),)

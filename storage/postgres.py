@@ -40,6 +40,8 @@ _CONNECTION_LOST = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # What a pooled connection the server terminated says when it is used again.
+    asyncpg.exceptions.InternalClientError,
 )
 # Parameter types per statement, learnt once per process (the schema is the same for every
 # connection): asyncpg wants exact Python types where SQLite takes anything.
@@ -195,7 +197,8 @@ class PostgresDatabase(Database):
         except asyncpg.exceptions.IntegrityConstraintViolationError as error:
             raise IntegrityError(str(error)) from error
         finally:
-            await self.pool.release(conn)
+            with contextlib.suppress(*_CONNECTION_LOST):
+                await self.pool.release(conn)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         query = to_numbered(sql)
@@ -245,7 +248,8 @@ class PostgresDatabase(Database):
                 transaction = conn.transaction()
                 await transaction.start()
             except BaseException:
-                await self.pool.release(conn)
+                with contextlib.suppress(*_CONNECTION_LOST):
+                    await self.pool.release(conn)
                 raise
             return conn, transaction
 
@@ -266,7 +270,10 @@ class PostgresDatabase(Database):
                 raise IntegrityError(str(error)) from error
         finally:
             self._conn.reset(token)
-            await self.pool.release(conn)
+            # Releasing resets the connection; if the server has just closed it, what was
+            # committed stays committed and the pool replaces the connection.
+            with contextlib.suppress(*_CONNECTION_LOST):
+                await self.pool.release(conn)
 
     async def migrate(self) -> list[str]:
         applied = []
