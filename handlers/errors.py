@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from core.context import Ctx
 from core.i18n import _
@@ -16,10 +17,22 @@ log = logging.getLogger(__name__)
 
 async def report_error(update: object, context: Ctx) -> None:
     """Log an exception raised while handling an update and apologise to the user."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling while the Bot API is unreachable: PTB retries; one line, no traceback.
+        log.warning("Bot API unreachable: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error,
               extra=update_fields(update))
-    if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+    if not isinstance(update, Update):
         return
+    if not isinstance(context.error, Forbidden):
+        await _apologise(update)
+    # The handler groups after the failing one must not run: no feature after a gate that
+    # failed, no "saved" after the apology, and the update is not recorded as handled.
+    raise ApplicationHandlerStop
+
+
+async def _apologise(update: Update) -> None:
     text = _(
         "Sorry, something went wrong on my side and I could not finish that. Please try "
         "again in a moment; if it keeps happening, tell your administrator."

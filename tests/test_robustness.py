@@ -95,6 +95,28 @@ async def test_same_update_twice_gets_one_reply(bot: Harness, rm: Person) -> Non
     assert second == []
 
 
+async def test_a_failing_gate_stops_the_update_after_the_apology(
+        bot: Harness, rm: Person, monkeypatch: pytest.MonkeyPatch) -> None:
+    await bot.register(rm, language="en")
+
+    async def unavailable(update_id: int) -> bool:
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(bot.storage.updates, "handled", unavailable)
+    update = bot.make.message(rm, "/help")
+    calls = await bot.send_update(update)
+    # The apology only (in the installation's language: the user is not known yet), no help
+    # text after it, and the update is not marked handled, so Telegram's redelivery (or the
+    # user's retry) is answered once the database is back.
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert only_message(calls).text == _(APOLOGY)
+    monkeypatch.undo()
+    assert not await bot.storage.updates.handled(update.update_id)
+    again = await bot.send_update(update)
+    with active("en", "Asia/Ho_Chi_Minh"):
+        assert only_message(again).text != _(APOLOGY)
+
+
 async def test_two_updates_with_the_same_id_get_one_reply(bot: Harness, rm: Person) -> None:
     await bot.register(rm)
     first = await bot.send_update(bot.make.message(rm, "/settings", update_id=5000))
