@@ -93,7 +93,10 @@ async def shutdown(application: RapportApp) -> None:
     """Hand this replica's share of the sending rate back, and close the database."""
     services = application.bot_data.services
     if services is not None:
-        worker = getattr(application.bot_data.dispatcher, "worker", None)
+        dispatcher = application.bot_data.dispatcher
+        worker = getattr(dispatcher, "worker", None)
+        if hasattr(dispatcher, "stop"):
+            await dispatcher.stop()
         if worker is not None:
             try:
                 await services.storage.replicas.leave(worker)

@@ -8,6 +8,7 @@ an outage loses nothing. Several late reminders for one RM are folded into one m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -58,6 +59,8 @@ WINDOW_LIMIT = 30
 MAX_RATE = WINDOW_LIMIT / WINDOW
 # A replica counts as sending until this long after its last heartbeat that said so.
 SENDING_GRACE = timedelta(seconds=3)
+# On shutdown, how long sends under way may take before they are cancelled.
+STOP_GRACE = 5.0
 # Heartbeats come with the dispatch tick, once a second: how long others may take to notice.
 HEARTBEAT_LAG = 1.2
 
@@ -90,6 +93,7 @@ class Dispatcher:
         # Rows this drain claimed and has not finished with: their leases are renewed.
         self._held: set[int] = set()
         self._task: asyncio.Task[int] | None = None
+        self._stopping = False
 
     async def heartbeat(self) -> None:
         """Tell the other replicas this one is alive (and sending), and take a fair share of
@@ -114,8 +118,23 @@ class Dispatcher:
             log.info("now sharing the bot-wide rate with %s other replica(s)", share - 1)
             self.share = share
 
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop claiming; let the sends under way finish for a moment, then cancel the rest
+        (their leases run out and whichever replica sweeps next sends them)."""
+        self._stopping = True
+        task = self._task
+        if task is None or task.done():
+            return
+        done, _pending = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     def kick(self) -> None:
         """Start draining due reminders unless a drain is already running."""
+        if self._stopping:
+            return
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.drain())
 
@@ -134,7 +153,7 @@ class Dispatcher:
         more = True
         try:
             while True:
-                if more and len(self._held) <= REFILL_AT:
+                if more and len(self._held) <= REFILL_AT and not self._stopping:
                     now = self.clock.now()
                     due = await self.storage.reminders.claim_due(now, self.worker, now + LEASE,
                                                                  BATCH)
@@ -160,6 +179,12 @@ class Dispatcher:
                     sent += task.result()
                 for staff_id in [s for s, task in last_task.items() if task.done()]:
                     del last_task[staff_id]
+        except asyncio.CancelledError:
+            # Stopping: the sends still waiting for their turn are dropped; their rows keep
+            # a lease that runs out, and the next sweep (any replica) sends them.
+            for task in running:
+                task.cancel()
+            raise
         finally:
             if running:
                 await asyncio.wait(running)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from scheduler.agenda import queue_agendas
 from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher
 from storage.customers import Customer
-from tests.harness import Harness
+from tests.harness import Harness, shown
 
 RM = Person(2001, "Lan", "Nguyễn", language_code="vi")
 
@@ -348,3 +349,25 @@ async def test_complaint_is_followed_up_until_resolved(bot: Harness, rm: Person)
     await apply_care_rules(bot.storage, bot.clock.now())
     assert await bot.storage.db.fetch_value(
         "SELECT COUNT(*) FROM reminders WHERE kind = 'complaint' AND status = 'pending'") == 0
+
+
+async def test_stopping_cancels_a_long_sweep_and_its_rows_are_taken_over(
+        bot: Harness, rm: Person) -> None:
+    for number in range(40):
+        await due_reminder(bot, None, text=f"gọi lại #{number:02d}#")
+    # One message a second to the RM: the sweep would take 40 s.
+    slow = Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=1.0)
+    slow.kick()
+    await asyncio.sleep(0.3)
+    await asyncio.wait_for(slow.stop(grace=0.2), 5)
+    slow.kick()  # a stopped dispatcher claims nothing more
+    sent_before = len(shown(bot.api.calls))
+    assert 1 <= sent_before < 40
+    await asyncio.sleep(0.1)
+    assert len(shown(bot.api.calls)) == sent_before
+    # Once the leases run out, another process sends the rest, each once.
+    bot.clock.advance(seconds=31)
+    assert await dispatcher(bot).drain() >= 1
+    texts = [call.text for call in shown(bot.api.calls)]
+    for number in range(40):
+        assert sum(f"#{number:02d}#" in (text or "") for text in texts) == 1, number
