@@ -52,12 +52,13 @@ def marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def migration_scripts(dialect: str) -> Iterator[tuple[str, Path]]:
-    """(name, file) in name order: the dialect's own version of a step where it has one."""
+def migration_scripts(dialect: str) -> Iterator[tuple[str, Path, bool]]:
+    """(name, file, written for this dialect) in name order: the dialect's own version of a
+    step where it has one, else the shared (SQLite) script."""
     own = MIGRATIONS_DIR / dialect
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
         override = own / path.name
-        yield path.stem, override if override.is_file() else path
+        yield (path.stem, override, True) if override.is_file() else (path.stem, path, False)
 
 
 class Database(abc.ABC):

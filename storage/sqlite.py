@@ -132,7 +132,7 @@ class SqliteDatabase(Database):
             " name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         applied = []
-        for name, path in migration_scripts(self.dialect):
+        for name, path, _own in migration_scripts(self.dialect):
             script = path.read_text(encoding="utf-8")
             # One script, one transaction: a failing migration leaves the database untouched.
             async with self._write_lock:
