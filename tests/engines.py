@@ -13,9 +13,9 @@ import asyncio
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,23 +70,26 @@ def schema_url(schema: str) -> str:
     return f"{PG_SERVER}{separator}search_path={schema}"
 
 
-@asynccontextmanager
-async def pg_schema(prefix: str = "t") -> AsyncIterator[str]:
-    """A fresh, empty schema for one test (or one process run); its URL; dropped after."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+async def on_server(sql: str) -> None:
+    """Run one statement on the server's database (outside any test's schema)."""
     conn = await asyncpg.connect(PG_SERVER)
     try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@contextmanager
+def pg_schema(prefix: str = "t") -> Iterator[str]:
+    """A fresh, empty schema for one test (or one process run); its URL; dropped after.
+    Usable from sync and async tests alike (the statements run on a thread of their own)."""
+    start_postgres_if_down()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    run_sync(lambda: on_server(f'CREATE SCHEMA "{schema}"'))
     try:
         yield schema_url(schema)
     finally:
-        conn = await asyncpg.connect(PG_SERVER)
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
+        run_sync(lambda: on_server(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 class SharedSchema:
@@ -108,11 +111,7 @@ class SharedSchema:
     async def _create(self) -> None:
         from storage import open_storage
 
-        conn = await asyncpg.connect(PG_SERVER)
-        try:
-            await conn.execute(f'CREATE SCHEMA "{self.schema}"')
-        finally:
-            await conn.close()
+        await on_server(f'CREATE SCHEMA "{self.schema}"')
         opened = await open_storage(self.url)
         try:
             tables = [row[0] for row in await opened.db.fetch_all(
@@ -137,11 +136,4 @@ class SharedSchema:
         return self.url
 
     def drop(self) -> None:
-        async def drop() -> None:
-            conn = await asyncpg.connect(PG_SERVER)
-            try:
-                await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-            finally:
-                await conn.close()
-
-        run_sync(drop)
+        run_sync(lambda: on_server(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))

@@ -125,8 +125,7 @@ def test_pg_dump_command_keeps_the_password_off_the_command_line() -> None:
 
 @pytest.fixture
 async def small_schema() -> AsyncIterator[str]:
-    await asyncio.to_thread(start_postgres_if_down)
-    async with pg_schema("backup") as url:
+    with pg_schema("backup") as url:
         schema = url.rsplit("search_path=", 1)[1]
         conn = await asyncpg.connect(url.split("?")[0])
         try:

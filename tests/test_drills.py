@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from core.fake_updates import Person
 from scheduler.dispatcher import WINDOW_LIMIT, Dispatcher
 from storage import open_storage
 from storage.db import Database, open_database
-from tests.engines import ENGINES, PG_SERVER, run_sync, schema_url, start_postgres_if_down
+from tests.engines import ENGINES, pg_schema, run_sync
 from tests.harness import Harness
 
 T = TypeVar("T")
@@ -157,27 +156,10 @@ class Store:
             await storage.close()
 
 
-def _postgres_schema(action: str, schema: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(PG_SERVER)
-        try:
-            await conn.execute(f'{action} SCHEMA {"IF EXISTS " if action == "DROP" else ""}'
-                               f'"{schema}"{" CASCADE" if action == "DROP" else ""}')
-        finally:
-            await conn.close()
-
-    run_sync(run)
-
-
 def postgres_store(folder: Path) -> Iterator[Store]:
     """A schema of its own on the local server, dropped afterwards."""
-    start_postgres_if_down()
-    schema = f"drill_{uuid.uuid4().hex[:12]}"
-    _postgres_schema("CREATE", schema)
-    try:
-        yield Store(schema_url(schema), folder)
-    finally:
-        _postgres_schema("DROP", schema)
+    with pg_schema("drill") as url:
+        yield Store(url, folder)
 
 
 @pytest.fixture(params=[pytest.param(engine, id=engine) for engine in ENGINES])

@@ -22,7 +22,7 @@ import pytest
 from bench.harness import BotProcess, accepted, id_counts, wait_until
 from storage import open_storage
 from tests.emulator import BotApiEmulator, Call, RateLimits
-from tests.engines import ENGINES, PG_SERVER, run_sync, schema_url, start_postgres_if_down
+from tests.engines import ENGINES, pg_schema, run_sync
 from tests.test_e2e_process import first_button, to_chat
 
 pytestmark = pytest.mark.skipif("postgresql" not in ENGINES,
@@ -41,21 +41,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def schema() -> Iterator[str]:
-    import asyncpg
-
-    start_postgres_if_down()
-    name = f"r_{int(time.time() * 1000) % 10**9}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(PG_SERVER)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    run_sync(lambda: run(f'CREATE SCHEMA "{name}"'))
-    yield schema_url(name)
-    run_sync(lambda: run(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    with pg_schema("replicas") as url:
+        yield url
 
 
 class Replicas:
