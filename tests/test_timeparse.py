@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from domain.timeparse import ParsedTime, find_time, parse_time
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "date-phrases.tsv"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "date-phrases.tsv"
 ZONES = {
     "vi": "Asia/Ho_Chi_Minh",
     "en": "Asia/Ho_Chi_Minh",
