@@ -1,7 +1,7 @@
 # Translation chores (the bot itself compiles the .po files at start-up; nothing to build).
 PY ?= python
 
-.PHONY: messages test lint
+.PHONY: messages schema test lint
 messages:  ## extract texts from the code and merge them into every catalog
 	pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
 		--ignore-dirs="tests data bench .git" -o locales/messages.pot .
@@ -11,6 +11,9 @@ messages:  ## extract texts from the code and merge them into every catalog
 		else pybabel init -i locales/messages.pot -d locales -l $$lang; fi; \
 	done
 	$(PY) scripts/fill_english.py
+
+schema:  ## write storage/schema/<engine>.sql from newly migrated databases
+	$(PY) -m storage.schema_dump
 
 test:
 	$(PY) -m pytest

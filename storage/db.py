@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,13 +55,93 @@ def marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def migration_scripts(dialect: str) -> Iterator[tuple[str, Path, bool]]:
-    """(name, file, written for this dialect) in name order: the dialect's own version of a
-    step where it has one, else the shared (SQLite) script."""
-    own = MIGRATIONS_DIR / dialect
+@dataclass(frozen=True)
+class Migration:
+    """One step as an engine runs it: its name and its statements, in order."""
+
+    name: str
+    statements: tuple[str, ...]
+
+
+_REPLACES = re.compile(r"^--\s*replaces:[ \t]*(.*?)\s*$", re.MULTILINE)
+
+
+def migrations(dialect: str, translate: Callable[[str], str] = str) -> list[Migration]:
+    """Every step in name order, for ``dialect``: the shared (SQLite) script's statements,
+    each passed through ``translate``, but for those its own file replaces.
+
+    ``migrations/<dialect>/NNNN_name.sql`` holds only what differs, one block per statement
+    of the shared script it stands for, named by how that statement begins (up to the name
+    of what it creates or changes); the block's statements run as written, and an empty
+    block drops the statement::
+
+        -- replaces: CREATE TRIGGER customers_client_ref_unique_insert
+        CREATE UNIQUE INDEX customers_client_ref_live ON customers (LOWER(client_ref))
+            WHERE client_ref IS NOT NULL AND erased_at IS NULL;
+    """
+    steps = []
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        override = own / path.name
-        yield (path.stem, override, True) if override.is_file() else (path.stem, path, False)
+        shared = split_statements(path.read_text(encoding="utf-8"))
+        statements = [translate(statement) for statement in shared]
+        own = MIGRATIONS_DIR / dialect / path.name
+        if own.is_file():
+            replaced: dict[int, list[str]] = {}
+            for key, replacement in _replacements(own):
+                index = _statement_named(key, shared, own)
+                if index in replaced:
+                    raise ValueError(f"{own}: '{key}' is replaced twice")
+                replaced[index] = replacement
+            statements = [
+                part for index, statement in enumerate(statements)
+                for part in replaced.get(index, [statement])]
+        steps.append(Migration(path.stem, tuple(statements)))
+    return steps
+
+
+def split_statements(script: str) -> list[str]:
+    """A script's statements, one by one, each with the comments above it; comments after
+    the last statement are left out. (SQLite's ``executescript`` would commit the open
+    transaction, so the engines run a script statement by statement.)"""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        # complete_statement knows that a trigger's body ends at END;, not at its first ';'.
+        if sqlite3.complete_statement(pending):
+            if _code(pending).strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    if _code(pending).strip():
+        statements.append(pending)
+    return statements
+
+
+def _code(statement: str) -> str:
+    """The statement without its whole-line comments."""
+    return "\n".join(line for line in statement.splitlines()
+                     if not line.lstrip().startswith("--"))
+
+
+def _replacements(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """(the beginning of a shared statement, the statements that stand for it) per block."""
+    text = path.read_text(encoding="utf-8")
+    markers = list(_REPLACES.finditer(text))
+    if not markers or split_statements(text[:markers[0].start()]):
+        raise ValueError(f"{path}: every statement belongs to a '-- replaces: …' block")
+    for marker, following in zip(markers, [*markers[1:], None], strict=True):
+        body = text[marker.end():following.start() if following else len(text)]
+        yield marker.group(1), split_statements(body)
+
+
+def _statement_named(key: str, statements: list[str], path: Path) -> int:
+    """The one shared statement that begins with ``key`` (words compared, any spacing)."""
+    words = " ".join(key.split()).upper()
+    found = [index for index, statement in enumerate(statements)
+             if re.match(re.escape(words) + r"(?![\w])",
+                         " ".join(_code(statement).split()).upper())]
+    if len(found) != 1:
+        raise ValueError(f"{path}: '{key}' names {len(found)} statements of the shared "
+                         "script, not one")
+    return found[0]
 
 
 class Database(abc.ABC):

@@ -13,24 +13,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, IntegrityError, Row, log, migration_scripts, to_db_time
+from storage.db import Database, IntegrityError, Row, log, migrations, to_db_time
 
 BUSY_TIMEOUT_MS = 5000
-
-
-def _statements(script: str) -> list[str]:
-    """A script's statements, one by one (executescript would commit the open transaction)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        # complete_statement knows that a trigger's body ends at END;, not at its first ';'.
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \n;"):
-                statements.append(pending)
-            pending = ""
-    if pending.strip():
-        statements.append(pending)
-    return statements
 
 
 class SqliteDatabase(Database):
@@ -132,31 +117,30 @@ class SqliteDatabase(Database):
             " name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         applied = []
-        for name, path, _own in migration_scripts(self.dialect):
-            script = path.read_text(encoding="utf-8")
+        for step in migrations(self.dialect):
             # One script, one transaction: a failing migration leaves the database untouched.
             async with self._write_lock:
                 try:
                     await self.conn.execute("BEGIN IMMEDIATE")
                     # Checked inside the write lock: another process may have just applied it.
                     async with self.conn.execute(
-                        "SELECT 1 FROM schema_migrations WHERE name = ?", (name,)
+                        "SELECT 1 FROM schema_migrations WHERE name = ?", (step.name,)
                     ) as cursor:
                         if await cursor.fetchone() is not None:
                             await self.conn.rollback()
                             continue
-                    for statement in _statements(script):
+                    for statement in step.statements:
                         await self.conn.execute(statement)
                     await self.conn.execute(
                         "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                        (name, to_db_time(datetime.now(UTC))),
+                        (step.name, to_db_time(datetime.now(UTC))),
                     )
                     await self.conn.commit()
                 except Exception:
                     if self.conn.in_transaction:
                         await self.conn.rollback()
                     raise
-            log.info("applied migration %s", name)
-            applied.append(name)
+            log.info("applied migration %s", step.name)
+            applied.append(step.name)
         return applied
 

@@ -1,2 +1,2 @@
--- Nothing to do: 0007 already indexes LOWER(client_ref) on PostgreSQL.
-SELECT 1;
+-- replaces: CREATE INDEX customers_client_ref_lower
+-- (nothing: on PostgreSQL, 0007 already indexes LOWER(client_ref) as customers_client_ref)
