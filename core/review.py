@@ -15,14 +15,14 @@ from typing import Any
 
 from core.i18n import _, active, current_language, current_timezone, format_date
 from core.messages import esc
-from domain.activity import (
+from domain.customers import STAGES
+from domain.review import (
     ACTIVITIES,
     TREND_WEEKS,
     met,
     trend_weeks,
     week_bounds,
 )
-from domain.customers import STAGES
 from storage import Storage
 from storage.staff import Staff
 
@@ -79,7 +79,7 @@ def _total(counts: dict[str, int]) -> int:
 
 async def _trend(storage: Storage, staff: Staff, monday: date) -> list[tuple[date, int]]:
     weeks = trend_weeks(monday, TREND_WEEKS)
-    counts = await storage.activity.weeks_counts(
+    counts = await storage.review.weeks_counts(
         staff.id, [week_bounds(week, staff.timezone) for week in weeks])
     return [(week, _total(count)) for week, count in zip(weeks, counts, strict=True)]
 
@@ -87,8 +87,8 @@ async def _trend(storage: Storage, staff: Staff, monday: date) -> list[tuple[dat
 async def rm_report(storage: Storage, staff: Staff, monday: date, now: datetime) -> Report:
     """The RM's week (Monday–Sunday in their zone) against their team's minimums."""
     start, end = week_bounds(monday, staff.timezone)
-    counts = await storage.activity.week_counts(staff.id, start, end)
-    targets = await storage.activity.targets(staff.team_id)
+    counts = await storage.review.week_counts(staff.id, start, end)
+    targets = await storage.review.targets(staff.team_id)
     trend = await _trend(storage, staff, monday)
     return Report(staff=staff, monday=monday, counts=counts, targets=targets, trend=trend,
                   current=start <= now < end)
@@ -97,13 +97,13 @@ async def rm_report(storage: Storage, staff: Staff, monday: date, now: datetime)
 async def team_report(storage: Storage, team_id: int, monday: date,
                       now: datetime) -> TeamReport | None:
     """Every RM of the team: the week's counts (each in their own zone), pipeline, overdue."""
-    schedule = await storage.activity.schedule(team_id)
+    schedule = await storage.review.schedule(team_id)
     if schedule is None:
         return None
-    members = [m for m in await storage.activity.team_members(team_id) if m.role == "rm"]
+    members = [m for m in await storage.staff.list_team(team_id) if m.role == "rm"]
     ids = [m.id for m in members]
-    pipelines = await storage.activity.pipeline(ids)
-    overdue = await storage.activity.overdue_follow_ups(ids, now)
+    pipelines = await storage.review.pipeline(ids)
+    overdue = await storage.review.overdue_follow_ups(ids, now)
     lines = []
     trend_totals = dict.fromkeys(trend_weeks(monday, TREND_WEEKS), 0)
     totals = dict.fromkeys(ACTIVITIES, 0)
@@ -111,7 +111,7 @@ async def team_report(storage: Storage, team_id: int, monday: date,
     for member in members:
         start, end = week_bounds(monday, member.timezone)
         current = current or start <= now < end
-        counts = await storage.activity.week_counts(member.id, start, end)
+        counts = await storage.review.week_counts(member.id, start, end)
         for key in ACTIVITIES:
             totals[key] += counts[key]
         for week, total in await _trend(storage, member, monday):
@@ -122,7 +122,7 @@ async def team_report(storage: Storage, team_id: int, monday: date,
         start, end = week_bounds(monday, current_timezone().key)
         current = start <= now < end
     return TeamReport(team_id=team_id, team_name=schedule.name, monday=monday,
-                      targets=await storage.activity.targets(team_id), members=lines,
+                      targets=await storage.review.targets(team_id), members=lines,
                       trend=sorted(trend_totals.items()), current=current, totals=totals)
 
 

@@ -38,9 +38,9 @@ from domain.churn import (
 )
 from handlers.common import button_int, expired
 from storage import Storage
+from storage.churn import ChurnAlert, NewVolume, RefHolder
 from storage.reminders import Reminder
 from storage.staff import Staff
-from storage.volumes import ChurnAlert, NewVolume, RefHolder
 
 VOLUMES_FLOW = "volumes"   # data {}: waiting for the volume file
 ALERT_GRADES = ("A", "VIP")  # the team lead hears about these clients too
@@ -131,7 +131,7 @@ def sparkline_png(points: Sequence[tuple[date, float]], average: float | None) -
 
 
 async def alert_chart(storage: Storage, alert: ChurnAlert) -> bytes:
-    series = await storage.volumes.series(alert.client_ref, alert.week, CHART_WEEKS)
+    series = await storage.churn.series(alert.client_ref, alert.week, CHART_WEEKS)
     points = [(item.week, item.volume) for item in series]
     return await asyncio.to_thread(sparkline_png, points, alert.avg_4w or alert.avg_13w)
 
@@ -220,7 +220,7 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
     raw = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
     today = local(now).date()
     parsed = await asyncio.to_thread(parse_volume_file, raw, name, today)
-    holders = await context.storage.volumes.holders(row.client_ref for row in parsed.rows)
+    holders = await context.storage.churn.holders(row.client_ref for row in parsed.rows)
     allowed = await visible_owners(context.storage, me)
     errors = parsed.errors + _check_owners(parsed.rows, holders, allowed)
     if errors:
@@ -233,7 +233,7 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
     await context.storage.states.clear(me.id, chat.id)
     rows = [NewVolume(holders[ref_key(row.client_ref)].client_ref, row.week, row.volume,
                       row.currency) for row in parsed.rows]
-    replaced = await context.storage.volumes.replace(rows, now)
+    replaced = await context.storage.churn.replace(rows, now)
     outcome = await evaluate_import(context.storage, rows, now,
                                     context.settings.churn_drop_percent,
                                     context.settings.default_language)
@@ -290,23 +290,23 @@ async def evaluate_import(storage: Storage, rows: Sequence[NewVolume], now: date
     weeks_by_client: dict[str, set[date]] = defaultdict(set)
     for row in rows:
         weeks_by_client[row.client_ref].add(row.week)
-    holders = await storage.volumes.holders(weeks_by_client)
+    holders = await storage.churn.holders(weeks_by_client)
     for ref, weeks in sorted(weeks_by_client.items()):
-        span = await storage.volumes.first_and_last_week(ref)
+        span = await storage.churn.first_and_last_week(ref)
         holder = holders.get(ref_key(ref))
         if span is None or holder is None or span[1] not in weeks:
             continue
         first, last = span
-        history = await storage.volumes.series(ref, last, LONG_WEEKS + 1)
+        history = await storage.churn.series(ref, last, LONG_WEEKS + 1)
         comparison = compare({item.week: item.volume for item in history}, last, first)
         if comparison is None:
             continue
         outcome.short_history += comparison.avg_4w is None
         outcome.long_history += comparison.avg_4w is not None and comparison.avg_13w is None
         if not comparison.alert(threshold):
-            await storage.volumes.clear_alert(ref, last)
+            await storage.churn.clear_alert(ref, last)
             continue
-        alert_id, _new = await storage.volumes.save_alert(
+        alert_id, _new = await storage.churn.save_alert(
             client_ref=ref, week=last, customer_id=holder.customer_id, volume=comparison.volume,
             avg_4w=comparison.avg_4w, avg_13w=comparison.avg_13w, drop_4w=comparison.drop_4w,
             drop_13w=comparison.drop_13w, now=now)
@@ -389,7 +389,7 @@ def _alert_buttons(alert: ChurnAlert, staff: Staff,
 async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
                        now: datetime) -> Push:
     """The alert with its figures and chart, in the recipient's language."""
-    alert = await storage.volumes.alert(reminder.ref_id) if reminder.ref_id else None
+    alert = await storage.churn.alert(reminder.ref_id) if reminder.ref_id else None
     if alert is None:
         # The week was corrected since and no longer falls: say what was sent, plainly.
         text = "\n".join([_("📉 <b>Churn early warning</b>"), esc(reminder.text),
@@ -407,7 +407,7 @@ async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
 
 async def _watch_view(context: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
     me = context.me
-    alerts = await context.storage.volumes.on_alert(
+    alerts = await context.storage.churn.on_alert(
         sorted(owners) if (owners := await visible_owners(context.storage, me)) is not None
         else None)
     if not alerts:
@@ -453,7 +453,7 @@ async def show_watch_button(update: Update, context: Ctx) -> None:
         await query.answer()
         await edit_or_reply(update, *await _watch_view(context))
         return
-    alert = await context.storage.volumes.alert(alert_id)
+    alert = await context.storage.churn.alert(alert_id)
     allowed = await visible_owners(context.storage, context.me)
     if alert is None or (allowed is not None and alert.owner_id not in allowed):
         await expired(update)

@@ -17,6 +17,22 @@ async def expired(update: Update) -> None:
         await update.callback_query.answer(text, show_alert=True)
 
 
+async def lead_team(update: Update, context: Ctx) -> int | None:
+    """The team of a lead (or an admin in a team); otherwise say why not and return None."""
+    me = context.me
+    if not me.is_lead:
+        if update.callback_query is not None:
+            await expired(update)
+        else:
+            await reply(update, _("Only a team lead can do this."))
+        return None
+    if me.team_id is None:
+        await reply(update, _("You are not in a team yet. An administrator can set your team "
+                              "in /staff."))
+        return None
+    return me.team_id
+
+
 def button_arg(context: Ctx, index: int) -> str:
     """The button's argument at `index` (1 is the first after the action), or ''."""
     args = context.button or []

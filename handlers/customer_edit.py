@@ -13,7 +13,7 @@ from core.messages import edit_or_reply, esc, reply
 from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES, parse_birthday
 from domain.names import fold
 from domain.phones import parse_phone
-from handlers import referrals, service
+from handlers import complaints, referrals
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired
 from storage.customers import Customer
@@ -172,7 +172,7 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
             return None
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
-    if field == "client_ref" and await context.storage.volumes.ref_taken(
+    if field == "client_ref" and await context.storage.churn.ref_taken(
             text, except_customer_id=customer_id):
         await reply(update, _("Another customer already has the client reference “{ref}”."
                               ).format(ref=esc(text[:50])))
@@ -270,7 +270,7 @@ async def record_stage(context: Ctx, customer: Customer, stage: str,
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"from": customer.stage, "to": stage})
     if stage == "won":  # while it is fresh: the customer's satisfaction and NPS
-        await service.ask_after_sale(context, customer, interaction_id)
+        await complaints.ask_after_sale(context, customer, interaction_id)
     return await context.storage.customers.get(staff.id, customer.id) or customer
 
 

@@ -14,6 +14,7 @@ from handlers import (
     capture,
     catalog,
     churn,
+    complaints,
     customer_edit,
     followups,
     leads,
@@ -21,8 +22,7 @@ from handlers import (
     posts,
     reminders,
     search,
-    service,
-    transfer,
+    spreadsheets,
 )
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
@@ -39,8 +39,8 @@ STEPS: dict[str, Step] = {
     reminders.SNOOZE_FLOW: reminders.type_snooze,
     posts.POST_FLOW: posts.receive_content,
     leads.ANSWER_FLOW: leads.type_answer,
-    service.COMPLAINT_FLOW: service.type_complaint,
-    service.RESOLVE_FLOW: service.type_resolution,
+    complaints.COMPLAINT_FLOW: complaints.type_complaint,
+    complaints.RESOLVE_FLOW: complaints.type_resolution,
 }
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.
@@ -85,7 +85,7 @@ async def forget_question(update: Update, context: Ctx) -> None:
 
 # A file sent while the bot waits for one (an import, weekly volumes) goes to that flow.
 FILE_STEPS: dict[str, Step] = {
-    transfer.IMPORT_FLOW: transfer.receive_import_file,
+    spreadsheets.IMPORT_FLOW: spreadsheets.receive_import_file,
     churn.VOLUMES_FLOW: churn.receive_volumes_file,
 }
 

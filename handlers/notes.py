@@ -11,7 +11,7 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
-from handlers import service
+from handlers import complaints
 from handlers.access import recorded
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired, note_too_long
@@ -96,7 +96,7 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
         await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
                                            entity="customer", entity_id=customer.id, now=now)
     if kind == "complaint":  # followed up by the complaint's own reminders
-        await service.complaint_opened(update, context, customer, interaction_id)
+        await complaints.complaint_opened(update, context, customer, interaction_id)
         return
     markup = keyboard([
         [button(_("Tomorrow"), "fu", customer.id, "1d"),

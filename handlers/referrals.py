@@ -89,7 +89,7 @@ async def keep_referrer_name(update: Update, context: Ctx) -> None:
 
 async def show_referrals(update: Update, context: Ctx) -> None:
     """Show the RM's best referrers and how many of those they brought became customers."""
-    top = await context.storage.service.top_referrers(context.me.id, LISTED)
+    top = await context.storage.referrals.top_referrers(context.me.id, LISTED)
     if not top:
         await reply(update, _("No referrals recorded yet. On a customer's card, ✏️ Edit → "
                               "“Referred by” records who brought them."))
@@ -113,7 +113,7 @@ async def list_referred(update: Update, context: Ctx) -> None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    people = await context.storage.service.referred_by(context.me.id, referrer.id)
+    people = await context.storage.referrals.referred_by(context.me.id, referrer.id)
     lines = [_("<b>Referred by {name}</b> ({count})").format(
         name=esc(display_name(referrer)), count=len(people))]
     lines += [f"• {esc(person.name or _('(no name)'))} · {_(STAGES[person.stage])}"
@@ -128,7 +128,7 @@ async def list_referred(update: Update, context: Ctx) -> None:
 async def render_thanks(storage: Storage, staff: Staff, reminder: Reminder,
                         now: datetime) -> Push:
     """A referred customer was won: thank the referrer, with a message in their language."""
-    names = await storage.service.names([reminder.ref_id]) if reminder.ref_id else {}
+    names = await storage.referrals.names([reminder.ref_id]) if reminder.ref_id else {}
     referred = names.get(reminder.ref_id or 0, "")
     referrer = esc(reminder.customer_name or "")
     lines = [_("🙏 <b>Thank the referrer</b>"),

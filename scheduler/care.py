@@ -14,10 +14,10 @@ from domain.care import (
     next_birthday,
     upcoming_occasions,
 )
-from domain.service import complaint_reminder_day
+from domain.complaints import complaint_reminder_day
 from storage import Storage
 from storage.care import CareSubject
-from storage.service import OpenComplaint
+from storage.complaints import OpenComplaint
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ async def _complaints(storage: Storage, now: datetime) -> int:
     """Remind the RM of every unresolved complaint the working day after it was opened,
     then on the due day and every working day after it; tell the team lead once when late."""
     created = 0
-    for complaint in await storage.service.open_complaints():
+    for complaint in await storage.complaints.open_complaints():
         created += await _complaint_reminder(storage, complaint, now)
         if now > complaint.due_at and not complaint.escalated:
             created += await _escalate(storage, complaint, now)
@@ -155,7 +155,7 @@ async def _complaint_reminder(storage: Storage, complaint: OpenComplaint, now: d
     if made is None:
         return 0
     # The new reminder replaces the earlier ones, which the RM need not tick off.
-    await storage.service.supersede_reminders(complaint.id, made)
+    await storage.complaints.supersede_reminders(complaint.id, made)
     return 1
 
 
@@ -172,14 +172,14 @@ async def _escalate(storage: Storage, complaint: OpenComplaint, now: datetime) -
             ref_id=complaint.id)
         created += int(made is not None)
     if leads:
-        await storage.service.mark_escalated(complaint.id, now)
+        await storage.complaints.mark_escalated(complaint.id, now)
     return created
 
 
 async def _referral_thanks(storage: Storage, now: datetime) -> int:
     """A referred customer just won: remind the RM to thank the referrer, once."""
     created = 0
-    for win in await storage.service.referral_wins(now - REFERRAL_LOOKBACK):
+    for win in await storage.referrals.referral_wins(now - REFERRAL_LOOKBACK):
         made = await storage.reminders.create(
             staff_id=win.owner_id, customer_id=win.referrer_id, kind="thanks", text="",
             due_at=now, now=now, rule_key=f"thanks:{win.customer_id}", ref_id=win.customer_id)

@@ -62,7 +62,7 @@ class GroupPoster:
     async def _markup(self, post: Post, language: str) -> InlineKeyboardMarkup | None:
         if post.reply_to is not None:
             return None  # an answer to a question, not an offer
-        if await self.storage.activity.team_of_group(post.chat_id) is not None:
+        if await self.storage.review.team_of_group(post.chat_id) is not None:
             return None  # a team's own group (its weekly summary): staff, not prospects
         with active(language, "UTC"):
             return keyboard([[button(_("🙋 I'm interested"), "int", post.id, public=True)]])

@@ -27,6 +27,6 @@ async def tidy_up(context: Ctx) -> None:
     await storage.states.purge(now - KEEP_CHAT_STATES)
     await storage.invites.purge_expired(now - KEEP_EXPIRED_INVITES)
     await storage.customers.purge_searches(now - KEEP_SEARCHES)
-    await storage.transfer.purge(now - KEEP_IMPORTS)
+    await storage.spreadsheets.purge(now - KEEP_IMPORTS)
     await storage.replicas.purge(now)
     log.debug("housekeeping done")

@@ -23,14 +23,14 @@ from core.review import (
     team_report,
     team_text,
 )
-from domain.activity import (
+from domain.quiet import parse_hhmm
+from domain.review import (
     last_review_moment,
     last_week,
     reviewed_week,
     week_from_ref,
     week_ref,
 )
-from domain.quiet import parse_hhmm
 from storage import Storage
 from storage.reminders import Reminder
 from storage.staff import Staff
@@ -47,8 +47,8 @@ async def queue_reviews(storage: Storage, now: datetime) -> int:
     'team_review' for each of its leads, due at the team's review time in the lead's zone;
     and queue the summary for the team's group. Returns how many reminders were new."""
     created = 0
-    for team in await storage.activity.schedules():
-        members = await storage.activity.team_members(team.team_id)
+    for team in await storage.review.schedules():
+        members = await storage.staff.list_team(team.team_id)
         if not members:
             continue
         leads = [m for m in members if m.role == "lead"]
@@ -86,7 +86,7 @@ async def _queue_group_summary(storage: Storage, team_id: int, chat_id: int, sen
     if group is None or not group.active:
         return
     async with storage.db.transaction():
-        if not await storage.activity.claim_group_week(team_id, monday.isoformat()):
+        if not await storage.review.claim_group_week(team_id, monday.isoformat()):
             return
         report = await team_report(storage, team_id, monday, now)
         if report is None:

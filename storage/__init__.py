@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from storage.activity import ActivityRepo
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
+from storage.churn import ChurnRepo
+from storage.complaints import ComplaintRepo
 from storage.customers import CustomerRepo
 from storage.db import Database, open_database
 from storage.groups import GroupRepo
@@ -17,13 +18,14 @@ from storage.interactions import InteractionRepo
 from storage.invites import InviteRepo
 from storage.leads import LeadRepo
 from storage.posts import PostRepo
+from storage.reassign import ReassignRepo
+from storage.referrals import ReferralRepo
 from storage.reminders import ReminderRepo
 from storage.replicas import ReplicaRepo
-from storage.service import ServiceRepo
+from storage.review import ReviewRepo
+from storage.spreadsheets import SpreadsheetRepo
 from storage.staff import StaffRepo
 from storage.teams import TeamRepo
-from storage.transfer import TransferRepo
-from storage.volumes import VolumeRepo
 
 
 class Storage:
@@ -47,10 +49,12 @@ class Storage:
         self.leads = LeadRepo(db)
         self.secrets = Secrets(db)
         self.catalog = CatalogRepo(db)
-        self.service = ServiceRepo(db)
-        self.volumes = VolumeRepo(db)
-        self.transfer = TransferRepo(db)
-        self.activity = ActivityRepo(db)
+        self.complaints = ComplaintRepo(db)
+        self.referrals = ReferralRepo(db)
+        self.churn = ChurnRepo(db)
+        self.spreadsheets = SpreadsheetRepo(db)
+        self.review = ReviewRepo(db)
+        self.reassign = ReassignRepo(db)
         self.replicas = ReplicaRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,

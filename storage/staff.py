@@ -153,10 +153,11 @@ class StaffRepo:
         )
         return [Staff.from_row(row) for row in rows]
 
-    async def list_team(self, team_id: int) -> list[Staff]:
+    async def list_team(self, team_id: int, *, with_inactive: bool = False) -> list[Staff]:
+        """The team's staff by name; with_inactive also those whose access was turned off
+        (an RM who left still owns customers until they are handed over)."""
+        active = "" if with_inactive else " AND active = 1"
         rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM staff WHERE team_id = ? AND active = 1"
-            " ORDER BY LOWER(name)",
-            (team_id,),
-        )
+            f"SELECT {_COLUMNS} FROM staff WHERE team_id = ?{active}"
+            " ORDER BY active DESC, LOWER(name)", (team_id,))
         return [Staff.from_row(row) for row in rows]

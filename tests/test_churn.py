@@ -357,17 +357,17 @@ async def test_an_rm_imports_a_vietnamese_csv(bot: Harness, world: World) -> Non
     assert "Công ty TNHH An Phát" in text and "−40" in text     # against the worse average
     assert tr("vi", "Clients with less than 4 weeks on record, not compared yet: {count}").format(
         count=1) in text
-    assert await bot.storage.volumes.count() == 43
+    assert await bot.storage.churn.count() == 43
     assert await bot.storage.states.get(LAN.id, LAN.id) is None     # the flow is over
     # The reference is matched without regard to case and stored as the customer holds it.
-    assert [v.week for v in await bot.storage.volumes.series("KH0003", LAST_WEEK, 4)] == \
+    assert [v.week for v in await bot.storage.churn.series("KH0003", LAST_WEEK, 4)] == \
         weeks_back(3)
 
     churns = await reminders(bot, "churn")
     # An Phát is VIP: Lan and her team lead both hear of it; nobody else.
     assert sorted(r["staff_id"] for r in churns) == sorted([LAN.id, MINH.id])
     assert all(r["customer_id"] == world.an_phat.id and r["urgent"] == 1 for r in churns)
-    alert = await bot.storage.volumes.alert(churns[0]["ref_id"])
+    alert = await bot.storage.churn.alert(churns[0]["ref_id"])
     assert alert is not None
     assert (alert.client_ref, alert.week, alert.volume, alert.currency) == (
         "KH0001", LAST_WEEK, 600_000_000, "VND")
@@ -468,7 +468,7 @@ async def test_a_malformed_file_is_reported_row_by_row_and_nothing_is_stored(
                 "the week of {week} has not started yet").format(week="2026-11-30")),
         ]
     assert answer.text.split("\n") == expected
-    assert await bot.storage.volumes.count() == 0
+    assert await bot.storage.churn.count() == 0
     assert await reminders(bot, "churn") == []
     # Still waiting for the corrected file, which goes in whole.
     state = await bot.storage.states.get(LAN.id, LAN.id)
@@ -476,7 +476,7 @@ async def test_a_malformed_file_is_reported_row_by_row_and_nothing_is_stored(
     fixed = shown(await upload(bot, LAN, "dung.csv", csv_bytes(VI_HEADER, rows[:1]),
                                file_id="vol-2"))
     assert summary("vi", rows=1, clients=1, weeks=1, replaced=0, alerts=0)[0] in fixed[0].text
-    assert await bot.storage.volumes.count() == 1
+    assert await bot.storage.churn.count() == 1
 
 
 async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
@@ -500,13 +500,13 @@ async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
     other = shown(await upload(bot, LAN, "bang.pdf", b"%PDF", file_id="vol-4"))[0]
     assert other.text == tr("vi", "Please send the volumes as an Excel (.xlsx) or CSV file "
                                   "(or /cancel).")
-    assert await bot.storage.volumes.count() == 0
+    assert await bot.storage.churn.count() == 0
 
 
 async def test_reimporting_a_week_replaces_it_and_alerts_once(bot: Harness,
                                                               world: World) -> None:
     await import_file(bot, LAN, "tuan.csv", csv_bytes(VI_HEADER, lan_rows()))
-    assert await bot.storage.volumes.count() == 43
+    assert await bot.storage.churn.count() == 43
     assert len(await reminders(bot, "churn")) == 2
     # The bank re-sends last week with a corrected, still low figure: replaced, not doubled,
     # and the alert is not raised again.
@@ -516,18 +516,18 @@ async def test_reimporting_a_week_replaces_it_and_alerts_once(bot: Harness,
         assert line in answer.text, answer.text
     assert tr("vi", "Already on alert for that week (not raised again): {count}").format(
         count=1) in answer.text
-    assert await bot.storage.volumes.count() == 43
-    last = (await bot.storage.volumes.series("KH0001", LAST_WEEK, 1))[0]
+    assert await bot.storage.churn.count() == 43
+    last = (await bot.storage.churn.series("KH0001", LAST_WEEK, 1))[0]
     assert (last.week, last.volume) == (LAST_WEEK, 550_000_000)
     assert len(await reminders(bot, "churn")) == 2
     assert len(await reminders(bot, "followup")) == 1
-    [alert] = await bot.storage.volumes.on_alert([LAN.id])
+    [alert] = await bot.storage.churn.on_alert([LAN.id])
     assert alert.volume == 550_000_000 and alert.drop_4w == pytest.approx(0.45)
     # Corrected to a normal week: the client is no longer on alert.
     normal = [["KH0001", "2026-W47", "990.000.000", "VND"]]
     await import_file(bot, LAN, "tuan_dung.csv", csv_bytes(VI_HEADER, normal), "vol-3")
-    assert await bot.storage.volumes.count() == 43
-    assert await bot.storage.volumes.on_alert([LAN.id]) == []
+    assert await bot.storage.churn.count() == 43
+    assert await bot.storage.churn.on_alert([LAN.id]) == []
 
 
 async def test_an_older_week_filled_in_raises_nothing(bot: Harness, world: World) -> None:
@@ -555,7 +555,7 @@ async def test_watch_lists_the_clients_on_alert(bot: Harness, world: World) -> N
     await import_file(bot, HOA, "hoa.csv", csv_bytes(EN_HEADER, hoa_rows), "vol-3")
 
     mine = shown(await bot.send(LAN, "/watch"))[0]
-    [alert] = await bot.storage.volumes.on_alert([LAN.id])
+    [alert] = await bot.storage.churn.on_alert([LAN.id])
     assert alert.avg_13w is not None
     with active("vi", HCM):
         assert _("📉 <b>Clients on alert</b>: {count}").format(count=1) in mine.text
@@ -580,7 +580,7 @@ async def test_watch_lists_the_clients_on_alert(bot: Harness, world: World) -> N
     assert [call.method for call in chart] == ["sendPhoto"]
     assert "恒盛贸易有限公司" in chart[0].text
     # Hoa cannot open the team's alert with a button made for her.
-    forged = pack("cw", (await bot.storage.volumes.on_alert([TAM.id]))[0].id, owner=HOA.id)
+    forged = pack("cw", (await bot.storage.churn.on_alert([TAM.id]))[0].id, owner=HOA.id)
     refused = await bot.press_data(HOA, forged)
     assert [call.method for call in refused] == ["answerCallbackQuery"]
     assert not bot.api.of("sendPhoto")[1:]
@@ -621,7 +621,7 @@ async def test_the_tet_week_is_skipped(bot: Harness, world: World) -> None:
 
 async def test_a_client_reference_belongs_to_one_live_customer(bot: Harness,
                                                                world: World) -> None:
-    volumes = bot.storage.volumes
+    volumes = bot.storage.churn
     assert await volumes.ref_taken("kh0001")
     assert not await volumes.ref_taken("KH0001", except_customer_id=world.an_phat.id)
     with pytest.raises(IntegrityError):
@@ -647,15 +647,15 @@ async def test_the_reference_is_set_on_the_card(bot: Harness, world: World) -> N
     assert tr("vi", "Client reference") in asked[-1].text
     saved = shown(await bot.send(LAN, "  KH0500 "))
     assert saved[0].text.startswith(tr("vi", "Saved."))
-    assert (await bot.storage.volumes.holders(["kh0500"]))["kh0500"].customer_id == new.id
+    assert (await bot.storage.churn.holders(["kh0500"]))["kh0500"].customer_id == new.id
     # Someone else's reference is refused with a reason; the customer keeps their own.
     await bot.press_data(LAN, pack("cef", new.id, "client_ref", owner=LAN.id))
     refused = shown(await bot.send(LAN, "KH0100"))
     assert refused[-1].text == tr("vi", "Another customer already has the client reference "
                                         "“{ref}”.").format(ref="KH0100")
-    assert (await bot.storage.volumes.holders(["KH0100"]))["kh0100"].customer_id == \
+    assert (await bot.storage.churn.holders(["KH0100"]))["kh0100"].customer_id == \
         world.hung_thinh.id
-    assert (await bot.storage.volumes.holders(["KH0500"]))["kh0500"].customer_id == new.id
+    assert (await bot.storage.churn.holders(["KH0500"]))["kh0500"].customer_id == new.id
 
 
 def test_parse_volume_file_reads_utf8_csv_only() -> None:

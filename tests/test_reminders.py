@@ -325,7 +325,7 @@ async def test_complaint_is_followed_up_until_resolved(bot: Harness, rm: Person)
     note = await bot.storage.interactions.add(customer_id=customer.id, staff_id=rm.id,
                                               kind="complaint", happened_at=now, now=now,
                                               text="Phí chuyển tiền bị trừ 2 lần")
-    complaint = await bot.storage.service.open(
+    complaint = await bot.storage.complaints.open(
         customer_id=customer.id, owner_id=rm.id, interaction_id=note, opened_at=now,
         due_at=datetime(2026, 11, 26, 3, 0, tzinfo=UTC))
     await apply_care_rules(bot.storage, bot.clock.now())
@@ -343,7 +343,7 @@ async def test_complaint_is_followed_up_until_resolved(bot: Harness, rm: Person)
         "SELECT due_at FROM reminders WHERE kind = 'complaint' AND status = 'pending'")
     assert [row["due_at"][:10] for row in due] == ["2026-11-26"]
     # Resolved: no more follow-ups.
-    assert await bot.storage.service.resolve(rm.id, complaint, bot.clock.now(), "Đã hoàn phí",
+    assert await bot.storage.complaints.resolve(rm.id, complaint, bot.clock.now(), "Đã hoàn phí",
                                              first_contact=False)
     bot.clock.advance(days=10)
     await apply_care_rules(bot.storage, bot.clock.now())

@@ -72,7 +72,7 @@ def _in(ids: Sequence[object]) -> str:
     return ", ".join("?" for _ in ids)
 
 
-class TransferRepo:
+class SpreadsheetRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 

@@ -1,5 +1,5 @@
-"""Service quality: working days in the RM's market, complaint deadlines, CSAT, NPS and
-first-contact resolution.
+"""Complaints and service quality: working days in the RM's market, complaint deadlines,
+CSAT, NPS and first-contact resolution.
 
 Working days follow the `holidays` package for the region: its weekend, its public holidays
 and, where a market moves work onto a weekend (China's 调休, Vietnam's swapped days), those

@@ -1,6 +1,5 @@
-"""The weekly sales meeting and the team lead's views: counts per step in an RM's own week,
-targets, /review with its chart, /team, the weekly queueing and its renderers, handing
-customers over, and the team group's summary (counts only)."""
+"""The weekly review: counts per step in an RM's own week, targets, /review with its chart,
+/team, the weekly queueing and its renderers, and the team group's summary (counts only)."""
 
 from __future__ import annotations
 
@@ -10,9 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from core import buttons
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active
@@ -25,7 +22,7 @@ from core.review import (
     team_chart,
     team_report,
 )
-from domain.activity import (
+from domain.review import (
     DEFAULT_TARGETS,
     last_review_moment,
     parse_targets,
@@ -33,7 +30,6 @@ from domain.activity import (
     week_bounds,
     week_ref,
 )
-from handlers import team
 from scheduler.group_posts import GroupPoster
 from scheduler.review import queue_reviews
 from storage.customers import Customer
@@ -79,31 +75,10 @@ def png_size(png: bytes) -> tuple[int, int]:
     return width, height
 
 
-def register_handlers(bot: Harness) -> None:
-    """The lead registers these in handlers/__init__.py; here they go first in group 0."""
-    private = filters.ChatType.PRIVATE
-    handlers: list[Any] = [
-        CommandHandler("review", team.show_review, filters=private),
-        CommandHandler("team", team.show_team, filters=private),
-        CommandHandler("targets", team.show_or_set_targets, filters=private),
-        CommandHandler("reviewtime", team.set_review_time, filters=private),
-        CommandHandler("reassign", team.start_reassign, filters=private),
-        CommandHandler("teamgroup", team.link_team_group),
-    ]
-    for action, callback in (("tmv", team.turn_review_week), ("tms", team.start_reassign),
-                             ("tmf", team.pick_scope), ("tmp", team.pick_customer),
-                             ("tmr", team.pick_receiver), ("tmt", team.confirm_transfer),
-                             ("tmx", team.transfer), ("tmq", team.cancel_reassign)):
-        handlers.append(CallbackQueryHandler(callback, pattern=buttons.pattern(action)))
-    for handler in reversed(handlers):
-        bot.app.handlers[0].insert(0, handler)
-
-
 @pytest.fixture
 async def team_id(bot: Harness) -> int:
     """A team with a lead (Hoa), two Vietnamese-speaking RMs and one Chinese-speaking RM in
     Shanghai."""
-    register_handlers(bot)
     made = await bot.storage.teams.create("Nhóm Bến Thành", bot.clock.now())
     assert made is not None
     await bot.register(LEAD, "lead", made.id, "vi")
@@ -131,7 +106,7 @@ async def week_of(bot: Harness, who: Person, monday: date) -> dict[str, int]:
     staff = await bot.storage.staff.get(who.id)
     assert staff is not None
     start, end = week_bounds(monday, staff.timezone)
-    return await bot.storage.activity.week_counts(who.id, start, end)
+    return await bot.storage.review.week_counts(who.id, start, end)
 
 
 async def fill_last_week(bot: Harness) -> dict[str, Customer]:
@@ -225,10 +200,10 @@ async def test_lead_sets_targets_and_everyone_sees_them(bot: Harness, team_id: i
         assert _("New prospects") in shown_before and "<b>10</b>" in shown_before
     saved = shown(await bot.send(LEAD, "/targets prospects 12 contacts 10"))[0].text
     assert saved.startswith(tr("vi", "Saved."))
-    assert await bot.storage.activity.targets(team_id) == {
+    assert await bot.storage.review.targets(team_id) == {
         **DEFAULT_TARGETS, "prospects": 12, "contacts": 10}
     await bot.send(LEAD, "/targets chốt 3 bán chéo 2")
-    targets = await bot.storage.activity.targets(team_id)
+    targets = await bot.storage.review.targets(team_id)
     assert targets["closes"] == 3 and targets["crosssells"] == 2 and targets["prospects"] == 12
     assert "team.targets" in await bot.storage.audit.actions_for("team", team_id)
     # An RM sees them, and cannot change them.
@@ -236,12 +211,12 @@ async def test_lead_sets_targets_and_everyone_sees_them(bot: Harness, team_id: i
     assert "<b>12</b>" in seen and "<b>3</b>" in seen
     refused = shown(await bot.send(LAN, "/targets closes 9"))[0].text
     assert refused == tr("vi", "Only a team lead can do this.")
-    assert (await bot.storage.activity.targets(team_id))["closes"] == 3
+    assert (await bot.storage.review.targets(team_id))["closes"] == 3
     # Nonsense is explained, nothing is saved; reset goes back to the defaults.
     wrong = shown(await bot.send(LEAD, "/targets lunch 2"))[0].text
     assert "lunch 2" in wrong and "<code>prospects</code>" in wrong
     await bot.send(LEAD, "/targets reset")
-    assert await bot.storage.activity.targets(team_id) == DEFAULT_TARGETS
+    assert await bot.storage.review.targets(team_id) == DEFAULT_TARGETS
 
 
 async def test_review_time_is_set_by_the_lead(bot: Harness, team_id: int) -> None:
@@ -250,7 +225,7 @@ async def test_review_time_is_set_by_the_lead(bot: Harness, team_id: int) -> Non
         expected = _("Done: the weekly review will arrive on {day} at {time}.").format(
             day=_("Friday"), time="17:00")
     assert shown(calls)[0].text == expected
-    schedule = await bot.storage.activity.schedule(team_id)
+    schedule = await bot.storage.review.schedule(team_id)
     assert schedule is not None and (schedule.review_day, schedule.review_time) == (4, "17:00")
     refused = shown(await bot.send(LAN, "/reviewtime mon 08:00"))[0].text
     assert refused == tr("vi", "Only a team lead can do this.")
@@ -390,117 +365,6 @@ async def reminder_of(bot: Harness, staff_id: int, kind: str) -> Reminder:
     return reminder
 
 
-# -- handing customers over --------------------------------------------------------------------
-
-
-async def test_one_customer_is_handed_over(bot: Harness, team_id: int) -> None:
-    made = await fill_last_week(bot)
-    an = made["an"]
-    open_id = await bot.storage.reminders.create(
-        staff_id=LAN.id, customer_id=an.id, kind="followup", text="gọi lại",
-        due_at=bot.clock.now() + timedelta(days=1), now=bot.clock.now())
-    done_id = await bot.storage.reminders.create(
-        staff_id=LAN.id, customer_id=an.id, kind="followup", text="đã gọi",
-        due_at=bot.clock.now() - timedelta(days=1), now=bot.clock.now())
-    assert open_id is not None and done_id is not None
-    await bot.storage.reminders.complete(LAN.id, done_id, 0, bot.clock.now())
-    # The lead: /reassign → Lan → pick one → Nguyễn Văn An → Minh → yes.
-    menu = shown(await bot.send(LEAD, "/reassign"))[0]
-    assert any("Lan Nguyễn (4)" in label for label, _d in menu.buttons)
-    assert not any("Minh" in label for label, _d in menu.buttons)  # nothing to hand over
-    await bot.press(LEAD, "Lan Nguyễn", menu)
-    await bot.press(LEAD, tr("vi", "Pick one customer"))
-    picker = bot.last_for(LEAD)
-    assert [label.split(" · ")[0] for label, _d in picker.buttons[:4]] == [
-        "Lê Quốc Cường", "Nguyễn Văn An", "Phạm Thị Dung", "Trần Thị Bích"]
-    await bot.press(LEAD, "Nguyễn Văn An")
-    receivers = bot.last_for(LEAD)
-    assert [label for label, _d in receivers.buttons] == ["Minh Lê", "伟 王", tr("vi", "Cancel")]
-    await bot.press(LEAD, "Minh Lê")
-    await bot.press(LEAD, tr("vi", "Yes, hand over"))
-    with active("vi", HCM):
-        assert bot.last_for(LEAD).text == _(
-            "Done: {count} customers of {name} are now {receiver}'s. Their history was kept."
-        ).format(count=1, name="Lan Nguyễn", receiver="Minh Lê")
-    assert await bot.storage.customers.get(MINH.id, an.id) is not None
-    assert await bot.storage.customers.get(LAN.id, an.id) is None
-    assert await bot.storage.customers.get(LAN.id, made["bich"].id) is not None
-    # The history is kept as it was: Lan's stage changes are still Lan's.
-    history, total = await bot.storage.interactions.history(MINH.id, an.id, offset=0, limit=20)
-    assert total == 5 and {item.staff_id for item in history} == {LAN.id}
-    assert (await week_of(bot, LAN, LAST_MONDAY))["contacts"] == 2
-    # The open follow-up moved; the one done stays Lan's.
-    moved = await bot.storage.reminders.get(MINH.id, open_id)
-    assert moved is not None and moved.status == "pending" and moved.version == 1
-    assert await bot.storage.reminders.get(LAN.id, done_id) is not None
-    assert await bot.storage.audit.actions_for("customer", an.id) == ["customer.reassigned"]
-    handover = await reminder_of(bot, MINH.id, "handover")
-    assert handover.customer_id == an.id
-    minh = await bot.storage.staff.get(MINH.id)
-    assert minh is not None
-    with active("vi", HCM):
-        push = await RENDERERS["handover"](bot.storage, minh, handover, bot.clock.now())
-        assert "Nguyễn Văn An" in push.text and "Lan Nguyễn" in push.text
-    # Lan's old card button (genuinely hers) and a forged one now say "expired".
-    for data in (buttons.pack("c", an.id, owner=LAN.id), f"c:{an.id}|forged00"):
-        calls = await bot.press_data(LAN, data)
-        answers = of(calls, "answerCallbackQuery")
-        assert [a.params.get("text") for a in answers] == [tr("vi", EXPIRED)]
-        assert not shown(calls)
-    # The confirm button pressed again changes nothing.
-    again = await bot.press_data(LEAD, buttons.pack("tmx", LAN.id, an.id, MINH.id,
-                                                    owner=LEAD.id))
-    assert shown(again)[0].text == tr("vi", "Nothing left to hand over: this was done already.")
-
-
-async def test_all_customers_of_an_rm_who_leaves(bot: Harness, team_id: int,
-                                                 admin: Person) -> None:
-    made = await fill_last_week(bot)
-    for key in ("an", "cuong"):
-        await bot.storage.reminders.create(
-            staff_id=LAN.id, customer_id=made[key].id, kind="followup", text="gọi lại",
-            due_at=bot.clock.now() - timedelta(hours=1), now=bot.clock.now())
-    await bot.storage.customers.set_archived(LAN.id, made["dung"].id, True, bot.clock.now())
-    # Lan leaves: her access is turned off; her customers still have to go somewhere.
-    await bot.storage.staff.set_active(LAN.id, False)
-    await bot.send(LEAD, "/reassign")
-    await bot.press(LEAD, "🚫 Lan Nguyễn (4)")
-    await bot.press(LEAD, tr("vi", "All {count} customers").format(count=4))
-    receivers = bot.last_for(LEAD)
-    assert "Lan Nguyễn" not in " ".join(label for label, _d in receivers.buttons)
-    await bot.press(LEAD, "伟 王")
-    await bot.press(LEAD, tr("vi", "Yes, hand over"))
-    assert await bot.storage.activity.count_owned(LAN.id) == 0
-    assert await bot.storage.activity.count_owned(WEI.id) == 6
-    overdue = await bot.storage.activity.overdue_follow_ups([LAN.id, WEI.id], bot.clock.now())
-    assert overdue == {LAN.id: 0, WEI.id: 2}
-    for key in ("an", "bich", "cuong", "dung"):
-        assert await bot.storage.audit.actions_for("customer", made[key].id) == [
-            "customer.reassigned"]
-    assert "staff.customers_reassigned" in await bot.storage.audit.actions_for("staff", LAN.id)
-    # Wei sees the archived customer among his archived ones, with Lan's history.
-    archived = await bot.storage.customers.archived(WEI.id, offset=0, limit=10)
-    assert [c.name for c in archived.customers] == ["Phạm Thị Dung"]
-    # An RM cannot use the lead's buttons, even ones signed for them.
-    calls = await bot.press_data(MINH, buttons.pack("tmx", WEI.id, 0, MINH.id, owner=MINH.id))
-    assert [a.params.get("text") for a in of(calls, "answerCallbackQuery")] == [
-        tr("vi", EXPIRED)]
-    assert await bot.storage.activity.count_owned(WEI.id) == 6
-
-
-async def test_receiver_must_be_in_the_same_team(bot: Harness, team_id: int) -> None:
-    made = await fill_last_week(bot)
-    other = await bot.storage.teams.create("滨城团队", bot.clock.now())
-    assert other is not None
-    outsider = Person(2999, "Tú", "Võ", language_code="vi")
-    await bot.register(outsider, "rm", other.id, "vi")
-    calls = await bot.press_data(LEAD, buttons.pack("tmx", LAN.id, made["an"].id, outsider.id,
-                                                    owner=LEAD.id))
-    assert [a.params.get("text") for a in of(calls, "answerCallbackQuery")] == [
-        tr("vi", EXPIRED)]
-    assert await bot.storage.customers.get(LAN.id, made["an"].id) is not None
-
-
 # -- the team's group --------------------------------------------------------------------------
 
 
@@ -512,7 +376,7 @@ async def test_team_group_gets_counts_without_customers(bot: Harness, team_id: i
         tr("vi", "Only a team lead can make this the team's group.")]
     linked = shown(await bot.send(LEAD, "/teamgroup", group=group))
     assert linked[0].chat_id == GROUP_ID
-    schedule = await bot.storage.activity.schedule(team_id)
+    schedule = await bot.storage.review.schedule(team_id)
     assert schedule is not None and schedule.group_chat_id == GROUP_ID
     assert "team.group_linked" in await bot.storage.audit.actions_for("team", team_id)
     await queue_reviews(bot.storage, bot.clock.now())
@@ -536,10 +400,10 @@ async def test_team_group_gets_counts_without_customers(bot: Harness, team_id: i
     assert sent[0].buttons == []
     # The group becomes a supergroup: the team's group follows it.
     await bot.send_update(bot.make.migration(LEAD, GROUP_ID, GROUP_ID - 1))
-    schedule = await bot.storage.activity.schedule(team_id)
+    schedule = await bot.storage.review.schedule(team_id)
     assert schedule is not None and schedule.group_chat_id == GROUP_ID - 1
     group = bot.make.group_chat(GROUP_ID - 1, "Nhóm Bến Thành — nội bộ")
     # /teamgroup off stops it.
     await bot.send(LEAD, "/teamgroup off", group=group)
-    schedule = await bot.storage.activity.schedule(team_id)
+    schedule = await bot.storage.review.schedule(team_id)
     assert schedule is not None and schedule.group_chat_id is None

@@ -1,5 +1,5 @@
-"""Weekly transaction volumes of company clients, by the bank's client reference, and the
-churn alerts raised on them (one per client and week)."""
+"""Early warning on churn: weekly transaction volumes of company clients, by the bank's
+client reference, and the churn alerts raised on them (one per client and week)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start:start + _CHUNK]
 
 
-class VolumeRepo:
+class ChurnRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 

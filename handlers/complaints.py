@@ -1,4 +1,5 @@
-"""Service quality: complaints with a due date until resolved, CSAT and NPS, /service."""
+"""Complaints: /complaint opens one with a due date, reminded until resolved; then CSAT and NPS,
+and /service shows the service-quality figures."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ from core.i18n import _, format_date, format_datetime, format_number, local
 from core.messages import edit_or_reply, esc, reply
 from core.notices import reminder_message
 from core.pushes import Push, renders
-from domain.customers import MAX_NOTE
-from domain.names import fold
-from domain.service import (
+from domain.complaints import (
     COMPLAINT_DUE_WORKING_DAYS,
     CSAT_SCORES,
     NPS_SCORES,
@@ -28,13 +27,15 @@ from domain.service import (
     service_figures,
     working_days_between,
 )
+from domain.customers import MAX_NOTE
+from domain.names import fold
 from handlers.cards import display_name
 from handlers.common import button_arg, button_int, expired, note_too_long
 from handlers.lookup import split_customer
 from storage import Storage
+from storage.complaints import Complaint
 from storage.customers import Customer
 from storage.reminders import Reminder
-from storage.service import Complaint
 from storage.staff import Staff
 
 COMPLAINT_FLOW = "complaint"  # data {"customer_id"}: the next text is the complaint
@@ -147,7 +148,7 @@ async def complaint_opened(update: Update, context: Ctx, customer: Customer,
     staff, now = context.me, context.clock.now()
     due = add_working_days(now.astimezone(ZoneInfo(staff.timezone)),
                            COMPLAINT_DUE_WORKING_DAYS, staff.region)
-    complaint_id = await context.storage.service.open(
+    complaint_id = await context.storage.complaints.open(
         customer_id=customer.id, owner_id=staff.id, interaction_id=interaction_id,
         opened_at=now, due_at=due)
     await context.storage.audit.record(actor_id=staff.id, action="complaint.opened",
@@ -168,7 +169,7 @@ async def complaint_opened(update: Update, context: Ctx, customer: Customer,
 async def ask_resolution(update: Update, context: Ctx) -> None:
     """Ask how a complaint was resolved ('✅ Resolved')."""
     complaint_id = button_int(context, 1)
-    complaint = (await context.storage.service.get(context.me.id, complaint_id)
+    complaint = (await context.storage.complaints.get(context.me.id, complaint_id)
                  if complaint_id else None)
     if complaint is None:
         await expired(update)
@@ -198,14 +199,14 @@ async def type_resolution(update: Update, context: Ctx, data: dict[str, Any]) ->
         await reply(update, _("Please type how it was resolved, or /cancel."))
         return
     staff, now = context.me, context.clock.now()
-    complaint = await context.storage.service.get(staff.id, int(data.get("complaint_id", 0)))
+    complaint = await context.storage.complaints.get(staff.id, int(data.get("complaint_id", 0)))
     await context.storage.states.clear(staff.id, message.chat_id)
     if complaint is None:
         await reply(update, _("This customer is no longer in your list."))
         return
     # At first contact: resolved there and then, the day it was raised.
     first = bool(data.get("first")) and local(complaint.opened_at).date() == local(now).date()
-    if not await context.storage.service.resolve(staff.id, complaint.id, now,
+    if not await context.storage.complaints.resolve(staff.id, complaint.id, now,
                                                  text[:MAX_NOTE], first):
         await reply(update, _("This complaint is already resolved."))
         return
@@ -261,7 +262,7 @@ async def _scored_customer(update: Update, context: Ctx) -> Customer | None:
     where, ref = button_arg(context, 1), button_int(context, 2)
     customer_id = None
     if where == "c" and ref:
-        complaint = await context.storage.service.get(context.me.id, ref)
+        complaint = await context.storage.complaints.get(context.me.id, ref)
         customer_id = complaint.customer_id if complaint else None
     elif where == "s" and ref:
         sale = await context.storage.interactions.get(context.me.id, ref)
@@ -285,7 +286,7 @@ async def _record(update: Update, context: Ctx, customer: Customer, kind: str,
     if score not in scores:
         await expired(update)
         return False
-    if not await context.storage.service.record_score(
+    if not await context.storage.complaints.record_score(
             customer_id=customer.id, owner_id=context.me.id, kind=kind, score=score,
             context=CONTEXTS[button_arg(context, 1)], ref_id=int(button_arg(context, 2)),
             now=context.clock.now()):
@@ -317,7 +318,7 @@ async def answer_nps(update: Update, context: Ctx) -> None:
 
 
 async def _part(storage: Storage, staff: Staff, now: datetime) -> ServicePart:
-    rows = await storage.service.rows(staff.id, now, now - timedelta(days=WINDOW_DAYS))
+    rows = await storage.complaints.rows(staff.id, now, now - timedelta(days=WINDOW_DAYS))
     zone = ZoneInfo(staff.timezone)
     resolutions = [Resolution(row.resolved_at, working_days_between(
         row.opened_at.astimezone(zone).date(), row.resolved_at.astimezone(zone).date(),
@@ -405,7 +406,7 @@ def _complaint_lines(complaint: Complaint, now: datetime) -> list[str]:
 async def render_complaint(storage: Storage, staff: Staff, reminder: Reminder,
                            now: datetime) -> Push:
     """A complaint still open: resolve it, or open the customer's card."""
-    complaint = (await storage.service.get(staff.id, reminder.ref_id)
+    complaint = (await storage.complaints.get(staff.id, reminder.ref_id)
                  if reminder.ref_id else None)
     if complaint is None:
         return _fallback(reminder, now)
@@ -421,7 +422,7 @@ async def render_complaint(storage: Storage, staff: Staff, reminder: Reminder,
 async def render_escalation(storage: Storage, staff: Staff, reminder: Reminder,
                             now: datetime) -> Push:
     """Tell a team lead that an RM's complaint is overdue."""
-    complaint = (await storage.service.get_for_team(staff.team_id, reminder.ref_id)
+    complaint = (await storage.complaints.get_for_team(staff.team_id, reminder.ref_id)
                  if reminder.ref_id and staff.team_id is not None else None)
     if complaint is None:
         return _fallback(reminder, now)

@@ -19,8 +19,8 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import N_, _, local
 from core.messages import edit_or_reply, esc, reply
-from domain.spreadsheet import MAX_FILE_BYTES, Plan, RowError, plan_import, read_table
-from domain.spreadsheet import write_workbook as write_xlsx
+from domain.spreadsheets import MAX_FILE_BYTES, Plan, RowError, plan_import, read_table
+from domain.spreadsheets import write_workbook as write_xlsx
 from handlers.common import button_int, expired
 
 IMPORT_FLOW = "import"  # waiting for the file; data {}
@@ -45,8 +45,8 @@ async def export_customers(update: Update, context: Ctx) -> None:
     assert chat is not None
     owner_ids = await _owner_ids(context)
     storage = context.storage
-    customers = await storage.transfer.customers(owner_ids)
-    notes = await storage.transfer.interactions(owner_ids)
+    customers = await storage.spreadsheets.customers(owner_ids)
+    notes = await storage.spreadsheets.interactions(owner_ids)
     names = {member.id: member.name for member in await storage.staff.list_all()}
     rows = [{**vars(customer), "owner_name": names.get(customer.owner_id, "")}
             for customer in customers]
@@ -106,8 +106,8 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
     if isinstance(table, list):
         await _refuse(update, table)
         return
-    customers = await context.storage.transfer.customers([me.id])
-    foreign = await context.storage.transfer.foreign_ids(me.id, table.ids())
+    customers = await context.storage.spreadsheets.customers([me.id])
+    foreign = await context.storage.spreadsheets.foreign_ids(me.id, table.ids())
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
                                    foreign, me.region)
     await context.storage.states.clear(me.id, message.chat_id)
@@ -115,7 +115,7 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
     if not plan.creates and not plan.updates:
         await reply(update, text + "\n\n" + _("There is nothing to change."))
         return
-    import_id = await context.storage.transfer.save_import(
+    import_id = await context.storage.spreadsheets.save_import(
         owner_id=me.id, file_name=file_name, creates=plan.creates,
         updates=[(change.customer_id, change.changes) for change in plan.updates],
         unchanged=plan.unchanged, rejected=len(plan.rejected), now=context.clock.now())
@@ -154,7 +154,7 @@ async def confirm_import(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     me = context.me
-    outcome = await context.storage.transfer.apply_saved(
+    outcome = await context.storage.spreadsheets.apply_saved(
         me.id, import_id, region=me.region, now=context.clock.now(), ttl=IMPORT_TTL)
     if outcome.status == "missing":
         await expired(update)
@@ -183,12 +183,12 @@ async def cancel_import(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None
     import_id = button_int(context, 1)
-    saved = (await context.storage.transfer.get_import(context.me.id, import_id)
+    saved = (await context.storage.spreadsheets.get_import(context.me.id, import_id)
              if import_id is not None else None)
     if saved is None:
         await expired(update)
         return
-    if not await context.storage.transfer.cancel_import(context.me.id, saved.id,
+    if not await context.storage.spreadsheets.cancel_import(context.me.id, saved.id,
                                                         context.clock.now()):
         await query.answer(_("This import was already applied.") if saved.status == "applied"
                            else _("This import was cancelled. Send /import to start again."),

@@ -1,5 +1,5 @@
-"""The weekly sales meeting's numbers, the team's targets and schedule, and handing customers
-over from one RM to another (an RM who leaves)."""
+"""The weekly review's numbers, the team's targets, the review's schedule and the team's
+group chat."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.activity import ACTIVITIES, DEFAULT_TARGETS, STAGE_OF
+from domain.review import ACTIVITIES, DEFAULT_TARGETS, STAGE_OF
 from storage.db import Database, to_db_time
-from storage.staff import _COLUMNS as _STAFF_COLUMNS
-from storage.staff import Staff
 
 # Reminder kinds a follow-up is due for, and the statuses still open.
 FOLLOW_UP_KINDS = ("followup", "appointment")
@@ -27,17 +25,7 @@ class TeamSchedule:
     group_chat_id: int | None
 
 
-@dataclass(frozen=True)
-class CustomerRef:
-    """Just enough of a customer to pick it from a list."""
-
-    id: int
-    name: str
-    stage: str
-    archived: bool
-
-
-class ActivityRepo:
+class ReviewRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -94,15 +82,6 @@ class ActivityRepo:
         for row in rows:
             result[row["staff_id"]] = int(row["n"])
         return result
-
-    async def team_members(self, team_id: int, *, with_inactive: bool = False) -> list[Staff]:
-        """The team's staff by name; with_inactive also those whose access was turned off
-        (an RM who left still owns customers until they are handed over)."""
-        active = "" if with_inactive else " AND active = 1"
-        rows = await self.db.fetch_all(
-            f"SELECT {_STAFF_COLUMNS} FROM staff WHERE team_id = ?{active}"
-            " ORDER BY active DESC, LOWER(name)", (team_id,))
-        return [Staff.from_row(row) for row in rows]
 
     # -- targets -----------------------------------------------------------------------------
     async def targets(self, team_id: int | None) -> dict[str, int]:
@@ -175,57 +154,3 @@ class ActivityRepo:
             " AND (group_review_week IS NULL OR group_review_week < ?)",
             (week, team_id, week))
         return changed == 1
-
-    # -- handing customers over --------------------------------------------------------------
-    async def customers_of(self, owner_id: int, *, offset: int,
-                           limit: int) -> tuple[list[CustomerRef], int]:
-        """An RM's customers (archived ones too, not erased ones) by name, for picking one."""
-        where = "owner_id = ? AND erased_at IS NULL"
-        total = await self.db.fetch_value(f"SELECT COUNT(*) FROM customers WHERE {where}",
-                                          (owner_id,))
-        rows = await self.db.fetch_all(
-            f"SELECT id, name, stage, archived_at FROM customers WHERE {where}"
-            " ORDER BY LOWER(name), id LIMIT ? OFFSET ?", (owner_id, limit, offset))
-        return ([CustomerRef(row["id"], row["name"], row["stage"], row["archived_at"] is not None)
-                 for row in rows], int(total))
-
-    async def count_owned(self, owner_id: int) -> int:
-        """Every customer row the RM owns (archived and erased ones too: they all move)."""
-        return int(await self.db.fetch_value(
-            "SELECT COUNT(*) FROM customers WHERE owner_id = ?", (owner_id,)))
-
-    async def reassign(self, from_id: int, to_id: int, now: datetime,
-                       customer_id: int | None = None) -> list[int]:
-        """Give one customer (or, with None, all) of one RM to another, in one transaction.
-
-        The customer rows change owner; interactions keep the staff_id of who did them (the
-        history stays true); open reminders about the customers and their group leads move to
-        the new owner, with a new version so buttons on the old RM's messages stop working.
-        Returns the ids moved (empty if the customer is not the old RM's).
-        """
-        if from_id == to_id:
-            return []
-        only = " AND id = ?" if customer_id is not None else ""
-        params: list[Any] = [from_id] + ([customer_id] if customer_id is not None else [])
-        stamp = to_db_time(now)
-        async with self.db.transaction():
-            rows = await self.db.fetch_all(
-                f"SELECT id FROM customers WHERE owner_id = ?{only} ORDER BY id",
-                params)
-            moved = [int(row[0]) for row in rows]
-            if not moved:
-                return []
-            for start in range(0, len(moved), 500):
-                chunk = moved[start:start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                await self.db.execute(
-                    f"UPDATE customers SET owner_id = ?, updated_at = ? WHERE id IN ({marks})",
-                    [to_id, stamp, *chunk])
-                await self.db.execute(
-                    f"UPDATE reminders SET staff_id = ?, version = version + 1"
-                    f" WHERE customer_id IN ({marks}) AND staff_id = ? AND status IN {_OPEN}",
-                    [to_id, *chunk, from_id])
-                await self.db.execute(
-                    f"UPDATE leads SET owner_id = ? WHERE customer_id IN ({marks})",
-                    [to_id, *chunk])
-        return moved

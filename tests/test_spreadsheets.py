@@ -18,18 +18,14 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from core.buttons import pattern
 from core.clock import FrozenClock
 from core.config import Settings
-from core.context import RapportApp
 from core.fake_api import ApiCall
 from core.fake_updates import Person, UpdateFactory
 from core.i18n import _, active
 from domain.names import query_forms
-from domain.spreadsheet import COLUMNS, MAX_ROWS, NOTE_COLUMNS, RowError, read_table
-from handlers import flows, transfer
+from domain.spreadsheets import COLUMNS, MAX_ROWS, NOTE_COLUMNS, RowError, read_table
 from storage.customers import Customer
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness, close_harness, open_harness
@@ -49,24 +45,6 @@ ROW = "Row {row}: {reason}"
 
 
 # -- wiring and helpers ------------------------------------------------------------------------
-
-
-def wire(app: RapportApp) -> None:
-    """Register the feature the way the lead will (at the front of group 0)."""
-    private = filters.ChatType.PRIVATE
-    for handler in (
-        CommandHandler("export", transfer.export_customers, filters=private),
-        CommandHandler("import", transfer.start_import, filters=private),
-        CallbackQueryHandler(transfer.confirm_import, pattern=pattern("ima")),
-        CallbackQueryHandler(transfer.cancel_import, pattern=pattern("imx")),
-    ):
-        app.handlers[0].insert(0, handler)
-
-
-@pytest.fixture(autouse=True)
-def wired(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    wire(bot.app)
-    monkeypatch.setitem(flows.FILE_STEPS, transfer.IMPORT_FLOW, transfer.receive_import_file)
 
 
 @pytest.fixture
@@ -605,7 +583,6 @@ async def test_apply_works_on_another_replica(bot: Harness, settings: Settings,
                                 "khach_hang.csv")
     other = await open_harness(settings, clock)
     try:
-        wire(other.app)
         # One Telegram update stream feeds both replicas: update ids never repeat.
         other.make = UpdateFactory(other.app.bot, _update_ids=itertools.count(10_000))
         await other.press_data(LAN, preview.buttons[0][1], preview)

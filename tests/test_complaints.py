@@ -1,5 +1,5 @@
-"""Service quality and referrals: working days, complaints until resolved, escalation to the
-team lead, CSAT and NPS, /service, the thank-you reminder and /referrals.
+"""Complaints: working days, complaints until resolved, escalation to the team lead, CSAT and
+NPS, and the /service figures.
 
 Expected texts are computed with the catalogs (``_`` inside ``active``), so they hold whatever
 wording the translators choose.
@@ -14,17 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import filters
 
 import storage.db
 from core import buttons
-from core.buttons import pack, pattern
+from core.buttons import pack
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
 from core.pushes import RENDERERS
-from domain.customers import STAGES
-from domain.service import (
+from domain.complaints import (
     add_working_days,
     complaint_reminder_day,
     csat_average,
@@ -34,7 +33,6 @@ from domain.service import (
     rate,
     working_days_between,
 )
-from handlers import flows, referrals, service
 from scheduler.care import apply_care_rules
 from storage.customers import Customer
 from storage.sqlite import SqliteDatabase
@@ -53,31 +51,13 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 @pytest.fixture
-async def wired(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
-    """The bot with the service and referral commands, buttons and flows registered."""
-    commands = [CommandHandler("complaint", service.complaint_command, filters=PRIVATE),
-                CommandHandler("service", service.show_service, filters=PRIVATE),
-                CommandHandler("referrals", referrals.show_referrals, filters=PRIVATE)]
-    callbacks = {"svo": service.pick_customer, "svr": service.ask_resolution,
-                 "svc": service.answer_csat, "svn": service.answer_nps,
-                 "rfp": referrals.link_referrer, "rfn": referrals.keep_referrer_name,
-                 "rfl": referrals.list_referred}
-    handlers: list[Any] = [*commands, *(CallbackQueryHandler(cb, pattern=pattern(action))
-                                        for action, cb in callbacks.items())]
-    bot.app.handlers[0][0:0] = handlers
-    monkeypatch.setitem(flows.STEPS, service.COMPLAINT_FLOW, service.type_complaint)
-    monkeypatch.setitem(flows.STEPS, service.RESOLVE_FLOW, service.type_resolution)
-    return bot
-
-
-@pytest.fixture
-async def team(wired: Harness) -> int:
+async def team(bot: Harness) -> int:
     """Lan and Minh (RMs, Vietnamese) in a team led by Hùng."""
-    created = await wired.storage.teams.create("Bến Thành", wired.clock.now())
+    created = await bot.storage.teams.create("Bến Thành", bot.clock.now())
     assert created is not None
-    await wired.register(LAN, "rm", created.id, "vi")
-    await wired.register(MINH, "rm", created.id, "vi")
-    await wired.register(HUNG, "lead", created.id, "vi")
+    await bot.register(LAN, "rm", created.id, "vi")
+    await bot.register(MINH, "rm", created.id, "vi")
+    await bot.register(HUNG, "lead", created.id, "vi")
     return created.id
 
 
@@ -205,8 +185,7 @@ def opened_text(language: str, zone: str, name: str, due: datetime) -> str:
             name=f"<b>{name}</b>", due=f"<b>{format_datetime(due)}</b>")
 
 
-async def test_complaint_command_in_vietnamese(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_complaint_command_in_vietnamese(bot: Harness, team: int) -> None:
     an = await customer(bot, LAN, "Nguyễn Văn An")
     calls = await bot.send(LAN, "/complaint Nguyễn Văn An phí chuyển tiền bị trừ 2 lần")
     # Monday 10:00; Tuesday 24 November is a holiday in Vietnam: due Thursday 10:00.
@@ -224,8 +203,7 @@ async def test_complaint_command_in_vietnamese(wired: Harness, team: int) -> Non
     assert complaint["resolved_at"] is None and complaint["escalated_at"] is None
 
 
-async def test_complaint_command_in_chinese(wired: Harness) -> None:
-    bot = wired
+async def test_complaint_command_in_chinese(bot: Harness) -> None:
     await bot.register(WEI, "rm", None, "zh_Hans")
     await bot.storage.staff.set_timezone(WEI.id, SHANGHAI, "CN")
     await customer(bot, WEI, "王伟", language="zh_Hans")
@@ -243,8 +221,7 @@ async def test_complaint_command_in_chinese(wired: Harness) -> None:
                                     "trừ 2 lần"))
 
 
-async def test_complaint_with_several_matches_or_no_text(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_complaint_with_several_matches_or_no_text(bot: Harness, team: int) -> None:
     tran = await customer(bot, LAN, "Trần An")
     await customer(bot, LAN, "Lê An")
     calls = await bot.send(LAN, "/complaint An thẻ bị khóa")
@@ -260,8 +237,7 @@ async def test_complaint_with_several_matches_or_no_text(wired: Harness, team: i
     assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM complaints") == 2
 
 
-async def test_card_complaint_button_opens_a_complaint(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_card_complaint_button_opens_a_complaint(bot: Harness, team: int) -> None:
     an = await customer(bot, LAN, "Nguyễn Văn An")
     await press(bot, LAN, "cl", an.id, "complaint")
     calls = await bot.send(LAN, "Phí chuyển tiền bị trừ 2 lần")
@@ -278,8 +254,7 @@ async def test_card_complaint_button_opens_a_complaint(wired: Harness, team: int
 # -- reminders, escalation, resolution --------------------------------------------------------
 
 
-async def test_reminded_until_resolved_and_escalated_once(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_reminded_until_resolved_and_escalated_once(bot: Harness, team: int) -> None:
     an = await customer(bot, LAN, "Nguyễn Văn An")
     await bot.send(LAN, "/complaint Nguyễn Văn An phí chuyển tiền bị trừ 2 lần")
     complaint_id = await bot.storage.db.fetch_value("SELECT id FROM complaints")
@@ -342,8 +317,7 @@ async def test_reminded_until_resolved_and_escalated_once(wired: Harness, team: 
     assert history[0].text == "Đã hoàn phí, khách đồng ý"
 
 
-async def test_resolution_scores_and_service_figures(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_resolution_scores_and_service_figures(bot: Harness, team: int) -> None:
     a = await customer(bot, LAN, "Khách A")
     b = await customer(bot, LAN, "Khách B")
     await customer(bot, LAN, "Khách C")
@@ -454,8 +428,7 @@ async def test_resolution_scores_and_service_figures(wired: Harness, team: int) 
         nps_="—", nps_n=0)
 
 
-async def test_scores_after_a_won_deal_skipped_or_given(wired: Harness, team: int) -> None:
-    bot = wired
+async def test_scores_after_a_won_deal_skipped_or_given(bot: Harness, team: int) -> None:
     d = await customer(bot, LAN, "Khách D", stage="follow")
     calls = await press(bot, LAN, "css", d.id, "won")
     with active("vi", HCM):
@@ -475,90 +448,6 @@ async def test_scores_after_a_won_deal_skipped_or_given(wired: Harness, team: in
     forged = await press(bot, MINH, "svc", "s", sale_id, 1)
     assert [c.params.get("text") for c in forged if c.method == "answerCallbackQuery"] == [
         tr("vi", "This button has expired. Please start again.")]
-
-
-# -- referrals --------------------------------------------------------------------------------
-
-
-async def test_thank_you_reminder_when_a_referral_is_won(wired: Harness, team: int) -> None:
-    bot = wired
-    binh = await customer(bot, LAN, "Trần Thị Bình", language="zh_Hans")
-    cuong = await customer(bot, LAN, "Lê Văn Cường", stage="follow", referred_by=binh.id,
-                           referrer="Trần Thị Bình")
-    await apply_care_rules(bot.storage, bot.clock.now())
-    assert await reminders(bot, "thanks") == []
-    await press(bot, LAN, "css", cuong.id, "won")
-    await apply_care_rules(bot.storage, bot.clock.now())
-    # Won again after a detour: still thanked once.
-    await press(bot, LAN, "css", cuong.id, "care")
-    await press(bot, LAN, "css", cuong.id, "won")
-    bot.clock.advance(hours=1)
-    await apply_care_rules(bot.storage, bot.clock.now())
-    found = await reminders(bot, "thanks")
-    assert [(r["staff_id"], r["customer_id"], r["ref_id"]) for r in found] == [
-        (LAN.id, binh.id, cuong.id)]
-    message = await deliver(bot, LAN, found[0]["id"], "vi")
-    with active("vi", HCM):
-        assert _("{referred}, whom {referrer} referred, is now a customer: a good moment to "
-                 "thank {referrer}.").format(referred="<b>Lê Văn Cường</b>",
-                                             referrer="<b>Trần Thị Bình</b>") in message.text
-    # The suggested message is in the referrer's language.
-    assert tr("zh_Hans", referrals.THANKS, SHANGHAI, name="Lê Văn Cường") in message.text
-    assert button_data(message, "c", binh.id)
-
-
-async def test_referrals_ranking_and_whom_they_brought(wired: Harness, team: int) -> None:
-    bot = wired
-    an = await customer(bot, LAN, "Nguyễn Văn An")
-    binh = await customer(bot, LAN, "Trần Thị Bình")
-    chi = await customer(bot, LAN, "Lê Chi")
-    for name, stage, by in [("K1", "won", an), ("K2", "care", an), ("K3", "contact", an),
-                            ("K4", "won", binh), ("K5", "find", chi), ("K6", "lost", chi)]:
-        await customer(bot, LAN, name, stage=stage, referred_by=by.id, referrer=by.name)
-    await customer(bot, MINH, "K7", referred_by=an.id)  # not Lan's: not counted
-    calls = await bot.send(LAN, "/referrals")
-    line = "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became customers"
-    assert calls[-1].text.split("\n") == [
-        tr("vi", "<b>Your best referrers</b>"),
-        tr("vi", line, rank=1, name="Nguyễn Văn An", referred=3, became=2),
-        tr("vi", line, rank=2, name="Lê Chi", referred=2, became=0),
-        tr("vi", line, rank=3, name="Trần Thị Bình", referred=1, became=1)]
-    assert button_data(calls[-1], "c", an.id) and button_data(calls[-1], "rfl", chi.id)
-    listed = await bot.press_data(LAN, button_data(calls[-1], "rfl", an.id), calls[-1])
-    lines = shown(listed)[-1].text.split("\n")
-    assert lines[0] == tr("vi", "<b>Referred by {name}</b> ({count})", name="Nguyễn Văn An",
-                          count=3)
-    with active("vi", HCM):
-        assert sorted(lines[1:]) == sorted(f"• {name} · {_(STAGES[stage])}" for name, stage in
-                                           [("K1", "won"), ("K2", "care"), ("K3", "contact")])
-    empty = await bot.send(MINH, "/referrals")
-    assert empty[-1].text == tr("vi", "No referrals recorded yet. On a customer's card, ✏️ "
-                                      "Edit → “Referred by” records who brought them.")
-
-
-async def test_referrer_picked_among_several_matches(wired: Harness, team: int) -> None:
-    bot = wired
-    await customer(bot, LAN, "Nguyễn Văn An", phone="+84901234567")
-    second = await customer(bot, LAN, "Nguyễn Văn An", phone="+84912345678")
-    ha = await customer(bot, LAN, "Đỗ Hà")
-    await press(bot, LAN, "cef", ha.id, "referrer")
-    calls = await bot.send(LAN, "Nguyễn Văn An")
-    picker = calls[-1]
-    assert picker.text == tr("vi", "Is “{typed}” one of your customers? Pick them to link the "
-                                   "referral (it then counts in /referrals).",
-                             typed="Nguyễn Văn An")
-    assert len([data for _label, data in picker.buttons if data.startswith("rfp:")]) == 2
-    await bot.press_data(LAN, button_data(picker, "rfp", ha.id, second.id), picker)
-    updated = await bot.storage.customers.get(LAN.id, ha.id)
-    assert updated is not None and updated.referred_by == second.id
-    # A single exact match is linked at once, with no question.
-    await customer(bot, LAN, "Phạm Thu")
-    calls = await bot.send(LAN, "/help")
-    await press(bot, LAN, "cef", ha.id, "referrer")
-    calls = await bot.send(LAN, "Phạm Thu")
-    assert "rfp" not in str(calls[-1].buttons)
-    updated = await bot.storage.customers.get(LAN.id, ha.id)
-    assert updated is not None and updated.referrer == "Phạm Thu" and updated.referred_by
 
 
 # -- the migration ----------------------------------------------------------------------------

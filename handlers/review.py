@@ -1,0 +1,244 @@
+"""The weekly review (the sales meeting's numbers): /review, the lead's /team, /targets,
+/reviewtime, and /teamgroup (the team's group gets the weekly counts)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, MessageLimit
+
+from core.buttons import button, keyboard
+from core.context import Ctx
+from core.i18n import _, current_language
+from core.messages import esc, reply
+from core.review import (
+    report_chart,
+    review_text,
+    rm_report,
+    targets_text,
+    team_chart,
+    team_report,
+    team_text,
+    week_label,
+)
+from domain.quiet import parse_hhmm
+from domain.review import (
+    ACTIVITIES,
+    WEEKDAYS,
+    compact,
+    last_week,
+    parse_targets,
+    parse_weekday,
+    this_week,
+    week_from_ref,
+    week_ref,
+)
+from handlers.common import button_int, expired, lead_team
+
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
+# "/review last", "/team trước", "/review 上周": the week that ended.
+LAST_WORDS = frozenset({"last", "prev", "previous", "truoc", "tuantruoc", "上周", "上星期",
+                        "上礼拜"})
+RESET_WORDS = frozenset({"reset", "default", "defaults", "macdinh", "默认"})
+OFF_WORDS = frozenset({"off", "stop", "tat", "huy", "取消", "关闭"})
+
+
+async def send_with_chart(update: Update, png: bytes, text: str,
+                          markup: InlineKeyboardMarkup | None = None) -> None:
+    """The chart with the text as its caption, or followed by the text when it is long."""
+    chat = update.effective_chat
+    assert chat is not None
+    if len(text) <= CAPTION_LIMIT:
+        await chat.send_photo(png, caption=text, reply_markup=markup)
+        return
+    await chat.send_photo(png)
+    await reply(update, text, markup)
+
+
+def _wants_last_week(context: Ctx) -> bool:
+    return bool(context.args) and compact(" ".join(context.args or [])) in LAST_WORDS
+
+
+# -- /review -----------------------------------------------------------------------------------
+async def show_review(update: Update, context: Ctx) -> None:
+    """/review: this week so far against the minimums, with a chart; /review last: last week."""
+    me, now = context.me, context.clock.now()
+    monday = last_week(now, me.timezone) if _wants_last_week(context) \
+        else this_week(now, me.timezone)
+    await _send_review(update, context, monday)
+
+
+async def turn_review_week(update: Update, context: Ctx) -> None:
+    """A week button under a review: show that week."""
+    monday = week_from_ref(button_int(context, 1))
+    now = context.clock.now()
+    if (monday is None or monday.weekday() != 0
+            or monday > this_week(now, context.me.timezone)):
+        await expired(update)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _send_review(update, context, monday)
+
+
+async def _send_review(update: Update, context: Ctx, monday: date) -> None:
+    me, now = context.me, context.clock.now()
+    report = await rm_report(context.storage, me, monday, now)
+    png = await report_chart(report)
+    row = [button(_("◀ Week before"), "tmv", week_ref(monday - timedelta(days=7)))]
+    current = this_week(now, me.timezone)
+    if monday < current:
+        row.append(button(_("This week"), "tmv", week_ref(current)))
+    await send_with_chart(update, png, review_text(report), keyboard([row]))
+
+
+# -- /team -------------------------------------------------------------------------------------
+async def show_team(update: Update, context: Ctx) -> None:
+    """/team: each RM's week against the minimums, their pipeline and overdue follow-ups."""
+    team_id = await lead_team(update, context)
+    if team_id is None:
+        return
+    me, now = context.me, context.clock.now()
+    monday = last_week(now, me.timezone) if _wants_last_week(context) \
+        else this_week(now, me.timezone)
+    report = await team_report(context.storage, team_id, monday, now)
+    if report is None:
+        await reply(update, _("This team no longer exists."))
+        return
+    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
+    if not report.members:
+        await reply(update, team_text(report), markup)
+        return
+    png = await team_chart(report)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(png, caption=_("👥 <b>Team {team}</b>").format(
+        team=esc(report.team_name)) + "\n" + week_label(report.monday, report.current))
+    await reply(update, team_text(report), markup)
+
+
+# -- /targets and /reviewtime ----------------------------------------------------------------
+async def show_or_set_targets(update: Update, context: Ctx) -> None:
+    """/targets: the team's weekly minimums; a lead changes them: /targets prospects 12 …"""
+    me = context.me
+    text = " ".join(context.args or []).strip()
+    schedule = await context.storage.review.schedule(me.team_id) if me.team_id else None
+    team_name = schedule.name if schedule else None
+    if not text:
+        targets = await context.storage.review.targets(me.team_id)
+        lines = [targets_text(targets, team_name)]
+        if me.is_lead and me.team_id:
+            lines.append("")
+            lines.append(_("To change them: {example}. To go back to the defaults: {reset}.")
+                         .format(example="<code>/targets prospects 12 contacts 10</code>",
+                                 reset="<code>/targets reset</code>"))
+        await reply(update, "\n".join(lines))
+        return
+    team_id = await lead_team(update, context)
+    if team_id is None:
+        return
+    now = context.clock.now()
+    if compact(text) in RESET_WORDS:
+        await context.storage.review.reset_targets(team_id)
+        await context.storage.audit.record(actor_id=me.id, action="team.targets_reset",
+                                           entity="team", entity_id=team_id, now=now)
+    else:
+        values, unknown = parse_targets(text)
+        if unknown or not values:
+            await reply(update, _(
+                "I did not understand “{text}”. Write each step and its weekly minimum, for "
+                "example {example}. The steps: {steps}."
+            ).format(text=esc(", ".join(unknown) or text)[:200],
+                     example="<code>/targets prospects 12 contacts 10</code>",
+                     steps=", ".join(f"<code>{key}</code>" for key in ACTIVITIES)))
+            return
+        await context.storage.review.set_targets(team_id, values, me.id, now)
+        await context.storage.audit.record(actor_id=me.id, action="team.targets",
+                                           entity="team", entity_id=team_id, now=now,
+                                           detail={"targets": values})
+    targets = await context.storage.review.targets(team_id)
+    await reply(update, _("Saved.") + "\n\n" + targets_text(targets, team_name))
+
+
+def _day_name(day: int) -> str:
+    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+             _("Saturday"), _("Sunday")]
+    return names[day]
+
+
+async def set_review_time(update: Update, context: Ctx) -> None:
+    """/reviewtime: when the weekly review arrives; a lead changes it: /reviewtime mon 08:00."""
+    me = context.me
+    args = context.args or []
+    schedule = await context.storage.review.schedule(me.team_id) if me.team_id else None
+    if not args:
+        if schedule is None:
+            await reply(update, _("You are not in a team yet. An administrator can set your "
+                                  "team in /staff."))
+            return
+        await reply(update, _(
+            "The weekly review of {team} arrives on {day} at {time} (the team lead's time) and "
+            "covers the week that ended. A team lead changes it with, for example, {example}."
+        ).format(team=esc(schedule.name), day=_day_name(schedule.review_day),
+                 time=schedule.review_time, example="<code>/reviewtime mon 08:00</code>"))
+        return
+    team_id = await lead_team(update, context)
+    if team_id is None:
+        return
+    at = parse_hhmm(args[-1])
+    day = parse_weekday(" ".join(args[:-1])) if len(args) > 1 else None
+    if at is None or day is None:
+        await reply(update, _("Please give a day and a time, for example {example} "
+                              "(days: {days}).").format(
+            example="<code>/reviewtime mon 08:00</code>", days=", ".join(WEEKDAYS)))
+        return
+    await context.storage.review.set_review_time(team_id, day, at.strftime("%H:%M"))
+    now = context.clock.now()
+    await context.storage.audit.record(actor_id=me.id, action="team.review_time", entity="team",
+                                       entity_id=team_id, now=now,
+                                       detail={"day": day, "time": at.strftime("%H:%M")})
+    await reply(update, _("Done: the weekly review will arrive on {day} at {time}.").format(
+        day=_day_name(day), time=at.strftime("%H:%M")))
+
+
+# -- /teamgroup --------------------------------------------------------------------------------
+async def link_team_group(update: Update, context: Ctx) -> None:
+    """/teamgroup in a group: the lead makes it the team's group (weekly counts, no customers);
+    /teamgroup off stops it."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, _("Send /teamgroup in your team's group chat: it then gets the "
+                              "team's weekly activity counts (never customer data)."))
+        return
+    me = context.staff
+    if me is None or not me.is_lead or me.team_id is None:
+        await reply(update, _("Only a team lead can make this the team's group."))
+        return
+    storage, now = context.storage, context.clock.now()
+    schedule = await storage.review.schedule(me.team_id)
+    assert schedule is not None
+    if context.args and compact(" ".join(context.args)) in OFF_WORDS:
+        if await storage.review.team_of_group(chat.id) == me.team_id:
+            await storage.review.set_group(me.team_id, None)
+            await storage.audit.record(actor_id=me.id, action="team.group_unlinked",
+                                       entity="team", entity_id=me.team_id, now=now,
+                                       detail={"chat_id": chat.id})
+        await reply(update, _("This group no longer gets the weekly summary of {team}.").format(
+            team=esc(schedule.name)))
+        return
+    group = await storage.groups.get(chat.id)
+    if group is not None and group.active and group.owner_id != me.id:
+        await reply(update, _("This group is linked to a relationship manager as a merchant "
+                              "group: a team's summary is not shown here."))
+        return
+    if group is None or not group.active:
+        language = group.language if group is not None else current_language()
+        await storage.groups.link(chat.id, chat.title or "", me.id, language, now)
+    await storage.review.set_group(me.team_id, chat.id)
+    await storage.audit.record(actor_id=me.id, action="team.group_linked", entity="team",
+                               entity_id=me.team_id, now=now, detail={"chat_id": chat.id})
+    await reply(update, _("This is now the group of {team}. Every week it gets the team's "
+                          "activity counts, never customer data. /teamgroup off stops it.")
+                .format(team=esc(schedule.name)))
