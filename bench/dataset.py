@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bench import people
 from bench.harness import db_time
 from bench.people import MARKETS, Market
+from core.languages import regional
 from storage.customers import CustomerRepo
 
 VERSION = 1
@@ -170,7 +171,8 @@ def generate(size: Size, seed: int = 1) -> Iterator[Batch]:
                 [(n + 1, f"Team {n + 1:04d}", created) for n in range(teams)])
     yield Batch("staff", STAFF_COLUMNS, [
         (rm.id, rm.full_name, rm.username, "rm", n // RMS_PER_TEAM + 1,
-         rm.market.language, rm.market.timezone, rm.market.region, created, "08:00", "search")
+         regional(rm.market.language, rm.market.region), rm.market.timezone, rm.market.region,
+         created, "08:00", "search")
         for n, rm in enumerate(staff)])
     customers: list[tuple[Any, ...]] = []
     reminders: list[tuple[Any, ...]] = []

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
-LANGUAGES = ("vi", "zh_Hans", "zh_Hant", "en")
+from core.languages import LANGUAGES, regional
+
 DEFAULT_API_URL = "https://api.telegram.org"
 LOG_FORMATS = ("text", "json")
 # Telegram's rule for setWebhook's secret_token.
@@ -192,11 +193,6 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
     api_url = env.get("TELEGRAM_API_URL", DEFAULT_API_URL).strip() or DEFAULT_API_URL
     if not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {api_url!r}")
-    language = env.get("RAPPORT_DEFAULT_LANGUAGE", "vi").strip()
-    if language not in LANGUAGES:
-        raise ConfigError(
-            f"RAPPORT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}"
-        )
     timezone = env.get("RAPPORT_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh").strip()
     try:
         ZoneInfo(timezone)
@@ -209,6 +205,14 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
     if len(region) != 2 or not region.isalpha():
         raise ConfigError(
             f"RAPPORT_DEFAULT_REGION must be a two-letter country code, got {region!r}"
+        )
+    raw_language = env.get("RAPPORT_DEFAULT_LANGUAGE", "vi").strip()
+    # zh_Hant, as before Taiwan and Hong Kong had their own: the default region's.
+    language = regional(raw_language, region)
+    if language is None:
+        raise ConfigError(
+            f"RAPPORT_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, "
+            f"got {raw_language!r}"
         )
     level = env.get("RAPPORT_LOG_LEVEL", "INFO").strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

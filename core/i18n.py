@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -19,34 +20,67 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_skeleton
+from babel.dates import format_interval, format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
-from core.config import LANGUAGES
+from core.languages import LANGUAGE_NAMES, LANGUAGES, from_telegram
+
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES"]
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
-# The language names are shown in their own script so anyone can find theirs.
-LANGUAGE_NAMES = {
-    "vi": "Tiếng Việt",
-    "zh_Hans": "简体中文",
-    "zh_Hant": "繁體中文",
-    "en": "English",
-}
-# Babel locales used for dates and numbers; Traditional defaults to Taiwan's conventions.
+# Catalogs compiled at start-up. Taiwan's and Hong Kong's hold only the texts their market
+# words its own way; anything else comes from the shared Traditional catalog.
+CATALOGS = ("vi", "zh_Hans", "zh_Hant", "zh_Hant_TW", "zh_Hant_HK", "en")
+FALLBACKS = {"zh_Hant_TW": "zh_Hant", "zh_Hant_HK": "zh_Hant"}
+# Babel locales used for dates and numbers; the shared zh_Hant (customer greetings) is Taiwan's.
 BABEL_LOCALES = {
     "vi": Locale.parse("vi_VN"),
     "zh_Hans": Locale.parse("zh_Hans_CN"),
     "zh_Hant": Locale.parse("zh_Hant_TW"),
+    "zh_Hant_TW": Locale.parse("zh_Hant_TW"),
+    "zh_Hant_HK": Locale.parse("zh_Hant_HK"),
     "en": Locale.parse("en_US"),
 }
-# Telegram's set_my_commands accepts only two-letter codes, so "zh" means Simplified there.
-TELEGRAM_MENU_CODES = {"vi": "vi", "zh_Hans": "zh", "en": "en"}
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    """How a market writes dates: Babel patterns (or skeletons, marked ``~``).
+
+    CLDR's medium formats read like a machine's in Vietnamese ("Th 2, 7 thg 12, 2026"), and
+    Hong Kong writes the weekday in brackets, so each language picks its own.
+    """
+
+    date: str       # 07/12/2026 · 2026年12月7日
+    day: str        # a date with its weekday: thứ Hai, 07/12/2026 · 2026年12月7日周一
+    moment: str     # a day and a time, {day} and {time}: 08:53 thứ Hai, 07/12/2026
+    heading: str    # a heading for one of the coming days: Thứ Hai, 07/12 · 12月7日周一
+    # A range within one year: (first day's pattern, last day's pattern, between); None: Babel's.
+    range_in_year: tuple[str, str, str] | None = None
+
+
+DATE_STYLES = {
+    "vi": DateStyle(date="dd/MM/y", day="EEEE, dd/MM/y", moment="{time} {day}",
+                    heading="EEEE, dd/MM", range_in_year=("dd/MM", "dd/MM/y", "–")),
+    "zh_Hans": DateStyle(date="~yMMMd", day="~yMMMEd", moment="{day} {time}",
+                         heading="~MMMEd"),
+    "zh_Hant_TW": DateStyle(date="~yMMMd", day="~yMMMEd", moment="{day} {time}",
+                            heading="~MMMEd"),
+    "zh_Hant_HK": DateStyle(date="~yMMMd", day="y年M月d日（EEEE）", moment="{day}{time}",
+                            heading="M月d日（EEEE）"),
+    "en": DateStyle(date="~yMMMd", day="~yMMMEd", moment="{day}, {time}", heading="~MMMEd"),
+}
+DATE_STYLES["zh_Hant"] = DATE_STYLES["zh_Hant_TW"]
+# CLDR writes Vietnamese weekdays "Thứ Hai", "Chủ Nhật"; Vietnamese write "Chủ nhật", and
+# "thứ Hai" inside a sentence (a heading keeps its capital).
+WEEKDAY_SPELLING: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Chủ Nhật", "Chủ nhật"),)}
+MID_SENTENCE_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Thứ ", "thứ "),)}
 
 # Banks quote these in whole units (CLDR still gives TWD two decimals).
 WHOLE_UNIT_CURRENCIES = frozenset({"VND", "TWD"})
@@ -56,19 +90,30 @@ _current_timezone: ContextVar[str] = ContextVar("timezone", default="UTC")
 _catalogs: dict[str, NullTranslations] = {}
 
 
+def _compile(po_path: Path, language: str) -> Translations:
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    for message in list(catalog):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and not all(strings):
+            # Untranslated here: leave it to the fallback (write_mo would keep a plural entry
+            # with empty forms and answer with the English source).
+            del catalog[message.id]
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
 def load_catalogs(directory: Path = LOCALES_DIR) -> None:
-    """Compile every language's .po file in memory; English falls back to the source text."""
-    for language in LANGUAGES:
+    """Compile every catalog in memory; a regional one falls back to its shared catalog, and
+    English to the source text."""
+    for language in CATALOGS:
         po_path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        if not po_path.is_file():
-            _catalogs[language] = NullTranslations()
-            continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=language)
-        buffer = BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        _catalogs[language] = Translations(buffer, domain=DOMAIN)
+        _catalogs[language] = (_compile(po_path, language) if po_path.is_file()
+                               else NullTranslations())
+    for language, fallback in FALLBACKS.items():
+        _catalogs[language].add_fallback(_catalogs[fallback])
 
 
 def _catalog() -> NullTranslations:
@@ -100,16 +145,21 @@ def current_timezone() -> ZoneInfo:
     return ZoneInfo(_current_timezone.get())
 
 
+def _known(language: str) -> str:
+    # zh_Hant (the shared catalog) is spoken only for texts written once for every market.
+    return language if language in BABEL_LOCALES else "en"
+
+
 def activate(language: str, timezone: str) -> None:
     """Make this language and time zone current for the rest of the task."""
-    _current_language.set(language if language in LANGUAGES else "en")
+    _current_language.set(_known(language))
     _current_timezone.set(timezone)
 
 
 @contextlib.contextmanager
 def active(language: str, timezone: str) -> Iterator[None]:
     """Use a language and time zone for one block (pushes to several recipients)."""
-    language_token = _current_language.set(language if language in LANGUAGES else "en")
+    language_token = _current_language.set(_known(language))
     timezone_token = _current_timezone.set(timezone)
     try:
         yield
@@ -118,25 +168,17 @@ def active(language: str, timezone: str) -> Iterator[None]:
         _current_timezone.reset(timezone_token)
 
 
-def language_from_telegram(code: str | None) -> str | None:
+def language_from_telegram(code: str | None, region: str | None = None) -> str | None:
     """Map Telegram's IETF language_code to one of ours, or None if we do not speak it."""
-    if not code:
-        return None
-    parts = code.strip().lower().replace("_", "-").split("-")
-    if parts[0] == "vi":
-        return "vi"
-    if parts[0] == "en":
-        return "en"
-    if parts[0] != "zh":
-        return None
-    rest = set(parts[1:])
-    if rest & {"hant", "hk", "tw", "mo"}:
-        return "zh_Hant"
-    return "zh_Hans"
+    return from_telegram(code, region)
 
 
 def _locale() -> Locale:
     return BABEL_LOCALES.get(_current_language.get(), BABEL_LOCALES["en"])
+
+
+def _style() -> DateStyle:
+    return DATE_STYLES.get(_current_language.get(), DATE_STYLES["en"])
 
 
 def local(moment: datetime) -> datetime:
@@ -146,16 +188,58 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(current_timezone())
 
 
+def _pattern(day: date, pattern: str, *, heading: bool = False) -> str:
+    locale = _locale()
+    text = (format_skeleton(pattern[1:], day, locale=locale) if pattern.startswith("~")
+            else babel_format_date(day, pattern, locale=locale))
+    language = _current_language.get()
+    fixes = WEEKDAY_SPELLING.get(language, ())
+    if not heading:
+        fixes += MID_SENTENCE_WEEKDAYS.get(language, ())
+    for wrong, right in fixes:
+        text = text.replace(wrong, right)
+    return text
+
+
+def _day_of(day: date | datetime) -> date:
+    return local(day).date() if isinstance(day, datetime) else day
+
+
 def format_datetime(moment: datetime) -> str:
-    """Weekday, date and time in the user's zone and language: 'Th 3, 24 thg 11, 2026 09:00'."""
-    moment = local(moment)
-    return f"{format_skeleton('yMMMEd', moment, locale=_locale())} {format_time(moment)}"
+    """A day and a time in the user's zone and language: '09:00 thứ Ba, 24/11/2026',
+    '2026年11月24日周二 09:00'."""
+    return _style().moment.format(day=format_day(moment), time=format_time(moment))
 
 
 def format_date(day: date | datetime) -> str:
-    if isinstance(day, datetime):
-        day = local(day).date()
-    return babel_format_date(day, "medium", locale=_locale())
+    """A date: '24/11/2026', '2026年11月24日', 'Nov 24, 2026'."""
+    return _pattern(_day_of(day), _style().date)
+
+
+def format_day(day: date | datetime) -> str:
+    """A date with its weekday: 'thứ Ba, 24/11/2026', '2026年11月24日（星期二）'."""
+    return _pattern(_day_of(day), _style().day)
+
+
+def format_day_heading(day: date | datetime) -> str:
+    """A weekday and a date without the year, heading a day of the agenda: 'Thứ Ba, 24/11'."""
+    return _pattern(_day_of(day), _style().heading, heading=True)
+
+
+def format_date_range(first: date, last: date) -> str:
+    """Two dates as one span: '07/12–13/12/2026', '2026年12月7日至13日', 'Dec 7 – 13, 2026'."""
+    style = _style()
+    if style.range_in_year is not None:
+        start, end, between = style.range_in_year
+        if first.year != last.year:
+            start = end
+        return f"{_pattern(first, start)}{between}{_pattern(last, end)}"
+    return format_interval(first, last, "yMMMd", locale=_locale())
+
+
+def format_weekday(day: date) -> str:
+    """The weekday's name: 'thứ Hai', '星期一', 'Monday'."""
+    return _pattern(day, "EEEE")
 
 
 def format_time(moment: datetime) -> str:

@@ -20,6 +20,7 @@ from core.i18n import (
     current_timezone,
     format_date,
     format_datetime,
+    format_day_heading,
     format_time,
     local,
 )
@@ -167,7 +168,7 @@ def agenda_message(title: str, due: Sequence[Reminder], overdue: Sequence[Remind
         if by_day:
             day = local(reminder.due_at).date()
             if day != day_shown:
-                lines.append(f"\n<b>{format_datetime(reminder.due_at).rsplit(' ', 1)[0]}</b>")
+                lines.append(f"\n<b>{format_day_heading(reminder.due_at)}</b>")
                 day_shown = day
         lines.append(reminder_line(reminder))
     if overdue:

@@ -30,8 +30,8 @@ from typing import Any
 
 import yaml
 
-from core.config import LANGUAGES
 from core.i18n import N_, _
+from core.languages import CONTENT_LANGUAGES, content_language
 
 SEGMENTS = ("individual", "company")
 PITCH_FIELDS = ("feature", "advantage", "benefit", "evidence")
@@ -111,12 +111,12 @@ class _Checker:
         """All four languages, each at most MAX_TEXT characters; None if optional and empty."""
         texts = {key: value.strip() for key, value in texts.items()}
         for key in texts:
-            if key not in LANGUAGES:
+            if key not in CONTENT_LANGUAGES:
                 self.error(line, N_("Unknown language “{language}” in {field}; use vi, zh_Hans, "
                                     "zh_Hant and en."), language=key[:20], field=what)
         if optional and not any(texts.values()):
             return None
-        for language in LANGUAGES:
+        for language in CONTENT_LANGUAGES:
             text = texts.get(language, "")
             if not text:
                 self.error(line, N_("{field} is missing in {language}."), field=what,
@@ -124,7 +124,7 @@ class _Checker:
             elif len(text) > MAX_TEXT:
                 self.error(line, N_("{field} in {language} is longer than {limit} characters."),
                            field=what, language=language, limit=MAX_TEXT)
-        return {language: texts.get(language, "") for language in LANGUAGES}
+        return {language: texts.get(language, "") for language in CONTENT_LANGUAGES}
 
 
 def parse_catalog(data: bytes, file_name: str) -> Catalog | list[CatalogError]:
@@ -269,20 +269,21 @@ def _yaml_product(checker: _Checker, node: yaml.Node, group_code: str) -> Produc
 
 def _by_language(fields: dict[str, Texts]) -> dict[str, Texts]:
     return {language: {name: texts.get(language, "") for name, texts in fields.items()}
-            for language in LANGUAGES}
+            for language in CONTENT_LANGUAGES}
 
 
 # -- CSV ----------------------------------------------------------------------------------------
 
-GROUP_COLUMNS = ["group_code", "group_segment", *(f"group_name_{lang}" for lang in LANGUAGES)]
+GROUP_COLUMNS = ["group_code", "group_segment",
+                 *(f"group_name_{lang}" for lang in CONTENT_LANGUAGES)]
 PRODUCT_COLUMNS = ["code", *(f"{name}_{lang}" for name in ("name", *PITCH_FIELDS)
-                             for lang in LANGUAGES)]
-RATE_COLUMNS = [f"rates_{lang}" for lang in LANGUAGES]
+                             for lang in CONTENT_LANGUAGES)]
+RATE_COLUMNS = [f"rates_{lang}" for lang in CONTENT_LANGUAGES]
 CSV_COLUMNS = [*GROUP_COLUMNS, *PRODUCT_COLUMNS, *RATE_COLUMNS]
 
 
 def _texts(row: dict[str, str], prefix: str) -> dict[str, str]:
-    return {lang: row.get(f"{prefix}_{lang}", "") for lang in LANGUAGES}
+    return {lang: row.get(f"{prefix}_{lang}", "") for lang in CONTENT_LANGUAGES}
 
 
 def _parse_csv(text: str) -> Catalog | list[CatalogError]:
@@ -336,10 +337,10 @@ def _csv_row(checker: _Checker, line: int, row: dict[str, str], groups: dict[str
     else:
         given: dict[str, Any] = {"group_segment": row["group_segment"],
                                  **{f"group_name_{lang}": row[f"group_name_{lang}"]
-                                    for lang in LANGUAGES}}
+                                    for lang in CONTENT_LANGUAGES}}
         known: dict[str, Any] = {"group_segment": group.segment,
                                  **{f"group_name_{lang}": group.names.get(lang, "")
-                                    for lang in LANGUAGES}}
+                                    for lang in CONTENT_LANGUAGES}}
         for column, value in given.items():
             if value and value != known[column]:
                 checker.error(line, N_("{field} differs from the group's first row (line "
@@ -353,8 +354,9 @@ def _csv_row(checker: _Checker, line: int, row: dict[str, str], groups: dict[str
 
 
 def pick(texts: Texts | None, language: str) -> str:
-    """The text in this language, else English, else any language; '' if there is none."""
+    """The text in this language (a market's Traditional Chinese: the catalog's zh_Hant), else
+    English, else any language; '' if there is none."""
     if not texts:
         return ""
-    return texts.get(language) or texts.get("en") or next(
+    return texts.get(content_language(language)) or texts.get("en") or next(
         (text for text in texts.values() if text), "")

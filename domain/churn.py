@@ -271,7 +271,7 @@ def _read(source: Numbered, today: date) -> ParsedFile:
             if missing:
                 return ParsedFile([], [RowError(number, N_(
                     "The first row must name the columns client_ref, week and volume (or "
-                    "mã KH, tuần, doanh số / 客户编号, 周, 交易量). Missing: {columns}"),
+                    "their names in your language). Missing: {columns}"),
                     {"columns": ", ".join(missing)})])
             continue
         data_rows += 1

@@ -26,8 +26,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.config import LANGUAGES
 from core.i18n import N_, _, active
+from core.languages import LANGUAGES
 from domain.customers import (
     CUSTOMER_LANGUAGES,
     GRADES,

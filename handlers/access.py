@@ -12,7 +12,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from core import buttons
 from core.context import Ctx
-from core.i18n import _, activate, language_from_telegram
+from core.i18n import _, activate
+from core.languages import resolve
 from core.messages import reply
 from domain.phones import region_for_timezone
 
@@ -68,7 +69,7 @@ async def _register_bootstrap_admin(update: Update, context: Ctx) -> None:
         staff_id=user.id, name=user.full_name, username=user.username, role="admin",
         team_id=None, timezone=timezone,
         region=region_for_timezone(timezone, context.settings.default_region),
-        invited_by=None, now=context.clock.now(),
+        invited_by=None, now=context.clock.now(), telegram_language=user.language_code,
     )
     await context.storage.audit.record(
         actor_id=user.id, action="staff.bootstrap_admin", entity="staff", entity_id=user.id,
@@ -89,12 +90,11 @@ async def identify_user(update: Update, context: Ctx) -> None:
     if staff is not None and not staff.active:
         staff = None
     context.staff = staff
-    language = (
-        (staff.language if staff else None)
-        or language_from_telegram(user.language_code)
-        or context.settings.default_language
-    )
-    activate(language, staff.timezone if staff else context.settings.default_timezone)
+    settings = context.settings
+    language = resolve(staff.language if staff else None, user.language_code,
+                       staff.region if staff else settings.default_region,
+                       settings.default_language)
+    activate(language, staff.timezone if staff else settings.default_timezone)
     buttons.set_owner(user.id)
     if chat.type != ChatType.PRIVATE:
         # In a group the bot speaks the group's language, whoever writes.
@@ -104,8 +104,9 @@ async def identify_user(update: Update, context: Ctx) -> None:
     if staff is not None:
         if not staff.reachable:
             await context.storage.staff.set_reachable(staff.id, True)
-        if (staff.name, staff.username) != (user.full_name, user.username):
-            await context.storage.staff.touch_profile(staff.id, user.full_name, user.username)
+        seen = (user.full_name, user.username, user.language_code)
+        if (staff.name, staff.username, staff.telegram_language) != seen:
+            await context.storage.staff.touch_profile(staff.id, *seen)
         return
     if chat.type != ChatType.PRIVATE:
         return  # group members who are not staff: only group features may answer them

@@ -8,7 +8,8 @@ from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language, format_datetime
+from core.i18n import _, format_datetime
+from core.languages import language_of
 from core.messages import edit_or_reply, esc, reply
 from handlers.common import expired
 from handlers.menu import publish_menu, remove_menu
@@ -255,5 +256,6 @@ async def change_member(update: Update, context: Ctx) -> None:
     if action == "stfa" and not updated.active:
         await remove_menu(context.bot, updated.id)
     elif action in ("stfr", "stfa"):
-        await publish_menu(context.bot, updated, updated.language or current_language())
+        await publish_menu(context.bot, updated,
+                           language_of(updated, context.settings.default_language))
     await _show_member(update, context, updated)

@@ -23,9 +23,9 @@ from telegram.constants import ChatType
 from telegram.ext import filters
 
 from core.buttons import button, keyboard
-from core.config import LANGUAGES
 from core.context import Ctx
 from core.i18n import N_, _, active, current_language, current_timezone
+from core.languages import LANGUAGES, content_language
 from core.messages import edit_or_reply, esc, reply
 from domain.catalog import EXTENSIONS, MAX_FILE_BYTES, Catalog, parse_catalog, pick
 from handlers import notes
@@ -51,7 +51,7 @@ def _label(text: str) -> str:
 
 def render_pitch(product: Product, group: ProductGroup | None, language: str) -> str:
     """The product's FABE pitch in this language (the labels in the current language)."""
-    pitch = product.pitch.get(language) or product.pitch.get("en") or next(
+    pitch = product.pitch.get(content_language(language)) or product.pitch.get("en") or next(
         iter(product.pitch.values()), {})
     lines = [f"<b>{esc(pick(product.names, language))}</b>"]
     if group is not None:

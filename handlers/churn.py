@@ -23,6 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import N_, _, active, format_date, format_money, format_number, local
+from core.languages import language_of
 from core.messages import edit_or_reply, esc, reply
 from core.pushes import Push, renders
 from domain.churn import (
@@ -166,7 +167,7 @@ async def start_volume_import(update: Update, context: Ctx) -> None:
                                      context.clock.now())
     lines = [_("📊 Send me the weekly transaction volumes as an Excel (.xlsx) or CSV file."),
              _("The first row names the columns: client_ref, week, volume (currency is "
-               "optional); mã KH, tuần, doanh số or 客户编号, 周, 交易量 work too."),
+               "optional); their names in your language work too."),
              _("A week is written 2026-11-16, 16/11/2026 or 2026-W47; any day counts for its "
                "week. Importing a week again replaces its figures."),
              _("The client reference is set on the customer's card: ✏️ Edit → Client "
@@ -349,7 +350,7 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
         recipients += await _leads_of(storage, owner)
     created = None
     for person in recipients:
-        with active(person.language or default_language, person.timezone):
+        with active(language_of(person, default_language), person.timezone):
             made = await storage.reminders.create(
                 staff_id=person.id, customer_id=holder.customer_id, kind="churn",
                 text=_reminder_text(comparison, currency), due_at=now, now=now, urgent=True,
@@ -360,7 +361,7 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
         return False
     zone = ZoneInfo(owner.timezone)
     day = next_working_day(now.astimezone(zone).date(), owner.region)
-    with active(owner.language or default_language, owner.timezone):
+    with active(language_of(owner, default_language), owner.timezone):
         text = _("Call about the drop in transaction volume (week of {week}).").format(
             week=format_date(comparison.week))
     await storage.reminders.create(

@@ -73,7 +73,7 @@ async def pick_field(update: Update, context: Ctx) -> None:
 
 def _field_hint(field: str) -> str:
     if field == "birthday":
-        return _("For example 15/03/1985, or a lunar date such as âm 15/8 or 农历8月15日.")
+        return _("For example 15/03/1985, or a lunar date such as lunar 15/8.")
     if field == "phone":
         return _("For example 0901 234 567 or +86 138 0013 8000.")
     if field in ("products_held", "products_wanted", "tags"):
@@ -167,7 +167,7 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
         if birthday is None:
             await reply(update, _(
                 "I could not read “{text}” as a date. For example 15/03/1985, or a lunar date "
-                "such as âm 15/8 or 农历8月15日."
+                "such as lunar 15/8."
             ).format(text=esc(text[:50])))
             return None
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),

@@ -24,8 +24,7 @@ START_OF_DAY = time(9, 0)
 
 
 def examples() -> str:
-    return _("For example: mai 9h, thứ 6 tuần sau 14h30, 明天上午10点, 下周三, tomorrow 9am, "
-             "in 2 hours.")
+    return _("For example: tomorrow 9am, next friday 2:30pm, in 2 hours.")
 
 
 async def read_when(update: Update, context: Ctx) -> datetime | None:

@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import LANGUAGE_NAMES, _, activate, current_language
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, activate, current_language
 from core.messages import edit_or_reply, esc, reply
 from handlers.catalog import list_for_group
 from handlers.common import expired
@@ -44,7 +44,7 @@ async def link_group(update: Update, context: Ctx) -> None:
     await context.storage.audit.record(actor_id=context.me.id, action="group.linked",
                                        entity="group", entity_id=chat.id, now=now)
     activate(language, context.me.timezone)
-    markup = keyboard([[button(name, "glang", code) for code, name in LANGUAGE_NAMES.items()]])
+    markup = keyboard([[button(LANGUAGE_NAMES[code], "glang", code)] for code in LANGUAGES])
     await reply(update, _("This group is now linked to {name}. Members can ask me about our "
                           "products with /products. Which language should I use here?").format(
         name=esc(context.me.name)), markup)
@@ -57,7 +57,7 @@ async def choose_group_language(update: Update, context: Ctx) -> None:
     group = await context.storage.groups.get(chat.id)
     language = context.button[1] if len(context.button) > 1 else ""
     if (group is None or context.staff is None or group.owner_id != context.me.id
-            or language not in LANGUAGE_NAMES):
+            or language not in LANGUAGES):
         await expired(update)
         return
     await context.storage.groups.set_language(chat.id, language, context.clock.now())

@@ -8,6 +8,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 
 from core.context import Ctx
 from core.i18n import _, active
+from core.languages import language_of
 from core.messages import esc, reply
 from domain.customers import MAX_NOTE
 from domain.phones import parse_phone
@@ -46,7 +47,7 @@ async def _new_prospect(context: Ctx, group: Group, lead_id: int, member_id: int
     owner = await storage.staff.get(group.owner_id)
     if owner is None:
         return
-    language = owner.language or context.settings.default_language
+    language = language_of(owner, context.settings.default_language)
     product = await product_name(storage, product_id, language) if product_id else ""
     customer = await storage.customers.by_telegram(owner.id, member_id)
     if customer is None:
@@ -109,7 +110,7 @@ async def route_contact(update: Update, context: Ctx) -> None:
     if owner is not None and lead.customer_id is not None:
         await context.storage.customers.update(owner.id, lead.customer_id, now, owner.region,
                                                phone=phone.e164)
-        with active(owner.language or context.settings.default_language, owner.timezone):
+        with active(language_of(owner, context.settings.default_language), owner.timezone):
             note = _("Left their phone number {phone} and agreed to be contacted.").format(
                 phone=phone.national)
         await context.storage.interactions.add(customer_id=lead.customer_id, staff_id=owner.id,

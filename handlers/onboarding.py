@@ -41,7 +41,7 @@ async def start(update: Update, context: Ctx) -> None:
         staff_id=user.id, name=user.full_name, username=user.username, role=invite.role,
         team_id=invite.team_id, timezone=timezone,
         region=region_for_timezone(timezone, context.settings.default_region),
-        invited_by=invite.created_by, now=now,
+        invited_by=invite.created_by, now=now, telegram_language=user.language_code,
     )
     context.staff = staff
     await context.storage.audit.record(

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import LANGUAGE_NAMES, N_, _, activate, current_language
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, activate, current_language
 from core.messages import edit_or_reply, esc, reply
 from domain.phones import region_for_timezone
 from handlers.common import expired
@@ -31,7 +31,7 @@ ROLE_NAMES = {"rm": N_("Relationship manager"), "lead": N_("Team lead"), "admin"
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[button(name, "lang", code)] for code, name in LANGUAGE_NAMES.items()])
+    return keyboard([[button(LANGUAGE_NAMES[code], "lang", code)] for code in LANGUAGES])
 
 
 def timezone_keyboard() -> InlineKeyboardMarkup:
@@ -47,7 +47,7 @@ async def _in_onboarding(context: Ctx) -> bool:
 
 
 async def show_language_choice(update: Update, context: Ctx) -> None:
-    """Offer the four languages."""
+    """Offer the languages (Taiwan's and Hong Kong's Traditional Chinese apart)."""
     await reply(update, _("Which language would you like me to use?"), language_keyboard())
 
 
@@ -55,7 +55,7 @@ async def choose_language(update: Update, context: Ctx) -> None:
     """Store the chosen language and answer in it from now on."""
     assert update.callback_query is not None and context.button is not None
     language = context.button[1] if len(context.button) > 1 else ""
-    if language not in LANGUAGE_NAMES:
+    if language not in LANGUAGES:
         await expired(update)
         return
     staff = context.me

@@ -33,7 +33,7 @@ async def find_command(update: Update, context: Ctx) -> None:
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, _("What should I look for? For example: /find nguyen van an, "
-                              "/find 陈, /find wangwei, /find 0901 234"))
+                              "/find tran, /find 0901 234"))
         return
     await run_search(update, context, query, offer_alternatives=False)
 

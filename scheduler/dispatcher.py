@@ -25,6 +25,7 @@ from core import buttons
 from core.agenda import render_today
 from core.clock import Clock
 from core.i18n import active, local
+from core.languages import language_of, regional
 from core.notices import digest_message, reminder_message
 from core.pushes import RENDERERS, Push
 from domain.quiet import parse_hhmm, quiet_until
@@ -241,7 +242,7 @@ class Dispatcher:
                                                      "unreachable")
             self._held.difference_update(ids)
             return 0
-        language = staff.language or self.default_language
+        language = language_of(staff, self.default_language)
         with active(language, staff.timezone):
             buttons.set_owner(staff.id)
             now = self.clock.now()
@@ -294,9 +295,10 @@ class Dispatcher:
         if renderer is not None:
             return await renderer(self.storage, staff, reminder, now)
         if reminder.kind == "holiday":
-            languages = await self.storage.care.customer_languages(staff.id)
+            languages = [regional(language, staff.region) or language for language
+                         in await self.storage.care.customer_languages(staff.id)]
             return Push(*reminder_message(reminder, now, languages or [
-                staff.language or self.default_language]))
+                language_of(staff, self.default_language)]))
         if reminder.kind != "agenda":
             return Push(*reminder_message(reminder, now))
         return Push(*await render_today(self.storage, staff, now))

@@ -26,6 +26,7 @@ class Staff:
     agenda_time: str = "08:00"
     quiet_start: str = "21:00"
     quiet_end: str = "07:30"
+    telegram_language: str | None = None  # the Telegram app's language_code, last seen
 
     @property
     def is_admin(self) -> bool:
@@ -52,12 +53,13 @@ class Staff:
             agenda_time=row["agenda_time"],
             quiet_start=row["quiet_start"],
             quiet_end=row["quiet_end"],
+            telegram_language=row["telegram_language"],
         )
 
 
 _COLUMNS = (
     "id, name, username, role, team_id, language, timezone, region, active, reachable,"
-    " text_mode, agenda_time, quiet_start, quiet_end"
+    " text_mode, agenda_time, quiet_start, quiet_end, telegram_language"
 )
 
 
@@ -81,17 +83,20 @@ class StaffRepo:
         region: str,
         invited_by: int | None,
         now: datetime,
+        telegram_language: str | None = None,
     ) -> Staff:
         """Create the staff row, or reactivate it with the new role if it already exists."""
         async with self.db.transaction():
             await self.db.execute(
                 "INSERT INTO staff (id, name, username, role, team_id, timezone, region,"
-                " invited_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " invited_by, created_at, telegram_language)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
                 " username = excluded.username, role = excluded.role,"
-                " team_id = excluded.team_id, active = 1, reachable = 1",
+                " team_id = excluded.team_id, active = 1, reachable = 1,"
+                " telegram_language = excluded.telegram_language",
                 (staff_id, name, username, role, team_id, timezone, region, invited_by,
-                 to_db_time(now)),
+                 to_db_time(now), telegram_language),
             )
         staff = await self.get(staff_id)
         assert staff is not None
@@ -139,12 +144,13 @@ class StaffRepo:
             "UPDATE staff SET reachable = ? WHERE id = ?", (int(reachable), staff_id)
         )
 
-    async def touch_profile(self, staff_id: int, name: str, username: str | None) -> None:
-        """Keep the name Telegram shows us current (people change it)."""
+    async def touch_profile(self, staff_id: int, name: str, username: str | None,
+                            telegram_language: str | None) -> None:
+        """Keep what Telegram tells us current: people change their name and their app's
+        language (which pushes follow until they choose one)."""
         await self.db.execute(
-            "UPDATE staff SET name = ?, username = ? WHERE id = ? AND (name != ? OR"
-            " username IS DISTINCT FROM ?)",
-            (name, username, staff_id, name, username),
+            "UPDATE staff SET name = ?, username = ?, telegram_language = ? WHERE id = ?",
+            (name, username, telegram_language, staff_id),
         )
 
     async def list_all(self) -> list[Staff]:

@@ -20,11 +20,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from core import buttons
 from core.buttons import pattern
-from core.config import LANGUAGES
 from core.context import Ctx
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active
+from core.languages import CONTENT_LANGUAGES as LANGUAGES
 from core.messages import esc, reply
 from domain.catalog import (
     CSV_COLUMNS,

@@ -490,8 +490,8 @@ async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
                                   file_id="vol-2"))[0]
     with active("vi", HCM):
         assert _("Row {row}: {reason}").format(row=1, reason=_(
-            "The first row must name the columns client_ref, week and volume (or mã KH, tuần, "
-            "doanh số / 客户编号, 周, 交易量). Missing: {columns}").format(
+            "The first row must name the columns client_ref, week and volume (or their names "
+            "in your language). Missing: {columns}").format(
             columns="client_ref, week, volume")) in headless.text
     broken = shown(await upload(bot, LAN, "hong.xlsx", b"PK\x03\x04 not really",
                                 file_id="vol-3"))[0]

@@ -96,7 +96,8 @@ def test_every_setting_is_read(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.base_file_url == "http://bot-api.bank.internal:8081/file/bot"
     assert settings.db_path == tmp_path / "x.db"
     assert settings.admin_ids == frozenset({111, 222, 333})
-    assert settings.default_language == "zh_Hant"
+    # zh_Hant, as before Taiwan and Hong Kong had their own catalogs: the default region's.
+    assert settings.default_language == "zh_Hant_TW"
     assert settings.default_timezone == "Asia/Taipei"
     assert settings.default_region == "TW"
     assert settings.invite_ttl_hours == 24
@@ -152,6 +153,7 @@ def test_missing_token(env: pytest.MonkeyPatch) -> None:
         ("TELEGRAM_API_URL", "ftp://api.telegram.org"),
         ("RAPPORT_DEFAULT_LANGUAGE", "fr"),
         ("RAPPORT_DEFAULT_LANGUAGE", "zh"),
+        ("RAPPORT_DEFAULT_LANGUAGE", "zh_Hant_MO"),
         ("RAPPORT_DEFAULT_TIMEZONE", "Mars/Base"),
         ("RAPPORT_DEFAULT_TIMEZONE", "../etc/passwd"),
         ("RAPPORT_DEFAULT_TIMEZONE", "Asia"),  # a folder of zones, not a zone
@@ -372,3 +374,14 @@ def test_bot_with_webhook_but_no_secret_exits_with_one_line(tmp_path: Path) -> N
                       RAPPORT_WEBHOOK_URL="https://bot.bank.vn/telegram")
     _assert_one_line_exit(result, "rapport: RAPPORT_WEBHOOK_SECRET is required")
     assert not (tmp_path / "never-created.db").exists()
+
+
+@pytest.mark.parametrize(("language", "region", "expected"), [
+    ("zh_Hant", "HK", "zh_Hant_HK"), ("zh_Hant", "MO", "zh_Hant_HK"),
+    ("zh_Hant", "VN", "zh_Hant_TW"), ("zh_Hant_HK", "TW", "zh_Hant_HK"), ("vi", "HK", "vi")])
+def test_traditional_chinese_follows_the_default_region(
+        env: pytest.MonkeyPatch, language: str, region: str, expected: str) -> None:
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setenv("RAPPORT_DEFAULT_LANGUAGE", language)
+    env.setenv("RAPPORT_DEFAULT_REGION", region)
+    assert load_settings(env_file=None).default_language == expected

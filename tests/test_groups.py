@@ -21,7 +21,8 @@ from telegram.ext import CommandHandler
 from core import buttons
 from core.fake_api import ApiCall
 from core.fake_updates import Person
-from core.i18n import LANGUAGE_NAMES, _, active, format_datetime
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, active, format_datetime
+from core.languages import content_language
 from core.messages import esc
 from domain.catalog import pick
 from domain.customers import STAGES
@@ -107,12 +108,12 @@ class Profile:
 
 
 VI = Profile(Person(2001, "Lan", "Nguyễn", username="lan_rm", language_code="vi"), "vi",
-             "Asia/Ho_Chi_Minh", "VN", "mai 9h", "group", "zh_Hant",
+             "Asia/Ho_Chi_Minh", "VN", "mai 9h", "group", "zh_Hant_HK",
              Person(5001, "Bình", "Trần", language_code="vi"), "vi", "84901234567",
              "+84901234567")
 ZH = Profile(Person(2002, "伟", "王", username="wang_rm", language_code="zh-hans"), "zh_Hans",
              "Asia/Shanghai", "CN", "明天上午9点", "supergroup", "vi",
-             Person(5002, "美玲", "陈", language_code="zh-hant"), "zh_Hant", "8613800138000",
+             Person(5002, "美玲", "陈", language_code="zh-hant"), "zh_Hant_TW", "8613800138000",
              "+8613800138000")
 
 
@@ -268,25 +269,27 @@ async def test_link_picks_the_language_and_products_follow_it(bot: Harness, rm: 
     assert await bot.storage.groups.get(group["id"]) == Group(group["id"], TITLE, me.id,
                                                               rm.language, True)
     assert [payload(data) for _label, data in message.buttons] == [
-        ["glang", code] for code in LANGUAGE_NAMES]
-    assert labels(message) == list(LANGUAGE_NAMES.values())
+        ["glang", code] for code in LANGUAGES]
+    assert labels(message) == [LANGUAGE_NAMES[code] for code in LANGUAGES]
     for _label, data in message.buttons:  # signed for the RM, nobody else
         assert buttons.unpack(data, me.id) is not None
         assert buttons.unpack(data, member.id) is None
     # Another member pressing them: "expired", in the group's language, and nothing changes.
-    calls = await bot.press_data(member, data_for(message, "glang", "zh_Hant"), message,
+    calls = await bot.press_data(member, data_for(message, "glang", "zh_Hant_HK"), message,
                                  group=group)
     assert_expired(calls, rm.language)
     linked = await bot.storage.groups.get(group["id"])
     assert linked is not None and linked.language == rm.language
-    # The RM picks Traditional Chinese: from now on the group is answered in it.
-    calls = await bot.press_data(me, data_for(message, "glang", "zh_Hant"), message)
-    assert only_message(calls).text == tr("zh_Hant", SPEAKS).format(language="繁體中文")
+    # The RM picks Hong Kong's Traditional Chinese: from now on the group is answered in it,
+    # with the catalog's Traditional texts.
+    calls = await bot.press_data(me, data_for(message, "glang", "zh_Hant_HK"), message)
+    assert only_message(calls).text == tr("zh_Hant_HK", SPEAKS).format(
+        language="繁體中文（香港）")
     linked = await bot.storage.groups.get(group["id"])
-    assert linked is not None and linked.language == "zh_Hant"
+    assert linked is not None and linked.language == "zh_Hant_HK"
     catalog = only_message(await bot.send(member, "/products", group=group))
     assert catalog.chat_id == group["id"]
-    assert catalog.text.startswith(tr("zh_Hant", OUR_PRODUCTS))
+    assert catalog.text.startswith(tr("zh_Hant_HK", OUR_PRODUCTS))
     assert labels(catalog) == [p.names["zh_Hant"] for p in await products(bot)]
     for _label, data in catalog.buttons:  # public: any member may press them
         unpacked = buttons.unpack(data, member.id)
@@ -299,9 +302,9 @@ async def test_link_picks_the_language_and_products_follow_it(bot: Harness, rm: 
     assert pitch.chat_id == group["id"]
     assert f"<b>{esc(product.names['zh_Hant'])}</b>" in pitch.text
     assert esc(product.pitch["zh_Hant"]["feature"]) in pitch.text
-    assert tr("zh_Hant", "Feature") in pitch.text
+    assert tr("zh_Hant_HK", "Feature") in pitch.text
     assert only_message(await bot.send(me, "/pipeline", group=group)).text == tr(
-        "zh_Hant", USE_PRIVATE)
+        "zh_Hant_HK", USE_PRIVATE)
     everything = bot.api.calls[before:]
     assert customer.name not in dumped(everything) and "912345678" not in dumped(everything)
 
@@ -454,7 +457,7 @@ async def test_post_goes_to_each_group_in_its_language_once(bot: Harness, rm: Pr
         [sent] = bot.api.messages(group["id"])
         assert sent.method == "sendMessage"
         assert "Ưu đãi cuối năm cho tiểu thương" in sent.text
-        assert f"<b>{esc(product.names[language])}</b>" in sent.text
+        assert f"<b>{esc(product.names[content_language(language)])}</b>" in sent.text
         [(label, data)] = sent.buttons
         assert label == tr(language, INTERESTED)
         unpacked = buttons.unpack(data, rm.member.id)

@@ -221,6 +221,29 @@ async def test_agenda_is_queued_once_at_the_rms_time_and_lists_the_day(
     assert "ký hợp đồng" in agenda.text and "Nguyễn Văn An" in agenda.text
 
 
+@pytest.mark.parametrize(("code", "language"), [
+    ("en", "en"), ("zh-hk", "zh_Hant_HK"), ("zh-tw", "zh_Hant_TW"), ("zh-hans", "zh_Hans")])
+async def test_pushes_speak_what_replies_speak(bot: Harness, code: str, language: str) -> None:
+    """Someone who never chose a language gets pushes in their Telegram app's language (the
+    installation's default is Vietnamese), and follows it when they change it."""
+    person = Person(2009, "Mei", language_code=code)
+    await bot.register(person)
+    staff = await bot.storage.staff.get(person.id)
+    assert staff is not None and staff.language is None and staff.telegram_language == code
+    await bot.storage.reminders.create(
+        staff_id=person.id, customer_id=None, kind="followup", text="x",
+        due_at=bot.clock.now(), now=bot.clock.now(), urgent=True)
+    assert await dispatcher(bot).drain() == 1
+    with active(language, "Asia/Ho_Chi_Minh"):
+        assert _("Follow-up") in bot.last_for(person).text
+        reply = (await bot.send(person, "/today"))[-1].text
+        assert _("Your day") in reply
+    moved = Person(2009, "Mei", language_code="vi")
+    await bot.send(moved, "/today")
+    staff = await bot.storage.staff.get(person.id)
+    assert staff is not None and staff.telegram_language == "vi"
+
+
 async def test_today_week_and_overdue_commands(bot: Harness, rm: Person) -> None:
     customer = await new_customer(bot)
     await due_reminder(bot, customer, minutes=-120, text="quá hạn")

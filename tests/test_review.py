@@ -330,8 +330,8 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     review = await reminder_of(bot, LAN.id, "review")
     with active("vi", HCM):
         push = await RENDERERS["review"](bot.storage, lan, review, bot.clock.now())
-        expected_week = _("Week of {start} – {end}").format(start="16 thg 11, 2026",
-                                                            end="22 thg 11, 2026")
+        expected_week = _("Week of {start} – {end}").format(start="16/11/2026",
+                                                            end="22/11/2026")
         assert push.text.splitlines()[:2] == [_("📊 <b>Weekly activity review</b>"),
                                               expected_week]
         assert f"✅ 🤝 {_('Closes')}: <b>1</b> / 2" not in push.text

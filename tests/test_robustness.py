@@ -518,7 +518,7 @@ def _error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
             if record.levelno >= logging.ERROR and record.name == "handlers.errors"]
 
 
-@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant", "en"])
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant_TW", "zh_Hant_HK", "en"])
 async def test_failure_is_logged_and_the_user_gets_an_apology(
     bot: Harness, admin: Person, language: str, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -600,8 +600,9 @@ def _assert_refused(calls: list[ApiCall], person: Person, language: str) -> None
 
 @pytest.mark.parametrize(
     ("code", "language"),
-    [("en", "en"), ("vi", "vi"), ("zh-hant", "zh_Hant"), ("zh-TW", "zh_Hant"),
-     ("zh-hans", "zh_Hans"), ("zh", "zh_Hans"), ("fr", "vi"), (None, "vi")],
+    [("en", "en"), ("vi", "vi"), ("zh-hant", "zh_Hant_TW"), ("zh-TW", "zh_Hant_TW"),
+     ("zh-hk", "zh_Hant_HK"), ("zh-hans", "zh_Hans"), ("zh", "zh_Hans"), ("fr", "vi"),
+     (None, "vi")],
 )
 async def test_stranger_gets_one_refusal_per_message_in_their_language(
     bot: Harness, code: str | None, language: str
@@ -624,7 +625,7 @@ async def test_stranger_cannot_use_a_genuine_button(bot: Harness, admin: Person)
     await as_admin(bot, admin)
     await bot.send(admin, "/invite")
     calls = await bot.press(stranger, tr("vi", "Admin"), bot.last_for(admin))
-    assert answer_of(calls).params["text"] == tr("zh_Hant", REFUSAL)
+    assert answer_of(calls).params["text"] == tr("zh_Hant_TW", REFUSAL)
     assert shown(calls) == []
     assert await bot.storage.invites.list_open(bot.clock.now()) == []
 
@@ -669,7 +670,7 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
 ) -> None:
     member = Person(2002, "Mai", "Lê", language_code="zh-hant")
     await as_admin(bot, admin)
-    await bot.register(member, language="zh_Hant")
+    await bot.register(member, language="zh_Hant_TW")
     await bot.send(member, "/settings")
     old_settings_message = bot.last_for(member)
     await bot.send(admin, "/staff")
@@ -683,10 +684,10 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
     assert "staff.access" in await bot.storage.audit.actions_for("staff", member.id)
 
     for refused in await _refusals(bot, member):
-        _assert_refused(refused, member, "zh_Hant")
+        _assert_refused(refused, member, "zh_Hant_TW")
     # The buttons they still have are dead.
-    calls = await bot.press(member, tr("zh_Hant", "Change language"), old_settings_message)
-    assert answer_of(calls).params["text"] == tr("zh_Hant", REFUSAL)
+    calls = await bot.press(member, tr("zh_Hant_TW", "Change language"), old_settings_message)
+    assert answer_of(calls).params["text"] == tr("zh_Hant_TW", REFUSAL)
     assert shown(calls) == []
 
     # Access back on: they are staff again and get their menu back.
@@ -695,20 +696,22 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
     calls = await bot.press(admin, tr("vi", "Restore access"))
     published = of(calls, "setMyCommands")
     assert len(published) == 1 and scope_chat(published[0]) == member.id
-    with active("zh_Hant", "UTC"):
+    with active("zh_Hant_TW", "UTC"):
         expected = [(c.command, c.description) for c in menu_for("rm")]
     assert commands_in(published[0]) == expected
-    assert tr("zh_Hant", SETTINGS_TITLE) in only_message(await bot.send(member, "/settings")).text
+    settings_text = only_message(await bot.send(member, "/settings")).text
+    assert tr("zh_Hant_TW", SETTINGS_TITLE) in settings_text
 
 
 # -- languages, time zones, settings -------------------------------------------------------------
 
-KNOWN_WORD = {"vi": "Cài đặt", "zh_Hans": "设置", "zh_Hant": "設定", "en": "settings"}
+KNOWN_WORD = {"vi": "Cài đặt", "zh_Hans": "设置", "zh_Hant_TW": "設定", "zh_Hant_HK": "設定",
+              "en": "settings"}
 
 
-async def test_switching_through_all_four_languages(bot: Harness, rm: Person) -> None:
+async def test_switching_through_all_languages(bot: Harness, rm: Person) -> None:
     await bot.register(rm)
-    for language in ["zh_Hans", "zh_Hant", "en", "vi"]:
+    for language in ["zh_Hans", "zh_Hant_TW", "zh_Hant_HK", "en", "vi"]:
         await bot.send(rm, "/language")
         calls = await bot.press(rm, LANGUAGE_NAMES[language])
         staff = await bot.storage.staff.get(rm.id)
@@ -729,7 +732,7 @@ async def test_switching_through_all_four_languages(bot: Harness, rm: Person) ->
         assert tr(language, SETTINGS_TITLE) in settings_text
         assert LANGUAGE_NAMES[language] in settings_text
         for other in KNOWN_WORD:
-            if other not in (language, "en"):
+            if tr(other, SETTINGS_TITLE) != tr(language, SETTINGS_TITLE) and other != "en":
                 assert tr(other, SETTINGS_TITLE) not in settings_text
 
 
@@ -783,8 +786,8 @@ async def test_unknown_timezone_is_refused_with_the_picker(
 
 
 async def test_region_follows_the_timezone(bot: Harness, rm: Person) -> None:
-    await bot.register(rm, language="zh_Hant")
-    line = tr("zh_Hant", "Phone numbers without a country code are read as: {region}")
+    await bot.register(rm, language="zh_Hant_TW")
+    line = tr("zh_Hant_TW", "Phone numbers without a country code are read as: {region}")
     assert line.format(region="VN") in only_message(await bot.send(rm, "/settings")).text
     await bot.send(rm, "/timezone Asia/Taipei")
     settings_text = only_message(await bot.send(rm, "/settings")).text

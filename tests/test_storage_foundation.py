@@ -193,8 +193,9 @@ async def test_existing_database_is_migrated_forward_without_losing_data(
         assert member is not None
         assert (member.name, member.username, member.role, member.team_id) == (
             "Nguyễn Thị Lan", "lan", "lead", team_id)
+        # Traditional Chinese chosen before Taiwan and Hong Kong had their own: Taiwan's.
         assert (member.language, member.timezone, member.region) == (
-            "zh_Hant", "Asia/Taipei", "TW")
+            "zh_Hant_TW", "Asia/Taipei", "TW")
         assert member.active and member.reachable
         teams = await new.teams.list_all()
         assert [(t.id, t.name, t.members) for t in teams] == [(team_id, "Nhóm Bến Thành", 1)]
@@ -509,16 +510,66 @@ async def test_secret_is_created_once(tmp_path: Path) -> None:
         await second.close()
 
 
+async def test_traditional_chinese_is_split_by_market(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff and groups that chose zh_Hant get their market's: Hong Kong's in HK and Macau
+    (a group: its owner's market), Taiwan's elsewhere."""
+    old_dir = tmp_path / "migrations_before"
+    old_dir.mkdir()
+    for script in sorted(REAL_MIGRATIONS.glob("*.sql")):
+        if script.stem < "0013":
+            shutil.copy(script, old_dir / script.name)
+    path = tmp_path / "rapport.db"
+    monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", old_dir)
+    old = await open_storage(path)
+    created = to_db_time(NOW)
+    for staff_id, language, region in ((1, "zh_Hant", "HK"), (2, "zh_Hant", "MO"),
+                                       (3, "zh_Hant", "TW"), (4, "zh_Hant", "VN"),
+                                       (5, "vi", "HK"), (6, None, "HK")):
+        await old.db.execute(
+            "INSERT INTO staff (id, name, role, language, timezone, region, created_at)"
+            " VALUES (?, 'x', 'rm', ?, 'Asia/Hong_Kong', ?, ?)",
+            (staff_id, language, region, created))
+    for chat_id, owner, language in ((-1, 1, "zh_Hant"), (-3, 3, "zh_Hant"), (-5, 5, "vi")):
+        await old.db.execute(
+            "INSERT INTO groups (chat_id, title, owner_id, language, linked_at, updated_at)"
+            " VALUES (?, 'g', ?, ?, ?, ?)", (chat_id, owner, language, created, created))
+    await old.close()
+    monkeypatch.setattr(storage.db, "MIGRATIONS_DIR", REAL_MIGRATIONS)
+    new = await open_storage(path)
+    try:
+        languages = {}
+        for staff_id in range(1, 7):
+            member = await new.staff.get(staff_id)
+            assert member is not None and member.telegram_language is None
+            languages[staff_id] = member.language
+        assert languages == {1: "zh_Hant_HK", 2: "zh_Hant_HK", 3: "zh_Hant_TW",
+                             4: "zh_Hant_TW", 5: "vi", 6: None}
+        groups = {chat: await new.groups.get(chat) for chat in (-1, -3, -5)}
+        assert {chat: group.language for chat, group in groups.items() if group} == {
+            -1: "zh_Hant_HK", -3: "zh_Hant_TW", -5: "vi"}
+    finally:
+        await new.close()
+
+
+async def test_staff_keep_telegrams_language(store: Storage) -> None:
+    await add_staff(store, 1, "Lan")
+    await store.staff.touch_profile(1, "Lan", None, "zh-hk")
+    member = await store.staff.get(1)
+    assert member is not None and member.telegram_language == "zh-hk"
+
+
 async def test_staff_register_reactivates(store: Storage) -> None:
     await add_staff(store, 1, "Lan")
     await store.staff.set_active(1, False)
     await store.staff.set_reachable(1, False)
-    await store.staff.set_language(1, "zh_Hant")
+    await store.staff.set_language(1, "zh_Hant_HK")
     await add_staff(store, 1, "Lan Nguyễn", role="lead")
     member = await store.staff.get(1)
     assert member is not None
     assert (member.name, member.role, member.active, member.reachable, member.language) == (
-        "Lan Nguyễn", "lead", True, True, "zh_Hant")
+        "Lan Nguyễn", "lead", True, True, "zh_Hant_HK")
 
 
 async def test_team_names_are_unique_ignoring_case(store: Storage) -> None:
