@@ -1,7 +1,7 @@
 """Care rules: how often to stay in touch, post-sale follow-ups, birthdays and holidays.
 
-Lunar birthdays use China's calendar (lunar_python, UTC+8) or, for Vietnamese customers,
-Vietnam's (lunar-vn at UTC+7): the two differ in some years (Tết 2030: 2 vs 3 February).
+Lunar birthdays use China's calendar or, for Vietnamese customers, Vietnam's (domain/calendars.py):
+the two differ in some years (Tết 2030: 2 vs 3 February).
 """
 
 from __future__ import annotations
@@ -10,50 +10,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import holidays
-import lunar_vn
-from lunar_python import Lunar, LunarYear
 
 from core.i18n import N_
+from domain.calendars import lunar_to_solar
 
 # The two-week file review of DOMAIN.md for the best clients; less often for the rest.
 CADENCE_DAYS = {"VIP": 14, "A": 14, "B": 30, "C": 90}
 POST_SALE_DAYS = (3, 30, 90)
 MATURITY_DAYS_BEFORE = (7, 1)
 HOLIDAY_NOTICE_DAYS = 2
-
-
-def _vietnamese_lunar(year: int, month: int, day: int, leap: bool) -> date | None:
-    try:
-        solar = lunar_vn.lunar_to_solar(lunar_vn.LunarDate(day, month, year, leap), time_zone=7)
-    except ValueError:
-        return None
-    # lunar-vn does not validate: a day that does not exist rolls into the next month.
-    back = lunar_vn.solar_to_lunar(solar, time_zone=7)
-    if (back.day, back.month, back.year, back.leap) != (day, month, year, leap):
-        return None
-    return solar
-
-
-def _chinese_lunar(year: int, month: int, day: int, leap: bool) -> date | None:
-    lunar_month = LunarYear.fromYear(year).getMonth(-month if leap else month)
-    if lunar_month is None or day > lunar_month.getDayCount():
-        return None
-    solar = Lunar.fromYmd(year, -month if leap else month, day).getSolar()
-    return date(solar.getYear(), solar.getMonth(), solar.getDay())
-
-
-def lunar_to_solar(year: int, month: int, day: int, leap: bool, vietnamese: bool) -> date:
-    """The solar date of a lunar day in a lunar year, never skipping a birthday.
-
-    A leap-month date in a year without that leap month falls in the ordinary month; day 30
-    of a 29-day month falls on its 29th.
-    """
-    convert = _vietnamese_lunar if vietnamese else _chinese_lunar
-    for try_leap, try_day in ((leap, day), (False, day), (leap, min(day, 29)), (False, 29)):
-        found = convert(year, month, try_day, try_leap)
-        if found is not None:
-            return found
-    raise ValueError(f"no solar date for lunar {year}-{month}-{day}")
 
 
 def next_birthday(month: int, day: int, lunar: bool, leap: bool, today: date,

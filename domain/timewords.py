@@ -1,4 +1,4 @@
-"""Word tables for the follow-up time parser (domain/timeparse.py)."""
+"""Word tables for the time parser (domain/timeparse.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import unicodedata
 # because the parser matches on folded text so that "thu 5" and "thứ 5" read the same.
 # Chinese keys are Simplified: Traditional input is mapped to Simplified while folding.
 
-# Parts of the day. Each maps to the hour used when no clock time is given (the spec's
-# defaults: morning 09:00, noon 12:00, afternoon 14:00, evening 19:00).
+# Parts of the day. Each maps to the hour used when no clock time is given (morning 09:00,
+# noon 12:00, afternoon 14:00, evening 19:00).
 PART_DEFAULT_HOUR: dict[str, int] = {
     "early": 6,
     "morning": 9,
@@ -21,6 +21,7 @@ PART_DEFAULT_HOUR: dict[str, int] = {
 
 VI_PARTS: dict[str, str] = {
     "buoi sang": "morning",
+    "sang som": "morning",
     "sang": "morning",
     "buoi trua": "noon",
     "trua": "noon",
@@ -28,6 +29,7 @@ VI_PARTS: dict[str, str] = {
     "chieu": "afternoon",
     "buoi toi": "evening",
     "toi": "evening",
+    "ban dem": "night",
     "dem": "night",
     "khuya": "night",
 }
@@ -37,6 +39,9 @@ EN_PARTS: dict[str, str] = {
     "morning": "morning",
     "noon": "noon",
     "midday": "noon",
+    "lunch": "noon",
+    "lunchtime": "noon",
+    "lunch time": "noon",
     "in the afternoon": "afternoon",
     "afternoon": "afternoon",
     "in the evening": "evening",
@@ -45,36 +50,60 @@ EN_PARTS: dict[str, str] = {
     "night": "night",
 }
 
+# Parts said on their own as a common word too ("早!" is a greeting): weak alone.
+ZH_WEAK_PARTS = frozenset({"早", "晚", "夜"})
 ZH_PARTS: dict[str, str] = {
     "凌晨": "early",
     "清晨": "morning",
     "早上": "morning",
     "早晨": "morning",
+    "早间": "morning",
     "上午": "morning",
+    "上昼": "morning",
+    "朝早": "morning",
+    "早": "morning",
     "中午": "noon",
+    "正午": "noon",
+    "午间": "noon",
     "下午": "afternoon",
+    "午后": "afternoon",
+    "下昼": "afternoon",
+    "晏昼": "afternoon",
     "傍晚": "evening",
     "晚上": "evening",
     "晚间": "evening",
+    "夜晚": "evening",
+    "晚": "evening",
     "夜里": "night",
     "夜间": "night",
     "深夜": "night",
+    "半夜": "night",
+    "夜": "night",
 }
 
-# Day words: (days from today, part of day or None).
+# Day words: (days from today, part of day or None). Negative days are in the past: read, so
+# that the RM is told the moment has passed rather than that nothing was understood.
 VI_DAYS: dict[str, tuple[int, str | None]] = {
     "hom nay": (0, None),
+    "ngay hom nay": (0, None),
+    "bua nay": (0, None),
     "nay": (0, None),
     "ngay mai": (1, None),
     "mai": (1, None),
     "ngay mot": (2, None),
     "mot": (2, None),
     "ngay kia": (2, None),
+    "hom qua": (-1, None),
+    "ngay hom qua": (-1, None),
+    "bua qua": (-1, None),
+    "hom kia": (-2, None),
+    "ngay hom kia": (-2, None),
 }
 
 EN_DAYS: dict[str, tuple[int, str | None]] = {
     "today": (0, None),
     "tonight": (0, "evening"),
+    "tonite": (0, "evening"),
     "this morning": (0, "morning"),
     "this afternoon": (0, "afternoon"),
     "this evening": (0, "evening"),
@@ -86,19 +115,47 @@ EN_DAYS: dict[str, tuple[int, str | None]] = {
     "tmr": (1, None),
     "the day after tomorrow": (2, None),
     "day after tomorrow": (2, None),
+    "yesterday": (-1, None),
+    "last night": (-1, "evening"),
+    "the day before yesterday": (-2, None),
+    "day before yesterday": (-2, None),
 }
 
 ZH_DAYS: dict[str, tuple[int, str | None]] = {
     "今天": (0, None),
     "今日": (0, None),
     "今早": (0, "morning"),
+    "今朝": (0, "morning"),
+    "今晨": (0, "morning"),
     "今晚": (0, "evening"),
+    "今夜": (0, "night"),
     "明天": (1, None),
     "明日": (1, None),
+    "听日": (1, None),  # Cantonese
+    "翌日": (1, None),
+    "次日": (1, None),
+    "隔天": (1, None),
     "明早": (1, "morning"),
+    "明晨": (1, "morning"),
+    "听朝": (1, "morning"),
+    "听朝早": (1, "morning"),
+    "今朝早": (0, "morning"),
     "明晚": (1, "evening"),
+    "听晚": (1, "evening"),
     "后天": (2, None),
+    "后日": (2, None),
     "大后天": (3, None),
+    "大后日": (3, None),
+    "昨天": (-1, None),
+    "昨日": (-1, None),
+    "寻日": (-1, None),  # Cantonese
+    "琴日": (-1, None),
+    "昨晚": (-1, "evening"),
+    "昨夜": (-1, "night"),
+    "前天": (-2, None),
+    "前日": (-2, None),
+    "大前天": (-3, None),
+    "大前日": (-3, None),
 }
 
 # Weekdays as Python's date.weekday(): Monday = 0.
@@ -176,6 +233,45 @@ EN_MONTHS: dict[str, int] = {
     "dec": 12,
 }
 
+# "tháng ba" = March. Giêng and Chạp name the first and last months of the lunar year.
+VI_MONTH_WORDS: dict[str, int] = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+    "muoi mot": 11,
+    "muoi hai": 12,
+}
+VI_LUNAR_MONTHS: dict[str, int] = {"gieng": 1, "chap": 12}
+ZH_LUNAR_MONTHS: dict[str, int] = {"正": 1, "冬": 11, "腊": 12}
+
+EN_ORDINALS: dict[str, int] = {
+    word: n
+    for n, word in enumerate(
+        ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+         "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+         "seventeenth", "eighteenth", "nineteenth", "twentieth"],
+        start=1,
+    )
+} | {f"twenty {w}": 20 + n for w, n in [("first", 1), ("second", 2), ("third", 3),
+                                          ("fourth", 4), ("fifth", 5), ("sixth", 6),
+                                          ("seventh", 7), ("eighth", 8), ("ninth", 9)]} | {
+    "twenty-first": 21, "twenty-second": 22, "twenty-third": 23, "twenty-fourth": 24,
+    "twenty-fifth": 25, "twenty-sixth": 26, "twenty-seventh": 27, "twenty-eighth": 28,
+    "twenty-ninth": 29, "thirtieth": 30, "thirty-first": 31, "thirty first": 31,
+}
+
+# The n-th weekday of a month: "first monday", "第一个星期一", "thứ 2 đầu tiên".
+EN_NTH: dict[str, int] = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+                          "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1}
+
 VI_NUMBERS: dict[str, float] = {
     "nua": 0.5,
     "mot": 1,
@@ -189,6 +285,8 @@ VI_NUMBERS: dict[str, float] = {
     "tam": 8,
     "chin": 9,
     "muoi": 10,
+    "muoi mot": 11,
+    "muoi hai": 12,
 }
 
 EN_NUMBERS: dict[str, float] = {
@@ -206,6 +304,16 @@ EN_NUMBERS: dict[str, float] = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "a couple of": 2,
+    "a couple": 2,
+    "couple of": 2,
+    "a few": 3,
+    "few": 3,
 }
 
 CN_DIGITS: dict[str, int] = {
@@ -223,14 +331,18 @@ CN_DIGITS: dict[str, int] = {
     "九": 9,
 }
 
-# Units of relative offsets -> "minutes", "hours", "days", "weeks" or "months".
+# Units of relative offsets -> "minutes", "hours", "days", "weeks", "months" or "years".
 VI_UNITS: dict[str, str] = {
     "phut": "minutes",
+    "tieng dong ho": "hours",
     "tieng": "hours",
     "gio": "hours",
     "ngay": "days",
+    "hom": "days",
+    "bua": "days",
     "tuan": "weeks",
     "thang": "months",
+    "nam": "years",
 }
 
 EN_UNITS: dict[str, str] = {
@@ -254,6 +366,8 @@ EN_UNITS: dict[str, str] = {
     "w": "weeks",
     "months": "months",
     "month": "months",
+    "years": "years",
+    "year": "years",
 }
 
 ZH_UNITS: dict[str, str] = {
@@ -261,15 +375,17 @@ ZH_UNITS: dict[str, str] = {
     "分": "minutes",
     "小时": "hours",
     "钟头": "hours",
+    "钟": "hours",  # Cantonese: 三個鐘 = three hours
     "天": "days",
     "日": "days",
     "星期": "weeks",
     "礼拜": "weeks",
     "周": "weeks",
     "月": "months",
+    "年": "years",
 }
 
-# Chinese week modifiers: weeks ahead of the current calendar week.
+# Chinese week modifiers: weeks ahead of the current calendar week (Cantonese 今個 = this).
 ZH_WEEK_PREFIX: dict[str, int] = {
     "下下个": 2,
     "下下": 2,
@@ -278,24 +394,176 @@ ZH_WEEK_PREFIX: dict[str, int] = {
     "这个": 0,
     "这": 0,
     "本": 0,
+    "今个": 0,
+    "今": 0,
+    "上个": -1,
+    "上": -1,
+    "上上个": -2,
+    "上上": -2,
 }
 
-# Traditional -> Simplified for the characters the grammar uses, so one grammar serves both.
-TRAD_TO_SIMP: dict[str, str] = {
-    "後": "后",
-    "點": "点",
-    "週": "周",
-    "個": "个",
-    "鐘": "钟",
-    "兩": "两",
-    "禮": "礼",
-    "號": "号",
-    "這": "这",
-    "時": "时",
-    "裡": "里",
-    "裏": "里",
-    "間": "间",
-    "於": "于",
+ZH_MONTH_PREFIX: dict[str, int] = {
+    "下下个": 2,
+    "下个": 1,
+    "下": 1,
+    "这个": 0,
+    "本": 0,
+    "今个": 0,
+    "上个": -1,
+    "上": -1,
+}
+
+ZH_YEARS: dict[str, int] = {"今年": 0, "明年": 1, "后年": 2, "去年": -1, "前年": -2}
+
+# Holidays: words -> key of domain/calendars.py (the date follows the RM's market).
+VI_HOLIDAYS: dict[str, str] = {
+    "tet": "lunar_new_year",
+    "tet nguyen dan": "lunar_new_year",
+    "tet am lich": "lunar_new_year",
+    "tet co truyen": "lunar_new_year",
+    "giao thua": "lunar_new_years_eve",
+    "dem giao thua": "lunar_new_years_eve",
+    "tet nguyen tieu": "lantern",
+    "tet doan ngo": "dragon_boat",
+    "doan ngo": "dragon_boat",
+    "tet trung thu": "mid_autumn",
+    "trung thu": "mid_autumn",
+    "vu lan": "ghost_festival",
+    "le vu lan": "ghost_festival",
+    "ong cong ong tao": "kitchen_gods",
+    "ong tao": "kitchen_gods",
+    "gio to": "hung_kings",
+    "gio to hung vuong": "hung_kings",
+    "tet thanh minh": "qingming",
+    "thanh minh": "qingming",
+    "that tich": "qixi",
+    "tet duong lich": "new_year",
+    "tet tay": "new_year",
+    "giang sinh": "christmas",
+    "le giang sinh": "christmas",
+    "noel": "christmas",
+    "le noel": "christmas",
+    "dem giang sinh": "christmas_eve",
+    "dem noel": "christmas_eve",
+    "quoc khanh": "national_day",
+    "le quoc khanh": "national_day",
+    "giai phong mien nam": "reunification_day",
+    "quoc te lao dong": "labour_day",
+    "valentine": "valentine",
+    "le tinh nhan": "valentine",
+    "quoc te phu nu": "womens_day",
+    "phu nu viet nam": "vn_womens_day",
+    "nha giao viet nam": "teachers_day",
+    "nha giao": "teachers_day",
+    "ngay cua me": "mothers_day",
+    "ngay cua cha": "fathers_day",
+}
+# Vietnamese names of Vietnam's own days keep Vietnam's date whatever the RM's market.
+VI_HOLIDAY_MARKET = frozenset({"national_day", "teachers_day"})
+
+ZH_HOLIDAYS: dict[str, str] = {
+    "元旦": "new_year",
+    "元旦节": "new_year",
+    "阳历新年": "new_year",
+    "公历新年": "new_year",
+    "新年": "new_year",
+    "春节": "lunar_new_year",
+    "农历新年": "lunar_new_year",
+    "新春": "lunar_new_year",
+    "过年": "lunar_new_year",
+    "大年初一": "lunar_new_year",
+    "除夕": "lunar_new_years_eve",
+    "大年三十": "lunar_new_years_eve",
+    "年三十": "lunar_new_years_eve",
+    "大年夜": "lunar_new_years_eve",
+    "年夜": "lunar_new_years_eve",
+    "元宵": "lantern",
+    "元宵节": "lantern",
+    "清明": "qingming",
+    "清明节": "qingming",
+    "端午": "dragon_boat",
+    "端午节": "dragon_boat",
+    "端阳": "dragon_boat",
+    "端阳节": "dragon_boat",
+    "七夕": "qixi",
+    "七夕节": "qixi",
+    "中元": "ghost_festival",
+    "中元节": "ghost_festival",
+    "盂兰节": "ghost_festival",
+    "中秋": "mid_autumn",
+    "中秋节": "mid_autumn",
+    "八月节": "mid_autumn",
+    "重阳": "double_ninth",
+    "重阳节": "double_ninth",
+    "腊八": "laba",
+    "腊八节": "laba",
+    "小年": "kitchen_gods",
+    "冬至": "winter_solstice",
+    "国庆": "national_day",
+    "国庆节": "national_day",
+    "国庆日": "national_day",
+    "双十节": "double_ten",
+    "双十": "double_ten",
+    "劳动节": "labour_day",
+    "劳工节": "labour_day",
+    "五一": "labour_day",
+    "五一节": "labour_day",
+    "五一劳动节": "labour_day",
+    "五一国际劳动节": "labour_day",
+    "国际劳动节": "labour_day",
+    "圣诞": "christmas",
+    "圣诞节": "christmas",
+    "平安夜": "christmas_eve",
+    "情人节": "valentine",
+    "妇女节": "womens_day",
+    "三八妇女节": "womens_day",
+    "三八节": "womens_day",
+    "儿童节": "childrens_day",
+    "六一": "childrens_day",
+    "六一儿童节": "childrens_day",
+    "教师节": "teachers_day",
+    "母亲节": "mothers_day",
+    "父亲节": "fathers_day",
+    "爸爸节": "fathers_day",
+    "双十一": "singles_day",
+    "双11": "singles_day",
+}
+
+EN_HOLIDAYS: dict[str, str] = {
+    "christmas": "christmas",
+    "christmas day": "christmas",
+    "xmas": "christmas",
+    "x-mas": "christmas",
+    "christmas eve": "christmas_eve",
+    "new year's day": "new_year",
+    "new years day": "new_year",
+    "new year day": "new_year",
+    "new year": "new_year",
+    "new year's": "new_year",
+    "new year's eve": "new_years_eve",
+    "new years eve": "new_years_eve",
+    "lunar new year": "lunar_new_year",
+    "chinese new year": "lunar_new_year",
+    "tet holiday": "lunar_new_year",
+    "lunar new year's eve": "lunar_new_years_eve",
+    "mid-autumn festival": "mid_autumn",
+    "mid autumn festival": "mid_autumn",
+    "mid-autumn": "mid_autumn",
+    "dragon boat festival": "dragon_boat",
+    "lantern festival": "lantern",
+    "valentine's day": "valentine",
+    "valentines day": "valentine",
+    "valentine's": "valentine",
+    "halloween": "halloween",
+    "labour day": "labour_day",
+    "labor day": "labour_day",
+    "may day": "labour_day",
+    "national day": "national_day",
+    "women's day": "womens_day",
+    "mother's day": "mothers_day",
+    "mothers day": "mothers_day",
+    "father's day": "fathers_day",
+    "fathers day": "fathers_day",
 }
 
 # Accented spellings accepted for each folded Vietnamese word. Typing with full accents or with
@@ -304,46 +572,106 @@ TRAD_TO_SIMP: dict[str, str] = {
 VI_SPELLINGS: dict[str, frozenset[str]] = {
     word: frozenset(unicodedata.normalize("NFC", form) for form in forms.split())
     for word, forms in {
-        "hom": "hôm",
-        "nay": "nay này",
-        "ngay": "ngày",
-        "mai": "mai",
-        "mot": "mốt một",
-        "kia": "kia kìa",
-        "thu": "thứ",
-        "hai": "hai",
+        "am": "âm",
         "ba": "ba",
-        "tu": "tư",
-        "nam": "năm",
-        "sau": "sau sáu",
+        "ban": "ban",
         "bay": "bảy bẩy",
-        "chu": "chủ",
-        "nhat": "nhật",
-        "tuan": "tuần",
-        "toi": "tối tới",
-        "cuoi": "cuối",
-        "dau": "đầu",
-        "thang": "tháng",
-        "luc": "lúc",
-        "vao": "vào",
-        "gio": "giờ",
-        "phut": "phút",
-        "tieng": "tiếng",
-        "nua": "nữa nửa",
-        "ruoi": "rưỡi",
-        "kem": "kém",
-        "sang": "sáng",
-        "trua": "trưa",
-        "chieu": "chiều",
-        "dem": "đêm",
-        "khuya": "khuya",
-        "buoi": "buổi",
         "bon": "bốn",
-        "tam": "tám",
+        "bua": "bữa",
+        "buoi": "buổi",
+        "chap": "chạp",
+        "cha": "cha",
+        "chieu": "chiều",
         "chin": "chín",
+        "chu": "chủ",
+        "chua": "chúa",
+        "co": "cổ",
+        "cong": "công",
+        "cua": "của",
+        "cung": "cùng",
+        "cuoi": "cuối",
+        "dan": "đán",
+        "dau": "đầu",
+        "dem": "đêm",
+        "doan": "đoan",
+        "dong": "đồng động",
+        "dung": "đúng",
+        "duong": "dương",
+        "gieng": "giêng",
+        "giai": "giải",
+        "giang": "giáng",
+        "giao": "giao giáo",
+        "gio": "giờ giỗ",
+        "giua": "giữa",
+        "hai": "hai",
+        "ho": "hồ",
+        "hom": "hôm",
+        "hung": "hùng",
+        "kem": "kém",
+        "khanh": "khánh",
+        "khoang": "khoảng",
+        "khuya": "khuya",
+        "kia": "kia kìa",
+        "lich": "lịch",
+        "le": "lễ",
+        "luc": "lúc",
+        "mai": "mai",
+        "me": "mẹ",
+        "mien": "miền",
+        "mong": "mồng",
+        "mot": "mốt một",
         "muoi": "mười",
         "mung": "mùng",
-        "mong": "mồng",
-        "khoang": "khoảng",
+        "nam": "năm nam",
+        "nay": "nay này",
+        "ngay": "ngày",
+        "ngo": "ngọ",
+        "ngoai": "ngoái",
+        "nguyen": "nguyên",
+        "nha": "nhà",
+        "nhan": "nhân",
+        "nhat": "nhật",
+        "nhuan": "nhuận",
+        "nu": "nữ",
+        "nua": "nữa nửa",
+        "ong": "ông",
+        "phong": "phóng",
+        "phu": "phụ",
+        "phut": "phút",
+        "qua": "qua",
+        "quoc": "quốc",
+        "ram": "rằm",
+        "roi": "rồi",
+        "ruoi": "rưỡi",
+        "sang": "sáng",
+        "sau": "sau sáu",
+        "som": "sớm",
+        "tam": "tám tầm",
+        "tao": "táo",
+        "tay": "tây",
+        "te": "tế",
+        "tet": "tết",
+        "thang": "tháng",
+        "that": "thất",
+        "theo": "theo",
+        "thu": "thứ thu",
+        "thua": "thừa",
+        "tich": "tịch",
+        "tien": "tiên",
+        "tieng": "tiếng",
+        "tieu": "tiêu",
+        "tinh": "tình",
+        "to": "tổ",
+        "toi": "tối tới",
+        "trua": "trưa",
+        "truoc": "trước",
+        "truyen": "truyền",
+        "tu": "tư",
+        "tuan": "tuần",
+        "vao": "vào",
+        "viet": "việt",
+        "vong": "vọng",
+        "vua": "vừa",
+        "vuong": "vương",
     }.items()
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.timeparse import ParsedTime, find_time, parse_time
+from domain import timeparse
+from domain.timeparse import (
+    ParsedTime,
+    Problem,
+    TimeProblem,
+    find_time,
+    parse_time,
+    read_time,
+    scan_time,
+)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "date-phrases.tsv"
 ZONES = {
@@ -123,7 +133,7 @@ VI = [
     ("chủ nhật", "2026-11-29 09:00"),
     ("chu nhat 10h", "2026-11-29 10:00"),
     ("cn", "2026-11-29 09:00"),
-    ("thứ 2 lúc 15h", "2026-11-23 15:00"),
+    ("thứ 2 lúc 15h", "2026-11-30 15:00"),  # said on a Monday: next week's
     ("thứ bảy này", "2026-11-28 09:00"),
     ("thứ 6 tới", "2026-11-27 09:00"),
     ("thứ 6 tối", "2026-11-27 19:00"),
@@ -232,7 +242,7 @@ EN = [
     ("this friday", "2026-11-27 09:00"),
     ("on friday at 3pm", "2026-11-27 15:00"),
     ("at 3pm friday", "2026-11-27 15:00"),
-    ("monday 2pm", "2026-11-23 14:00"),
+    ("monday 2pm", "2026-11-30 14:00"),
     ("next monday", "2026-11-30 09:00"),
     ("next fri", "2026-12-04 09:00"),
     ("friday next week", "2026-12-04 09:00"),
@@ -303,12 +313,12 @@ ZH = [
     ("中午1点", "2026-11-23 13:00"),
     ("凌晨2点", "2026-11-24 02:00"),
     ("15:00", "2026-11-23 15:00"),
-    ("3点", "2026-11-24 03:00"),
+    ("3点", "2026-11-23 15:00"),  # a bare hour is a working hour
     ("十点", "2026-11-24 10:00"),
     ("十点零五分", "2026-11-23 10:05"),
     ("十一点", "2026-11-23 11:00"),
     ("十二点", "2026-11-23 12:00"),
-    ("3点一刻", "2026-11-24 03:15"),
+    ("3点一刻", "2026-11-23 15:15"),
     ("下午3点15分", "2026-11-23 15:15"),
     ("下午三点三刻", "2026-11-23 15:45"),
     ("下午3点半", "2026-11-23 15:30"),
@@ -316,7 +326,7 @@ ZH = [
     ("10点钟", "2026-11-24 10:00"),
     ("下午两点整", "2026-11-23 14:00"),
     ("周一", "2026-11-30 09:00"),
-    ("周一下午3点", "2026-11-23 15:00"),
+    ("周一下午3点", "2026-11-30 15:00"),
     ("星期天", "2026-11-29 09:00"),
     ("星期日", "2026-11-29 09:00"),
     ("礼拜五", "2026-11-27 09:00"),
@@ -367,9 +377,9 @@ ZH_HANT = [
     ("週三下午三點", "2026-11-25 15:00"),
     ("禮拜五", "2026-11-27 09:00"),
     ("星期三晚上七點", "2026-11-25 19:00"),
-    ("兩點半", "2026-11-24 02:30"),
+    ("兩點半", "2026-11-23 14:30"),
     ("下午兩點半", "2026-11-23 14:30"),
-    ("三點", "2026-11-24 03:00"),
+    ("三點", "2026-11-23 15:00"),
     ("兩個小時後", "2026-11-23 12:00"),
     ("三天後", "2026-11-26 09:00"),
     ("半個小時後", "2026-11-23 10:30"),
@@ -429,13 +439,17 @@ OTHER_NOW = [
     ("zh_Hans", "2026-12-30 10:00", "1月5日", "2027-01-05 09:00"),
     ("zh_Hans", "2026-12-30 10:00", "下个月", "2027-01-01 09:00"),
     ("zh_Hans", "2026-12-30 10:00", "下周一", "2027-01-04 09:00"),
-    # a weekday on that same weekday: 08:00 is before the working day starts, 10:00 after
-    ("vi", "2026-11-23 08:00", "thứ 2", "2026-11-23 09:00"),
+    # a weekday named on that same weekday means next week's, even before 09:00; today is
+    # said as today, or as this week's weekday
+    ("vi", "2026-11-23 08:00", "thứ 2", "2026-11-30 09:00"),
     ("vi", "2026-11-23 10:00", "thứ 2", "2026-11-30 09:00"),
     ("vi", "2026-11-23 08:00", "thứ 2 tuần sau", "2026-11-30 09:00"),
+    ("vi", "2026-11-23 08:00", "thứ 2 tuần này", "2026-11-23 09:00"),
     ("vi", "2026-11-23 08:00", "hôm nay", "2026-11-23 09:00"),
-    ("en", "2026-11-23 08:00", "monday", "2026-11-23 09:00"),
-    ("zh_Hans", "2026-11-23 08:00", "周一", "2026-11-23 09:00"),
+    ("en", "2026-11-23 08:00", "monday", "2026-11-30 09:00"),
+    ("en", "2026-11-23 08:00", "monday of this week", "2026-11-23 09:00"),
+    ("zh_Hans", "2026-11-23 08:00", "周一", "2026-11-30 09:00"),
+    ("zh_Hans", "2026-11-23 08:00", "这周一", "2026-11-23 09:00"),
     ("zh_Hans", "2026-11-23 08:00", "今天", "2026-11-23 09:00"),
     # a bare clock time already past today means tomorrow
     ("vi", "2026-11-23 08:00", "9h", "2026-11-23 09:00"),
@@ -748,3 +762,235 @@ def test_never_raises_on_time_like_text(parts: list[str]) -> None:
     if found is not None:
         assert found.when > now
         assert parse_time(text[found.start : found.end], "vi", now) is not None
+
+
+# ------------------------------------------------------------------ the categories RMs write
+# Phrases of our own in each category the external sets measure (they hold phrases nobody here
+# wrote; these keep the categories, not the rows). now = Monday 2026-11-23 10:00.
+
+CATEGORIES = [
+    # Vietnamese forms
+    ("vi", "mồng 5 tháng 12", "2026-12-05 09:00"),
+    ("vi", "mùng 5 tháng 12 lúc 14h", "2026-12-05 14:00"),
+    ("vi", "ngày 7 tháng ba", "2027-03-07 09:00"),
+    ("vi", "ngày 15 tháng sáu", "2027-06-15 09:00"),
+    ("vi", "ngày 15 tháng sau", "2026-12-15 09:00"),
+    ("vi", "đầu tháng sau", "2026-12-01 09:00"),
+    ("vi", "giữa tháng sau", "2026-12-15 09:00"),
+    ("vi", "cuối tháng này", "2026-11-30 09:00"),
+    ("vi", "cuối năm", "2026-12-31 09:00"),
+    ("vi", "3 hôm nữa", "2026-11-26 09:00"),
+    ("vi", "một tháng rưỡi nữa", "2027-01-07 09:00"),
+    ("vi", "1 năm nữa", "2027-11-23 09:00"),
+    ("vi", "2 rưỡi", "2026-11-23 14:30"),
+    ("vi", "ba giờ rưỡi chiều", "2026-11-23 15:30"),
+    ("vi", "2 giờ kém 15", "2026-11-23 13:45"),
+    ("vi", "8h kém 15", "2026-11-24 07:45"),
+    ("vi", "bữa nay 4h chiều", "2026-11-23 16:00"),
+    ("vi", "chúa nhật", "2026-11-29 09:00"),
+    ("vi", "15-12 lúc 10h", "2026-12-15 10:00"),
+    ("vi", "thứ tư của tuần tới", "2026-12-02 09:00"),
+    ("vi", "sang tuần", "2026-11-30 09:00"),
+    ("vi", "tầm 3h chiều mai", "2026-11-24 15:00"),
+    ("vi", "thứ 2 đầu tiên của tháng 12", "2026-12-07 09:00"),
+    ("vi", "thứ 6 cuối cùng của tháng", "2026-11-27 09:00"),
+    # weekday with a date
+    ("vi", "Thứ Ba, 1/12 lúc 14:00", "2026-12-01 14:00"),
+    ("vi", "thứ 2 ngày 30 tháng 11", "2026-11-30 09:00"),
+    ("en", "Tue, Dec 1", "2026-12-01 09:00"),
+    ("en", "at 7:30 PM on Fri, Nov 27", "2026-11-27 19:30"),
+    ("zh_Hans", "12月1日星期二", "2026-12-01 09:00"),
+    # working hours and clock forms
+    ("vi", "mai 3h", "2026-11-24 15:00"),
+    ("vi", "7h", "2026-11-23 19:00"),
+    ("vi", "0h30", "2026-11-24 00:30"),
+    ("vi", "3h sáng", "2026-11-24 03:00"),
+    ("zh_Hans", "五点", "2026-11-23 17:00"),
+    ("zh_Hans", "早8点", "2026-11-24 08:00"),
+    ("zh_Hans", "下午三点一刻", "2026-11-23 15:15"),
+    ("zh_Hans", "差五分三点", "2026-11-23 14:55"),
+    ("zh_Hans", "大约早上十点左右", "2026-11-24 10:00"),
+    ("zh_Hans", "12月1日早间", "2026-12-01 09:00"),
+    ("en", "3:15p", "2026-11-23 15:15"),
+    ("en", "half past 2 pm", "2026-11-23 14:30"),
+    ("en", "quarter to 4", "2026-11-23 15:45"),
+    ("en", "20 minutes to 5pm tomorrow", "2026-11-24 16:40"),
+    ("en", "at 1030", "2026-11-23 10:30"),
+    ("en", "8 tonight", "2026-11-23 20:00"),
+    ("en", "9 tomorrow morning", "2026-11-24 09:00"),
+    ("en", "3 o'clock", "2026-11-23 15:00"),
+    # relative days of the month, vague amounts
+    ("en", "20 of next month", "2026-12-20 09:00"),
+    ("en", "the 30th of this month", "2026-11-30 09:00"),
+    ("en", "on the first", "2026-12-01 09:00"),
+    ("en", "friday after next", "2026-12-04 09:00"),
+    ("en", "first monday of december", "2026-12-07 09:00"),
+    ("en", "in a couple of hours", "2026-11-23 12:00"),
+    ("en", "in a quarter of an hour", "2026-11-23 10:15"),
+    ("en", "in a few days", "2026-11-26 09:00"),
+    ("zh_Hans", "下个月初", "2026-12-01 09:00"),
+    ("zh_Hans", "下个月底", "2026-12-31 09:00"),
+    ("zh_Hans", "十二月第一个星期一", "2026-12-07 09:00"),
+    ("zh_Hans", "下个月第一个星期五", "2026-12-04 09:00"),
+    ("zh_Hans", "过两天", "2026-11-25 09:00"),
+    ("zh_Hans", "半个月后", "2026-12-08 09:00"),
+    ("zh_Hans", "明年3月5日", "2027-03-05 09:00"),
+    # Cantonese (Hong Kong writes it)
+    ("zh_Hant", "聽日", "2026-11-24 09:00"),
+    ("zh_Hant", "後日", "2026-11-25 09:00"),
+    ("zh_Hant", "聽朝早十點", "2026-11-24 10:00"),
+    ("zh_Hant", "今個星期五", "2026-11-27 09:00"),
+    ("zh_Hant", "今個月三十號", "2026-11-30 09:00"),
+    ("zh_Hant", "下個月廿三號", "2026-12-23 09:00"),
+    ("zh_Hant", "晏晝三點半", "2026-11-23 15:30"),
+    ("zh_Hant", "晏晝兩點踏三", "2026-11-23 14:15"),
+    ("zh_Hant", "五個鐘後", "2026-11-23 15:00"),
+    # two-digit years, day/month order
+    ("vi", "20/12/26", "2026-12-20 09:00"),
+    ("vi", "1/2/27", "2027-02-01 09:00"),
+    ("zh_Hans", "1/2/2027", "2027-02-01 09:00"),
+    ("zh_Hans", "1/2", "2027-01-02 09:00"),
+    ("en", "12/25/2026", "2026-12-25 09:00"),
+    ("zh_Hant", "115/12/20", "2026-12-20 09:00"),
+    ("zh_Hant", "民國115年12月20日", "2026-12-20 09:00"),
+]
+
+
+@pytest.mark.parametrize(("locale", "phrase", "expected"), CATEGORIES)
+def test_categories(locale: str, phrase: str, expected: str) -> None:
+    zone = ZONES.get(locale, "Asia/Ho_Chi_Minh")
+    assert parsed(phrase, locale, now_for(locale, zone=zone)) == expected
+
+
+# Holidays and lunar days, by the RM's market: now = Monday 2026-11-23 10:00.
+HOLIDAYS = [
+    ("vi", None, "tết", "2027-02-06 09:00"),
+    ("vi", None, "mùng 2 Tết", "2027-02-07 09:00"),
+    ("vi", None, "30 Tết", "2027-02-05 09:00"),
+    ("vi", None, "đêm giao thừa", "2027-02-05 19:00"),
+    ("vi", None, "rằm tháng Giêng", "2027-02-20 09:00"),
+    ("vi", None, "rằm tháng Chạp", "2027-01-22 09:00"),
+    ("vi", None, "mùng 8 tháng Chạp", "2027-01-15 09:00"),
+    ("vi", None, "15/8 âm", "2027-09-15 09:00"),
+    ("vi", None, "ngày 10 tháng 3 âm lịch", "2027-04-16 09:00"),
+    ("vi", None, "giỗ Tổ", "2027-04-16 09:00"),
+    ("vi", None, "trung thu", "2027-09-15 09:00"),
+    ("vi", None, "giáng sinh", "2026-12-25 09:00"),
+    ("vi", None, "quốc khánh", "2027-09-02 09:00"),
+    ("zh_Hans", None, "元旦", "2027-01-01 09:00"),
+    ("zh_Hans", None, "春节", "2027-02-06 09:00"),
+    ("zh_Hans", None, "除夕", "2027-02-05 09:00"),
+    ("zh_Hans", None, "大年初二", "2027-02-07 09:00"),
+    ("zh_Hans", None, "元宵节", "2027-02-20 09:00"),
+    ("zh_Hans", None, "清明", "2027-04-05 09:00"),
+    ("zh_Hans", None, "端午节", "2027-06-09 09:00"),
+    ("zh_Hans", None, "中秋节晚上", "2027-09-15 19:00"),
+    ("zh_Hans", None, "腊月二十三", "2027-01-30 09:00"),
+    ("zh_Hans", None, "农历八月十五", "2027-09-15 09:00"),
+    ("zh_Hans", None, "三月初一", "2027-04-07 09:00"),
+    ("zh_Hans", None, "国庆节", "2027-10-01 09:00"),
+    ("zh_Hant", None, "國慶", "2027-10-10 09:00"),
+    ("zh_Hant", "HK", "國慶", "2027-10-01 09:00"),
+    ("zh_Hant_HK", None, "國慶日", "2027-10-01 09:00"),
+    ("en", None, "christmas eve", "2026-12-24 09:00"),
+    ("en", None, "new year's day", "2027-01-01 09:00"),
+    ("en", None, "lunar new year", "2027-02-06 09:00"),
+]
+
+
+@pytest.mark.parametrize(("locale", "region", "phrase", "expected"), HOLIDAYS)
+def test_holidays_by_market(locale: str, region: str | None, phrase: str, expected: str) -> None:
+    now = now_for("vi")
+    when = parse_time(phrase, locale, now, region=region)
+    assert when is not None and when.strftime(FMT) == expected
+
+
+def test_lunar_new_year_follows_the_market_calendar() -> None:
+    # 2030: Vietnam's calendar (UTC+7) puts Tết on 2 February, China's on 3 February.
+    now = now_for("vi", "2029-12-01 10:00")
+    assert parsed("tết", "vi", now) == "2030-02-02 09:00"
+    assert parsed("春节", "zh_Hans", now) == "2030-02-03 09:00"
+    assert parse_time("春节", "zh_Hans", now, region="VN") == parse_time("tết", "vi", now)
+
+
+PROBLEMS = [
+    ("vi", "31/4", Problem.NO_SUCH_DAY, {"month": 4, "day": 31, "days": 30}),
+    ("vi", "ngày 31 tháng 4", Problem.NO_SUCH_DAY, {"month": 4, "day": 31, "days": 30}),
+    ("vi", "29/2/2027", Problem.NO_SUCH_DAY, {"year": 2027, "month": 2, "days": 28}),
+    ("zh_Hans", "2月30日", Problem.NO_SUCH_DAY, {"month": 2, "day": 30, "days": 29}),
+    ("en", "april 31", Problem.NO_SUCH_DAY, {"month": 4, "days": 30}),
+    ("vi", "hôm qua", Problem.PAST, {}),
+    ("vi", "15/12/2025", Problem.PAST, {}),
+    ("vi", "3/9/91", Problem.PAST, {}),  # 1991, never 2091
+    ("zh_Hans", "上周二", Problem.PAST, {}),
+    ("zh_Hans", "3天前", Problem.PAST, {}),
+    ("en", "last friday", Problem.PAST, {}),
+    ("vi", "Thứ Ba, 2/12", Problem.WEEKDAY_MISMATCH, {"weekday": 1}),
+    ("en", "Friday the 28th", Problem.WEEKDAY_MISMATCH, {"weekday": 4}),
+    ("vi", "31/12/9999 23h", Problem.TOO_FAR, {}),
+    ("zh_Hans", "20年后", Problem.TOO_FAR, {}),
+]
+
+
+@pytest.mark.parametrize(("locale", "phrase", "problem", "details"), PROBLEMS)
+def test_problems_are_named(locale: str, phrase: str, problem: Problem,
+                            details: dict[str, int]) -> None:
+    found = read_time(phrase, locale, now_for("vi"))
+    assert isinstance(found, TimeProblem)
+    assert found.problem is problem
+    assert {key: getattr(found, key) for key in details} == details
+    assert parse_time(phrase, locale, now_for("vi")) is None
+
+
+@pytest.mark.parametrize(("text", "span", "problem"), [
+    ("ngày 31/4 gọi", "ngày 31/4", Problem.NO_SUCH_DAY),
+    ("31/4 gọi lại", "31/4", Problem.NO_SUCH_DAY),
+    ("hôm qua đã gọi", "hôm qua", Problem.PAST),
+    ("gọi lại ngày 31/4", "ngày 31/4", Problem.NO_SUCH_DAY),
+])
+def test_scan_reports_a_problem_over_its_whole_span(text: str, span: str,
+                                                    problem: Problem) -> None:
+    # "ngày 31/4" must never be read as "ngày 31" leaving "/4" in the task.
+    found = scan_time(text, "vi", now_for("vi"))
+    assert isinstance(found, TimeProblem) and found.problem is problem
+    assert text[found.start : found.end] == span
+    assert find_time(text, "vi", now_for("vi")) is None
+
+
+# ------------------------------------------------------------------ linear time (issue 12)
+# find_time reads the whole text once, then looks for a phrase only at the start and within the
+# last characters, so its work must not grow with the text. The parser counts its steps (rule
+# attempts and chain steps); timing belongs in bench/time_phrases.py, the time bound below is
+# only a safety net far above what a 4,096-character message takes there.
+
+STEP_BUDGET = 60_000
+ADVERSARIAL_PIECES = [
+    *"零〇一二两三四五六七八九十廿卅百千0123456789/-.:, ，、号日月点半刻后前年周",
+    "星期", "礼拜", "下午", "明天", "左右", "大约", "的",
+    "mai", "9h", "thứ 6", "tuần sau", "ngày", "tháng", "mồng", "rằm", "tết", "âm lịch",
+    "vào lúc", "khoảng", "giờ", "kém", "rưỡi", "sáng", "tối", "nay", "qua", "Mai", "đêm",
+    "at", "on", "the", "of", "next", "friday", "3pm", "in", "hours",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(st.sampled_from(ADVERSARIAL_PIECES), min_size=1, max_size=2000),
+       locale=st.sampled_from(["vi", "zh_Hans", "zh_Hant", "en"]))
+def test_find_time_work_does_not_grow_with_the_text(parts: list[str], locale: str) -> None:
+    text = "".join(parts)[:4096]
+    ctx = timeparse._context(text, locale, None)
+    started = time.perf_counter()
+    timeparse._scan(ctx, now_for("vi"))
+    assert ctx.steps <= STEP_BUDGET
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("unit", ["十二三四五六七八九", "1/2-3.4:5 ", "mai 9h thứ 6 ",
+                                  "ngày mồng tháng rằm ", "的在左右大约", "vào lúc at on "])
+def test_long_adversarial_text_costs_what_a_short_one_does(unit: str) -> None:
+    def steps(length: int) -> int:
+        ctx = timeparse._context((unit * length)[:length], "vi", None)
+        timeparse._scan(ctx, now_for("vi"))
+        return ctx.steps
+
+    assert steps(4096) <= steps(256) + 2 * len(timeparse._RULES)
