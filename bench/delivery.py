@@ -10,126 +10,45 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from bench.harness import (
-    FIRST_RM,
-    ROOT,
-    TOKEN,
-    BotProcess,
-    TimedEmulator,
-    _agenda_time_never_due,
-    db_time,
-    reminder_ids,
-    seed,
-    statuses,
-)
-from bench.load import drop_schema, migrated_schema
-from tests.emulator import Call, RateLimits
+from bench.load import migrated_schema
+from testkit.emulator import BotApiEmulator, Call, RateLimits
+from testkit.postgres import drop_schema
+from testkit.process import ROOT, TOKEN, BotProcess, free_port
+from testkit.store import Store, reminder_ids
 
 TELEGRAM_RATE = 30.0
 Add = Callable[..., None]
 """``add(scenario, metric, value, target="", ok=None)``: one row of the printed table."""
 
 
-class Store(Protocol):
-    """Where the bot processes keep their data during one delivery run."""
-
-    def seed(self, rms: int, due: Iterable[tuple[int, datetime]]) -> None: ...
-
-    def statuses(self) -> Counter[str]: ...
-
-    def environment(self) -> dict[str, str]: ...
-
-    def close(self) -> None: ...
+@contextmanager
+def sqlite_store(work: Path) -> Iterator[Store]:
+    """A new SQLite file in ``work`` (created by the first seed)."""
+    work.mkdir(parents=True)
+    yield Store(work / "rapport.db", work)
 
 
-@dataclass
-class SqliteStore:
-    path: Path
-
-    def seed(self, rms: int, due: Iterable[tuple[int, datetime]]) -> None:
-        seed(self.path, rms=rms, due=due)
-
-    def statuses(self) -> Counter[str]:
-        return statuses(self.path)
-
-    def environment(self) -> dict[str, str]:
-        return {}
-
-    def close(self) -> None:
-        return None
-
-
-@dataclass
-class PostgresStore:
+@contextmanager
+def postgres_store(work: Path, base_url: str, schema: str) -> Iterator[Store]:
     """A schema of its own, created with the bot's migrations and dropped afterwards."""
-
-    base_url: str
-    schema: str
-    url: str = ""
-
-    def seed(self, rms: int, due: Iterable[tuple[int, datetime]]) -> None:
-        asyncio.run(self._seed(rms, list(due)))
-
-    async def _seed(self, rms: int, due: list[tuple[int, datetime]]) -> None:
-        """The rows ``bench.harness.seed`` writes to SQLite, copied into PostgreSQL."""
-        import asyncpg
-
-        self.url = await migrated_schema(self.base_url, self.schema)
-        now = datetime.now(UTC)
-        stamp = db_time(now)
-        agenda = _agenda_time_never_due(now)
-        first = FIRST_RM
-        conn = await asyncpg.connect(self.url)
-        try:
-            await conn.copy_records_to_table(
-                "staff", schema_name=self.schema,
-                columns=["id", "name", "role", "language", "timezone", "region", "created_at",
-                         "agenda_time", "quiet_start", "quiet_end"],
-                records=[(first + n, f"RM {n}", "rm", "en", "UTC", "XX", stamp, agenda,
-                          "00:00", "00:00") for n in range(rms)])
-            await conn.copy_records_to_table(
-                "reminders", schema_name=self.schema,
-                columns=["id", "staff_id", "kind", "text", "due_at", "urgent", "created_at"],
-                records=[(i + 1, first + rm, "followup", f"call back [R{i + 1}]", db_time(at),
-                          1, stamp) for i, (rm, at) in enumerate(due)])
-            sequence = await conn.fetchval("SELECT pg_get_serial_sequence($1, 'id')",
-                                           f'"{self.schema}".reminders')
-            if sequence:
-                await conn.execute("SELECT setval($1, $2)", sequence, max(1, len(due)))
-        finally:
-            await conn.close()
-
-    def statuses(self) -> Counter[str]:
-        return Counter(asyncio.run(self._counts(
-            "SELECT status, COUNT(*) FROM reminders GROUP BY status")))
-
-    async def _counts(self, sql: str) -> dict[str, int]:
-        import asyncpg
-
-        conn = await asyncpg.connect(self.url)
-        try:
-            return {row[0]: row[1] for row in await conn.fetch(sql)}
-        finally:
-            await conn.close()
-
-    def environment(self) -> dict[str, str]:
-        return {"DATABASE_URL": self.url}
-
-    def close(self) -> None:
-        asyncio.run(drop_schema(self.base_url, self.schema))
+    work.mkdir(parents=True)
+    url = asyncio.run(migrated_schema(base_url, schema))
+    try:
+        yield Store(url, work)
+    finally:
+        asyncio.run(drop_schema(base_url, schema))
 
 
-class CountingEmulator(TimedEmulator):
+class CountingEmulator(BotApiEmulator):
     """The emulator, counting accepted messages per ``Host`` header: each replica is given
     the emulator under a name of its own (``127.0.0.1``, ``localhost``), so the record shows
     which replica sent what."""
@@ -158,7 +77,7 @@ HOSTS = ("127.0.0.1", "localhost")
 class Watch:
     """Follows the emulator's record incrementally (cheap: the emulator shares our GIL)."""
 
-    def __init__(self, emu: TimedEmulator) -> None:
+    def __init__(self, emu: BotApiEmulator) -> None:
         self.emu = emu
         self.index = 0
         self.counts: Counter[int] = Counter()
@@ -182,12 +101,6 @@ class Watch:
         return self.poll() >= total
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def replica_environment(index: int, replicas: int) -> dict[str, str]:
     """Several replicas cannot all long-poll one bot (Telegram answers 409 Conflict): they
     run as webhook servers with the same public URL and secret, as in production (no update
@@ -197,50 +110,45 @@ def replica_environment(index: int, replicas: int) -> dict[str, str]:
     return {
         "RAPPORT_WEBHOOK_URL": "https://rapport.example/telegram",
         "RAPPORT_WEBHOOK_SECRET": "bench-secret",
-        "RAPPORT_WEBHOOK_PORT": str(_free_port()),
-        "RAPPORT_HEALTH_PORT": str(_free_port()),
+        "RAPPORT_WEBHOOK_PORT": str(free_port()),
+        "RAPPORT_HEALTH_PORT": str(free_port()),
         "RAPPORT_REPLICA_NAME": f"replica-{index + 1}",
     }
 
 
-def throughput(add: Add, work: Path, store: Store, *, reminders: int, rms: int,
-               replicas: int = 1, label: str = "", root: Path = ROOT) -> None:
+def throughput(add: Add, store: Store, *, reminders: int, rms: int, replicas: int = 1,
+               label: str = "", root: Path = ROOT) -> None:
     """``reminders`` due at the same moment for ``rms`` RMs, Telegram's limits on."""
     if replicas > len(HOSTS):
         raise ValueError(f"at most {len(HOSTS)} replicas")
     name = f"{reminders:,} due at once, {rms:,} RMs{label}"
-    work.mkdir(parents=True)
     due_at = datetime.now(UTC).replace(microsecond=0)
     plan = [(n % rms, due_at) for n in range(reminders)]
     random.Random(7).shuffle(plan)  # the RMs' reminders in no particular order
+    store.seed(rms=rms, due=plan)
+    emu = CountingEmulator(token=TOKEN, limits=RateLimits())
+    emu.start()
+    bots = [store.start(emu, f"bot-{n + 1}.log", root=root, TELEGRAM_API_URL=emu.url_for(n),
+                        **replica_environment(n, replicas))
+            for n in range(replicas)]
+    watch = Watch(emu)
     try:
-        store.seed(rms, plan)
-        emu = CountingEmulator(token=TOKEN, limits=RateLimits())
-        emu.start()
-        bots = [BotProcess.start(emu, work / "rapport.db", work / f"bot-{n + 1}.log",
-                                 root=root, TELEGRAM_API_URL=emu.url_for(n),
-                                 **store.environment(), **replica_environment(n, replicas))
-                for n in range(replicas)]
-        watch = Watch(emu)
-        try:
-            watch.until_delivered(reminders, timeout=reminders / 20 + 120)
-            time.sleep(2)
-            watch.poll()
-        finally:
-            for bot in bots:
-                bot.stop()
-            emu.stop()
-        _report(add, name, watch, emu, bots, reminders, store.statuses())
-        if replicas > 1:
-            add(name, "messages sent by each replica", " / ".join(
-                f"{emu.sent_by_host[HOSTS[n]]:,}" for n in range(replicas)))
-            sharing = sum("sharing the bot-wide rate" in bot.output() for bot in bots)
-            add(name, "replicas that saw another one sending", f"{sharing} of {replicas}")
+        watch.until_delivered(reminders, timeout=reminders / 20 + 120)
+        time.sleep(2)
+        watch.poll()
     finally:
-        store.close()
+        for bot in bots:
+            bot.stop()
+        emu.stop()
+    _report(add, name, watch, emu, bots, reminders, store.statuses())
+    if replicas > 1:
+        add(name, "messages sent by each replica", " / ".join(
+            f"{emu.sent_by_host[HOSTS[n]]:,}" for n in range(replicas)))
+        sharing = sum("sharing the bot-wide rate" in bot.output() for bot in bots)
+        add(name, "replicas that saw another one sending", f"{sharing} of {replicas}")
 
 
-def _report(add: Add, name: str, watch: Watch, emu: TimedEmulator, bots: list[BotProcess],
+def _report(add: Add, name: str, watch: Watch, emu: BotApiEmulator, bots: list[BotProcess],
             reminders: int, left: Counter[str]) -> None:
     sent = watch.sent
     if not sent:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +21,9 @@ from typing import Any
 from bench.dataset import VERSION, Batch, Size, generate
 from bench.harness import ROOT
 from storage import open_storage
+from testkit.postgres import create_schema
 
 CACHE = ROOT / "data" / "bench"
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @dataclass(frozen=True)
@@ -93,35 +92,6 @@ def _count_sqlite(path: Path) -> Counter[str]:
         conn.close()
 
 
-def schema_url(base: str, schema: str) -> str:
-    """The URL that selects ``schema`` (asyncpg passes ``search_path`` to the server)."""
-    parts = urllib.parse.urlsplit(base)
-    query = urllib.parse.parse_qsl(parts.query)
-    query = [(k, v) for k, v in query if k != "search_path"] + [("search_path", schema)]
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
-
-
-async def reset_schema(base: str, schema: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await conn.close()
-
-
-async def drop_schema(base: str, schema: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
-
-
 def _coercer(data_type: str) -> Any:
     """Turn a generated value (ints and ISO text, as SQLite takes them) into the column's type."""
     if data_type in ("integer", "bigint", "smallint"):
@@ -137,8 +107,7 @@ def _coercer(data_type: str) -> Any:
 
 async def migrated_schema(base: str, schema: str) -> str:
     """A new, empty ``schema`` with the bot's migrations applied; its URL."""
-    await reset_schema(base, schema)
-    url = schema_url(base, schema)
+    url = await create_schema(base, schema)
     await _migrate(url)
     return url
 

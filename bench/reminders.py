@@ -24,19 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import delivery
-from bench.delivery import SqliteStore, Watch
-from bench.harness import (
-    ROOT,
-    TOKEN,
-    BotProcess,
-    TimedEmulator,
-    parse_db_time,
-    percentile,
-    query,
-    reminder_ids,
-    seed,
-    wait_until,
-)
+from bench.delivery import Watch
+from bench.harness import ROOT, parse_db_time, percentile
+from testkit.emulator import BotApiEmulator
+from testkit.process import TOKEN, wait_until
+from testkit.store import Store, reminder_ids
 
 
 @dataclass
@@ -89,8 +81,9 @@ def throughput(table: Table, tmp: Path, *, reminders: int, rms: int, label: str,
                root: Path = ROOT) -> None:
     """``reminders`` due at the same moment for ``rms`` RMs, Telegram's limits on."""
     work = tmp / ("throughput-baseline" if root != ROOT else "throughput")
-    delivery.throughput(table.add, work, SqliteStore(work / "rapport.db"), reminders=reminders,
-                        rms=rms, label=label, root=root)
+    with delivery.sqlite_store(work) as store:
+        delivery.throughput(table.add, store, reminders=reminders, rms=rms, label=label,
+                            root=root)
 
 
 def startup(table: Table, tmp: Path, *, reminders: int, rms: int) -> None:
@@ -98,14 +91,15 @@ def startup(table: Table, tmp: Path, *, reminders: int, rms: int) -> None:
     name = f"{reminders:,} pending"
     work = tmp / "startup"
     work.mkdir()
-    db = work / "rapport.db"
+    store = Store(work / "rapport.db", work)
     now = datetime.now(UTC)
     rng = random.Random(11)
-    seed(db, rms=rms, due=[(n % rms, now + timedelta(hours=1, seconds=rng.randrange(30 * 86400)))
-                           for n in range(reminders)])
-    emu = TimedEmulator(token=TOKEN)
+    store.seed(rms=rms, due=[(n % rms, now + timedelta(hours=1,
+                                                       seconds=rng.randrange(30 * 86400)))
+                             for n in range(reminders)])
+    emu = BotApiEmulator(token=TOKEN)
     emu.start()
-    bot = BotProcess.start(emu, db, work / "bot.log")
+    bot = store.start(emu, "bot.log")
     try:
         up = wait_until(lambda: emu.first_poll is not None, timeout=60, step=0.01)
         first_poll = emu.first_poll
@@ -128,7 +122,8 @@ def startup(table: Table, tmp: Path, *, reminders: int, rms: int) -> None:
     table.add(bot_name, "CPU while idle (ticks every 1 s)", f"{100 * idle_cpu:.1f}% of a core")
 
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run_once_jobs.py"), str(db)],
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run_once_jobs.py"),
+                             str(store.location)],
                             check=True, capture_output=True, text=True, timeout=600)
     total = time.perf_counter() - started
     figures = json.loads(result.stdout)
@@ -145,15 +140,16 @@ def delay(table: Table, tmp: Path, *, reminders: int, rms: int, spread: float) -
     name = f"{reminders} due over {spread:.0f} s, no limits"
     work = tmp / "delay"
     work.mkdir()
-    db = work / "rapport.db"
+    store = Store(work / "rapport.db", work)
     start = datetime.now(UTC) + timedelta(seconds=5)
-    seed(db, rms=rms, due=[(n % rms, start + timedelta(seconds=spread * n / reminders))
-                           for n in range(reminders)])
-    due = {row[0]: parse_db_time(row[1]) for row in query(db, "SELECT id, due_at FROM reminders")}
-    emu = TimedEmulator(token=TOKEN)
+    store.seed(rms=rms, due=[(n % rms, start + timedelta(seconds=spread * n / reminders))
+                             for n in range(reminders)])
+    due = {row[0]: parse_db_time(row[1])
+           for row in store.rows("SELECT id, due_at FROM reminders")}
+    emu = BotApiEmulator(token=TOKEN)
     emu.start()
     wall_offset = time.time() - time.monotonic()
-    bot = BotProcess.start(emu, db, work / "bot.log")
+    bot = store.start(emu, "bot.log")
     watch = Watch(emu)
     try:
         watch.until_delivered(reminders, timeout=spread + 60)

@@ -30,7 +30,9 @@ from bench import delivery, latency
 from bench.dataset import FULL, QUICK, Size
 from bench.harness import percentile
 from bench.latency import ACTIONS, SEARCH_KINDS, Results, Timing
-from bench.load import DEFAULT_PG, Loaded, build_postgres, drop_schema, sqlite_copy
+from bench.load import Loaded, build_postgres, sqlite_copy
+from testkit.postgres import SERVER as DEFAULT_PG
+from testkit.postgres import drop_schema
 
 REPLY_P99_MS = 25.0
 SEARCH_P99_MS = 20.0
@@ -184,15 +186,15 @@ def _run_engine(add: Callable[..., None], engine: str, plan: Plan, args: argpars
         print(f"  ({label} latency and search took {time.perf_counter() - started:.0f} s)")
     if args.only in (None, "delivery"):
         if engine == "sqlite":
-            work = tmp / "delivery-sqlite"
-            delivery.throughput(add, work, delivery.SqliteStore(work / "rapport.db"),
-                                reminders=plan.reminders, rms=plan.rms)
+            with delivery.sqlite_store(tmp / "delivery-sqlite") as store:
+                delivery.throughput(add, store, reminders=plan.reminders, rms=plan.rms)
             return
         for replicas in (1, 2):
-            store = delivery.PostgresStore(args.pg_url, DELIVERY_SCHEMA)
-            delivery.throughput(add, tmp / f"delivery-postgresql-{replicas}", store,
-                                reminders=plan.reminders, rms=plan.rms, replicas=replicas,
-                                label=", two replicas" if replicas == 2 else "")
+            with delivery.postgres_store(tmp / f"delivery-postgresql-{replicas}", args.pg_url,
+                                         DELIVERY_SCHEMA) as store:
+                delivery.throughput(add, store, reminders=plan.reminders, rms=plan.rms,
+                                    replicas=replicas,
+                                    label=", two replicas" if replicas == 2 else "")
 
 
 def main(argv: list[str] | None = None) -> int:

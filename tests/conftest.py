@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +37,35 @@ def make_settings(db_path: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _bot_processes_are_marked(request: pytest.FixtureRequest,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts ``python bot.py`` must carry the ``process`` marker, so that the
+    inner loop's ``-m "not process"`` really leaves every slow process test out."""
+    if request.node.get_closest_marker("process") is not None:
+        return
+    node = request.node.nodeid
+
+    class Unmarked(subprocess.Popen[Any]):
+        def __init__(self, args: Any, *more: Any, **options: Any) -> None:
+            words = [args] if isinstance(args, str | bytes) else list(args)
+            if any(str(word).endswith("bot.py") for word in words):
+                raise AssertionError(f"{node} starts python bot.py: mark it "
+                                     "@pytest.mark.process")
+            super().__init__(args, *more, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", Unmarked)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test collected is a failure, never pytest's exit status 5 (a mistyped path,
+    marker or engine selection would otherwise look like a different kind of result)."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        sys.stderr.write("rapport: no test was collected (check the paths, -m and -k, and "
+                         "RAPPORT_TEST_ENGINES)\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

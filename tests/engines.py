@@ -9,21 +9,18 @@ runs both, and a PostgreSQL that is down is started first (and fails the run if 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import asyncpg
 
-T = TypeVar("T")
+from testkit.postgres import SERVER as PG_SERVER
+from testkit.postgres import fresh_schema, on_server, run_sync, schema_url
 
-PG_SERVER = os.environ.get("RAPPORT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINES = tuple(
     name.strip()
     for name in os.environ.get("RAPPORT_TEST_ENGINES", "sqlite,postgresql").split(",")
@@ -59,37 +56,13 @@ def _answers() -> bool:
     return run_sync(ping)
 
 
-def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to the end from sync code, even when called under a running loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-def schema_url(schema: str) -> str:
-    separator = "&" if "?" in PG_SERVER else "?"
-    return f"{PG_SERVER}{separator}search_path={schema}"
-
-
-async def on_server(sql: str) -> None:
-    """Run one statement on the server's database (outside any test's schema)."""
-    conn = await asyncpg.connect(PG_SERVER)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @contextmanager
 def pg_schema(prefix: str = "t") -> Iterator[str]:
     """A fresh, empty schema for one test (or one process run); its URL; dropped after.
     Usable from sync and async tests alike (the statements run on a thread of their own)."""
     start_postgres_if_down()
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    run_sync(lambda: on_server(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema_url(schema)
-    finally:
-        run_sync(lambda: on_server(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    with fresh_schema(prefix, PG_SERVER) as url:
+        yield url
 
 
 class SharedSchema:
@@ -102,7 +75,7 @@ class SharedSchema:
 
     def __init__(self) -> None:
         self.schema = f"s_{uuid.uuid4().hex[:12]}"
-        self.url = schema_url(self.schema)
+        self.url = schema_url(PG_SERVER, self.schema)
         self._reset_script = ""
 
     def create(self) -> None:
@@ -111,7 +84,7 @@ class SharedSchema:
     async def _create(self) -> None:
         from storage import open_storage
 
-        await on_server(f'CREATE SCHEMA "{self.schema}"')
+        await on_server(PG_SERVER, f'CREATE SCHEMA "{self.schema}"')
         opened = await open_storage(self.url)
         try:
             tables = [row[0] for row in await opened.db.fetch_all(
@@ -136,4 +109,4 @@ class SharedSchema:
         return self.url
 
     def drop(self) -> None:
-        run_sync(lambda: on_server(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+        run_sync(lambda: on_server(PG_SERVER, f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -18,17 +16,12 @@ import pytest
 
 from storage import open_storage
 from storage.backup import BackupError, backup_sqlite, pg_dump_command
+from testkit.process import environment, run_bot
 from tests.engines import pg_schema, start_postgres_if_down
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_backup(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("TELEGRAM_", "RAPPORT_", "DATABASE_"))}
-    environment.update(env)
-    return subprocess.run([sys.executable, str(ROOT / "bot.py"), "backup", *args], cwd=cwd,
-                          env=environment, capture_output=True, text=True, timeout=120)
+    return run_bot("backup", *args, cwd=cwd, env=environment(**env), timeout=120)
 
 
 def make_database(path: Path) -> None:
@@ -55,6 +48,7 @@ def keep_writing(path: Path, stop: threading.Event, written: list[int]) -> None:
         db.close()
 
 
+@pytest.mark.process
 def test_backup_of_a_live_database_is_consistent(tmp_path: Path) -> None:
     source = tmp_path / "data" / "rapport.db"
     make_database(source)
@@ -86,6 +80,7 @@ def test_backup_of_a_live_database_is_consistent(tmp_path: Path) -> None:
     assert 2000 <= rows <= copied_while_writing and rows % 50 == 0
 
 
+@pytest.mark.process
 def test_backup_to_a_chosen_file_and_refusals(tmp_path: Path) -> None:
     source = tmp_path / "rapport.db"
     make_database(source)
@@ -105,9 +100,9 @@ def test_backup_to_a_chosen_file_and_refusals(tmp_path: Path) -> None:
         backup_sqlite(source, tmp_path / "a-file" / "x.db")
 
 
+@pytest.mark.process
 def test_backup_needs_no_token_and_dest_is_for_backup_only(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bot.py"), "shell", "x.db"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = run_bot("shell", "x.db", cwd=tmp_path)
     assert result.returncode == 2 and "DEST is for the backup mode only" in result.stderr
 
 
@@ -136,6 +131,7 @@ async def small_schema() -> AsyncIterator[str]:
         yield url
 
 
+@pytest.mark.process
 async def test_pg_dump_writes_a_restorable_dump(small_schema: str, tmp_path: Path) -> None:
     # The password is not needed with the test server's trust auth; it must still work.
     url = small_schema.replace("postgres@", "postgres:not-needed@")
@@ -154,6 +150,7 @@ async def test_pg_dump_writes_a_restorable_dump(small_schema: str, tmp_path: Pat
     assert all(f" {schema} " in line for line in entries if " TABLE " in line), listing
 
 
+@pytest.mark.process
 async def test_pg_dump_failure_is_one_line(tmp_path: Path) -> None:
     await asyncio.to_thread(start_postgres_if_down)
     url = "postgresql://postgres@127.0.0.1:5432/no_such_database_here"
@@ -164,6 +161,7 @@ async def test_pg_dump_failure_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "x.dump").exists()
 
 
+@pytest.mark.process
 def test_without_pg_dump_the_command_is_printed(tmp_path: Path) -> None:
     url = "postgresql://rapport:secret@db.bank:5432/rapport"
     result = run_backup(tmp_path, "x.dump", DATABASE_URL=url, PATH=str(tmp_path))

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from core.config import DEFAULT_API_URL, ConfigError, Settings, load_settings
+from testkit.process import run_bot
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BOT_SCRIPT = REPO_ROOT / "bot.py"
 VARIABLES = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
@@ -215,15 +213,7 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def _run_bot(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     # cwd is an empty temporary folder, so no .env from the developer's checkout is read.
     assert not (tmp_path / ".env").exists()
-    return subprocess.run(
-        [sys.executable, str(BOT_SCRIPT)],
-        cwd=tmp_path,
-        env=_clean_env(tmp_path, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_bot(cwd=tmp_path, env=_clean_env(tmp_path, **extra))
 
 
 def _assert_one_line_exit(result: subprocess.CompletedProcess[str], prefix: str) -> None:
@@ -235,12 +225,14 @@ def _assert_one_line_exit(result: subprocess.CompletedProcess[str], prefix: str)
     assert result.stdout == ""
 
 
+@pytest.mark.process
 def test_bot_without_token_exits_with_one_line(tmp_path: Path) -> None:
     result = _run_bot(tmp_path)
     _assert_one_line_exit(result, "rapport: TELEGRAM_BOT_TOKEN")
     assert not (tmp_path / "never-created.db").exists()
 
 
+@pytest.mark.process
 def test_bot_with_malformed_timezone_exits_with_one_line(tmp_path: Path) -> None:
     result = _run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, RAPPORT_DEFAULT_TIMEZONE="Mars/Base")
     _assert_one_line_exit(result, "rapport: RAPPORT_DEFAULT_TIMEZONE")
@@ -249,19 +241,12 @@ def test_bot_with_malformed_timezone_exits_with_one_line(tmp_path: Path) -> None
     assert not (tmp_path / "never-created.db").exists()
 
 
+@pytest.mark.process
 def test_bot_reads_dotenv_from_its_working_directory(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         f"TELEGRAM_BOT_TOKEN={TOKEN}\nRAPPORT_LOG_LEVEL=LOUD\n", encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, str(BOT_SCRIPT)],
-        cwd=tmp_path,
-        env=_clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot(cwd=tmp_path, env=_clean_env(tmp_path))
     _assert_one_line_exit(result, "rapport: RAPPORT_LOG_LEVEL")
 
 
@@ -369,6 +354,7 @@ def test_webhook_secret_of_256_characters_is_fine(env: pytest.MonkeyPatch) -> No
     assert load_settings(env_file=None).webhook_secret == "a" * 256
 
 
+@pytest.mark.process
 def test_bot_with_webhook_but_no_secret_exits_with_one_line(tmp_path: Path) -> None:
     result = _run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN,
                       RAPPORT_WEBHOOK_URL="https://bot.bank.vn/telegram")

@@ -1,12 +1,13 @@
 """Fault drills: the real ``python bot.py`` process, the HTTP Bot API emulator, and things
-going wrong at the worst moment: kill -9, 429/500/timeouts, the API gone for a minute, the
-PostgreSQL server restarted.
+going wrong at the worst moment: kill -9, 429/500/502/timeouts, the API gone for a minute,
+an RM who blocked the bot, the PostgreSQL server restarted.
 
-``tests/test_e2e_reminders.py`` covers single faults on a few reminders; these drills put
-the same faults under load and check what a user would notice: a note they were told was
-saved is saved, once; a reminder arrives, once; the bot answers afterwards. The kill drills
-run on both engines (``RAPPORT_TEST_ENGINES`` narrows them), the API drills on SQLite (the
-engine plays no part in them), the restart drill on PostgreSQL.
+The in-process suites (tests/test_reminders.py) check each fault's handling on its own;
+these drills put the faults under load on the real process and check what a user would
+notice: a note they were told was saved is saved, once; a reminder arrives, once; the bot
+answers afterwards. The kill drills run on both engines (``RAPPORT_TEST_ENGINES`` narrows
+them), the API drills on SQLite (the engine plays no part in them), the restart drill on
+PostgreSQL. All carry the ``process`` marker: ``-m "not process"`` leaves them out.
 """
 
 from __future__ import annotations
@@ -18,34 +19,21 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import asyncpg
 import pytest
 
-from bench.harness import (
-    FIRST_RM,
-    TOKEN,
-    BotProcess,
-    TimedEmulator,
-    accepted,
-    db_time,
-    id_counts,
-    reminder_ids,
-    wait_until,
-)
-from core.fake_updates import Person
-from scheduler.dispatcher import WINDOW_LIMIT, Dispatcher
-from storage import open_storage
-from storage.db import Database, open_database
-from tests.engines import ENGINES, pg_schema, run_sync
-from tests.harness import Harness
+from scheduler.dispatcher import BATCH, REFILL_AT, WINDOW_LIMIT
+from storage.db import to_db_time
+from testkit.emulator import ApiError, BotApiEmulator, RateLimits
+from testkit.process import TOKEN, BotProcess, wait_until
+from testkit.store import FIRST_RM, Store, accepted, id_counts, reminder_ids
+from tests.engines import ENGINES, pg_schema
 
-T = TypeVar("T")
+pytestmark = pytest.mark.process
 
 # Two-word customer names, none a substring of another, so "/note Tran Binh …" names
 # exactly one customer of the RM.
@@ -55,105 +43,17 @@ NOTE_TAG = re.compile(r"\bN(\d{4})\b")
 SAVED = re.compile(r"saved for <b>(.+?)</b>")
 APOLOGY = "something went wrong on my side"
 CHAINED = ("The above exception was", "During handling of the above exception")
+DIGEST_HEADING = "While I was away"
 
 
-@dataclass
-class Store:
-    """Where the bot keeps its data during a drill: an SQLite file or a PostgreSQL schema.
+def notes(store: Store) -> Counter[int]:
+    """How often each tagged note (``N0001``) is in the customers' files."""
+    rows = store.rows("SELECT text FROM interactions WHERE kind = 'note'")
+    return Counter(int(tag) for (text,) in rows for tag in NOTE_TAG.findall(text or ""))
 
-    Rows are read and written through the bot's own database layer, so the same SQL runs
-    on both engines.
-    """
 
-    location: str | Path
-    folder: Path
-
-    def start(self, emu: TimedEmulator, log_name: str) -> BotProcess:
-        # An empty DATABASE_URL keeps the SQLite file even if the caller's environment has one.
-        url = self.location if isinstance(self.location, str) else ""
-        return BotProcess.start(emu, self.folder / "rapport.db", self.folder / log_name,
-                                DATABASE_URL=url)
-
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        async def fetch(db: Database) -> list[tuple[Any, ...]]:
-            rows = await db.fetch_all(sql, list(params))
-            return [tuple(row[i] for i in range(len(list(row.keys())))) for row in rows]
-
-        return self._patiently(fetch)
-
-    def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        batch = [list(row) for row in rows]
-
-        async def run(db: Database) -> None:
-            await db.execute_many(sql, batch)
-
-        self._patiently(run)
-
-    def _patiently(self, work: Callable[[Database], Awaitable[T]]) -> T:
-        """Run ``work`` on a fresh connection, waiting out a restarting server (30 s)."""
-        async def attempt() -> T:
-            db = await open_database(self.location)
-            try:
-                return await work(db)
-            finally:
-                await db.close()
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                return run_sync(attempt)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-
-    def statuses(self) -> Counter[str]:
-        return Counter(dict(self.rows("SELECT status, COUNT(*) FROM reminders GROUP BY status")))
-
-    def all_sent(self, total: int) -> bool:
-        return self.statuses().get("sent", 0) == total
-
-    def notes(self) -> Counter[int]:
-        """How often each tagged note (``N0001``) is in the customers' files."""
-        rows = self.rows("SELECT text FROM interactions WHERE kind = 'note'")
-        return Counter(int(tag) for (text,) in rows for tag in NOTE_TAG.findall(text or ""))
-
-    def handled_updates(self) -> set[int]:
-        return {row[0] for row in self.rows("SELECT update_id FROM processed_updates")}
-
-    def seed(self, *, rms: int, due: Iterable[tuple[int, datetime]] = (),
-             customers: Iterable[str] = ()) -> list[int]:
-        """RMs ``FIRST_RM + n`` (English, UTC, no quiet hours, no agenda during a drill),
-        each with the named customers, and one reminder per ``(rm index, due_at)`` whose
-        text carries ``[R<id>]``. Returns the reminder ids, in the order given."""
-        return run_sync(lambda: self._seed(rms, list(due), list(customers)))
-
-    async def _seed(self, rms: int, due: list[tuple[int, datetime]],
-                    customers: list[str]) -> list[int]:
-        storage = await open_storage(self.location)
-        try:
-            now = datetime.now(UTC)
-            agenda = (now + timedelta(hours=8)).strftime("%H:%M")
-            await storage.db.execute_many(
-                "INSERT INTO staff (id, name, role, language, timezone, region, created_at,"
-                " agenda_time, quiet_start, quiet_end) VALUES (?, ?, 'rm', 'en', 'UTC', 'XX',"
-                " ?, ?, '00:00', '00:00')",
-                [(FIRST_RM + n, f"RM {n}", db_time(now), agenda) for n in range(rms)])
-            await storage.db.execute_many(
-                "INSERT INTO reminders (staff_id, kind, text, due_at, urgent, created_at)"
-                " VALUES (?, 'followup', 'seeded', ?, 1, ?)",
-                [(FIRST_RM + rm, db_time(at), db_time(now)) for rm, at in due])
-            await storage.db.execute(
-                "UPDATE reminders SET text = 'call back [R' || CAST(id AS TEXT) || ']'"
-                " WHERE text = 'seeded'")
-            for n in range(rms):
-                for name in customers:
-                    await storage.customers.create(owner_id=FIRST_RM + n, name=name,
-                                                   phone=None, region="XX", now=now)
-            rows = await storage.db.fetch_all("SELECT id FROM reminders ORDER BY id")
-            return [row[0] for row in rows]
-        finally:
-            await storage.close()
+def handled_updates(store: Store) -> set[int]:
+    return {row[0] for row in store.rows("SELECT update_id FROM processed_updates")}
 
 
 def postgres_store(folder: Path) -> Iterator[Store]:
@@ -180,9 +80,30 @@ def sqlite(tmp_path: Path) -> Store:
     return Store(tmp_path / "rapport.db", tmp_path)
 
 
+class Emulator(BotApiEmulator):
+    """The emulator, answering 403 "bot was blocked by the user" to every message for the
+    chats in ``blocked``, as Telegram does once someone blocked the bot."""
+
+    blocked: frozenset[int] = frozenset()
+
+    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if int(params.get("chat_id") or 0) in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return super()._send_message(params)
+
+
 @pytest.fixture
-def emulator() -> Iterator[TimedEmulator]:
-    emu = TimedEmulator(token=TOKEN)
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(token=TOKEN)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def limited_emulator() -> Iterator[Emulator]:
+    """The emulator enforcing Telegram's flood limits (30/s, 1/s per chat, 20/min per group)."""
+    emu = Emulator(token=TOKEN, limits=RateLimits())
     emu.start()
     yield emu
     emu.stop()
@@ -208,7 +129,7 @@ def finish(bot: BotProcess, *, expected: tuple[str, ...] = ()) -> None:
     assert not unexpected, output[-3000:]
 
 
-def push_notes(emu: TimedEmulator, rms: int, names: Iterable[str], text: str,
+def push_notes(emu: Emulator, rms: int, names: Iterable[str], text: str,
                first: int = 0) -> dict[int, tuple[int, str, int]]:
     """One ``/note <name> N<number> …`` per RM and customer, the RMs' messages interleaved
     as they would arrive; ``{update id: (rm, customer name, note number)}``."""
@@ -221,7 +142,7 @@ def push_notes(emu: TimedEmulator, rms: int, names: Iterable[str], text: str,
     return sent
 
 
-def acknowledged(emu: TimedEmulator, notes: Iterable[tuple[int, str, int]]) -> Counter[int]:
+def acknowledged(emu: Emulator, notes: Iterable[tuple[int, str, int]]) -> Counter[int]:
     """Notes whose "✅ Note saved for <name>" reached the RM (one note per customer)."""
     number_of = {(rm, name): number for rm, name, number in notes}
     counts: Counter[int] = Counter()
@@ -248,7 +169,7 @@ class Settled:
         return time.monotonic() - self.since >= self.quiet
 
 
-def start_polling(store: Store, emu: TimedEmulator, log_name: str) -> BotProcess:
+def start_polling(store: Store, emu: Emulator, log_name: str) -> BotProcess:
     """Start the bot and wait until it polls (so a stop that follows finds it running)."""
     since = emu.mark()
     bot = store.start(emu, log_name)
@@ -257,7 +178,7 @@ def start_polling(store: Store, emu: TimedEmulator, log_name: str) -> BotProcess
     return bot
 
 
-def note_is_answered(emu: TimedEmulator, rm: int, name: str, text: str,
+def note_is_answered(emu: Emulator, rm: int, name: str, text: str,
                      timeout: float) -> bool:
     """Send a note as the RM; True once the bot confirmed it."""
     since = emu.mark()
@@ -288,7 +209,7 @@ def pause_when(bot: BotProcess, caught: Callable[[], bool], timeout: float) -> b
 
 
 def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
-        store: Store, emulator: TimedEmulator) -> None:
+        store: Store, emulator: Emulator) -> None:
     """50 RMs send 1,000 ``/note`` messages (one per customer), queued at Telegram. The
     process is killed once 400 were acknowledged, at the worst moment it can be caught in:
     an update recorded as handled whose note is not stored yet. Every note acknowledged
@@ -309,7 +230,7 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
         def between_update_and_note() -> bool:
             nonlocal caught
             latest = store.rows("SELECT MAX(update_id) FROM processed_updates")[0][0]
-            if latest in note_of and note_of[latest] not in store.notes():
+            if latest in note_of and note_of[latest] not in notes(store):
                 caught = note_of[latest]
             return caught is not None
 
@@ -317,19 +238,19 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
     finally:
         first.kill9()
     time.sleep(0.5)  # answers already on the wire are recorded
-    acked_before, stored_before = acknowledged(emulator, sent.values()), store.notes()
+    acked_before, stored_before = acknowledged(emulator, sent.values()), notes(store)
     missing = sorted(set(acked_before) - set(stored_before))
     assert not missing, f"acknowledged but not stored after kill -9: {missing}"
 
     second = start_polling(store, emulator, "second.log")
     try:
         # Until Telegram holds nothing more and no note has been added for 3 s.
-        settled = Settled(lambda: (emulator.pending_updates(), sum(store.notes().values())),
+        settled = Settled(lambda: (emulator.pending_updates(), sum(notes(store).values())),
                           quiet=3.0)
         wait_until(settled, timeout=120, step=0.5)
     finally:
         finish(second)
-    stored, acked = store.notes(), acknowledged(emulator, sent.values())
+    stored, acked = notes(store), acknowledged(emulator, sent.values())
     where = f"caught saving N{caught:04d}" if caught is not None else \
         "never caught between an update's record and its note"
     print(f"\nkill -9 after {sum(acked_before.values())} of {total} notes were acknowledged "
@@ -338,7 +259,7 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
     assert set(acked) <= set(stored)
     assert not [n for n, count in stored.items() if count > 1], "notes stored twice"
     assert not [n for n, count in acked.items() if count > 1], "notes acknowledged twice"
-    handled = store.handled_updates()
+    handled = handled_updates(store)
     lost = {number: "recorded as handled" if update_id in handled else "never handled"
             for update_id, number in note_of.items() if number not in stored}
     assert not lost, f"{len(lost)} notes lost ({where}): {dict(list(lost.items())[:10])}"
@@ -347,7 +268,7 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
 # -- drill 2: kill -9 during a sweep of reminders -----------------------------------------
 
 def test_kill_9_during_a_sweep_of_5000_reminders_loses_none_and_repeats_only_the_unknowable(
-        store: Store, emulator: TimedEmulator) -> None:
+        store: Store, limited_emulator: Emulator) -> None:
     """None lost; a reminder arrives twice only if its message was in flight at the kill.
 
     Telegram has no idempotency key: a message it accepted whose acceptance the process
@@ -361,10 +282,13 @@ def test_kill_9_during_a_sweep_of_5000_reminders_loses_none_and_repeats_only_the
     kill cut), never more than the dispatcher's WINDOW_LIMIT (30) sends in flight.
 
     5,000 reminders for 500 RMs, 3 to 11 minutes late (after an outage), so each RM's ten
-    arrive folded into one message: 500 messages at Telegram's 30 a second. The process is
-    killed after 150 messages, when it is caught with a message accepted but not yet
-    written down (so the one case that can repeat is exercised), or after 5 s of trying.
+    arrive folded into one "While I was away" message: 500 messages, with Telegram's flood
+    limits on. The process is killed after 150 messages, when it is caught with a message
+    accepted but not yet written down (so the one case that can repeat is exercised), or
+    after 5 s of trying. It leaves at most one claimed batch behind, which the restarted
+    process takes over once the lease runs out.
     """
+    emulator = limited_emulator
     rms, per_rm = 500, 10
     oldest = datetime.now(UTC) - timedelta(minutes=11)
     # A second apart per RM: a claim (ordered by due time) takes whole RMs on both engines.
@@ -389,8 +313,11 @@ def test_kill_9_during_a_sweep_of_5000_reminders_loses_none_and_repeats_only_the
     delivered = id_counts(before)
     unmarked = set(delivered) - marked
     unmarked_messages = [c for c in before if set(reminder_ids(c)) & unmarked]
+    claimed = store.statuses()["sending"]
+    assert 0 < len(delivered) < len(ids)
     assert marked <= set(delivered), "marked sent but never accepted by Telegram"
     assert len(unmarked_messages) <= WINDOW_LIMIT
+    assert claimed <= BATCH + REFILL_AT, "the dead process held more than a batch"
 
     second = store.start(emulator, "second.log")
     try:
@@ -404,22 +331,35 @@ def test_kill_9_during_a_sweep_of_5000_reminders_loses_none_and_repeats_only_the
     twice = {rid for rid, count in counts.items() if count > 1}
     print(f"\nkill -9 after {len(before)} of {rms} messages: {len(unmarked_messages)} "
           f"accepted but not marked sent ({len(answered_after_kill)} answered after the "
-          f"signal), {len(twice)} reminders delivered twice")
+          f"signal, {claimed} rows left claimed), {len(twice)} reminders delivered twice")
     assert set(counts) == set(ids), "lost reminders"
     assert max(counts.values()) <= 2
     assert twice == unmarked
+    # Late reminders, before the kill and after the restart, came folded per RM.
+    sent = accepted(emulator)
+    digests = [call for call in sent if DIGEST_HEADING in str(call.params.get("text"))]
+    assert len(sent) < len(ids) / 2
+    assert all(len(reminder_ids(call)) >= 2 for call in digests)
+    folded = {rid for call in digests for rid in reminder_ids(call)}
+    late = {row[0] for row in store.rows("SELECT id FROM reminders WHERE late = 1")}
+    assert folded and late >= folded
+    assert emulator.stats.rate_limited <= 3, emulator.stats.as_dict()
 
 
-# -- drill 3: the Bot API answering 429, 500, timing out, and going away ------------------
+# -- drill 3: the Bot API answering 429, 500, 502, 403, timing out, and going away --------
 
-def test_429_500_and_timeouts_under_load_deliver_everything_once(
-        sqlite: Store, emulator: TimedEmulator) -> None:
+def test_429_500_502_and_timeouts_under_load_deliver_everything_once(
+        sqlite: Store, emulator: Emulator) -> None:
     """While 200 reminders go out, sendMessage answers 429 (retry_after 2 s), 500, and is
     held longer than the bot's read timeout (5 s); getUpdates answers 500 and is held past
     its long-poll timeout. The server never carries out a request whose client gave up, so
-    a timeout here is a message that did not arrive: each reminder must arrive once."""
+    a timeout here is a message that did not arrive: each reminder must arrive once. Then
+    a proxy in front of the API answers 502 to everything while 40 more fall due: nothing
+    arrives while it does, and each arrives once after."""
     ids = sqlite.seed(rms=200, due=[(rm, datetime.now(UTC)) for rm in range(200)],
                       customers=["Tran Binh"])
+    later = sqlite.seed(rms=0, due=[(rm, datetime.now(UTC) + timedelta(hours=1))
+                                    for rm in range(40)])
     emulator.fail_next("getUpdates", 500, count=3)
     emulator.hang_next("getUpdates", 17.0)  # PTB waits 10 s (long poll) + 5 s
     emulator.hang_next("sendMessage", 7.0, count=3)
@@ -432,20 +372,59 @@ def test_429_500_and_timeouts_under_load_deliver_everything_once(
             sqlite.statuses()
         assert note_is_answered(emulator, FIRST_RM, "Tran Binh", "N9001 after the storm",
                                 timeout=30), bot.output()[-3000:]
+
+        emulator.set_down(True)
+        down = emulator.mark()
+        sqlite.execute_many("UPDATE reminders SET due_at = ? WHERE id = ?",
+                            [(to_db_time(datetime.now(UTC)), rid) for rid in later])
+        assert wait_until(lambda: any(c.method == "sendMessage" and c.status == 502
+                                      for c in emulator.calls()[down:]), timeout=15)
+        time.sleep(5)
+        assert not accepted(emulator, down)
+        emulator.set_down(False)
+        assert wait_until(lambda: sqlite.all_sent(len(ids) + len(later)), timeout=60,
+                          step=0.5), sqlite.statuses()
         time.sleep(1.5)  # nothing more arrives
         assert bot.process.poll() is None
     finally:
         # PTB hands a failed getUpdates to the error handler, which logs its traceback.
-        finish(bot, expected=("telegram.error.NetworkError: Internal Server Error",))
+        finish(bot, expected=("telegram.error.NetworkError: Internal Server Error",
+                              "telegram.error.NetworkError: Bad Gateway"))
     sends = Counter(call.status for call in emulator.calls("sendMessage"))
     polls = Counter(call.status for call in emulator.calls("getUpdates"))
-    assert sends[499] == 3 and sends[429] >= 6 and sends[500] == 10, sends
+    assert sends[499] == 3 and sends[429] >= 6 and sends[500] == 10 and sends[502], sends
     assert polls[499] == 1 and polls[500] == 3, polls
-    assert id_counts(accepted(emulator)) == Counter({rid: 1 for rid in ids})
+    assert id_counts(accepted(emulator)) == Counter({rid: 1 for rid in [*ids, *later]})
+
+
+def test_an_rm_who_blocked_the_bot_is_not_retried_in_a_loop(
+        sqlite: Store, emulator: Emulator) -> None:
+    """Telegram answers 403 to every message for an RM who blocked the bot: the RM is
+    marked unreachable after one or two tries and their reminders wait (never marked
+    sent); everyone else's arrive once."""
+    blocked = FIRST_RM  # RM 0: two reminders; RMs 1 and 2: one each
+    emulator.blocked = frozenset({blocked})
+    now = datetime.now(UTC)
+    ids = sqlite.seed(rms=3, due=[(0, now), (0, now), (1, now), (2, now)])
+    bot = sqlite.start(emulator, "bot.log")
+    try:
+        assert wait_until(lambda: sqlite.statuses().get("sent", 0) == 2, timeout=30), \
+            sqlite.statuses()
+        time.sleep(5)
+        reachable = sqlite.rows("SELECT reachable FROM staff WHERE id = ?", (blocked,))[0][0]
+    finally:
+        finish(bot)
+    to_blocked = [c for c in emulator.calls("sendMessage")
+                  if int(c.params.get("chat_id") or 0) == blocked]
+    assert 1 <= len(to_blocked) <= 2 and all(c.status == 403 for c in to_blocked)
+    assert reachable == 0
+    assert id_counts(accepted(emulator)) == Counter({ids[2]: 1, ids[3]: 1})
+    waiting = sqlite.rows("SELECT status FROM reminders WHERE staff_id = ?", (blocked,))
+    assert all(row[0] != "sent" for row in waiting)
 
 
 def test_api_gone_for_a_minute_then_everything_is_delivered_once(
-        sqlite: Store, emulator: TimedEmulator) -> None:
+        sqlite: Store, emulator: Emulator) -> None:
     """The Bot API's address refuses connections for a full minute (its listening socket
     is closed) while 60 reminders fall due, one a second, and five RMs write notes. The bot
     stays up; once the API is back every reminder arrives once and every note is answered.
@@ -460,7 +439,7 @@ def test_api_gone_for_a_minute_then_everything_is_delivered_once(
         gone = time.monotonic()
         start = datetime.now(UTC)
         sqlite.execute_many("UPDATE reminders SET due_at = ? WHERE id = ?",
-                            [(db_time(start + timedelta(seconds=n)), rid)
+                            [(to_db_time(start + timedelta(seconds=n)), rid)
                              for n, rid in enumerate(ids)])
         writers = push_notes(emulator, 5, ["Tran Binh"], "wrote while Telegram was away",
                              first=9100)
@@ -486,33 +465,6 @@ def test_api_gone_for_a_minute_then_everything_is_delivered_once(
 
 # -- drill 4: PostgreSQL restarted under load ---------------------------------------------
 
-async def test_a_send_telegram_accepted_is_written_down_once_the_database_is_back(
-        bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The database drops the connection just as Telegram accepts a reminder (what the
-    restart drill below catches now and then): the dispatcher keeps trying to record it,
-    instead of leaving the row to be sent again when its lease runs out."""
-    rm = Person(2001, "Lan", "Nguyễn", language_code="vi")
-    await bot.register(rm, language="vi")
-    reminder_id = await bot.storage.reminders.create(
-        staff_id=rm.id, customer_id=None, kind="followup", text="gọi lại",
-        due_at=bot.clock.now(), now=bot.clock.now(), urgent=True)
-    record = bot.storage.reminders.mark_sent
-    failures = [ConnectionResetError("connection reset by peer")] * 2
-
-    async def flaky(*args: Any, **kwargs: Any) -> None:
-        if failures:
-            raise failures.pop()
-        await record(*args, **kwargs)
-
-    monkeypatch.setattr(bot.storage.reminders, "mark_sent", flaky)
-    worker = Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=0)
-    assert await worker.drain() == 1
-    assert not failures
-    assert len(bot.api.of("sendMessage")) == 1
-    reminder = await bot.storage.reminders.get(rm.id, reminder_id or 0)
-    assert reminder is not None and reminder.status == "sent"
-
-
 def restart_postgres() -> float:
     """Restart the local cluster the way the machine's tools do; the seconds it took."""
     version = sorted(Path("/etc/postgresql").glob("*"))[-1].name
@@ -528,7 +480,7 @@ def restart_postgres() -> float:
 @pytest.mark.skipif("postgresql" not in ENGINES,
                     reason="RAPPORT_TEST_ENGINES leaves PostgreSQL out")
 def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
-        postgres: Store, emulator: TimedEmulator) -> None:
+        postgres: Store, emulator: Emulator) -> None:
     """100 RMs send 300 notes while 600 reminders fall due, 20 a second; the server is
     restarted three times in a row in the middle. The bot reconnects and answers
     afterwards; what it told each RM is true: every note it acknowledged is stored, once,
@@ -562,7 +514,7 @@ def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
         # asyncpg's pool logs each failed reconnection with its traceback.
         finish(bot, expected=("asyncpg.exceptions", "ConnectionRefusedError",
                               "ConnectionResetError", "OSError"))
-    stored, acked = postgres.notes(), acknowledged(emulator, sent.values())
+    stored, acked = notes(postgres), acknowledged(emulator, sent.values())
     apologies = len([text for text in emulator.sent_texts() if APOLOGY in text])
     print(f"\nPostgreSQL restarted 3 times ({', '.join(f'{t:.1f}' for t in took)} s): "
           f"{len(acked)} of {len(sent)} notes acknowledged, {apologies} apologies, "

@@ -2,79 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.emulator import BotApiEmulator, Call
+from testkit.emulator import BotApiEmulator, first_button, to_chat
+from testkit.process import TOKEN, BotProcess, run_bot
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.process
+
 ADMIN = 100
 NEWCOMER = 200
 
 
 @pytest.fixture
 def emulator() -> Iterator[BotApiEmulator]:
-    with BotApiEmulator(token="123:ABC") as emu:
+    with BotApiEmulator(token=TOKEN) as emu:
         yield emu
 
 
-def start_bot(emu: BotApiEmulator, db: Path, **env: str) -> subprocess.Popen[str]:
-    environment = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "RAPPORT_"))
-    }
-    environment.update({
-        "TELEGRAM_BOT_TOKEN": "123:ABC",
-        "TELEGRAM_API_URL": emu.url,
-        "RAPPORT_DB": str(db),
-        "RAPPORT_ADMIN_IDS": str(ADMIN),
-        "RAPPORT_DEFAULT_LANGUAGE": "en",
-        **env,
-    })
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py")], cwd=db.parent, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-
-
-def stop_bot(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output
-
-
-def to_chat(chat_id: int, contains: str) -> Callable[[Call], bool]:
-    def match(call: Call) -> bool:
-        return (
-            call.method in ("sendMessage", "editMessageText")
-            and str(call.params.get("chat_id")) == str(chat_id)
-            and contains in str(call.params.get("text", ""))
-            and call.status == 200
-        )
-    return match
-
-
-def first_button(call: Call, label: str) -> str:
-    markup = call.params.get("reply_markup") or {}
-    for row in markup.get("inline_keyboard", []):
-        for button in row:
-            if label in button["text"]:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {label!r} in {markup}")
-
-
 def test_invite_and_start_in_traditional_chinese(emulator: BotApiEmulator, tmp_path: Path) -> None:
-    process = start_bot(emulator, tmp_path / "rapport.db")
+    bot = BotProcess.start(emulator, tmp_path / "rapport.db", tmp_path / "bot.log",
+                           RAPPORT_ADMIN_IDS=str(ADMIN))
     try:
         emulator.push_text(ADMIN, "/invite", language_code="en", first_name="Hung")
         question = emulator.wait_for(to_chat(ADMIN, "Who is the invite for?"), timeout=20)
@@ -98,19 +48,14 @@ def test_invite_and_start_in_traditional_chinese(emulator: BotApiEmulator, tmp_p
         emulator.push_text(9999, "/help", language_code="vi")
         emulator.wait_for(to_chat(9999, "chỉ dành cho cán bộ ngân hàng"))
     finally:
-        output = stop_bot(process)
-    assert process.returncode == 0, output
+        status = bot.stop()
+    output = bot.output()
+    assert status == 0, output
     assert "Traceback" not in output, output
 
 
 def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RAPPORT_"))
-    }
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=60,
-    )
+    result = run_bot(cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("rapport: TELEGRAM_BOT_TOKEN")

@@ -35,7 +35,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.emulator import BotApiEmulator, Call, RateLimits
+from testkit.emulator import BotApiEmulator, Call, RateLimits
 
 TOKEN = "123:ABC"
 

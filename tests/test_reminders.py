@@ -140,6 +140,27 @@ async def test_expired_lease_of_a_dead_process_is_taken_over(bot: Harness, rm: P
     assert len(bot.api.of("sendMessage")) == 1
 
 
+async def test_a_send_telegram_accepted_is_written_down_once_the_database_is_back(
+        bot: Harness, rm: Person, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database drops the connection just as Telegram accepts a reminder (what the
+    PostgreSQL restart drill catches now and then): the dispatcher keeps trying to record
+    it, instead of leaving the row to be sent again when its lease runs out."""
+    reminder_id = await due_reminder(bot, None)
+    record = bot.storage.reminders.mark_sent
+    failures = [ConnectionResetError("connection reset by peer")] * 2
+
+    async def flaky(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await record(*args, **kwargs)
+
+    monkeypatch.setattr(bot.storage.reminders, "mark_sent", flaky)
+    assert await dispatcher(bot).drain() == 1
+    assert not failures
+    assert len(bot.api.of("sendMessage")) == 1
+    assert await status(bot, reminder_id) == "sent"
+
+
 async def test_quiet_hours_defer_care_but_not_what_the_rm_set(bot: Harness, rm: Person) -> None:
     bot.clock.set(datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # 22:30 in Ho Chi Minh City
     customer = await new_customer(bot)

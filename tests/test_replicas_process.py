@@ -10,7 +10,6 @@ exactly once whichever replica claims it, within Telegram's limits.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,24 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import BotProcess, accepted, id_counts, wait_until
-from storage import open_storage
-from tests.emulator import BotApiEmulator, Call, RateLimits
-from tests.engines import ENGINES, pg_schema, run_sync
-from tests.test_e2e_process import first_button, to_chat
+from testkit.emulator import BotApiEmulator, Call, RateLimits, first_button, to_chat
+from testkit.process import TOKEN, BotProcess, free_port, wait_until
+from testkit.store import Store, accepted, id_counts
+from tests.engines import ENGINES, pg_schema
 
-pytestmark = pytest.mark.skipif("postgresql" not in ENGINES,
-                                reason="replicas share a PostgreSQL database")
+pytestmark = [pytest.mark.process,
+              pytest.mark.skipif("postgresql" not in ENGINES,
+                                 reason="replicas share a PostgreSQL database")]
 
 ADMIN, NEWCOMER = 100, 200
 SECRET = "replica-test-secret"
 PUBLIC_URL = "https://rapport.example/telegram"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -84,7 +77,7 @@ def sent_to(emu: BotApiEmulator, chat_id: int, since: int = 0) -> list[Call]:
 
 
 def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: Path) -> None:
-    with BotApiEmulator(token="123:ABC", limits=RateLimits()) as emu:
+    with BotApiEmulator(token=TOKEN, limits=RateLimits()) as emu:
         replicas = Replicas(emu, schema, tmp_path)
         try:
             replicas.wait_ready()
@@ -129,7 +122,9 @@ def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: P
 
             # 300 reminders for 30 RMs, all due now: each is sent once, by either replica.
             mark = emu.mark()
-            ids = run_sync(lambda: seed_reminders(schema, rms=30, each=10))
+            now = datetime.now(UTC)
+            ids = Store(schema, tmp_path).seed(
+                rms=30, due=[(rm, now) for rm in range(30) for _ in range(10)])
             assert wait_until(lambda: set(id_counts(accepted(emu, mark))) >= set(ids), 120), (
                 replicas.logs())
             counts = id_counts(accepted(emu, mark))
@@ -140,28 +135,3 @@ def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: P
         output = replicas.logs()
         assert codes == [0, 0], output
         assert "Traceback" not in output, output
-
-
-async def seed_reminders(url: str, *, rms: int, each: int) -> list[int]:
-    storage = await open_storage(url)
-    try:
-        now = datetime.now(UTC)
-        ids = []
-        for rm in range(rms):
-            staff_id = 700_000 + rm
-            await storage.staff.register(staff_id=staff_id, name=f"RM {rm}", username=None,
-                                         role="rm", team_id=None, timezone="UTC", region="XX",
-                                         invited_by=None, now=now)
-            await storage.db.execute("UPDATE staff SET language = 'en', quiet_start = '00:00',"
-                                     " quiet_end = '00:00' WHERE id = ?", (staff_id,))
-            for _ in range(each):
-                new_id = await storage.reminders.create(
-                    staff_id=staff_id, customer_id=None, kind="followup", text="call back",
-                    due_at=now, now=now, urgent=True)
-                assert new_id is not None
-                await storage.db.execute("UPDATE reminders SET text = ? WHERE id = ?",
-                                         (f"call back [R{new_id}]", new_id))
-                ids.append(new_id)
-        return ids
-    finally:
-        await storage.close()

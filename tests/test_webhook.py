@@ -23,17 +23,12 @@ from core import health
 from core.context import BotData, Services
 from core.logs import json_formatter, update_fields
 from storage import open_storage
-from tests.emulator import BotApiEmulator
-from tests.test_e2e_process import ADMIN, start_bot, stop_bot, to_chat
+from testkit.emulator import BotApiEmulator, to_chat
+from testkit.process import ROOT, TOKEN, BotProcess, free_port
 
 SECRET = "s3cret_Token-42"
 PUBLIC_URL = "https://bot.bank.example/telegram/hook"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+ADMIN = 100
 
 
 def get_json(url: str) -> tuple[int, dict[str, Any]]:
@@ -81,15 +76,21 @@ def wait_for_tick(health_port: int, timeout: float = 15.0) -> dict[str, Any]:
 
 @pytest.fixture
 def emulator() -> Iterator[BotApiEmulator]:
-    with BotApiEmulator(token="123:ABC") as emu:
+    with BotApiEmulator(token=TOKEN) as emu:
         yield emu
 
 
+def start_bot(emu: BotApiEmulator, folder: Path, **settings: str) -> BotProcess:
+    return BotProcess.start(emu, folder / "rapport.db", folder / "bot.log", root=ROOT,
+                            RAPPORT_ADMIN_IDS=str(ADMIN), **settings)
+
+
+@pytest.mark.process
 def test_webhook_process_answers_only_telegram(emulator: BotApiEmulator, tmp_path: Path) -> None:
     port, health_port = free_port(), free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
-    process = start_bot(
-        emulator, tmp_path / "rapport.db",
+    bot = start_bot(
+        emulator, tmp_path,
         RAPPORT_WEBHOOK_URL=PUBLIC_URL, RAPPORT_WEBHOOK_SECRET=SECRET,
         RAPPORT_WEBHOOK_PORT=str(port), RAPPORT_HEALTH_PORT=str(health_port),
         RAPPORT_LOG_FORMAT="json", RAPPORT_REPLICA_NAME="replica-a",
@@ -130,8 +131,9 @@ def test_webhook_process_answers_only_telegram(emulator: BotApiEmulator, tmp_pat
         assert report["version"] == health.version()
         assert 0 <= report["dispatcher_last_tick_seconds_ago"] < 5
     finally:
-        output = stop_bot(process)
-    assert process.returncode == 0, output
+        status = bot.stop()
+    output = bot.output()
+    assert status == 0, output
     lines = [line for line in output.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert records
@@ -144,9 +146,10 @@ def test_webhook_process_answers_only_telegram(emulator: BotApiEmulator, tmp_pat
     assert not any(record["logger"].startswith("apscheduler.executors") for record in records)
 
 
+@pytest.mark.process
 def test_polling_with_a_health_port(emulator: BotApiEmulator, tmp_path: Path) -> None:
     health_port = free_port()
-    process = start_bot(emulator, tmp_path / "rapport.db", RAPPORT_HEALTH_PORT=str(health_port))
+    bot = start_bot(emulator, tmp_path, RAPPORT_HEALTH_PORT=str(health_port))
     try:
         # Polling starts by removing any webhook (a getUpdates is recorded only once answered).
         emulator.wait_for(lambda c: c.method == "deleteWebhook", timeout=30)
@@ -155,21 +158,25 @@ def test_polling_with_a_health_port(emulator: BotApiEmulator, tmp_path: Path) ->
         assert report["status"] == "ok", report
         assert not emulator.calls("setWebhook")
     finally:
-        output = stop_bot(process)
-    assert process.returncode == 0, output
+        status = bot.stop()
+    output = bot.output()
+    assert status == 0, output
     assert "Traceback" not in output, output
 
 
+@pytest.mark.process
 def test_port_in_use_is_one_clear_line(emulator: BotApiEmulator, tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = int(taken.getsockname()[1])
-        process = start_bot(emulator, tmp_path / "rapport.db", RAPPORT_WEBHOOK_URL=PUBLIC_URL,
-                            RAPPORT_WEBHOOK_SECRET=SECRET, RAPPORT_WEBHOOK_PORT=str(port),
-                            RAPPORT_HEALTH_PORT="0")
-        output, _ = process.communicate(timeout=60)
-    assert process.returncode == 1
+        bot = start_bot(emulator, tmp_path, RAPPORT_WEBHOOK_URL=PUBLIC_URL,
+                        RAPPORT_WEBHOOK_SECRET=SECRET, RAPPORT_WEBHOOK_PORT=str(port),
+                        RAPPORT_HEALTH_PORT="0")
+        bot.process.wait(timeout=60)
+        bot.stop()
+    output = bot.output()
+    assert bot.process.returncode == 1
     assert f"rapport: cannot start (webhook on 127.0.0.1:{port})" in output.splitlines()[-1]
 
 

@@ -1,6 +1,6 @@
 """A small, self-contained HTTP emulator of the Telegram Bot API (stdlib only).
 
-Used by the end-to-end tests and the benchmarks: the bot process is pointed at
+Used by the real-process tests and the benchmarks: the bot process is pointed at
 ``TELEGRAM_API_URL=emulator.url`` and PTB then talks to ``POST /bot<token>/<method>``.
 
 Quick reference::
@@ -85,6 +85,8 @@ __all__ = [
     "EmulatorStats",
     "RateLimits",
     "UploadedFile",
+    "first_button",
+    "to_chat",
 ]
 
 MAX_POLL_TIMEOUT = 30.0
@@ -511,6 +513,8 @@ class BotApiEmulator:
         self.limits = limits
         self._limiter = _RateLimiter(limits) if limits is not None else None
         self.stats = EmulatorStats()
+        self.first_poll: float | None = None
+        """When (``time.monotonic()``) the first getUpdates arrived: the bot is up and polling."""
 
         self._lock = threading.Lock()  # state: updates, messages, commands, failures
         self._updates_cond = threading.Condition(self._lock)
@@ -1078,6 +1082,8 @@ class BotApiEmulator:
     def _get_updates(
         self, params: dict[str, Any], handler: _Handler | None = None
     ) -> list[dict[str, Any]] | None:
+        if self.first_poll is None:
+            self.first_poll = time.monotonic()
         offset = _int_or_none(params.get("offset")) or 0
         limit = max(1, min(100, _int_or_none(params.get("limit")) or 100))
         timeout = max(0.0, min(MAX_POLL_TIMEOUT, float(params.get("timeout") or 0)))
@@ -1379,3 +1385,25 @@ def _int_or_none(value: Any) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def to_chat(chat_id: int, contains: str) -> Callable[[Call], bool]:
+    """For ``wait_for``: a message (or edit) Telegram accepted for ``chat_id`` with that text."""
+    def match(call: Call) -> bool:
+        return (
+            call.method in ("sendMessage", "editMessageText")
+            and str(call.params.get("chat_id")) == str(chat_id)
+            and contains in str(call.params.get("text", ""))
+            and call.status == 200
+        )
+    return match
+
+
+def first_button(call: Call, label: str) -> str:
+    """The callback data of the first button of ``call`` whose label contains ``label``."""
+    markup = call.params.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if label in button["text"]:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label!r} in {markup}")
