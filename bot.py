@@ -80,8 +80,8 @@ async def startup(application: RapportApp) -> None:
     storage = await open_storage(settings.database)
     buttons.configure(await storage.secrets.get_or_create("button_secret"))
     load_catalogs()
-    # A fresh installation starts with the sample product catalog; admins replace it.
-    await load_sample_if_empty(storage, data.clock.now())
+    # A fresh installation starts with its market's sample product catalog; admins replace it.
+    await load_sample_if_empty(storage, data.clock.now(), settings.default_region)
     data.services = Services(settings=settings, storage=storage, clock=data.clock)
     # Commands are shown per chat to registered staff only; strangers see no menu.
     await application.bot.delete_my_commands()

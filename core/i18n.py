@@ -9,19 +9,21 @@ simply call ``_()`` and the ``format_*`` helpers.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_interval, format_skeleton
 from babel.dates import format_time as babel_format_time
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -81,6 +83,8 @@ DATE_STYLES["zh_Hant"] = DATE_STYLES["zh_Hant_TW"]
 # "thứ Hai" inside a sentence (a heading keeps its capital).
 WEEKDAY_SPELLING: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Chủ Nhật", "Chủ nhật"),)}
 MID_SENTENCE_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Thứ ", "thứ "),)}
+
+ListStyle = Literal["standard", "or"]
 
 # Banks quote these in whole units (CLDR still gives TWD two decimals).
 WHOLE_UNIT_CURRENCIES = frozenset({"VND", "TWD"})
@@ -244,6 +248,29 @@ def format_weekday(day: date) -> str:
 
 def format_time(moment: datetime) -> str:
     return babel_format_time(local(moment), "HH:mm", locale=_locale())
+
+
+def format_list(items: Iterable[str], style: ListStyle = "standard") -> str:
+    """Items as this language enumerates them: 'A, B và C', 'A、B和C'; style "or" for choices."""
+    return babel_format_list(list(items), style=style, locale=_locale())
+
+
+def label_value(label: str, value: str) -> str:
+    """'Label: value' with this language's colon (Chinese writes a full-width one)."""
+    return _("{label}: {value}").format(label=label, value=value)
+
+
+def label_count(label: str, count: int | str) -> str:
+    """'Label (3)' with this language's brackets, for buttons built from a label."""
+    return _("{label} ({count})").format(label=label, count=count)
+
+
+def render(message: str, params: Mapping[str, object]) -> str:
+    """A stored message (marked with N_) in the current language; tuple parameters are
+    enumerated as the language does ('client_ref, week và volume')."""
+    values = {name: format_list(value) if isinstance(value, tuple) else value
+              for name, value in params.items()}
+    return _(message).format(**values)
 
 
 def format_number(value: int | float | Decimal) -> str:

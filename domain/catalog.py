@@ -25,12 +25,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from core.i18n import N_, _
+from core.i18n import N_, render
 from core.languages import CONTENT_LANGUAGES, content_language
 
 SEGMENTS = ("individual", "company")
@@ -49,11 +50,11 @@ Texts = dict[str, str]
 class CatalogError:
     line: int
     message: str  # an English text marked with N_, with {placeholders}
-    params: dict[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, str | int | tuple[str, ...]] = field(default_factory=dict)
 
     def text(self) -> str:
         """The reason in the current language."""
-        return _(self.message).format(**self.params)
+        return render(self.message, self.params)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any
 import holidays
 from babel.numbers import list_currencies
 
-from core.i18n import N_, _
+from core.i18n import N_, render
 from domain.names import fold
 
 SHORT_WEEKS = 4
@@ -55,11 +55,11 @@ REQUIRED = ("client_ref", "week", "volume")
 class RowError:
     row: int                 # 1-based, the header being row 1
     message: str             # English, marked with N_, with {placeholders}
-    params: dict[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, str | int | tuple[str, ...]] = field(default_factory=dict)
 
     def text(self) -> str:
         """The reason in the current language."""
-        return _(self.message).format(**self.params)
+        return render(self.message, self.params)
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def _read(source: Numbered, today: date) -> ParsedFile:
                 return ParsedFile([], [RowError(number, N_(
                     "The first row must name the columns client_ref, week and volume (or "
                     "their names in your language). Missing: {columns}"),
-                    {"columns": ", ".join(missing)})])
+                    {"columns": tuple(missing)})])
             continue
         data_rows += 1
         if data_rows > MAX_ROWS:

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from core.i18n import N_
+from core.i18n import N_, _, active
+from core.languages import LANGUAGES
+from domain.customers import STAGES
 from domain.names import fold
+from domain.quiet import parse_hhmm
+from domain.timeparse import find_time
 
 # The activities, in the order of the sales process.
 ACTIVITIES: dict[str, str] = {
@@ -58,12 +63,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "crosssells": ("crosssells", "crosssell", "cross", "x", "bancheo", "chamsoc",
                    "交叉销售", "交叉营销", "售后"),
 }
-ALIASES: dict[str, str] = {word: key for key, words in _ALIASES.items() for word in words}
+_TYPED: dict[str, str] = {word: key for key, words in _ALIASES.items() for word in words}
 
 _PAIR = re.compile(r"([^\d]+?)\s*[:=]?\s*(\d+)")
 _SEPARATORS = re.compile(r"[\s\-_.,;:=/]+")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+             N_("Saturday"), N_("Sunday"))
 # Day words for /reviewtime, folded: English, Vietnamese (thứ 2 … chủ nhật), Chinese.
 _DAY_WORDS: dict[str, int] = {
     **{name: index for index, name in enumerate(WEEKDAYS)},
@@ -74,9 +81,60 @@ _DAY_WORDS: dict[str, int] = {
     "thunam": 3, "thusau": 4, "thubay": 5,
 }
 for _index, _day in enumerate("一二三四五六日"):
-    for _prefix in ("周", "星期", "礼拜"):
+    for _prefix in ("周", "星期", "礼拜", "逢星期", "每周", "每星期"):
         _DAY_WORDS[_prefix + _day] = _index
 _DAY_WORDS.update({"周天": 6, "星期天": 6, "礼拜天": 6})
+
+
+@cache
+def aliases() -> dict[str, str]:
+    """Every word accepted for an activity in /targets, folded: the typed short forms, and the
+    activity's and its stage's name in every language the bot speaks (so whatever the
+    catalogs call a step is understood)."""
+    words = dict(_TYPED)
+    for language in LANGUAGES:
+        with active(language, "UTC"):
+            for key, label in ACTIVITIES.items():
+                words.setdefault(compact(_(label)), key)
+                stage = STAGE_OF.get(key, "find")
+                words.setdefault(compact(_(STAGES[stage])), key)
+    return words
+
+
+def day_names() -> list[str]:
+    """The weekdays' names in the current language, Monday first."""
+    return [_(name) for name in DAY_NAMES]
+
+
+def parse_clock(text: str, locale: str, now: datetime) -> time | None:
+    """A time of day: '08:00', '8h30', or the language's own words ('早上8點', '8 giờ sáng',
+    '8am'); None for anything that names a day or a delay rather than a clock time."""
+    text = text.strip()
+    # A bare "2" is not 02:00: the time parser reads it as RMs mean it (a working hour).
+    plain = parse_hhmm(text) if not text.isdigit() else None
+    if plain is not None:
+        return plain
+    found = find_time(text, locale, now)
+    if found is None or not found.has_time or (found.start, found.end) != (0, len(text)):
+        return None
+    if found.when.date() - now.astimezone(found.when.tzinfo).date() > timedelta(days=1):
+        return None  # a date or a weekday came with it
+    later = find_time(text, locale, now + timedelta(minutes=7))
+    if later is None or later.when.time() != found.when.time():
+        return None  # a delay ("in 2 hours"), not a time of day
+    return found.when.time().replace(tzinfo=None)
+
+
+def parse_review_time(text: str, locale: str, now: datetime) -> tuple[int, time] | None:
+    """'mon 08:00', 'thứ 2 8h', '禮拜一 早上8點' → (weekday, time of day); None if either
+    part is missing or not understood."""
+    words = text.split()
+    for cut in range(len(words) - 1, 0, -1):  # the longest day first: "thứ 2" before "thứ"
+        day = parse_weekday(" ".join(words[:cut]))
+        clock = parse_clock(" ".join(words[cut:]), locale, now) if day is not None else None
+        if day is not None and clock is not None:
+            return day, clock
+    return None
 
 
 def compact(text: str) -> str:
@@ -93,7 +151,7 @@ def parse_targets(text: str) -> tuple[dict[str, int], list[str]]:
     for match in _PAIR.finditer(text):
         position = match.end()
         word, number = match.group(1).strip(), int(match.group(2))
-        key = ALIASES.get(compact(word))
+        key = aliases().get(compact(word))
         if key is None or number > MAX_TARGET:
             unknown.append(f"{word} {number}")
             continue
@@ -106,7 +164,10 @@ def parse_targets(text: str) -> tuple[dict[str, int], list[str]]:
 
 def parse_weekday(text: str) -> int | None:
     """'mon', 'thứ 2', 'T2', 'chủ nhật', '周一', '星期五' → 0..6 (Monday is 0)."""
-    return _DAY_WORDS.get(compact(text))
+    word = compact(text)
+    if word == "thu" and not text.strip().isascii():
+        return None  # "thứ" alone is no day (folded it reads as English "thu")
+    return _DAY_WORDS.get(word)
 
 
 def week_start(day: date) -> date:

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.i18n import N_, _, active
+from core.i18n import N_, _, active, render
 from core.languages import LANGUAGES
 from domain.customers import (
     CUSTOMER_LANGUAGES,
@@ -72,11 +72,11 @@ class RowError:
 
     row: int
     message: str  # an English text marked with N_, with {placeholders}
-    params: dict[str, str | int] = field(default_factory=dict)
+    params: Mapping[str, str | int | tuple[str, ...]] = field(default_factory=dict)
 
     def text(self) -> str:
         """The reason in the current language."""
-        return _(self.message).format(**self.params)
+        return render(self.message, self.params)
 
 
 @dataclass(frozen=True)
@@ -269,10 +269,10 @@ def _table(rows: Iterator[list[str]] | Iterable[list[str]]) -> Table | list[RowE
     errors = []
     if unknown:
         errors.append(RowError(1, N_("Unknown columns: {columns}."),
-                               {"columns": ", ".join(unknown)[:300]}))
+                               {"columns": tuple(unknown)[:20]}))
     if twice:
         errors.append(RowError(1, N_("Columns named twice: {columns}."),
-                               {"columns": ", ".join(twice)[:300]}))
+                               {"columns": tuple(twice)[:20]}))
     if "name" not in header and "id" not in header and "phone" not in header:
         errors.append(RowError(1, N_("Missing columns: {columns}."), {"columns": "name"}))
     if errors:

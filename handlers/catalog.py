@@ -33,7 +33,9 @@ from handlers.common import button_arg, button_int, expired
 from storage import Storage
 from storage.catalog import Product, ProductGroup
 
-SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "sample.yaml"
+# A sample catalog per market, in its currency and wording; any other market gets Vietnam's.
+SAMPLES = Path(__file__).resolve().parent.parent / "catalog"
+SAMPLE_MARKETS = ("VN", "CN", "TW", "HK")
 CATALOG_FILES = (filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
                  | filters.Document.FileExtension("csv"))
 MAX_ERRORS_SHOWN = 20
@@ -199,14 +201,21 @@ async def load_catalog(update: Update, context: Ctx) -> None:
         groups=result.groups, products=result.products, deactivated=result.deactivated))
 
 
-async def load_sample_if_empty(storage: Storage, now: datetime) -> bool:
-    """Load the sample catalog on a fresh install (no active product); True if it did."""
+def sample_catalog(region: str) -> Path:
+    """The sample catalog of the installation's market (RAPPORT_DEFAULT_REGION)."""
+    market = region.upper() if region.upper() in SAMPLE_MARKETS else "VN"
+    return SAMPLES / f"sample-{market}.yaml"
+
+
+async def load_sample_if_empty(storage: Storage, now: datetime, region: str) -> bool:
+    """Load the market's sample catalog on a fresh install (no active product); True if it
+    did."""
     if await storage.catalog.count() > 0:
         return False
-    parsed = parse_catalog(SAMPLE_CATALOG.read_bytes(), SAMPLE_CATALOG.name)
+    sample = sample_catalog(region)
+    parsed = parse_catalog(sample.read_bytes(), sample.name)
     if not isinstance(parsed, Catalog):
-        raise ValueError(f"{SAMPLE_CATALOG} is invalid: line {parsed[0].line}: "
-                         f"{parsed[0].message.format(**parsed[0].params)}")
+        raise ValueError(f"{sample} is invalid: line {parsed[0].line}: {parsed[0].text()}")
     await storage.catalog.replace_all(parsed.groups, parsed.products, now)
     return True
 

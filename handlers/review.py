@@ -10,7 +10,7 @@ from telegram.constants import ChatType, MessageLimit
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language
+from core.i18n import N_, _, current_language, format_list
 from core.messages import esc, reply
 from core.review import (
     report_chart,
@@ -22,14 +22,13 @@ from core.review import (
     team_text,
     week_label,
 )
-from domain.quiet import parse_hhmm
 from domain.review import (
     ACTIVITIES,
-    WEEKDAYS,
     compact,
+    day_names,
     last_week,
+    parse_review_time,
     parse_targets,
-    parse_weekday,
     this_week,
     week_from_ref,
     week_ref,
@@ -37,11 +36,16 @@ from domain.review import (
 from handlers.common import button_int, expired, lead_team
 
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
-# "/review last", "/team trước", "/review 上周": the week that ended.
-LAST_WORDS = frozenset({"last", "prev", "previous", "truoc", "tuantruoc", "上周", "上星期",
-                        "上礼拜"})
-RESET_WORDS = frozenset({"reset", "default", "defaults", "macdinh", "默认"})
-OFF_WORDS = frozenset({"off", "stop", "tat", "huy", "取消", "关闭"})
+# Each language's own examples (the catalogs give them in its words, which are accepted).
+TARGETS_EXAMPLE = N_("/targets prospects 12 contacts 10")
+TARGETS_RESET = N_("/targets reset")
+REVIEWTIME_EXAMPLE = N_("/reviewtime mon 08:00")
+# "/review last", "/team trước", "/review 上周", "/review 上星期": the week that ended (folded).
+LAST_WORDS = frozenset({"last", "lastweek", "prev", "previous", "truoc", "tuantruoc", "上周",
+                        "上星期", "上礼拜", "上个星期", "上个礼拜", "上一周", "上一星期"})
+RESET_WORDS = frozenset({"reset", "default", "defaults", "macdinh", "默认", "预设", "恢复默认",
+                         "恢复预设"})
+OFF_WORDS = frozenset({"off", "stop", "tat", "huy", "取消", "关闭", "停止"})
 
 
 async def send_with_chart(update: Update, png: bytes, text: str,
@@ -131,8 +135,8 @@ async def show_or_set_targets(update: Update, context: Ctx) -> None:
         if me.is_lead and me.team_id:
             lines.append("")
             lines.append(_("To change them: {example}. To go back to the defaults: {reset}.")
-                         .format(example="<code>/targets prospects 12 contacts 10</code>",
-                                 reset="<code>/targets reset</code>"))
+                         .format(example=f"<code>{_(TARGETS_EXAMPLE)}</code>",
+                                 reset=f"<code>{_(TARGETS_RESET)}</code>"))
         await reply(update, "\n".join(lines))
         return
     team_id = await lead_team(update, context)
@@ -149,9 +153,9 @@ async def show_or_set_targets(update: Update, context: Ctx) -> None:
             await reply(update, _(
                 "I did not understand “{text}”. Write each step and its weekly minimum, for "
                 "example {example}. The steps: {steps}."
-            ).format(text=esc(", ".join(unknown) or text)[:200],
-                     example="<code>/targets prospects 12 contacts 10</code>",
-                     steps=", ".join(f"<code>{key}</code>" for key in ACTIVITIES)))
+            ).format(text=esc(format_list(unknown) if unknown else text)[:200],
+                     example=f"<code>{_(TARGETS_EXAMPLE)}</code>",
+                     steps=format_list(_(label) for label in ACTIVITIES.values())))
             return
         await context.storage.review.set_targets(team_id, values, me.id, now)
         await context.storage.audit.record(actor_id=me.id, action="team.targets",
@@ -162,9 +166,7 @@ async def show_or_set_targets(update: Update, context: Ctx) -> None:
 
 
 def _day_name(day: int) -> str:
-    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-             _("Saturday"), _("Sunday")]
-    return names[day]
+    return day_names()[day]
 
 
 async def set_review_time(update: Update, context: Ctx) -> None:
@@ -181,18 +183,19 @@ async def set_review_time(update: Update, context: Ctx) -> None:
             "The weekly review of {team} arrives on {day} at {time} (the team lead's time) and "
             "covers the week that ended. A team lead changes it with, for example, {example}."
         ).format(team=esc(schedule.name), day=_day_name(schedule.review_day),
-                 time=schedule.review_time, example="<code>/reviewtime mon 08:00</code>"))
+                 time=schedule.review_time, example=f"<code>{_(REVIEWTIME_EXAMPLE)}</code>"))
         return
     team_id = await lead_team(update, context)
     if team_id is None:
         return
-    at = parse_hhmm(args[-1])
-    day = parse_weekday(" ".join(args[:-1])) if len(args) > 1 else None
-    if at is None or day is None:
+    parsed = parse_review_time(" ".join(args), current_language(), context.clock.now())
+    if parsed is None:
         await reply(update, _("Please give a day and a time, for example {example} "
                               "(days: {days}).").format(
-            example="<code>/reviewtime mon 08:00</code>", days=", ".join(WEEKDAYS)))
+            example=f"<code>{_(REVIEWTIME_EXAMPLE)}</code>",
+            days=format_list(day_names(), style="or")))
         return
+    day, at = parsed
     await context.storage.review.set_review_time(team_id, day, at.strftime("%H:%M"))
     now = context.clock.now()
     await context.storage.audit.record(actor_id=me.id, action="team.review_time", entity="team",

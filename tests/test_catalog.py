@@ -41,7 +41,7 @@ from tests.conftest import NOW
 from tests.harness import Harness
 
 GROUP_ID = -100555
-SAMPLE = handlers.SAMPLE_CATALOG.read_bytes()
+SAMPLE = handlers.sample_catalog("VN").read_bytes()
 SHOWN = ("sendMessage", "editMessageText")
 
 LOADED = ("✅ Catalog loaded: {groups} groups, {products} products. Products no longer in the "
@@ -152,6 +152,38 @@ def test_sample_has_every_language_for_every_text() -> None:
     assert home.names["zh_Hans"] == "住房贷款" and home.names["zh_Hant"] == "房屋貸款"
     assert "Tham khảo" in (home.rates or {})["vi"]
     assert any(p.rates is None for p in catalog.products)
+
+
+# What a customer of each market must read in its sample: its currency, and its own words.
+MARKET_WORDS = {
+    "VN": ("VND", "Vay mua nhà", "越南盾"),
+    "CN": ("CNY", "个人住房贷款", "存款保险条例"),
+    "TW": ("NT$", "房屋貸款", "新臺幣"),
+    "HK": ("HK$", "住宅按揭", "港幣"),
+}
+
+
+@pytest.mark.parametrize("market", list(MARKET_WORDS))
+def test_each_market_has_its_own_sample(market: str) -> None:
+    """A Shanghai group is not shown Vietnam's loans in dong: each market's sample is in its
+    currency, with its deposit insurance, and every text in every language."""
+    path = handlers.sample_catalog(market)
+    assert path.name == f"sample-{market}.yaml"
+    catalog = parsed(path.read_bytes(), path.name)
+    currency, product, local = MARKET_WORDS[market]
+    everything = json.dumps([p.pitch for p in catalog.products], ensure_ascii=False)
+    assert currency in json.dumps([p.pitch["en"] for p in catalog.products])
+    assert local in everything
+    assert any(product in p.names["zh_Hant" if market in ("TW", "HK") else "zh_Hans"]
+               or product in p.names["vi"] for p in catalog.products)
+    for other, (_currency, _product, other_local) in MARKET_WORDS.items():
+        if other != market:
+            assert other_local not in everything, (market, other)
+    assert {g.segment for g in catalog.groups} == {"individual", "company"}
+    for product_ in catalog.products:
+        for lang in LANGUAGES:
+            assert product_.names[lang] and all(product_.pitch[lang].values()), product_.code
+    assert handlers.sample_catalog("SG") == handlers.sample_catalog("VN")
 
 
 def test_csv_and_yaml_describe_the_same_catalog() -> None:
@@ -318,8 +350,8 @@ async def test_groups_without_active_products_are_hidden(storage: Storage) -> No
 
 
 async def test_search_ignores_accents_case_and_script(storage: Storage) -> None:
-    assert await handlers.load_sample_if_empty(storage, NOW)
-    assert not await handlers.load_sample_if_empty(storage, NOW)
+    assert await handlers.load_sample_if_empty(storage, NOW, "VN")
+    assert not await handlers.load_sample_if_empty(storage, NOW, "VN")
 
     async def codes(query: str) -> list[str]:
         return [p.code for p in await storage.catalog.search(query)]
@@ -462,7 +494,7 @@ async def test_products_walks_groups_to_a_pitch(
     bot = wired
     await bot.send(admin, "/help")
     await bot.register(rm, language=language)
-    assert await handlers.load_sample_if_empty(bot.storage, NOW)
+    assert await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     message = only_message(await bot.send(rm, "/products"))
     assert message.text == tr(language, PRODUCTS)
     sample = parsed(SAMPLE)
@@ -495,7 +527,7 @@ async def test_pitch_by_code_and_by_name(
     bot = wired
     await bot.send(admin, "/help")
     await bot.register(rm, language=language)
-    await handlers.load_sample_if_empty(bot.storage, NOW)
+    await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     expected = pitch_of("credit_card", language)
     folded = "THE TIN DUNG" if language == "vi" else "信用卡"
     for query in ("credit_card", expected["name"], folded):
@@ -509,7 +541,7 @@ async def test_pitch_with_no_match_and_several_matches(
     bot = wired
     await bot.send(admin, "/help")
     await bot.register(rm, language="zh_Hans")
-    await handlers.load_sample_if_empty(bot.storage, NOW)
+    await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     first = parsed(SAMPLE).products[0]
     with active("zh_Hans", "UTC"):
         hint = _(HINT).format(code=first.code, name=first.names["zh_Hans"])
@@ -542,7 +574,7 @@ async def test_group_catalog_buttons_are_public_and_show_only_pitches(
     bot = wired
     await bot.send(admin, "/help")
     await bot.register(rm, language="vi")
-    await handlers.load_sample_if_empty(bot.storage, NOW)
+    await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     customer = await bot.storage.customers.create(
         owner_id=rm.id, name="Trần Thị Bích", phone="+84901234567", region="VN", now=NOW)
     group = bot.make.group_chat(GROUP_ID)
@@ -570,7 +602,7 @@ async def test_list_for_group_markup_and_retired_product(
 ) -> None:
     bot = wired
     await bot.send(admin, "/help")
-    await handlers.load_sample_if_empty(bot.storage, NOW)
+    await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     group = bot.make.group_chat(GROUP_ID)
     message = only_message(await bot.send(admin, "/products", group=group))
     raw = message.params["reply_markup"]

@@ -214,9 +214,12 @@ async def test_lead_sets_targets_and_everyone_sees_them(bot: Harness, team_id: i
     assert (await bot.storage.review.targets(team_id))["closes"] == 3
     # Nonsense is explained, nothing is saved; reset goes back to the defaults.
     wrong = shown(await bot.send(LEAD, "/targets lunch 2"))[0].text
-    assert "lunch 2" in wrong and "<code>prospects</code>" in wrong
-    await bot.send(LEAD, "/targets reset")
+    # The steps are named in the RM's language (those names are accepted), not as codes.
+    assert "lunch 2" in wrong and tr("vi", "New prospects") in wrong and "prospects" not in wrong
+    await bot.send(LEAD, "/targets mặc định")
     assert await bot.storage.review.targets(team_id) == DEFAULT_TARGETS
+    await bot.send(LEAD, "/targets KH tiềm năng mới 7 Tư vấn 4")
+    assert (await bot.storage.review.targets(team_id))["consults"] == 4
 
 
 async def test_review_time_is_set_by_the_lead(bot: Harness, team_id: int) -> None:
@@ -229,6 +232,15 @@ async def test_review_time_is_set_by_the_lead(bot: Harness, team_id: int) -> Non
     assert schedule is not None and (schedule.review_day, schedule.review_time) == (4, "17:00")
     refused = shown(await bot.send(LAN, "/reviewtime mon 08:00"))[0].text
     assert refused == tr("vi", "Only a team lead can do this.")
+    await bot.send(LEAD, "/reviewtime Chủ nhật 8 giờ sáng")
+    schedule = await bot.storage.review.schedule(team_id)
+    assert schedule is not None and (schedule.review_day, schedule.review_time) == (6, "08:00")
+    unclear = shown(await bot.send(LEAD, "/reviewtime thứ 2"))[0].text
+    with active("vi", HCM):
+        assert unclear == _("Please give a day and a time, for example {example} "
+                            "(days: {days}).").format(
+            example=f"<code>{_('/reviewtime mon 08:00')}</code>",
+            days="thứ Hai, thứ Ba, thứ Tư, thứ Năm, thứ Sáu, thứ Bảy hoặc Chủ nhật")
 
 
 # -- /review and /team ------------------------------------------------------------------------
