@@ -492,7 +492,7 @@ async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
         assert _("Row {row}: {reason}").format(row=1, reason=_(
             "The first row must name the columns client_ref, week and volume (or their names "
             "in your language). Missing: {columns}").format(
-            columns="client_ref, week, volume")) in headless.text
+            columns="client_ref, week và volume")) in headless.text
     broken = shown(await upload(bot, LAN, "hong.xlsx", b"PK\x03\x04 not really",
                                 file_id="vol-3"))[0]
     assert tr("vi", "The Excel file could not be read. Open it, save it again as .xlsx and "

@@ -440,7 +440,7 @@ async def test_file_level_problems(bot: Harness) -> None:
     assert not [call for call in calls if call.method == "download"]  # not even downloaded
     calls = await send_file(bot, WEI, csv_bytes([["姓名", "电话"], ["王伟", "13800138000"]]),
                             "客户.csv", file_id="doc-cols")
-    assert tr("zh_Hans", "Unknown columns: {columns}.", columns="姓名, 电话") in calls[-1].text
+    assert tr("zh_Hans", "Unknown columns: {columns}.", columns="姓名和电话") in calls[-1].text
     calls = await send_file(bot, WEI, "name,phone\n王伟,13800138000\n".encode("gb18030"),
                             "客户.csv", file_id="doc-gbk")
     assert tr("zh_Hans", "The CSV file is not in UTF-8. In Excel choose “Save as” → “CSV "
