@@ -110,7 +110,7 @@ class Engine:
         flipped = sum(votes) > 0
         upright = [cv2.rotate(crop, cv2.ROTATE_180) if flipped else crop for crop in crops]
         rec = self._rapid.recognize_txt(upright)
-        found = det.boxes if det.boxes is not None else []
+        found: Any = det.boxes if det.boxes is not None else []
         boxes = [np.asarray(box, dtype=np.float32) / scale for box in found]
         lines = []
         for k, (text, score) in enumerate(zip(rec.txts or (), rec.scores or (), strict=True)):
