@@ -380,15 +380,15 @@ def photograph(card: Image.Image, condition: str, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def make_samples(per_language: int, seed: int = 17,
-                 languages: Iterable[str] = LANGUAGES) -> list[Sample]:
+def make_samples(per_language: int, seed: int = 17, languages: Iterable[str] = LANGUAGES,
+                 conditions: tuple[str, ...] = CONDITIONS) -> list[Sample]:
     """``per_language`` images for each language, conditions in turn (deterministic)."""
     samples = []
     for language in languages:
         rng = random.Random(f"{seed}-{language}")
         for i in range(per_language):
             sample = _sample(rng, language)
-            sample.condition = CONDITIONS[i % len(CONDITIONS)]
+            sample.condition = conditions[i % len(conditions)]
             sample.image = photograph(draw(sample, rng), sample.condition, rng)
             samples.append(sample)
     return samples

@@ -335,7 +335,7 @@ def _pieces(lines: list[Line], regions: list[str]) -> tuple[list[_Piece], dict[s
             if not re.search(r"[^\W\d_]{2,}|[\u3400-\u9fff]", text):
                 continue
         folded, lower = _fold(text), text.lower()
-        if not text.strip(_EDGES):
+        if not re.search(r"[^\W\d_]{2,}", text):  # no word in it: a logo, a rule, noise
             continue
         label = _ADDRESS_LABELS.match(text)
         company = _company_score(folded, lower)
