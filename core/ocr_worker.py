@@ -22,6 +22,7 @@ answered ``{"lines": []}`` once the engines are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import json
@@ -236,10 +237,8 @@ def _write_frame(stream: BinaryIO, payload: dict[str, Any]) -> None:
 def _give_back_memory() -> None:
     """Return freed heap to the system. ONNX Runtime allocates for each image's own sizes;
     glibc keeps what it frees (measured: 490 MiB after twelve cards, 255 MiB trimmed)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def serve(tessdata: str) -> None:

@@ -114,15 +114,15 @@ def test_ocr_noise_in_a_phone_number() -> None:
 def engine() -> Iterator[object]:
     """The OCR engines in this process; skipped where they are not installed (never on CI,
     whose setup installs them: there their absence is a failure)."""
-    from bench.cardscan import fonts_missing
     from core.ocr import missing
+    from testkit.cardscan import fonts_missing
 
     reason = missing() or fonts_missing()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"OCR engines or fonts missing on CI: {reason}")
         pytest.skip(f"OCR engines or fonts not installed here: {reason}")
-    from bench.cardscan import in_process_reader
+    from testkit.cardscan import in_process_reader
 
     yield in_process_reader()
 
@@ -131,7 +131,7 @@ def test_generated_cards_floors(engine: object) -> None:
     """The benchmark, small: four photos per language (a phone photo, tilted, low resolution,
     upside down), about 20 CPU seconds. Floors under the benchmark's targets, so a change
     that breaks a language fails here; the figures themselves come from bench/cardscan.py."""
-    from bench.cardscan import evaluate, make_samples
+    from testkit.cardscan import evaluate, make_samples
 
     samples = make_samples(4, seed=3, conditions=("photo", "tilted", "lowres", "upside-down"))
     scores = evaluate(samples, engine)  # type: ignore[arg-type]
