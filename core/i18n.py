@@ -92,6 +92,7 @@ WHOLE_UNIT_CURRENCIES = frozenset({"VND", "TWD"})
 _current_language: ContextVar[str] = ContextVar("language", default="en")
 _current_timezone: ContextVar[str] = ContextVar("timezone", default="UTC")
 _catalogs: dict[str, NullTranslations] = {}
+_compiled_from: list[Path] = []  # the folder the catalogs above were compiled from
 
 
 def _compile(po_path: Path, language: str) -> Translations:
@@ -110,14 +111,17 @@ def _compile(po_path: Path, language: str) -> Translations:
 
 
 def load_catalogs(directory: Path = LOCALES_DIR) -> None:
-    """Compile every catalog in memory; a regional one falls back to its shared catalog, and
-    English to the source text."""
+    """Compile every catalog in memory, once per process and folder; a regional one falls
+    back to its shared catalog, and English to the source text."""
+    if _compiled_from == [directory]:
+        return
     for language in CATALOGS:
         po_path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         _catalogs[language] = (_compile(po_path, language) if po_path.is_file()
                                else NullTranslations())
     for language, fallback in FALLBACKS.items():
         _catalogs[language].add_fallback(_catalogs[fallback])
+    _compiled_from[:] = [directory]
 
 
 def _catalog() -> NullTranslations:

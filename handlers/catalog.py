@@ -15,6 +15,7 @@ Wiring (group 0, in this order relative to the generic handlers):
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,14 @@ from core.context import Ctx
 from core.i18n import N_, _, active, current_language, current_timezone
 from core.languages import LANGUAGES, content_language
 from core.messages import edit_or_reply, esc, reply
-from domain.catalog import EXTENSIONS, MAX_FILE_BYTES, Catalog, parse_catalog, pick
+from domain.catalog import (
+    EXTENSIONS,
+    MAX_FILE_BYTES,
+    Catalog,
+    CatalogError,
+    parse_catalog,
+    pick,
+)
 from handlers import notes
 from handlers.common import button_arg, button_int, expired
 from storage import Storage
@@ -207,13 +215,19 @@ def sample_catalog(region: str) -> Path:
     return SAMPLES / f"sample-{market}.yaml"
 
 
+@functools.lru_cache(maxsize=4)
+def _parse_sample(content: bytes, name: str) -> Catalog | list[CatalogError]:
+    # Parsed once per process: every fresh database (each test's, too) loads the same file.
+    return parse_catalog(content, name)
+
+
 async def load_sample_if_empty(storage: Storage, now: datetime, region: str) -> bool:
     """Load the market's sample catalog on a fresh install (no active product); True if it
     did."""
     if await storage.catalog.count() > 0:
         return False
     sample = sample_catalog(region)
-    parsed = parse_catalog(sample.read_bytes(), sample.name)
+    parsed = _parse_sample(sample.read_bytes(), sample.name)
     if not isinstance(parsed, Catalog):
         raise ValueError(f"{sample} is invalid: line {parsed[0].line}: {parsed[0].text()}")
     await storage.catalog.replace_all(parsed.groups, parsed.products, now)

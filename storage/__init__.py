@@ -85,5 +85,9 @@ async def open_storage(location: str | Path) -> Storage:
     """Open the database (an SQLite path or a postgresql:// URL), creating it if needed,
     and migrate it to the current schema."""
     db = await open_database(location)
-    await db.migrate()
+    try:
+        await db.migrate()
+    except BaseException:
+        await db.close()  # a failed migration must not leave the connection open
+        raise
     return Storage(db)

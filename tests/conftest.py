@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,8 @@ import pytest
 from core.clock import FrozenClock
 from core.config import Settings
 from core.fake_updates import Person
+from storage import open_storage
+from testkit.postgres import run_sync
 from tests.engines import ENGINES, SharedSchema, start_postgres_if_down
 from tests.harness import Harness, close_harness, open_harness
 
@@ -77,11 +80,28 @@ def shared_schema() -> Iterator[SharedSchema]:
     schema.drop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run, copied for each test: what a new database holds,
+    without running every migration again for each test (the schema's own tests do)."""
+    path = tmp_path_factory.mktemp("template") / "rapport.db"
+
+    async def migrate() -> None:
+        opened = await open_storage(path)
+        await opened.close()
+
+    run_sync(migrate)
+    return path
+
+
 @pytest.fixture(params=ENGINES)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
-    """Where a test's data lives: a new SQLite file, or the run's PostgreSQL schema emptied."""
+    """Where a test's data lives: a new SQLite file, or the run's PostgreSQL schema emptied;
+    either already migrated."""
     if request.param == "sqlite":
-        return tmp_path / "rapport.db"
+        path = tmp_path / "rapport.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return path
     schema: SharedSchema = request.getfixturevalue("shared_schema")
     return await schema.reset()
 
