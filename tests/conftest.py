@@ -45,17 +45,19 @@ def make_settings(db_path: Path, **overrides: object) -> Settings:
 @pytest.fixture(autouse=True)
 def _bot_processes_are_marked(request: pytest.FixtureRequest,
                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test that starts ``python bot.py`` must carry the ``process`` marker, so that the
-    inner loop's ``-m "not process"`` really leaves every slow process test out."""
+    """A test that starts a Python process (``python bot.py``, the OCR worker…) must carry
+    the ``process`` marker, so that the inner loop's ``-m "not process"`` really leaves every
+    slow process test out."""
     if request.node.get_closest_marker("process") is not None:
         return
     node = request.node.nodeid
 
     class Unmarked(subprocess.Popen[Any]):
         def __init__(self, args: Any, *more: Any, **options: Any) -> None:
-            words = [args] if isinstance(args, str | bytes) else list(args)
-            if any(str(word).endswith("bot.py") for word in words):
-                raise AssertionError(f"{node} starts python bot.py: mark it "
+            words = [str(word) for word in ([args] if isinstance(args, str | bytes)
+                                            else list(args))]
+            if words and (words[0] == sys.executable or words[0].endswith("bot.py")):
+                raise AssertionError(f"{node} starts {' '.join(words)[:80]}: mark it "
                                      "@pytest.mark.process")
             super().__init__(args, *more, **options)
 

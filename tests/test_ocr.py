@@ -78,6 +78,7 @@ def _card_photo() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.process
 async def test_worker_reads_survives_a_bad_image_and_stops_when_idle() -> None:
     _engines()
     reader = TextReader(idle_seconds=600)
@@ -95,6 +96,7 @@ async def test_worker_reads_survives_a_bad_image_and_stops_when_idle() -> None:
     assert not reader.running
 
 
+@pytest.mark.process
 async def test_worker_ends_after_idle_time() -> None:
     import asyncio
 
