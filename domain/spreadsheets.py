@@ -36,8 +36,8 @@ from domain.customers import (
     SEGMENTS,
     SOURCES,
     STAGES,
-    parse_birthday,
 )
+from domain.datefields import DateKind, DateRefusal, FieldDate, Refusal, parse_date_field
 from domain.phones import parse_phone
 
 CUSTOMERS_SHEET = "Customers"
@@ -62,7 +62,6 @@ _WIDTHS = {"id": 8, "owner": 12, "name": 28, "phone": 16, "about": 40, "created_
 _NOTE_WIDTHS = {"customer_id": 12, "when": 26, "kind": 10, "text": 80, "file_name": 24}
 # Characters an .xlsx file cannot hold (XML 1.0 control characters).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_STORED_BIRTHDAY = re.compile(r"^(\d{4}|-)-(\d{1,2})-(\d{1,2})$")
 _FALSE = frozenset({"", "0", "false", "no", "n", "không", "khong", "否", "-"})
 
 
@@ -333,11 +332,13 @@ class _RowReader:
     """Turns one row's texts into stored values, collecting the first problem found."""
 
     def __init__(self, number: int, values: dict[str, str], region: str,
-                 existing: Mapping[int, Mapping[str, Any]]) -> None:
+                 existing: Mapping[int, Mapping[str, Any]], language: str, today: date) -> None:
         self.number = number
         self.values = values
         self.region = region
         self.existing = existing
+        self.language = language
+        self.today = today
         self.error: RowError | None = None
 
     def fail(self, message: str, **params: str | int) -> None:
@@ -400,15 +401,18 @@ class _RowReader:
             return {"birthday": None, "birthday_lunar": 0, "birthday_leap": 0}
         lunar = _truthy(self.values.get("birthday_lunar", ""))
         leap = _truthy(self.values.get("birthday_leap", ""))
-        if match := _STORED_BIRTHDAY.match(text):
-            year = "" if match[1] == "-" else "/" + match[1]
-            text = f"{int(match[3])}/{int(match[2])}{year}"
-        # The lunar and leap columns count for a date written without the words.
-        candidates = [f"lunar {text}{' leap' if leap else ''}"] if lunar or leap else []
-        birthday = next(filter(None, map(parse_birthday, [*candidates, text])), None)
-        if birthday is None:
-            self.fail(N_("“{birthday}” is not a date. Write 15/03/1985, 1985-03-15 or a lunar "
-                         "date such as âm 15/8."), birthday=self.values["birthday"][:40])
+        birthday = parse_date_field(text, DateKind.BIRTHDAY, self.language, self.today,
+                                    self.region)
+        if isinstance(birthday, FieldDate) and (lunar or leap) and not birthday.lunar:
+            # The lunar and leap columns count for a date written without the words.
+            birthday = FieldDate(birthday.month, birthday.day, birthday.year, True, leap)
+        if isinstance(birthday, DateRefusal):
+            if birthday.reason is Refusal.NOT_A_DATE:
+                self.fail(N_("“{birthday}” is not a date. Write 15/03/1985, 1985-03-15 or a "
+                             "lunar date such as âm 15/8."), birthday=text[:40])
+            else:
+                message, params = birthday.message()
+                self.fail(message, **params)
             return {}
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
@@ -437,11 +441,13 @@ def _changes(current: Mapping[str, Any], wanted: dict[str, Any]) -> dict[str, An
 
 
 def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
-                foreign_ids: set[int], region: str) -> Plan:
+                foreign_ids: set[int], region: str, *, language: str, today: date) -> Plan:
     """Sort every row into new, updated, unchanged or rejected (with its reason).
 
     ``existing``: the RM's customers by id (their stored fields, ``archived_at`` included);
-    ``foreign_ids``: ids in the file that are other RMs' customers.
+    ``foreign_ids``: ids in the file that are other RMs' customers; ``language`` and
+    ``region`` read the RM's dates (day/month order, calendar), ``today`` (the RM's local
+    date) bounds them.
     """
     plan = Plan()
     by_phone: dict[str, list[int]] = {}
@@ -451,7 +457,7 @@ def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
     targets: dict[int, int] = {}       # customer id → first row that changes it
     new_phones: dict[str, int] = {}    # phone of a new customer → its row
     for number, values in table.rows:
-        reader = _RowReader(number, values, region, existing)
+        reader = _RowReader(number, values, region, existing, language, today)
         if number in table.overfull:
             reader.fail(N_("This row has more values than the header has columns."))
         wanted = reader.fields()

@@ -141,6 +141,7 @@ class _Bits:
 
 _MERGED_FIELDS = [f.name for f in dataclasses.fields(_Bits) if f.name != "level"]
 _SAME_VALUE_OK = frozenset({"lunar", "leap"})  # "农历正月初一": both say lunar
+_ONE_OF = (("year", "short_year", "year_rel"),)  # fields that say the same thing each way
 _DAY_FIELDS = ("rel_days", "year", "short_year", "year_rel", "month", "month_rel", "day",
                "month_pos", "lunar", "leap", "holiday", "nth", "months", "years", "bad_day")
 _WEEK_FIELDS = ("weekday", "week", "after_next", "weekend")
@@ -239,9 +240,14 @@ def _fold(text: str) -> str:
     return "".join(map(_fold_char, text))
 
 
+_SPACES_TO_FOLD = re.compile(r"\s\s|[^\S ]")
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
     """NFC text with each run of spaces made one space, plus, for each of its characters, the
     index it came from in text (and len(text) at the end)."""
+    if unicodedata.is_normalized("NFC", text) and not _SPACES_TO_FOLD.search(text):
+        return text, list(range(len(text) + 1))  # the common case, without the slow loop
     chunks: list[str] = []
     offsets: list[int] = []
     start = 0
@@ -1036,6 +1042,8 @@ def _zh_year(m: re.Match[str], ctx: _Ctx) -> _Bits | None:
     """今年, 明年, 去年; 2026年, 二零二六年, 民國115年."""
     if m[0] in W.ZH_YEARS:
         return _Bits(year_rel=W.ZH_YEARS[m[0]])
+    if len(m["y"]) < 2:
+        return None  # "一年期" is a term, not the year 1
     year = _cn_int(m["y"])
     return None if year is None else _year_bits(year, roc=bool(m["roc"]))
 
@@ -1166,6 +1174,22 @@ def _zh_relative(m: re.Match[str], ctx: _Ctx) -> _Bits | None:
 # Reading chains of components
 
 
+@cache
+def _rules_for(kind: str) -> list[tuple[int, _Rule]]:
+    """The rules that may match at a character of this kind, with their registration order.
+    Chinese rules start with a digit or a Chinese character, Vietnamese and English ones with
+    a digit or a Latin letter, shared ones with a digit: a letter rules out a whole language."""
+    wanted = {"cjk": ("zh",), "latin": ("vi", "en")}.get(kind)
+    return [(order, rule) for order, rule in enumerate(_RULES)
+            if wanted is None or rule.lang in wanted]
+
+
+def _char_kind(c: str) -> str:
+    if "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff":
+        return "cjk"
+    return "latin" if c.isascii() and c.isalpha() else "other"
+
+
 def _matches_at(ctx: _Ctx, pos: int) -> list[tuple[int, _Bits]]:
     """Every component that starts at pos: longest first, the locale's language first on ties."""
     if pos in ctx.cache:
@@ -1174,7 +1198,7 @@ def _matches_at(ctx: _Ctx, pos: int) -> list[tuple[int, _Bits]]:
     found: list[tuple[int, int, int, _Bits]] = []
     if (pos < len(text) and not (pos > 0 and _glued(text[pos - 1], text[pos]))
             and not _cuts_number(text, pos)):
-        for order, rule in enumerate(_RULES):
+        for order, rule in _rules_for(_char_kind(text[pos])):
             ctx.steps += 1
             m = rule.regex.match(text, pos)
             if m is None or m.end() == pos:
@@ -1200,15 +1224,18 @@ def _is_empty(bits: _Bits) -> bool:
 
 def _merge(acc: _Bits, new: _Bits) -> _Bits | None:
     """Combine two readings, or None if both set the same field ("mai mốt")."""
-    out = dataclasses.replace(acc)
-    for name in _MERGED_FIELDS:
-        value = getattr(new, name)
-        if value is None:
+    out = _Bits.__new__(_Bits)  # a plain copy: dataclasses.replace is slow in this hot loop
+    out.__dict__.update(acc.__dict__)
+    for name, value in new.__dict__.items():
+        if value is None or name == "level":
             continue
         old = getattr(acc, name)
         if old is not None and not (name in _SAME_VALUE_OK and old == value):
             return None
         setattr(out, name, value)
+    for group in _ONE_OF:
+        if sum(getattr(out, name) is not None for name in group) > 1:
+            return None
     if _is_empty(new):
         return out  # fillers say nothing about how sure we are
     if _is_empty(acc):
@@ -1229,7 +1256,7 @@ def _reads(ctx: _Ctx, start: int) -> Iterator[tuple[int, _Bits]]:
             return
         # Many paths reach the same reading at the same place ("vào lúc" or "vào" + "lúc"):
         # what follows is the same, so each is walked once.
-        key = (pos, acc.level, *(getattr(acc, name) for name in _MERGED_FIELDS))
+        key = (pos, *acc.__dict__.values())
         if seen.get(key, _MAX_COMPONENTS) <= depth:
             return
         seen[key] = depth
@@ -1492,6 +1519,7 @@ def _candidate_days(bits: _Bits, today: date, market: str) -> _Days:
     bits = _lunar_fix(bits)
     if bits.bad_day is not None:
         year, month, day, lunar = bits.bad_day
+        year = year if year is not None else bits.year  # "1990年2月30日": the year is apart
         days = 30 if lunar else _days_in(month, year)
         return _Issue(Problem.NO_SUCH_DAY, year=year, month=month, day=day, days=days,
                       lunar=lunar)

@@ -131,6 +131,7 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button("cf", followups.ask_when),
     _button("fu", followups.preset),
     _button("fux", followups.correct_time),
+    _button("rmw", followups.pick_remind_customer),
     _button("cs", customer_edit.show_stages),
     _button("css", customer_edit.set_stage),
     _button("ce", customer_edit.show_edit_menu),

@@ -8,9 +8,10 @@ from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, current_language, current_timezone
 from core.messages import edit_or_reply, esc, reply
-from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES, parse_birthday
+from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES
+from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
 from domain.names import fold
 from domain.phones import parse_phone
 from handlers import complaints, referrals
@@ -163,12 +164,17 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
             return None
         return {"phone": phone.e164}
     if field == "birthday":
-        birthday = parse_birthday(text)
-        if birthday is None:
-            await reply(update, _(
-                "I could not read “{text}” as a date. For example 15/03/1985, or a lunar date "
-                "such as lunar 15/8."
-            ).format(text=esc(text[:50])))
+        today = context.clock.now().astimezone(current_timezone()).date()
+        birthday = parse_date_field(text, DateKind.BIRTHDAY, current_language(), today,
+                                    context.me.region)
+        if isinstance(birthday, DateRefusal):
+            if birthday.reason is Refusal.NOT_A_DATE:
+                await reply(update, _(
+                    "I could not read “{text}” as a date. For example 15/03/1985, or a lunar "
+                    "date such as lunar 15/8."
+                ).format(text=esc(text[:50])))
+            else:
+                await reply(update, esc(birthday.render()))
             return None
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}

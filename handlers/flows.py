@@ -35,6 +35,7 @@ STEPS: dict[str, Step] = {
     notes.NOTE_FLOW: notes.type_note,
     notes.PICK_FLOW: notes.type_pick_query,
     followups.FOLLOW_UP_FLOW: followups.type_when,
+    followups.REMIND_PICK_FLOW: followups.type_remind_customer,
     reminders.OUTCOME_FLOW: reminders.type_outcome,
     reminders.SNOOZE_FLOW: reminders.type_snooze,
     posts.POST_FLOW: posts.receive_content,

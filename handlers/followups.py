@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -12,13 +13,25 @@ from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
-from domain.timeparse import find_time, parse_time
+from domain.timeparse import (
+    MAX_YEARS_AHEAD,
+    ParsedTime,
+    Problem,
+    TimeProblem,
+    find_time,
+    read_time,
+    scan_time,
+)
 from handlers.cards import customer_from_button, display_name
 from handlers.common import expired
-from handlers.lookup import split_customer
+from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 
 FOLLOW_UP_FLOW = "followup"  # data {"customer_id"}: the next text is "<when> <what>"
+# data {"text", "rest"}: a /remind whose customer words also read as a time; the next text
+# names the customer of the time read from the whole text, a button picks one of the
+# customers those words name (with the time read after them).
+REMIND_PICK_FLOW = "remind_pick"
 PRESETS = {"1d": 1, "3d": 3, "1w": 7}
 START_OF_DAY = time(9, 0)
 
@@ -27,17 +40,42 @@ def examples() -> str:
     return _("For example: tomorrow 9am, next friday 2:30pm, in 2 hours.")
 
 
+def problem_text(problem: TimeProblem, text: str) -> str:
+    """Why the time phrase in `text` cannot be scheduled, in the user's language (HTML)."""
+    phrase = esc(text[problem.start:problem.end][:80])
+    if problem.problem is Problem.NO_SUCH_DAY:
+        if problem.lunar:
+            return _("“{text}” does not exist: that lunar month has only {days} days.").format(
+                text=phrase, days=problem.days or 29)
+        return _("“{text}” does not exist: that month has only {days} days.").format(
+            text=phrase, days=problem.days)
+    if problem.problem is Problem.TOO_FAR:
+        return _("“{text}” is more than {years} years ahead: please check the year.").format(
+            text=phrase, years=MAX_YEARS_AHEAD)
+    assert problem.when is not None
+    if problem.problem is Problem.WEEKDAY_MISMATCH:
+        return _("“{text}” does not add up: that date is {when}. Please check the day of the "
+                 "week or the date.").format(text=phrase, when=format_datetime(problem.when))
+    return _("“{text}” has already passed ({when}). Please give a time ahead.").format(
+        text=phrase, when=format_datetime(problem.when))
+
+
 async def read_when(update: Update, context: Ctx) -> datetime | None:
     """The time the whole message names, or None after answering with examples that work."""
     message = update.effective_message
     assert message is not None
     text = (message.text or "").strip()
     now = context.clock.now()
-    when = parse_time(text, current_language(), now.astimezone(current_timezone()))
-    if when is None:
+    found = read_time(text, current_language(), now.astimezone(current_timezone()),
+                      region=context.me.region)
+    if isinstance(found, ParsedTime):
+        return found.when
+    if isinstance(found, TimeProblem):
+        await reply(update, problem_text(found, text))
+    else:
         await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
             text=esc(text[:80]), examples=examples()))
-    return when
+    return None
 
 
 async def ask_when(update: Update, context: Ctx) -> None:
@@ -75,7 +113,10 @@ async def _schedule_from_text(update: Update, context: Ctx, customer: Customer,
                               text: str) -> bool:
     """Create the reminder from text that holds a time phrase; False after explaining."""
     local_now = context.clock.now().astimezone(current_timezone())
-    found = find_time(text, current_language(), local_now)
+    found = scan_time(text, current_language(), local_now, region=context.me.region)
+    if isinstance(found, TimeProblem):
+        await reply(update, problem_text(found, text))
+        return False
     if found is None:
         await reply(update, _("I could not understand the time in “{text}”. {examples}").format(
             text=esc(text[:80]), examples=examples()))
@@ -154,6 +195,8 @@ async def remind_command(update: Update, context: Ctx) -> None:
                                                             "lại báo lãi suất")))
         return
     candidates, rest = await split_customer(context, text)
+    if len(candidates) == 1 and await _ask_if_name_is_a_time(update, context, text, rest):
+        return
     if len(candidates) != 1:
         if candidates:
             names = ", ".join(esc(display_name(c)) for c in candidates[:6])
@@ -164,3 +207,68 @@ async def remind_command(update: Update, context: Ctx) -> None:
                                   "or use the phone number."))
         return
     await _schedule_from_text(update, context, candidates[0], rest)
+
+
+async def _ask_if_name_is_a_time(update: Update, context: Ctx, text: str, rest: str) -> bool:
+    """When the words naming the customer also read as a time ('/remind mai 9h gọi lại' and a
+    customer Mai), ask which customer rather than guess; True if asked."""
+    words = list(re.finditer(r"\S+", text))
+    named = len(words) - len(rest.split())
+    if named <= 0:
+        return False
+    name_end = words[named - 1].end()
+    local_now = context.clock.now().astimezone(current_timezone())
+    whole = find_time(text, current_language(), local_now, region=context.me.region)
+    if whole is None or whole.start != 0 or whole.end < name_end:
+        return False
+    name = text[:name_end]
+    chat = update.effective_chat
+    assert chat is not None
+    await context.storage.states.set(context.me.id, chat.id, REMIND_PICK_FLOW,
+                                     {"text": text, "rest": rest}, context.clock.now())
+    after = find_time(rest, current_language(), local_now, region=context.me.region)
+    rows = []
+    if after is not None:  # each customer those words name, with the time read after them
+        label = format_datetime(after.when)
+        rows = [[button(f"{display_name(c)} · {label}", "rmw", c.id)]
+                for c in await matches(context, name)]
+    await reply(update, _(
+        "“{name}” is a customer's name and also a time: {when}. Which customer is this "
+        "follow-up for? Tap them, or type the customer's name for {when}. (/cancel to stop)"
+    ).format(name=esc(name), when=format_datetime(whole.when)), keyboard(rows) if rows else None)
+    return True
+
+
+async def pick_remind_customer(update: Update, context: Ctx) -> None:
+    """Set the /remind follow-up for the customer picked among those its words name."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    chat = update.effective_chat
+    assert chat is not None and update.callback_query is not None
+    state = await context.storage.states.get(context.me.id, chat.id)
+    if state is None or state.flow != REMIND_PICK_FLOW:
+        await expired(update)
+        return
+    await update.callback_query.answer()
+    await context.storage.states.clear(context.me.id, chat.id)
+    await _schedule_from_text(update, context, customer, str(state.data.get("rest", "")))
+
+
+async def type_remind_customer(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """The customer typed for a /remind whose first words were a time: the whole text's time."""
+    message = update.effective_message
+    assert message is not None
+    query = (message.text or "").strip()
+    found = await matches(context, query) if query else []
+    if len(found) != 1:
+        if found:
+            names = ", ".join(esc(display_name(c)) for c in found[:6])
+            await reply(update, _("Several customers match: {names}. Please write more of the "
+                                  "name, or the phone number.").format(names=names))
+        else:
+            await reply(update, _("I could not find that customer among yours. Check the name "
+                                  "or use the phone number."))
+        return
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    await _schedule_from_text(update, context, found[0], str(data.get("text", "")))

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from telegram import Update
 
 from core.context import Ctx
-from core.i18n import _, format_date
+from core.i18n import _, current_language, current_timezone, format_date
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
+from domain.datefields import DateKind, DateRefusal, find_date_field
 from handlers.cards import display_name
 from handlers.lookup import split_customer
-
-_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-
-
-def _maturity_date(text: str) -> tuple[date, str] | None:
-    """The first full date in the text (dd/mm/yyyy or yyyy-mm-dd) and the text without it."""
-    match = _DATE.search(text)
-    if match is None:
-        return None
-    if match.group(1):
-        day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
-    else:
-        year, month, day = int(match.group(4)), int(match.group(5)), int(match.group(6))
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    rest = (text[:match.start()] + " " + text[match.end():]).strip(" ,.-")
-    return found, " ".join(rest.split())
 
 
 async def add_maturity(update: Update, context: Ctx) -> None:
@@ -46,13 +25,19 @@ async def add_maturity(update: Update, context: Ctx) -> None:
         await reply(update, _("Write the customer, the maturity date and the product, for "
                               "example: {example}").format(example=example))
         return
-    found = _maturity_date(rest)
-    today = context.clock.now().date()
-    if found is None or found[0] < today:
+    today = context.clock.now().astimezone(current_timezone()).date()
+    found = find_date_field(rest, DateKind.MATURITY, current_language(), today,
+                            context.me.region)
+    if found is None:
         await reply(update, _("I need a maturity date that has not passed, written like "
                               "15/12/2026. For example: {example}").format(example=example))
         return
-    maturity, product = found
+    if isinstance(found[0], DateRefusal):
+        await reply(update, esc(found[0].render()) + "\n" + _("For example: {example}").format(
+            example=example))
+        return
+    maturity, product = found[0].solar(), found[1]
+    assert maturity is not None  # a maturity is always a solar date with its year
     customer, now = candidates[0], context.clock.now()
     product = (product or _("Deposit"))[:MAX_FIELD]
     await context.storage.care.add_holding(customer.id, product, None, None,

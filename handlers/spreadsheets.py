@@ -17,7 +17,7 @@ from telegram import InputFile, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, local
+from core.i18n import N_, _, current_language, current_timezone, local
 from core.messages import edit_or_reply, esc, reply
 from domain.spreadsheets import MAX_FILE_BYTES, Plan, RowError, plan_import, read_table
 from domain.spreadsheets import write_workbook as write_xlsx
@@ -108,8 +108,9 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
         return
     customers = await context.storage.spreadsheets.customers([me.id])
     foreign = await context.storage.spreadsheets.foreign_ids(me.id, table.ids())
+    today = context.clock.now().astimezone(current_timezone()).date()
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
-                                   foreign, me.region)
+                                   foreign, me.region, language=current_language(), today=today)
     await context.storage.states.clear(me.id, message.chat_id)
     text = _preview(file_name, plan)
     if not plan.creates and not plan.updates:

@@ -637,10 +637,8 @@ async def test_impossible_birthday_is_refused(bot: Harness) -> None:
     customer = await add(bot, lan, "Lê Thị Hồng 0901234567")
     calls = await edit_text_field(bot, lan, customer, "birthday", "31/02/1990")
     with active("vi", HCM):
-        expected = _(
-            "I could not read “{text}” as a date. For example 15/03/1985, or a lunar date "
-            "such as lunar 15/8."
-        ).format(text="31/02/1990")
+        expected = _("“{text}” does not exist: that month has only {days} days.").format(
+            text="31/02/1990", days=28)
     assert only_message(calls).text == expected
     unchanged = await bot.storage.customers.get(lan.id, customer.id)
     assert unchanged is not None and unchanged.birthday is None

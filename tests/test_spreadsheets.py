@@ -491,8 +491,8 @@ async def test_bad_rows_are_listed_with_reasons_and_nothing_is_applied(bot: Harn
     expected = [
         reason("vi", 3, "“{phone}” is not a valid phone number.", phone="12345"),
         reason("vi", 4, "Unknown {column} “{value}”.", column="segment", value="ngân hàng"),
-        reason("vi", 5, "“{birthday}” is not a date. Write 15/03/1985, 1985-03-15 or a lunar "
-                        "date such as âm 15/8.", birthday="31/02/1990"),
+        reason("vi", 5, "“{text}” does not exist: that month has only {days} days.",
+               text="31/02/1990", days=28),
         reason("vi", 6, "The name is {length} characters long; at most {limit}.",
                length=len(("Nguyễn " * 30).strip()), limit=120),
         reason("vi", 7, "There is no customer {id} in your list.", id=99999),
