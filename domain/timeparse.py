@@ -1070,12 +1070,12 @@ def _zh_day_number(m: re.Match[str]) -> tuple[int | None, bool]:
     rf"(?P<m>{_NUM}|(?P<lm>[正冬腊]))\s?月\s?(?:{_ZH_LUNAR_DAY}|(?P<d>{_NUM})\s?(?:日|号)?)",
     rf"(?P<d>{_NUM})\s?(?:日|号)",
     _ZH_LUNAR_DAY,
-    r"大年初(?P<nd>[一二三四五六七八九十]|10|[1-9])",
+    r"大?年初(?P<nd>[一二三四五六七八九十]|10|[1-9])",
     rf"(?P<m>{_NUM}|(?P<lm>[正冬腊]))\s?月(?=\s?(?:的\s?)?(?:第|最后))",
 )
 def _zh_date(m: re.Match[str], ctx: _Ctx) -> _Bits | None:
     """12月15日, 十二月十五号, 十五号, 廿号; lunar 三月初一, 正月十五, 腊月二十三, 初八,
-    大年初二; 十月 (beside 第一个星期一)."""
+    大年初二, 年初二; 十月 (beside 第一个星期一)."""
     groups = m.groupdict()
     if groups.get("nd"):
         day = _cn_int(groups["nd"])
@@ -1430,64 +1430,71 @@ def _lunar_days(bits: _Bits, year: int | None, today: date, market: str) -> _Day
     return ahead or None
 
 
-def _calendar_days(bits: _Bits, today: date, market: str) -> _Days:
-    """Days a date, a month position, a month-relative day or a holiday names."""
-    year = _year_of(bits, today)
-    if bits.holiday is not None:
-        if any(getattr(bits, n) is not None for n in ("month", "day", "month_rel", "month_pos",
-                                                        "nth", "lunar")):
-            return None
-        holiday_market = bits.market or market
-        years = [year] if year is not None else [today.year, today.year + 1]
-        return [calendars.holiday(bits.holiday, y, holiday_market) for y in years]
-    if bits.lunar:
-        if bits.month_rel is not None or bits.nth is not None or bits.month_pos is not None:
-            return None
-        return _lunar_days(bits, year, today, market)
-    if bits.month is not None and bits.month_rel is not None:
+def _years(year: int | None, today: date) -> list[int]:
+    """The year said, else this year and the next."""
+    return [year] if year is not None else [today.year, today.year + 1]
+
+
+def _no_such_day(year: int, month: int, day: int) -> _Issue:
+    return _Issue(Problem.NO_SUCH_DAY, year=year, month=month, day=day,
+                  days=_days_in(month, year))
+
+
+def _holiday_days(bits: _Bits, year: int | None, today: date, market: str) -> _Days:
+    """國慶, Tết, christmas: this year's or next year's, in the holiday's or the RM's market."""
+    if _has(bits, ("month", "day", "month_rel", "month_pos", "nth", "lunar")):
         return None
-    if bits.nth is not None:
-        if bits.weekday is None or bits.day is not None or bits.month_pos is not None:
-            return None
-        if bits.month_rel is not None:
-            return [calendars.nth_weekday(*_month_after(today, bits.month_rel), bits.nth,
-                                          bits.weekday)]
-        if bits.month is None:
-            return None
-        years = [year] if year is not None else [today.year, today.year + 1]
-        return [calendars.nth_weekday(y, bits.month, bits.nth, bits.weekday) for y in years]
-    if bits.month is not None:
-        if bits.day is not None:
-            if bits.month_pos is not None:
-                return None
-            if year is not None:
-                found = _safe_date(year, bits.month, bits.day)
-                if found is None:
-                    return _Issue(Problem.NO_SUCH_DAY, year=year, month=bits.month,
-                                  day=bits.day, days=_days_in(bits.month, year))
-                return [found]
-            return [_safe_date(today.year + i, bits.month, bits.day) for i in range(9)]
-        if bits.month_pos is None:
-            return None  # a month alone is a span
-        years = [year] if year is not None else [today.year, today.year + 1]
-        return [_pos_day(bits.month_pos, y, bits.month) for y in years]
-    if year is not None and bits.year_rel is None:
-        return None  # "2026" with a day but no month
+    assert bits.holiday is not None
+    return [calendars.holiday(bits.holiday, y, bits.market or market)
+            for y in _years(year, today)]
+
+
+def _nth_days(bits: _Bits, year: int | None, today: date) -> _Days:
+    """The n-th weekday of a month: 十月第一个星期一, first monday of next month."""
+    if bits.weekday is None or bits.day is not None or bits.month_pos is not None:
+        return None
+    assert bits.nth is not None
     if bits.month_rel is not None:
-        target_year, target_month = _month_after(today, bits.month_rel)
-        if bits.day is not None:
-            if bits.month_pos is not None:
-                return None
-            found = _safe_date(target_year, target_month, bits.day)
-            if found is None:
-                return _Issue(Problem.NO_SUCH_DAY, year=target_year, month=target_month,
-                              day=bits.day, days=_days_in(target_month, target_year))
-            return [found]
+        return [calendars.nth_weekday(*_month_after(today, bits.month_rel), bits.nth,
+                                      bits.weekday)]
+    if bits.month is None:
+        return None
+    return [calendars.nth_weekday(y, bits.month, bits.nth, bits.weekday)
+            for y in _years(year, today)]
+
+
+def _month_days(bits: _Bits, year: int | None, today: date) -> _Days:
+    """A day of a named month (15/12, 2026年12月15日), or its start, middle or end."""
+    assert bits.month is not None
+    if bits.day is not None:
         if bits.month_pos is not None:
-            return [_pos_day(bits.month_pos, target_year, target_month)]
-        if bits.month_rel == 0:
-            return None  # "this month" is a span
-        return [date(target_year, target_month, 1)]
+            return None
+        if year is None:  # this year or the next that has the day (29/2)
+            return [_safe_date(today.year + i, bits.month, bits.day) for i in range(9)]
+        found = _safe_date(year, bits.month, bits.day)
+        return [found] if found is not None else _no_such_day(year, bits.month, bits.day)
+    if bits.month_pos is None:
+        return None  # a month alone is a span
+    return [_pos_day(bits.month_pos, y, bits.month) for y in _years(year, today)]
+
+
+def _relative_month_days(bits: _Bits, today: date) -> _Days:
+    """A day of this or next month: tháng sau (the 1st), 下个月15号, end of next month."""
+    assert bits.month_rel is not None
+    year, month = _month_after(today, bits.month_rel)
+    if bits.day is not None:
+        if bits.month_pos is not None:
+            return None
+        found = _safe_date(year, month, bits.day)
+        return [found] if found is not None else _no_such_day(year, month, bits.day)
+    if bits.month_pos is not None:
+        return [_pos_day(bits.month_pos, year, month)]
+    return None if bits.month_rel == 0 else [date(year, month, 1)]  # "this month" is a span
+
+
+def _loose_days(bits: _Bits, today: date) -> _Days:
+    """A day of the month alone (ngày 15, 15号: this month's or the next that has it), a month
+    position alone (cuối tháng), a past year alone (去年)."""
     if bits.year_rel is not None:
         if bits.day is not None or bits.month_pos is not None:
             return None
@@ -1495,11 +1502,32 @@ def _calendar_days(bits: _Bits, today: date, market: str) -> _Days:
     if bits.day is not None:
         if bits.month_pos is not None:
             return None
-        months = [_month_after(today, i) for i in range(13)]  # this month or the next with it
-        return [_safe_date(y, m, bits.day) for y, m in months]
+        return [_safe_date(*_month_after(today, i), bits.day) for i in range(13)]
     if bits.month_pos is not None:
         return [_pos_day(bits.month_pos, *_month_after(today, i)) for i in range(2)]
     return None
+
+
+def _calendar_days(bits: _Bits, today: date, market: str) -> _Days:
+    """Days a date, a month position, a month-relative day or a holiday names."""
+    year = _year_of(bits, today)
+    if bits.holiday is not None:
+        return _holiday_days(bits, year, today, market)
+    if bits.lunar:
+        if _has(bits, ("month_rel", "nth", "month_pos")):
+            return None
+        return _lunar_days(bits, year, today, market)
+    if bits.month is not None and bits.month_rel is not None:
+        return None
+    if bits.nth is not None:
+        return _nth_days(bits, year, today)
+    if bits.month is not None:
+        return _month_days(bits, year, today)
+    if year is not None and bits.year_rel is None:
+        return None  # "2026" with a day but no month
+    if bits.month_rel is not None:
+        return _relative_month_days(bits, today)
+    return _loose_days(bits, today)
 
 
 def _has(bits: _Bits, names: Iterable[str]) -> bool:
