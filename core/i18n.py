@@ -84,7 +84,7 @@ DATE_STYLES["zh_Hant"] = DATE_STYLES["zh_Hant_TW"]
 WEEKDAY_SPELLING: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Chủ Nhật", "Chủ nhật"),)}
 MID_SENTENCE_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {"vi": (("Thứ ", "thứ "),)}
 
-ListStyle = Literal["standard", "or"]
+ListStyle = Literal["standard", "or", "plain"]
 
 # Banks quote these in whole units (CLDR still gives TWD two decimals).
 WHOLE_UNIT_CURRENCIES = frozenset({"VND", "TWD"})
@@ -255,8 +255,16 @@ def format_time(moment: datetime) -> str:
 
 
 def format_list(items: Iterable[str], style: ListStyle = "standard") -> str:
-    """Items as this language enumerates them: 'A, B và C', 'A、B和C'; style "or" for choices."""
-    return babel_format_list(list(items), style=style, locale=_locale())
+    """Items as this language enumerates them: 'A, B và C', 'A、B和C'; style "or" for
+    choices, "plain" for a listing with no conjunction ('A, B, C', 'A、B、C')."""
+    values = list(items)
+    if style != "plain":
+        return babel_format_list(values, style=style, locale=_locale())
+    middle = _locale().list_patterns["standard"]["middle"]
+    text = values[0] if values else ""
+    for value in values[1:]:
+        text = middle.format(text, value)
+    return text
 
 
 def label_value(label: str, value: str) -> str:
@@ -275,6 +283,24 @@ def render(message: str, params: Mapping[str, object]) -> str:
     values = {name: format_list(value) if isinstance(value, tuple) else value
               for name, value in params.items()}
     return _(message).format(**values)
+
+
+def format_zone(zone: str, moment: datetime, place: str | None = None) -> str:
+    """A time zone as people know it, never its IANA id: 'Việt Nam (GMT+7)', '纽约（GMT-5）'.
+    ``place`` is its market's name when the caller knows it; else the zone's city."""
+    if place is None:
+        place = (_locale().time_zones.get(zone, {}).get("city")
+                 or zone.rsplit("/", 1)[-1].replace("_", " "))
+    offset = moment.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    hours, rest = divmod(abs(minutes), 60)
+    gmt = f"GMT{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    return _("{place} ({offset})").format(place=place, offset=gmt)
+
+
+def format_territory(code: str) -> str:
+    """A country or territory's name in the current language ('VN' → 'Việt Nam')."""
+    return _locale().territories.get(code.upper(), code)
 
 
 def format_number(value: int | float | Decimal) -> str:

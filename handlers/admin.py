@@ -123,7 +123,7 @@ async def create_team(update: Update, context: Ctx) -> None:
     if not name or len(name) > MAX_TEAM_NAME:
         await reply(update, _(
             "Please give the team a name of at most {limit} characters, for example: {example}"
-        ).format(limit=MAX_TEAM_NAME, example=_("/newteam Team Ben Thanh")))
+        ).format(limit=MAX_TEAM_NAME, example=_("/newteam Ben Thanh retail")))
         return
     now = context.clock.now()
     team = await context.storage.teams.create(name, now)

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
@@ -105,7 +105,7 @@ async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) ->
         rows = [[button(_("Open {name}").format(name=display_name(c)[:40]), "dupo", c.id)]
                 for c in duplicates]
         rows.append([button(_("Create a new prospect anyway"), "dupn")])
-        names = ", ".join(f"<b>{esc(display_name(c))}</b>" for c in duplicates)
+        names = format_list(f"<b>{esc(display_name(c))}</b>" for c in duplicates)
         await reply(update, _(
             "You already have a customer with this name or phone: {names}. Open the existing "
             "file (your note will be added there) or create a new prospect?"

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, format_date, format_datetime
+from core.i18n import _, format_date, format_datetime, label_value
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
 from domain.phones import display_phone
@@ -133,7 +133,7 @@ async def show_history(update: Update, context: Ctx) -> None:
             item_text = " → ".join(_(STAGES[s]) for s in (item.detail.get("from"),
                                                            item.detail.get("to")) if s in STAGES)
             if item.text:
-                item_text += f": {item.text}"
+                item_text = label_value(item_text, item.text)
         else:
             item_text = item.text
         lines.append(_history_line(item.kind, format_datetime(item.happened_at), item_text,

@@ -25,7 +25,15 @@ from telegram.ext import filters
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, active, current_language, current_timezone
+from core.i18n import (
+    N_,
+    _,
+    active,
+    current_language,
+    current_timezone,
+    format_list,
+    label_value,
+)
 from core.languages import LANGUAGES, content_language
 from core.messages import edit_or_reply, esc, reply
 from domain.catalog import (
@@ -67,11 +75,10 @@ def render_pitch(product: Product, group: ProductGroup | None, language: str) ->
     if group is not None:
         lines.append(f"<i>{esc(pick(group.names, language))}</i>")
     lines.append("")
-    lines += [f"<b>{_(label)}</b>: {esc(pitch.get(name, ''))}" for name, label in FABE.items()
-              if pitch.get(name)]
+    lines += [label_value(f"<b>{_(label)}</b>", esc(pitch.get(name, "")))
+              for name, label in FABE.items() if pitch.get(name)]
     if product.rates:
-        rates = _("Rates")
-        lines += ["", f"<b>{rates}</b>: {esc(pick(product.rates, language))}"]
+        lines += ["", label_value(f"<b>{_('Rates')}</b>", esc(pick(product.rates, language)))]
     return "\n".join(lines)
 
 
@@ -137,13 +144,15 @@ async def show_pitch(update: Update, context: Ctx) -> None:
     """Show a product's pitch found by code or name (/pitch <product>)."""
     query = " ".join(context.args or []).strip()[:100]
     catalog = context.storage.catalog
-    example = next(iter(await catalog.active_products()), None)
-    if example is None:
+    examples = (await catalog.active_products())[:2]
+    if not examples:
         await reply(update, *await _groups_view(context))
         return
     language = current_language()
-    hint = _("For example: /pitch {code} or /pitch {name}").format(
-        code=example.code, name=esc(pick(example.names, language)))
+    # Products are shown by their names (searched in every language), never by the file's codes.
+    names = [esc(pick(product.names, language)) for product in examples]
+    hint = _("For example: /pitch {name} or /pitch {other}").format(
+        name=names[0], other=names[-1])
     if not query:
         await reply(update, _("Which product? {hint}").format(hint=hint))
         return
@@ -251,8 +260,9 @@ async def list_for_group(update: Update, context: Ctx,
         for group in groups:
             products = await catalog.products_in(group.id)
             names = [pick(product.names, language) for product in products]
-            lines.append(f"{SEGMENT_ICONS[group.segment]} <b>{esc(pick(group.names, language))}"
-                         f"</b>: {esc(', '.join(names))}")
+            lines.append(label_value(
+                f"{SEGMENT_ICONS[group.segment]} <b>{esc(pick(group.names, language))}</b>",
+                esc(format_list(names, style="plain"))))
             buttons += [button(_label(name), "gp", product.id, language, public=True)
                         for product, name in zip(products, names, strict=True)]
     buttons = buttons[:MAX_GROUP_BUTTONS]

@@ -377,7 +377,7 @@ async def show_service(update: Update, context: Ctx) -> None:
         return
     members = await context.storage.staff.list_team(team.id)
     parts = [await _part(context.storage, member, now) for member in members]
-    lines = [_("<b>Service quality: team {team}</b>").format(team=esc(team.name)),
+    lines = [_("<b>Service quality: {team}</b>").format(team=esc(team.name)),
              *figures_text(service_figures(parts, now)), "", _("<b>By RM</b>")]
     lines += [_member_line(member, service_figures([part], now))
               for member, part in zip(members, parts, strict=True)]

@@ -10,7 +10,7 @@ from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language, current_timezone, format_datetime
+from core.i18n import _, current_language, current_timezone, format_datetime, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
 from domain.timeparse import (
@@ -199,7 +199,7 @@ async def remind_command(update: Update, context: Ctx) -> None:
         return
     if len(candidates) != 1:
         if candidates:
-            names = ", ".join(esc(display_name(c)) for c in candidates[:6])
+            names = format_list((esc(display_name(c)) for c in candidates[:6]), style="or")
             await reply(update, _("Several customers match: {names}. Please write more of the "
                                   "name, or the phone number.").format(names=names))
         else:

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from core.context import Ctx
-from core.i18n import _, active
+from core.i18n import _, active, label_value
 from core.languages import language_of
 from core.messages import esc, reply
 from domain.customers import MAX_NOTE
@@ -141,10 +141,12 @@ async def ask_question(update: Update, context: Ctx) -> None:
         chat_id=chat.id, message_id=message.message_id, user_name=user.full_name,
         text=text[:MAX_NOTE], owner_id=group.owner_id, now=now)
     owner = await context.storage.staff.get(group.owner_id)
+    # Written for the owner, in their language's punctuation ("商户群 · 陈美玲：请问…").
+    with active(language_of(owner, context.settings.default_language) if owner else "en", "UTC"):
+        reminder_text = label_value(f"{group.title} · {user.full_name}", text[:1000])
     await context.storage.reminders.create(
         staff_id=group.owner_id, customer_id=None, kind="question",
-        text=f"{group.title} · {user.full_name}: {text[:1000]}", due_at=now, now=now,
-        urgent=True, ref_id=question_id)
+        text=reminder_text, due_at=now, now=now, urgent=True, ref_id=question_id)
     await message.reply_text(_("Thank you for your question! {name} will answer here "
                                "shortly.").format(name=esc(owner.name if owner else "")))
 

@@ -70,7 +70,7 @@ COMMANDS: list[Command] = [
     Command("invites", N_("Open invite links (admins)"), roles=("admin",)),
     Command("staff", N_("Staff and their roles (admins)"), roles=("admin",)),
     Command("teams", N_("Teams (admins)"), roles=("admin",)),
-    Command("newteam", N_("Create a team (admins)"), N_("/newteam Team Ben Thanh"),
+    Command("newteam", N_("Create a team (admins)"), N_("/newteam Ben Thanh retail"),
             roles=("admin",)),
     Command("cancel", N_("Stop what you are doing")),
 ]

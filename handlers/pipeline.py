@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, label_count, label_value
 from core.messages import edit_or_reply, reply
 from domain.customers import STAGES
 from handlers.common import expired
@@ -23,9 +23,9 @@ async def show_pipeline(update: Update, context: Ctx) -> None:
     rows = []
     for stage, label in STAGES.items():
         count = counts.get(stage, 0)
-        lines.append(f"{_(label)}: <b>{count}</b>")
+        lines.append(label_value(_(label), f"<b>{count}</b>"))
         if count:
-            rows.append([button(f"{_(label)} ({count})", "pl", stage, 0)])
+            rows.append([button(label_count(_(label), count), "pl", stage, 0)])
     if not counts:
         lines.append(_("No customers yet. Add the first one with /add."))
     # An empty keyboard is refused by Telegram: none at all when there is nothing to list.

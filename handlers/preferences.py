@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, activate, current_language
+from core.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    _,
+    activate,
+    active,
+    current_language,
+    format_territory,
+    format_zone,
+)
 from core.messages import edit_or_reply, esc, reply
+from domain.names import fold
 from domain.phones import region_for_timezone
 from handlers.common import expired
 from handlers.menu import publish_menu
@@ -26,6 +38,10 @@ TIMEZONES: list[tuple[str, str]] = [
     ("Asia/Singapore", N_("Singapore")),
     ("Asia/Kuala_Lumpur", N_("Malaysia")),
 ]
+ZONE_PLACES = dict(TIMEZONES)
+# Phone regions named as the markets are (Babel names Hong Kong "SAR China").
+REGION_NAMES = {"VN": N_("Vietnam"), "CN": N_("Mainland China"), "HK": N_("Hong Kong"),
+                "TW": N_("Taiwan"), "SG": N_("Singapore"), "MY": N_("Malaysia")}
 TEXT_MODES = {"search": N_("a search"), "note": N_("a note for a customer")}
 ROLE_NAMES = {"rm": N_("Relationship manager"), "lead": N_("Team lead"), "admin": N_("Admin")}
 
@@ -34,9 +50,31 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return keyboard([[button(LANGUAGE_NAMES[code], "lang", code)] for code in LANGUAGES])
 
 
-def timezone_keyboard() -> InlineKeyboardMarkup:
+def zone_name(zone: str, now: datetime) -> str:
+    """'Việt Nam (GMT+7)', '香港（GMT+8）', 'New York (GMT-5)': never the IANA id."""
+    place = ZONE_PLACES.get(zone)
+    return format_zone(zone, now, _(place) if place else None)
+
+
+def region_name(region: str) -> str:
+    """The market phone numbers are read for: 'Việt Nam', '中國大陸'."""
+    return _(REGION_NAMES[region]) if region in REGION_NAMES else format_territory(region)
+
+
+def zone_by_name(text: str) -> str | None:
+    """A market typed by its name in any language: 'Việt Nam', '香港', 'taiwan', '中国大陆'."""
+    wanted = fold(text).replace(" ", "")
+    for zone, label in TIMEZONES:
+        for language in LANGUAGES:
+            with active(language, "UTC"):
+                if fold(_(label)).replace(" ", "") == wanted:
+                    return zone
+    return None
+
+
+def timezone_keyboard(now: datetime) -> InlineKeyboardMarkup:
     return keyboard(
-        [[button(f"{_(label)} · {zone}", "tz", index)] for index, (zone, label)
+        [[button(zone_name(zone, now), "tz", index)] for index, (zone, _label)
          in enumerate(TIMEZONES)]
     )
 
@@ -67,7 +105,7 @@ async def choose_language(update: Update, context: Ctx) -> None:
         await edit_or_reply(update, _(
             "Thank you. Which time zone do you work in? I use it for reminders and "
             "your daily agenda."
-        ), timezone_keyboard())
+        ), timezone_keyboard(context.clock.now()))
         return
     await edit_or_reply(update, _("Done: I will speak {language} with you.").format(
         language=LANGUAGE_NAMES[language]))
@@ -76,16 +114,17 @@ async def choose_language(update: Update, context: Ctx) -> None:
 async def set_timezone(update: Update, context: Ctx) -> None:
     """Set the time zone from '/timezone <IANA name>', or offer the usual ones."""
     if not context.args:
-        await reply(update, _("Which time zone do you work in?"), timezone_keyboard())
+        await reply(update, _("Which time zone do you work in?"),
+                    timezone_keyboard(context.clock.now()))
         return
-    zone = context.args[0]
+    zone = zone_by_name(" ".join(context.args)) or context.args[0]
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder
         await reply(update, _(
             "I do not know the time zone “{zone}”. Write it like Asia/Ho_Chi_Minh or "
             "Asia/Shanghai, or pick one:"
-        ).format(zone=esc(zone)), timezone_keyboard())
+        ).format(zone=esc(zone)), timezone_keyboard(context.clock.now()))
         return
     await _store_timezone(update, context, zone)
 
@@ -117,7 +156,8 @@ async def _store_timezone(update: Update, context: Ctx, zone: str) -> None:
             "or time zone at any time with /settings."
         ))
         return
-    await edit_or_reply(update, _("Done: your time zone is now {zone}.").format(zone=zone))
+    await edit_or_reply(update, _("Done: your time zone is now {zone}.").format(
+        zone=zone_name(zone, context.clock.now())))
 
 
 async def show_settings(update: Update, context: Ctx) -> None:
@@ -127,9 +167,9 @@ async def show_settings(update: Update, context: Ctx) -> None:
     lines = [
         _("<b>Your settings</b>"),
         _("Language: {language}").format(language=LANGUAGE_NAMES[current_language()]),
-        _("Time zone: {zone}").format(zone=staff.timezone),
+        _("Time zone: {zone}").format(zone=zone_name(staff.timezone, context.clock.now())),
         _("Phone numbers without a country code are read as: {region}").format(
-            region=staff.region),
+            region=region_name(staff.region)),
         _("Role: {role}").format(role=_(ROLE_NAMES[staff.role])),
         _("Team: {team}").format(team=esc(team.name) if team else _("none")),
         _("A plain message is: {mode}").format(mode=_(TEXT_MODES[staff.text_mode])),
@@ -153,7 +193,8 @@ async def open_setting(update: Update, context: Ctx) -> None:
         await edit_or_reply(update, _("Which language would you like me to use?"),
                             language_keyboard())
     else:
-        await edit_or_reply(update, _("Which time zone do you work in?"), timezone_keyboard())
+        await edit_or_reply(update, _("Which time zone do you work in?"),
+                            timezone_keyboard(context.clock.now()))
 
 
 async def set_text_mode(update: Update, context: Ctx) -> None:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, label_count
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from handlers.common import button_int, expired, lead_team
@@ -54,7 +54,7 @@ async def start_reassign(update: Update, context: Ctx) -> None:
     for member in members.values():
         count = await context.storage.reassign.count_owned(member.id)
         if count:
-            rows.append([button(f"{_member_label(member)} ({count})", "tmf", member.id)])
+            rows.append([button(label_count(_member_label(member), count), "tmf", member.id)])
     if update.callback_query is not None:
         await update.callback_query.answer()
     if not rows:

@@ -1177,9 +1177,9 @@ async def test_pipeline_counts_per_stage(bot: Harness) -> None:
     counts = {"find": 3, "consult": 2, "won": 1}
     with active("zh_Hans", SHANGHAI):
         expected = [_("<b>Your pipeline</b>")] + [
-            f"{_(label)}: <b>{counts.get(stage, 0)}</b>" for stage, label in STAGES.items()]
+            f"{_(label)}：<b>{counts.get(stage, 0)}</b>" for stage, label in STAGES.items()]
         assert shown_pipeline.text == "\n".join(expected)
-        assert labels(shown_pipeline) == [f"{_(STAGES[s])} ({n})" for s, n in counts.items()]
+        assert labels(shown_pipeline) == [f"{_(STAGES[s])}（{n}）" for s, n in counts.items()]
 
 
 async def test_stage_change_is_recorded(bot: Harness) -> None:
@@ -1591,7 +1591,7 @@ async def test_remind_in_one_line_for_a_chinese_rm(bot: Harness) -> None:
     several = only_message(await bot.send(wei, "/remind 王 明天 回电"))
     with active("zh_Hans", SHANGHAI):
         assert several.text == _("Several customers match: {names}. Please write more of the "
-                                 "name, or the phone number.").format(names="王伟明, 王伟")
+                                 "name, or the phone number.").format(names="王伟明或王伟")
 
 
 async def test_remind_and_note_by_phone_keep_every_word(bot: Harness) -> None:

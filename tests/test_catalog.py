@@ -49,7 +49,7 @@ LOADED = ("✅ Catalog loaded: {groups} groups, {products} products. Products no
 NOT_LOADED = "The catalog was not loaded; nothing was changed. Problems found: {count}"
 LINE = "Line {line}: {reason}"
 NO_MATCH = "No product matches “{query}”. {hint}"
-HINT = "For example: /pitch {code} or /pitch {name}"
+HINT = "For example: /pitch {name} or /pitch {other}"
 SEVERAL = "Several products match “{query}”. Which one?"
 PRODUCTS = "<b>Products</b>\nPick a group: 👤 individuals, 🏢 companies."
 
@@ -542,9 +542,11 @@ async def test_pitch_with_no_match_and_several_matches(
     await bot.send(admin, "/help")
     await bot.register(rm, language="zh_Hans")
     await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
-    first = parsed(SAMPLE).products[0]
+    first, second = parsed(SAMPLE).products[:2]
     with active("zh_Hans", "UTC"):
-        hint = _(HINT).format(code=first.code, name=first.names["zh_Hans"])
+        # Products by name, never the file's codes (savings_6m means nothing to an RM).
+        hint = _(HINT).format(name=first.names["zh_Hans"], other=second.names["zh_Hans"])
+        assert first.code not in hint
         no_match = _(NO_MATCH).format(query="bitcoin", hint=hint)
         several = _(SEVERAL).format(query="定期存款")
     assert only_message(await bot.send(rm, "/pitch bitcoin")).text == no_match

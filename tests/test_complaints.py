@@ -409,7 +409,7 @@ async def test_resolution_scores_and_service_figures(bot: Harness, team: int) ->
     lead = await bot.send(HUNG, "/service")
     lines = lead[-1].text.split("\n")
     assert lines[:7] == [
-        tr("vi", "<b>Service quality: team {team}</b>", team="Bến Thành"),
+        tr("vi", "<b>Service quality: {team}</b>", team="Bến Thành"),
         *block("vi", open_=2, overdue=2, recent=2, window=2, days="1", fcr="50%", csat="4",
                csat_n=3, nps_="33", nps_n=3)]
     member = ("<b>{name}</b>: {open} open, {overdue} overdue · {resolved} resolved in 30 days "

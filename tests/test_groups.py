@@ -21,7 +21,15 @@ from telegram.ext import CommandHandler
 from core import buttons
 from core.fake_api import ApiCall
 from core.fake_updates import Person
-from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, active, format_datetime
+from core.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    _,
+    active,
+    format_datetime,
+    format_list,
+    label_value,
+)
 from core.languages import content_language
 from core.messages import esc
 from domain.catalog import pick
@@ -851,8 +859,10 @@ async def _catalog_text(bot: Harness, language: str) -> str:
         lines = [_(OUR_PRODUCTS)]
     for group in await catalog.groups():
         names = [pick(p.names, language) for p in await catalog.products_in(group.id)]
-        lines.append(f"{SEGMENT_ICONS[group.segment]} <b>{esc(pick(group.names, language))}</b>"
-                     f": {esc(', '.join(names))}")
+        with active(language, "UTC"):  # the language's own colon and list separator
+            lines.append(label_value(
+                f"{SEGMENT_ICONS[group.segment]} <b>{esc(pick(group.names, language))}</b>",
+                esc(format_list(names, style="plain"))))
     return "\n".join(lines)
 
 

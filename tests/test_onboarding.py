@@ -21,7 +21,7 @@ async def test_admin_invites_and_newcomer_registers_in_vietnamese(
     assert any(c.method == "setMyCommands" for c in calls)
     await bot.press(rm, "简体中文")
     assert "时区" in bot.last_for(rm).text
-    await bot.press(rm, "Asia/Shanghai")
+    await bot.press(rm, "中国大陆（GMT+8）")
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and staff.language == "zh_Hans"
     assert staff.timezone == "Asia/Shanghai" and staff.region == "CN"

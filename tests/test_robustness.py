@@ -744,7 +744,9 @@ async def test_settings_buttons_open_the_pickers(bot: Harness, rm: Person) -> No
     assert {label for label, _data in only_message(calls).buttons} == set(
         LANGUAGE_NAMES.values())
     calls = await bot.press(rm, tr("zh_Hans", "Change time zone"), settings_message)
-    assert any("Asia/Taipei" in label for label, _data in only_message(calls).buttons)
+    # The markets by name, never their IANA ids.
+    pickers = [label for label, _data in only_message(calls).buttons]
+    assert "台湾（GMT+8）" in pickers and not any("Asia/" in label for label in pickers)
 
 
 async def test_menu_failure_does_not_lose_the_language_change(
@@ -764,10 +766,16 @@ async def test_menu_failure_does_not_lose_the_language_change(
 async def test_timezone_typed(bot: Harness, rm: Person) -> None:
     await bot.register(rm, language="en")
     message = only_message(await bot.send(rm, "/timezone Asia/Bangkok"))
-    assert "Asia/Bangkok" in message.text and not message.buttons
+    assert message.text == "Done: your time zone is now Bangkok (GMT+7)." and not message.buttons
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and staff.timezone == "Asia/Bangkok" and staff.region == "VN"
     assert "staff.timezone" in await bot.storage.audit.actions_for("staff", rm.id)
+    # A market may be typed by its name, in any language.
+    for name, zone in (("Việt Nam", "Asia/Ho_Chi_Minh"), ("香港", "Asia/Hong_Kong"),
+                       ("台灣", "Asia/Taipei"), ("mainland china", "Asia/Shanghai")):
+        await bot.send(rm, f"/timezone {name}")
+        staff = await bot.storage.staff.get(rm.id)
+        assert staff is not None and staff.timezone == zone
 
 
 @pytest.mark.parametrize("zone", ["Mars/Base", "Asia", "asia/bangkok", "../../etc/passwd",
@@ -780,7 +788,7 @@ async def test_unknown_timezone_is_refused_with_the_picker(
     assert zone[:50] in message.text
     assert tr("vi", APOLOGY) != message.text
     labels = [label for label, _data in message.buttons]
-    assert len(labels) == 6 and any("Asia/Ho_Chi_Minh" in label for label in labels)
+    assert len(labels) == 6 and "Việt Nam (GMT+7)" in labels
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and staff.timezone == "Asia/Ho_Chi_Minh"
 
@@ -788,14 +796,14 @@ async def test_unknown_timezone_is_refused_with_the_picker(
 async def test_region_follows_the_timezone(bot: Harness, rm: Person) -> None:
     await bot.register(rm, language="zh_Hant_TW")
     line = tr("zh_Hant_TW", "Phone numbers without a country code are read as: {region}")
-    assert line.format(region="VN") in only_message(await bot.send(rm, "/settings")).text
+    assert line.format(region="越南") in only_message(await bot.send(rm, "/settings")).text
     await bot.send(rm, "/timezone Asia/Taipei")
     settings_text = only_message(await bot.send(rm, "/settings")).text
-    assert line.format(region="TW") in settings_text
-    assert "Asia/Taipei" in settings_text
+    assert line.format(region="台灣") in settings_text
+    assert "台灣（GMT+8）" in settings_text and "Asia/" not in settings_text
     # Picked from the buttons: Hong Kong.
     await bot.send(rm, "/timezone")
-    await bot.press(rm, "Asia/Hong_Kong")
+    await bot.press(rm, "香港（GMT+8）")
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and (staff.timezone, staff.region) == ("Asia/Hong_Kong", "HK")
     # A zone outside our markets keeps the last market.
@@ -810,7 +818,7 @@ async def test_region_follows_the_timezone(bot: Harness, rm: Person) -> None:
 async def test_newteam_validation(bot: Harness, admin: Person) -> None:
     await as_admin(bot, admin)
     hint = tr("vi", "Please give the team a name of at most {limit} characters, for example: "
-                    "{example}").format(limit=60, example=tr("vi", "/newteam Team Ben Thanh"))
+                    "{example}").format(limit=60, example=tr("vi", "/newteam Ben Thanh retail"))
     assert only_message(await bot.send(admin, "/newteam")).text == hint
     assert only_message(await bot.send(admin, "/newteam    ")).text == hint
     assert only_message(await bot.send(admin, "/newteam " + "x" * 61)).text == hint
