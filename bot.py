@@ -102,6 +102,7 @@ async def shutdown(application: RapportApp) -> None:
                 await services.storage.replicas.leave(worker)
             except Exception:  # the database may be what is failing; it expires anyway
                 log.warning("could not remove replica %s", worker, exc_info=True)
+        await services.ocr.close()
         await services.storage.close()
         application.bot_data.services = None
 

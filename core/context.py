@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from core.clock import Clock
 from core.config import Settings
+from core.ocr import TextReader
 from storage import Storage
 from storage.staff import Staff
 
@@ -17,6 +18,8 @@ class Services:
     settings: Settings
     storage: Storage
     clock: Clock
+    # Reads photos of cards in a worker process started on the first photo (core/ocr.py).
+    ocr: TextReader = field(default_factory=TextReader)
 
 
 class BotData:
@@ -58,6 +61,10 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    @property
+    def ocr(self) -> TextReader:
+        return self.services.ocr
 
     @property
     def me(self) -> Staff:

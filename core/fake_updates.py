@@ -115,6 +115,16 @@ class UpdateFactory:
             extra["caption"] = caption
         return self.message(person, **extra)
 
+    def photo(self, person: Person, file_id: str = "photo-1", caption: str | None = None,
+              **kwargs: Any) -> Update:
+        """A photo as Telegram sends it: sizes from small to large, the last the largest."""
+        sizes = [{"file_id": f"{file_id}-s", "file_unique_id": f"{file_id}-s", "width": 320,
+                  "height": 180},
+                 {"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
+        if caption:
+            kwargs["caption"] = caption
+        return self.message(person, photo=sizes, **kwargs)
+
     def group_chat(self, chat_id: int, title: str = "Hội tiểu thương chợ Bến Thành",
                    kind: str = "supergroup") -> dict[str, Any]:
         return {"id": chat_id, "type": kind, "title": title}

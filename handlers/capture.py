@@ -122,18 +122,27 @@ async def _create(update: Update, context: Ctx, draft: dict[str, Any]) -> Custom
     async with recorded(update, context) as first_time:
         if not first_time:
             return None
+        extra = {field: draft[field] for field in ("company", "language") if draft.get(field)}
         customer = await context.storage.customers.create(
             owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
-            now=now, source=draft.get("source"),
+            now=now, source=draft.get("source"), **extra,
         )
         if draft.get("note"):
             await context.storage.interactions.add(
                 customer_id=customer.id, staff_id=staff.id, kind="note", happened_at=now,
                 now=now, text=draft["note"])
+        await _file_photo(context, draft, customer.id)
         await context.storage.audit.record(actor_id=staff.id, action="customer.created",
                                            entity="customer", entity_id=customer.id, now=now)
     refreshed = await context.storage.customers.get(staff.id, customer.id)
     return refreshed or customer
+
+
+async def _file_photo(context: Ctx, draft: dict[str, Any], customer_id: int) -> None:
+    """A draft read from a card photo: the photo (still in the inbox) goes on the file."""
+    if draft.get("item_id"):
+        await context.storage.file_inbox_item(context.me.id, int(draft["item_id"]), customer_id,
+                                              context.clock.now(), text=draft.get("item_text"))
 
 
 async def _take_draft(update: Update, context: Ctx) -> dict[str, Any] | None:
@@ -167,6 +176,9 @@ async def open_duplicate(update: Update, context: Ctx) -> None:
             customer_id=customer.id, staff_id=context.me.id, kind="note", happened_at=now,
             now=now, text=draft["note"])
         prefix = _("📝 Note added to the existing file.")
+    if draft.get("item_id"):
+        await _file_photo(context, draft, customer.id)
+        prefix = _("📇 The card's photo was added to the existing file.")
     await show_card(update, context, customer, edit=True, prefix=prefix)
 
 

@@ -12,6 +12,7 @@ from telegram import Update
 from core.context import Ctx
 from handlers import (
     capture,
+    cardscan,
     catalog,
     churn,
     complaints,
@@ -30,6 +31,7 @@ Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
 # The question asked last decides what the next text means.
 STEPS: dict[str, Step] = {
     capture.ADD_FLOW: capture.guided_step,
+    cardscan.CARD_EDIT_FLOW: cardscan.type_field,
     customer_edit.EDIT_FLOW: customer_edit.type_value,
     customer_edit.LOST_FLOW: customer_edit.type_lost_reason,
     notes.NOTE_FLOW: notes.type_note,
@@ -92,7 +94,8 @@ FILE_STEPS: dict[str, Step] = {
 
 
 async def route_media(update: Update, context: Ctx) -> None:
-    """A file or photo: for the flow waiting for it, the admin's catalog, or the inbox."""
+    """A file or photo: for the flow waiting for it, the admin's catalog, a business card
+    (a photo with no caption), or the inbox."""
     message = update.effective_message
     assert message is not None
     state = await context.storage.states.get(context.me.id, message.chat_id)
@@ -108,5 +111,8 @@ async def route_media(update: Update, context: Ctx) -> None:
             return
     if catalog.is_catalog_upload(update, context):
         await catalog.load_catalog(update, context)
+        return
+    if cardscan.is_card_photo(message):
+        await cardscan.scan_card(update, context)
         return
     await notes.capture_message(update, context)

@@ -25,6 +25,8 @@ class Command:
 # The order here is the order of the menu and of /help.
 COMMANDS: list[Command] = [
     Command("add", N_("Add a prospect"), N_("/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")),
+    Command("card", N_("A photo of a business card or shop sign becomes a prospect (send the "
+                       "photo with no caption)")),
     Command("find", N_("Find a customer by name, phone, company or tag"),
             N_("/find nguyen van an")),
     Command("note", N_("Add a note to a customer"), N_("/note Nguyễn Văn An đã gửi hồ sơ vay")),

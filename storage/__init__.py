@@ -58,8 +58,9 @@ class Storage:
         self.replicas = ReplicaRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
-                              now: datetime) -> bool:
-        """Attach an inbox item to a customer as an interaction, once; False if already done."""
+                              now: datetime, text: str | None = None) -> bool:
+        """Attach an inbox item to a customer as an interaction, once; False if already done.
+        ``text`` replaces the item's own (what a business card says beside its photo)."""
         async with self.db.transaction():
             item = await self.inbox.get_open(staff_id, item_id)
             if item is None or await self.customers.get(staff_id, customer_id) is None:
@@ -67,7 +68,8 @@ class Storage:
             await self.inbox.mark_filed(staff_id, item_id, now)
             await self.interactions.add(
                 customer_id=customer_id, staff_id=staff_id, kind=item.kind, happened_at=now,
-                now=now, text=item.text, file_id=item.file_id, file_type=item.file_type,
+                now=now, text=item.text if text is None else text, file_id=item.file_id,
+                file_type=item.file_type,
                 file_name=item.file_name,
             )
         return True

@@ -3,12 +3,19 @@ reports them, and the whole reading on generated card photos (a small bench/card
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from core.fake_api import ApiCall
+from core.fake_updates import Person
+from core.i18n import _, active
+from core.ocr import OcrUnavailable, TextReader
 from domain.cardscan import Line, read_card
+from storage.customers import Customer
+from tests.harness import Harness, of, only_message, shown
 
 
 def lines(*texts: str | tuple[str, float]) -> list[Line]:
@@ -143,3 +150,198 @@ def test_generated_cards_floors(engine: object) -> None:
         assert score.companies_right >= score.companies - 1, (language, score.misses)
     names = sum(s.names_right for s in scores.values()) / sum(s.names for s in scores.values())
     assert names >= 0.85, [s.misses for s in scores.values()]
+
+
+# --- the bot: photo -> draft -> prospect -----------------------------------------------------
+
+CARD_LINES = [
+    {"text": "Nguyễn Thị Hồng Nhung", "height": 56, "x": 300, "y": 60},
+    {"text": "Trưởng phòng Kinh doanh", "height": 30, "x": 300, "y": 120},
+    {"text": "CÔNG TY TNHH THƯƠNG MẠI PHÚ THÀNH", "height": 32, "x": 300, "y": 170},
+    {"text": "ĐT: 0903 456 789 - 028 3823 4567", "height": 28, "x": 300, "y": 220},
+    {"text": "Email: nhung.nguyen@phuthanh.vn", "height": 28, "x": 300, "y": 260},
+    {"text": "Số 12 Lê Lợi, Phường Bến Nghé, Quận 1, TP.HCM", "height": 26, "x": 300, "y": 300},
+]
+
+
+class StubReader(TextReader):
+    """The OCR worker's answer, without the worker."""
+
+    def __init__(self, lines: list[dict[str, object]] | None = None,
+                 error: Exception | None = None) -> None:
+        super().__init__()
+        self.lines, self.error, self.images = lines or [], error, 0
+
+    async def read(self, image: bytes) -> list[dict[str, object]]:
+        self.images += 1
+        if self.error is not None:
+            raise self.error
+        return self.lines
+
+
+def use_reader(bot: Harness, reader: TextReader) -> None:
+    services = bot.app.bot_data.services
+    assert services is not None
+    services.ocr = reader
+
+
+async def send_photo(bot: Harness, person: Person, file_id: str = "card-1",
+                     caption: str | None = None, image: bytes = b"jpeg") -> list[ApiCall]:
+    """Send a photo and wait for the background reading to finish."""
+    bot.api.files[file_id] = image
+    before = len(bot.api.calls)
+    await bot.process(bot.make.photo(person, file_id, caption))
+    pending = [task for task in asyncio.all_tasks()
+               if (task.get_name() or "").startswith("cardscan")]
+    await asyncio.wait_for(asyncio.gather(*pending), 120)
+    return bot.api.calls[before:]
+
+
+async def rm_speaking(bot: Harness, language: str = "vi", person_id: int = 2001) -> Person:
+    person = Person(person_id, "Lan", "Nguyễn", username=f"rm{person_id}",
+                    language_code={"zh_Hans": "zh-hans", "zh_Hant": "zh-hant"}.get(language,
+                                                                                   language))
+    await bot.register(person, language=language)
+    return person
+
+
+def text_of(call: ApiCall) -> str:
+    return str(call.params.get("text", ""))
+
+
+async def customers_of(bot: Harness, owner: Person) -> list[Customer]:
+    rows = await bot.storage.db.fetch_all(
+        "SELECT id FROM customers WHERE owner_id = ? AND erased_at IS NULL ORDER BY id",
+        (owner.id,))
+    found = [await bot.storage.customers.get(owner.id, row["id"]) for row in rows]
+    return [customer for customer in found if customer is not None]
+
+
+async def test_a_card_photo_becomes_a_prospect_with_the_photo_on_file(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    use_reader(bot, StubReader(CARD_LINES))
+    calls = await send_photo(bot, rm)
+    with active("vi", "UTC"):
+        reading = _("📇 Reading the card…")
+    assert text_of(shown(calls)[0]) == reading
+    draft = bot.last_for(rm)
+    assert "Nguyễn Thị Hồng Nhung" in text_of(draft) and "0903 456 789" in text_of(draft)
+    assert "028 3823 4567" in text_of(draft)  # the other number, kept on the file
+    # The photo is in the inbox while the RM checks the draft: nothing is lost if they walk away.
+    assert len(await bot.storage.inbox.list_open(rm.id)) == 1
+    await bot.press(rm, "✅")
+    [customer] = await customers_of(bot, rm)
+    assert (customer.name, customer.phone, customer.company, customer.language) == (
+        "Nguyễn Thị Hồng Nhung", "+84903456789", "CÔNG TY TNHH THƯƠNG MẠI PHÚ THÀNH", "vi")
+    [photo] = (await bot.storage.interactions.history(rm.id, customer.id, offset=0, limit=9))[0]
+    assert (photo.kind, photo.file_id, photo.file_type) == ("file", "card-1", "photo")
+    assert "Trưởng phòng Kinh doanh" in photo.text and "nhung.nguyen@phuthanh.vn" in photo.text
+    assert "028 3823 4567" in photo.text and "Phường Bến Nghé" in photo.text
+    assert await bot.storage.inbox.list_open(rm.id) == []
+    assert await bot.storage.states.get(rm.id, rm.id) is None
+
+
+async def test_each_field_can_be_corrected_before_saving(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    use_reader(bot, StubReader(CARD_LINES))
+    await send_photo(bot, rm)
+    await bot.press(rm, _name_button(bot, rm, "Name"))
+    await bot.send(rm, "Nguyễn Hồng Nhung")
+    assert "Nguyễn Hồng Nhung" in text_of(bot.last_for(rm))
+    await bot.press(rm, _name_button(bot, rm, "Phone"))
+    calls = await bot.send(rm, "số cũ")
+    assert "số cũ" in text_of(only_message(calls))  # refused, asked again
+    await bot.send(rm, "0912 000 111")
+    await bot.press(rm, _name_button(bot, rm, "Company / shop"))
+    await bot.press(rm, _label(bot, rm, "Leave it empty"))
+    await bot.press(rm, "✅")
+    [customer] = await customers_of(bot, rm)
+    assert (customer.name, customer.phone, customer.company) == (
+        "Nguyễn Hồng Nhung", "+84912000111", None)
+
+
+def _name_button(bot: Harness, rm: Person, field: str) -> str:
+    with active("vi", "UTC"):
+        return _("✏️ {field}").format(field=_(field))
+
+
+def _label(bot: Harness, rm: Person, text: str) -> str:
+    with active("vi", "UTC"):
+        return _(text)
+
+
+async def test_saving_a_known_phone_asks_like_add_and_files_the_photo_there(
+        bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    existing = await bot.storage.customers.create(owner_id=rm.id, name="Chị Nhung",
+                                                  phone="+84903456789", region="VN",
+                                                  now=bot.clock.now())
+    use_reader(bot, StubReader(CARD_LINES))
+    await send_photo(bot, rm)
+    await bot.press(rm, "✅")
+    assert len(await customers_of(bot, rm)) == 1  # not created yet: the RM chooses
+    await bot.press(rm, "Chị Nhung")
+    assert len(await customers_of(bot, rm)) == 1
+    [photo] = (await bot.storage.interactions.history(rm.id, existing.id, offset=0, limit=9))[0]
+    assert photo.file_id == "card-1"
+
+
+async def test_discard_and_a_stale_draft(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    use_reader(bot, StubReader(CARD_LINES))
+    await send_photo(bot, rm, "card-1")
+    first = bot.last_for(rm)
+    await send_photo(bot, rm, "card-2")
+    # The first draft's buttons no longer act (its photo stays in the inbox).
+    calls = await bot.press(rm, "✅", first)
+    assert not await customers_of(bot, rm) and of(calls, "answerCallbackQuery")
+    await bot.press(rm, "🗑")
+    assert not await customers_of(bot, rm)
+    assert [item.file_id for item in await bot.storage.inbox.list_open(rm.id)] == ["card-1"]
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant", "en"])
+async def test_reading_off_keeps_the_photo_in_the_inbox(bot: Harness, language: str) -> None:
+    rm = await rm_speaking(bot, language)
+    use_reader(bot, StubReader(error=OcrUnavailable("vie.traineddata not found")))
+    calls = await send_photo(bot, rm)
+    with active(language, "UTC"):
+        off = _("Reading cards is off on this installation. I kept the photo in your /inbox.")
+    assert off in [text_of(call) for call in shown(calls)]
+    if language != "en":
+        assert off != "Reading cards is off on this installation. I kept the photo in your " \
+                      "/inbox."
+    assert len(await bot.storage.inbox.list_open(rm.id)) == 1
+
+
+async def test_a_photo_with_a_caption_is_filed_as_before(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    reader = StubReader(CARD_LINES)
+    use_reader(bot, reader)
+    await send_photo(bot, rm, caption="hợp đồng vay của chị Lan")
+    assert reader.images == 0
+    [item] = await bot.storage.inbox.list_open(rm.id)
+    assert item.text == "hợp đồng vay của chị Lan"
+
+
+async def test_nothing_readable(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    use_reader(bot, StubReader([{"text": "~~~", "height": 20}]))
+    await send_photo(bot, rm)
+    assert len(await bot.storage.inbox.list_open(rm.id)) == 1
+    assert await bot.storage.states.get(rm.id, rm.id) is None
+
+
+async def test_a_real_card_through_the_worker(bot: Harness, engine: object) -> None:
+    """The real OCR worker process, on a generated Vietnamese card photo."""
+    use_reader(bot, TextReader())
+    from testkit.cardscan import make_samples
+
+    rm = await rm_speaking(bot)
+    sample = make_samples(1, seed=5, languages=("vi",), conditions=("photo",))[0]
+    await send_photo(bot, rm, image=sample.image)
+    draft = text_of(bot.last_for(rm))
+    assert sample.company.casefold() in draft.casefold()
+    await bot.press(rm, "✅")
+    [customer] = await customers_of(bot, rm)
+    assert customer.phone == sample.phones[0]
