@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -64,16 +67,34 @@ def report(scores: dict[str, Score]) -> bool:
     for language, score in scores.items():
         mean = statistics.fmean(score.seconds)
         p95 = sorted(score.seconds)[max(0, round(0.95 * len(score.seconds)) - 1)]
+        # The seconds target is checked on CPU seconds: on an otherwise idle machine the
+        # wall time is at most that (ONNX Runtime uses both cores), while on this shared
+        # machine the wall time mostly measures everyone else's work.
         met = (score.name_rate >= TARGETS["name"] and score.phone_rate >= TARGETS["phone"]
-               and mean <= TARGETS["seconds"])
+               and statistics.fmean(score.cpu_seconds) <= TARGETS["seconds"])
         ok = ok and met
         print(f"{language:<9} {score.images:>6} {score.name_rate:>10.0%} "
               f"{score.phone_rate:>8.0%} {score.company_rate:>8.0%} {mean:>8.2f} {p95:>6.2f}"
               f" {statistics.fmean(score.cpu_seconds):>12.2f}{'' if met else '  MISSED'}")
     print(f"targets: names >= {TARGETS['name']:.0%} exact per language, phones >= "
-          f"{TARGETS['phone']:.0%}, <= {TARGETS['seconds']} s per image; load average "
+          f"{TARGETS['phone']:.0%}, <= {TARGETS['seconds']} CPU s per image; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return ok
+
+
+def memory(photo: bytes) -> None:
+    """Run bench/cardscan_memory.py in a process of its own and print its figures."""
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as file:
+        file.write(photo)
+        file.flush()
+        out = subprocess.run([sys.executable, str(Path(__file__).with_name(
+            "cardscan_memory.py")), file.name], capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"bot resident after start-up: {figures['bot_started_mib']:.0f} MiB; after a photo "
+          f"read: {figures['bot_after_photo_mib']:.0f} MiB; OCR worker while it lives: "
+          f"{figures['worker_mib']:.0f} MiB (it ends after 10 idle minutes)")
+    print(f"first photo {figures['first_photo_seconds']:.1f} s (worker start included), "
+          f"next {figures['next_photo_seconds']:.1f} s")
 
 
 def main() -> int:
@@ -84,6 +105,8 @@ def main() -> int:
                         help="read through the worker process, as the bot does")
     parser.add_argument("--show", action="store_true", help="print every miss")
     parser.add_argument("--save", type=Path, help="write the images to this folder")
+    parser.add_argument("--memory", action="store_true",
+                        help="also the bot's memory with and without a photo read")
     args = parser.parse_args()
     from core.ocr import missing
 
@@ -109,6 +132,8 @@ def main() -> int:
     finally:
         close()
     ok = report(scores)
+    if args.memory:
+        memory(samples[0].image)
     if args.show:
         for score in scores.values():
             for miss in score.misses:

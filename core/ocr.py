@@ -117,29 +117,44 @@ def merge_readings(latin: str, rapid: str) -> str:
             if i:
                 options.append((cost[i - 1][j] + 1, "ours"))
             cost[i][j], step[i][j] = min(options)
-    words: list[str] = []
+    words: list[str | None] = []  # None: a word only Tesseract saw, decided below
+    alone: list[str] = []
+    agreed = 0
     i, j = len(ours), len(theirs)
     while i or j:
         move = step[i][j]
         if move == "same":
             words.append(_marks_of(ours[i - 1], theirs[j - 1]))
+            agreed += 1
             i, j = i - 1, j - 1
         elif move == "sub":
             words.append(theirs[j - 1])
             i, j = i - 1, j - 1
         elif move == "two":
             words.extend((ours[i - 1], ours[i - 2]))
+            agreed += 1
             i, j = i - 2, j - 1
         elif move == "theirs":
             words.append(theirs[j - 1])
             j -= 1
         else:
-            # A word only Tesseract saw: RapidOCR drops a word made only of marked letters
-            # ("Ở"); anything else Tesseract alone saw is likely noise.
-            if _marked(ours[i - 1]) * 2 > len(ours[i - 1]):
-                words.append(ours[i - 1])
+            words.append(None)
+            alone.append(ours[i - 1])
             i -= 1
-    return " ".join(reversed(words))
+    # A word only Tesseract saw: RapidOCR drops a word made mostly of letters it cannot read
+    # ("Cổ", "Ở"), so it is kept when the two readings otherwise agree; when they do not,
+    # Tesseract was reading noise.
+    trusted = agreed * 2 >= len(theirs)
+    kept = iter(alone)
+    merged = []
+    for word in words:
+        if word is None:
+            ours_word = next(kept)
+            if trusted and _marked(ours_word) * 2 >= len(ours_word):
+                merged.append(ours_word)
+        else:
+            merged.append(word)
+    return " ".join(reversed(merged))
 
 
 class OcrUnavailable(Exception):
