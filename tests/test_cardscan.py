@@ -332,6 +332,7 @@ async def test_nothing_readable(bot: Harness) -> None:
     assert await bot.storage.states.get(rm.id, rm.id) is None
 
 
+@pytest.mark.process
 async def test_a_real_card_through_the_worker(bot: Harness, engine: object) -> None:
     """The real OCR worker process, on a generated Vietnamese card photo."""
     use_reader(bot, TextReader())
