@@ -92,7 +92,8 @@ def memory(photo: bytes) -> None:
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"bot resident after start-up: {figures['bot_started_mib']:.0f} MiB; after a photo "
           f"read: {figures['bot_after_photo_mib']:.0f} MiB; OCR worker while it lives: "
-          f"{figures['worker_mib']:.0f} MiB (it ends after 10 idle minutes)")
+          f"{figures['worker_mib']:.0f} MiB, {figures['worker_peak_mib']:.0f} MiB at its peak "
+          f"(it ends after 10 idle minutes)")
     print(f"first photo {figures['first_photo_seconds']:.1f} s (worker start included), "
           f"next {figures['next_photo_seconds']:.1f} s")
 

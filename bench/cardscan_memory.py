@@ -23,11 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def rss_mib(pid: int | str = "self") -> float:
+def rss_mib(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """Resident memory now (VmRSS) or at its highest (VmHWM), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
 
 
 async def measure(photo: bytes) -> dict[str, float]:
@@ -58,6 +59,7 @@ async def measure(photo: bytes) -> dict[str, float]:
     assert services is not None
     figures["bot_after_photo_mib"] = rss_mib()
     figures["worker_mib"] = rss_mib(services.ocr.worker_pid or 0)
+    figures["worker_peak_mib"] = rss_mib(services.ocr.worker_pid or 0, "VmHWM")
     await shutdown(app)
     await app.shutdown()
     figures["bot_after_worker_stopped_mib"] = rss_mib()
