@@ -20,7 +20,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, label_value
+from core.i18n import N_, _, format_list, label_value
 from core.messages import esc, reply
 from core.ocr import OcrFailed, OcrUnavailable
 from domain.cardscan import Line, ScannedCard, read_card
@@ -158,7 +158,7 @@ def _draft_text(data: dict[str, Any], region: str) -> str:
         rows.append(label_value(f"<b>{esc(_(label))}</b>", esc(value) if value else "—"))
     others = [display_phone(str(p), region) for p in data.get("phones") or []]
     if others:
-        rows.append(label_value(f"<b>{esc(_('Other phones'))}</b>", esc(", ".join(others))))
+        rows.append(label_value(f"<b>{esc(_('Other phones'))}</b>", esc(format_list(others))))
     if data.get("website"):
         rows.append(label_value(f"<b>{esc(_('Website'))}</b>", esc(data["website"])))
     if not data.get("name") and data.get("company"):
@@ -279,7 +279,7 @@ def card_note(data: dict[str, Any], region: str) -> str:
             rows.append(label_value(_(label), str(data[field])))
     others = [display_phone(str(p), region) for p in data.get("phones") or []]
     if others:
-        rows.append(label_value(_("Other phones"), ", ".join(others)))
+        rows.append(label_value(_("Other phones"), format_list(others)))
     return "\n".join(rows)
 
 
