@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 
 from core.buttons import button, keyboard
 from core.context import Ctx
@@ -104,7 +105,7 @@ async def _read(update: Update, context: Ctx, item_id: int, file_id: str,
         await _fall_back(update, context, item_id, progress, _(
             "Reading cards is off on this installation. I kept the photo in your /inbox."))
         return
-    except (OcrFailed, OSError) as error:
+    except (OcrFailed, OSError, TelegramError) as error:  # TelegramError: over 20 MB, say
         log.warning("could not read a card photo: %r", error)
         await _fall_back(update, context, item_id, progress, _(
             "I could not read this photo. I kept it in your /inbox."))

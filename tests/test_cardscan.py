@@ -12,7 +12,7 @@ import pytest
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active
-from core.ocr import OcrUnavailable, TextReader
+from core.ocr import OcrFailed, OcrUnavailable, TextReader
 from domain.cardscan import Line, read_card
 from storage.customers import Customer
 from tests.harness import Harness, of, only_message, shown
@@ -322,6 +322,16 @@ async def test_a_photo_with_a_caption_is_filed_as_before(bot: Harness) -> None:
     assert reader.images == 0
     [item] = await bot.storage.inbox.list_open(rm.id)
     assert item.text == "hợp đồng vay của chị Lan"
+
+
+async def test_an_unreadable_photo_stays_in_the_inbox(bot: Harness) -> None:
+    rm = await rm_speaking(bot)
+    use_reader(bot, StubReader(error=OcrFailed("the OCR worker did not answer")))
+    calls = await send_photo(bot, rm)
+    with active("vi", "UTC"):
+        failed = _("I could not read this photo. I kept it in your /inbox.")
+    assert failed in [text_of(call) for call in shown(calls)]
+    assert len(await bot.storage.inbox.list_open(rm.id)) == 1
 
 
 async def test_nothing_readable(bot: Harness) -> None:
