@@ -12,11 +12,15 @@ from storage.churn import ChurnRepo
 from storage.complaints import ComplaintRepo
 from storage.customers import CustomerRepo
 from storage.db import Database, open_database
+from storage.deals import DealRepo
 from storage.groups import GroupRepo
+from storage.holdings import HoldingRepo
+from storage.household import HouseholdRepo
 from storage.inbox import InboxRepo
 from storage.interactions import InteractionRepo
 from storage.invites import InviteRepo
 from storage.leads import LeadRepo
+from storage.mycard import MyCardRepo
 from storage.posts import PostRepo
 from storage.reassign import ReassignRepo
 from storage.referrals import ReferralRepo
@@ -56,6 +60,10 @@ class Storage:
         self.review = ReviewRepo(db)
         self.reassign = ReassignRepo(db)
         self.replicas = ReplicaRepo(db)
+        self.deals = DealRepo(db)
+        self.holdings = HoldingRepo(db)
+        self.household = HouseholdRepo(db)
+        self.mycard = MyCardRepo(db)
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime, text: str | None = None) -> bool:

@@ -15,10 +15,14 @@ EDITABLE = frozenset({
     "name", "phone", "segment", "grade", "source", "referrer", "referred_by", "birthday",
     "birthday_lunar", "birthday_leap", "company", "family", "income", "products_held",
     "products_wanted", "tags", "about", "language", "lost_reason", "client_ref",
+    "id_expiry", "risk_expiry", "kyc_due", "zalo", "wechat", "line", "whatsapp",
+    "swot_strengths", "swot_weaknesses", "swot_opportunities", "swot_threats", "qr_source",
 })
 # Personal data blanked when a customer is erased (right to erasure); counts stay.
 PERSONAL = ("phone", "telegram_id", "referrer", "birthday", "company", "family", "income",
-            "products_held", "products_wanted", "tags", "about", "lost_reason", "client_ref")
+            "products_held", "products_wanted", "tags", "about", "lost_reason", "client_ref",
+            "id_expiry", "risk_expiry", "kyc_due", "zalo", "wechat", "line", "whatsapp",
+            "swot_strengths", "swot_weaknesses", "swot_opportunities", "swot_threats")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,19 @@ class Customer:
     created_at: datetime
     archived_at: datetime | None
     client_ref: str | None = None
+    # Compliance dates (YYYY-MM-DD), messaging apps, SWOT, and the QR code they came through.
+    id_expiry: str | None = None
+    risk_expiry: str | None = None
+    kyc_due: str | None = None
+    zalo: str | None = None
+    wechat: str | None = None
+    line: str | None = None
+    whatsapp: str | None = None
+    swot_strengths: str | None = None
+    swot_weaknesses: str | None = None
+    swot_opportunities: str | None = None
+    swot_threats: str | None = None
+    qr_source: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Customer:
@@ -188,6 +205,14 @@ class CustomerRepo:
                 (customer_id,),
             )
             await self.db.execute("DELETE FROM holdings WHERE customer_id = ?", (customer_id,))
+            await self.db.execute("UPDATE deals SET holding_id = NULL WHERE customer_id = ?",
+                                  (customer_id,))
+            # Family and business ties say who someone is: erased with them.
+            await self.db.execute(
+                "DELETE FROM household_links WHERE customer_id = ? OR other_id = ?",
+                (customer_id, customer_id))
+            await self.db.execute("UPDATE mycard_visits SET user_id = -id WHERE customer_id = ?",
+                                  (customer_id,))
             await self.db.execute("UPDATE complaints SET resolution = NULL WHERE customer_id = ?",
                                (customer_id,))
             # The member's Telegram id goes too (-id keeps each lead row unique).
