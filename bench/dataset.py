@@ -20,12 +20,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench import people
-from bench.harness import db_time
+from bench.harness import ROOT, db_time
 from bench.people import MARKETS, Market
 from core.languages import regional
+from domain.catalog import parse_catalog
+from domain.deals import LOST_REASONS, MARKET_CURRENCY
+from domain.holdings import kind_for_product
 from storage.customers import CustomerRepo
 
-VERSION = 1
+VERSION = 2
 """Bump when the generated data changes, so cached databases are rebuilt."""
 REFERENCE = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 """The benchmark's "now": Monday 10:00 in Ho Chi Minh City."""
@@ -85,6 +88,15 @@ REMINDER_COLUMNS = ("staff_id", "customer_id", "kind", "text", "due_at", "urgent
                     "rule_key", "attempts", "sent_at", "done_at", "outcome", "created_at")
 INTERACTION_COLUMNS = ("customer_id", "staff_id", "kind", "happened_at", "text", "detail",
                        "created_at")
+DEAL_COLUMNS = ("id", "customer_id", "owner_id", "product_id", "amount_minor", "currency",
+                "expected_close", "stage", "lost_reason", "closed_at", "holding_id",
+                "created_at", "updated_at")
+HOLDING_COLUMNS = ("id", "customer_id", "kind", "product", "product_id", "amount_minor",
+                   "currency", "maturity_date", "start_date", "monthly_day", "created_at")
+# Typical deal sizes per market, in whole units of its currency: (smallest, largest).
+_DEAL_SIZES = {"VND": (50_000_000, 5_000_000_000), "CNY": (50_000, 5_000_000),
+               "TWD": (300_000, 30_000_000), "HKD": (100_000, 10_000_000)}
+_OPEN_DEAL_STAGES = ("contact", "consult", "follow")
 
 _SEGMENTS = people.weighted((("individual", 70), ("household", 15), ("sme", 12),
                              ("corporate", 3)))
@@ -174,15 +186,22 @@ def generate(size: Size, seed: int = 1) -> Iterator[Batch]:
          regional(rm.market.language, rm.market.region), rm.market.timezone, rm.market.region,
          created, "08:00", "search")
         for n, rm in enumerate(staff)])
+    groups, products, catalog = _catalog()
+    yield groups
+    yield products
     customers: list[tuple[Any, ...]] = []
     reminders: list[tuple[Any, ...]] = []
+    deals = _Deals(random.Random(seed + 3), catalog)
     for index in range(size.customers):
         rm = staff[index // size.customers_per_rm]
         row = _customer(rng, index + 1, rm, plan, index)
         customers.append(row)
         reminders.extend(_reminders(rng, row, rm))
+        deals.add(row, rm)
     yield Batch("customers", CUSTOMER_COLUMNS, customers)
     yield Batch("reminders", REMINDER_COLUMNS, reminders)
+    yield Batch("holdings", HOLDING_COLUMNS, deals.holdings)
+    yield Batch("deals", DEAL_COLUMNS, deals.deals)
     yield from _interactions(random.Random(seed + 2), size, staff, plan)
 
 
@@ -281,3 +300,79 @@ def _interactions(rng: random.Random, size: Size, staff: list[Rm],
                 rows = []
     if rows:
         yield Batch("interactions", INTERACTION_COLUMNS, rows)
+
+
+def _catalog() -> tuple[Batch, Batch, list[tuple[int, str, str]]]:
+    """The sample catalog's rows, as the bot stores them on first start (which then finds
+    the catalog loaded and leaves it), so deals can name real products."""
+    parsed = parse_catalog((ROOT / "catalog" / "sample.yaml").read_bytes(), "sample.yaml")
+    assert not isinstance(parsed, list), parsed
+    dump = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)  # noqa: E731
+    group_ids = {group.code: n + 1 for n, group in enumerate(parsed.groups)}
+    groups = Batch("product_groups", ("id", "code", "segment", "names", "position"), [
+        (group_ids[g.code], g.code, g.segment, dump(g.names), n)
+        for n, g in enumerate(parsed.groups)])
+    stamp = db_time(REFERENCE - HISTORY)
+    products = Batch("products", ("id", "code", "group_id", "names", "pitch", "rates", "active",
+                                  "position", "updated_at"), [
+        (n + 1, p.code, group_ids[p.group_code], dump(p.names), dump(p.pitch),
+         dump(p.rates) if p.rates else None, 1, n, stamp)
+        for n, p in enumerate(parsed.products)])
+    catalog = [(n + 1, p.code, p.group_code) for n, p in enumerate(parsed.products)]
+    return groups, products, catalog
+
+
+class _Deals:
+    """Open deals for customers in the middle of the pipeline, won deals (with the holding
+    they recorded, and its dates) for customers won or in care, lost ones with a reason."""
+
+    def __init__(self, rng: random.Random, products: list[tuple[int, str, str]]) -> None:
+        self.rng = rng
+        self.products = products  # (id, code, group code)
+        self.deals: list[tuple[Any, ...]] = []
+        self.holdings: list[tuple[Any, ...]] = []
+
+    def _amount(self, market: Market) -> tuple[int, str]:
+        currency = MARKET_CURRENCY[market.region]
+        low, high = _DEAL_SIZES[currency]
+        # Round figures, as deals are: 2 tỷ, 350 triệu, 500万.
+        whole = round(self.rng.uniform(low, high), -len(str(low)) + 2)
+        return int(whole) * 100, currency
+
+    def add(self, customer: tuple[Any, ...], rm: Rm) -> None:
+        customer_id, stage, created = customer[0], customer[6], customer[20]
+        rng = self.rng
+        if stage in _OPEN_DEAL_STAGES:
+            for _ in range(1 if rng.random() < 0.8 else 2):
+                self._deal(customer_id, rm, stage, None, created)
+        elif stage in ("won", "care"):
+            self._deal(customer_id, rm, "won", None, created)
+        elif stage == "lost":
+            self._deal(customer_id, rm, "lost", rng.choice(list(LOST_REASONS)), created)
+
+    def _deal(self, customer_id: int, rm: Rm, stage: str, reason: str | None,
+              created: str) -> None:
+        rng = self.rng
+        product_id, code, group_code = rng.choice(self.products)
+        minor, currency = self._amount(rm.market)
+        deal_id = len(self.deals) + 1
+        closed = None
+        holding_id = None
+        close_day = (REFERENCE + timedelta(days=rng.randint(-20, 120))).date().isoformat()
+        if stage in ("won", "lost"):
+            # Most closes are old; some fall in the week the review covers.
+            days = rng.uniform(0, 7) if rng.random() < 0.1 else rng.uniform(7, 700)
+            closed = max(created, db_time(REFERENCE - timedelta(days=days)))
+        if stage == "won":
+            holding_id = len(self.holdings) + 1
+            kind = kind_for_product(code, group_code)
+            maturity = ((REFERENCE + timedelta(days=rng.randint(1, 400))).date().isoformat()
+                        if kind in ("deposit", "loan") else None)
+            monthly = rng.randint(1, 28) if kind in ("loan", "investment") else None
+            start = (REFERENCE - timedelta(days=rng.randint(30, 1500))).date().isoformat() \
+                if kind == "insurance" else None
+            self.holdings.append((holding_id, customer_id, kind, code, product_id, minor,
+                                  currency, maturity, start, monthly, closed))
+        self.deals.append((deal_id, customer_id, rm.id, product_id, minor, currency,
+                           close_day, stage, reason, closed, holding_id, created,
+                           closed or created))

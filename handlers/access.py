@@ -81,7 +81,9 @@ async def identify_user(update: Update, context: Ctx) -> None:
     """Load the staff member, use their language and time zone, and turn strangers away."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None:
+    # Inline mode (a query typed in any chat, the result picked) comes with a user, no chat.
+    inline = update.inline_query is not None or update.chosen_inline_result is not None
+    if user is None or (chat is None and not inline):
         raise ApplicationHandlerStop
     staff = await context.storage.staff.get(user.id)
     if staff is None and user.id in context.settings.admin_ids:
@@ -96,7 +98,7 @@ async def identify_user(update: Update, context: Ctx) -> None:
                        settings.default_language)
     activate(language, staff.timezone if staff else settings.default_timezone)
     buttons.set_owner(user.id)
-    if chat.type != ChatType.PRIVATE:
+    if chat is not None and chat.type != ChatType.PRIVATE:
         # In a group the bot speaks the group's language, whoever writes.
         group = await context.storage.groups.get(chat.id)
         if group is not None:
@@ -108,6 +110,11 @@ async def identify_user(update: Update, context: Ctx) -> None:
         if (staff.name, staff.username, staff.telegram_language) != seen:
             await context.storage.staff.touch_profile(staff.id, *seen)
         return
+    if chat is None:
+        if update.inline_query is not None:
+            # Strangers get no results: not even that the bot knows any product.
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
+        raise ApplicationHandlerStop
     if chat.type != ChatType.PRIVATE:
         return  # group members who are not staff: only group features may answer them
     if _is_invite_start(update) or await _is_lead_phone(update, context):

@@ -82,6 +82,17 @@ class Storage:
             )
         return True
 
+    async def record_pitch(self, *, customer_id: int, staff_id: int, product_id: int, text: str,
+                           now: datetime) -> None:
+        """A pitch the RM sent the customer (inline mode): in their history, audited."""
+        async with self.db.transaction():
+            await self.interactions.add(customer_id=customer_id, staff_id=staff_id,
+                                        kind="message", happened_at=now, now=now, text=text,
+                                        detail={"product": product_id})
+            await self.audit.record(actor_id=staff_id, action="customer.pitch_sent",
+                                    entity="customer", entity_id=customer_id, now=now,
+                                    detail={"product": product_id})
+
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query (the health check's probe)."""
         if await self.db.fetch_value("SELECT 1") != 1:
