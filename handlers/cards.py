@@ -2,26 +2,77 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 
-from core.buttons import button, keyboard
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from core.buttons import button, keyboard, url_button
 from core.context import Ctx
-from core.i18n import _, format_date, format_datetime, label_value
+from core.i18n import _, current_language, format_date, format_datetime, label_value
 from core.messages import edit_or_reply, esc, reply
+from core.notices import KIND_TITLES
+from domain.care import next_birthday
+from domain.channels import CHANNELS, link
+from domain.compliance import COMPLIANCE_FIELDS
+from domain.compliance import DAYS_BEFORE as COMPLIANCE_NOTICE
 from domain.customers import INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
+from domain.deals import add_totals, format_amount, format_totals, from_minor
+from domain.household import COMPANY_SEGMENTS, RELATIONS
+from domain.mycard import SOURCES as QR_SOURCES
 from domain.phones import display_phone
 from handlers.common import expired
 from storage.customers import Customer
+from storage.holdings import Holding
+from storage.household import Member
+from storage.reminders import Reminder
 
 HISTORY_PAGE = 5
 HISTORY_ENTRY_LIMIT = 700
+# Family members' birthdays and care reminders this close are shown on the card.
+FAMILY_AHEAD = timedelta(days=30)
+FAMILY_REMINDER_KINDS = ("birthday", "care", "touch", "maturity", "repayment", "anniversary",
+                         "debit", "compliance")
+
+
+@dataclass
+class CardExtras:
+    """What the card shows besides the file itself: deals, products held, the household."""
+
+    open_deals: int = 0
+    pipeline: dict[str, Decimal] = field(default_factory=dict)  # currency → open amount
+    holdings: list[str] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    family_dates: list[str] = field(default_factory=list)
+
+
+def holding_line(holding: Holding) -> str:
+    """'Vay mua nhà · 2 tỷ ₫ · repayment on day 15 · matures 15/12/2030'."""
+    parts = [f"<b>{esc(holding.product)}</b>"]
+    if holding.amount_minor is not None and holding.currency is not None:
+        parts.append(format_amount(from_minor(holding.amount_minor), holding.currency,
+                                   current_language()))
+    if holding.monthly_day is not None:
+        template = (_("debit on day {day} of each month") if holding.kind == "investment"
+                    else _("repayment on day {day} of each month"))
+        parts.append(template.format(day=holding.monthly_day))
+    if holding.start_date is not None:
+        parts.append(_("policy since {date}").format(
+            date=format_date(date.fromisoformat(holding.start_date))))
+    if holding.maturity_date is not None:
+        parts.append(_("matures {date}").format(
+            date=format_date(date.fromisoformat(holding.maturity_date))))
+    return " · ".join(parts)
 
 
 def display_name(customer: Customer) -> str:
     return customer.name or _("(no name)")
 
 
-def card_text(customer: Customer, next_follow_up: str | None, region: str) -> str:
+def card_text(customer: Customer, next_follow_up: str | None, region: str,
+              extras: CardExtras | None = None, today: date | None = None) -> str:
+    extras = extras or CardExtras()
     grade = f" · {customer.grade}" if customer.grade else ""
     lines = [
         f"<b>{esc(display_name(customer))}</b>",
@@ -31,6 +82,11 @@ def card_text(customer: Customer, next_follow_up: str | None, region: str) -> st
         lines.append(_("🗄 Archived on {date}").format(date=format_date(customer.archived_at)))
     if customer.phone:
         lines.append(f"📞 {esc(display_phone(customer.phone, region))}")
+    channels = [f"{CHANNELS[name] if name in ('zalo', 'line', 'whatsapp') else _(CHANNELS[name])}"
+                f" {esc(_channel_value(name, value, region))}"
+                for name, value in _channels(customer)]
+    if channels:
+        lines.append("💬 " + " · ".join(channels))
     if customer.company:
         lines.append(f"🏢 {esc(customer.company)}")
     if customer.client_ref:
@@ -41,26 +97,121 @@ def card_text(customer: Customer, next_follow_up: str | None, region: str) -> st
     lines.append(_("Next follow-up: {when}").format(when=next_follow_up or _("none set")))
     if customer.products_held:
         lines.append(_("Products: {products}").format(products=esc(customer.products_held)))
+    lines += [f"💰 {line}" for line in extras.holdings]
+    if extras.open_deals:
+        lines.append(_("💼 Open deals: {count} · {amount}").format(
+            count=extras.open_deals, amount=format_totals(extras.pipeline, current_language())))
+    if customer.qr_source:
+        lines.append(_("Came through your QR code: {source}").format(
+            source=_(QR_SOURCES[customer.qr_source])))
+    lines += _compliance_lines(customer, today)
+    if extras.members:
+        lines.append(_("👨‍👩‍👧 Household: {members}").format(members=", ".join(
+            f"{esc(m.name or _('(no name)'))} ({_(RELATIONS[m.relation])})"
+            for m in extras.members)))
+    lines += extras.family_dates
     if customer.stage == "lost" and customer.lost_reason:
         lines.append(_("Lost because: {reason}").format(reason=esc(customer.lost_reason)))
     return "\n".join(lines)
 
 
-def card_buttons(customer: Customer) -> InlineKeyboardMarkup:
+def _channels(customer: Customer) -> list[tuple[str, str]]:
+    return [(name, value) for name in CHANNELS if (value := getattr(customer, name))]
+
+
+def _channel_value(name: str, value: str, region: str) -> str:
+    return display_phone(value, region) if value.startswith("+") else value
+
+
+def _compliance_lines(customer: Customer, today: date | None) -> list[str]:
+    """Each compliance date set on the file; ⚠️ when it is within the notice period."""
+    parts = []
+    for name, label in COMPLIANCE_FIELDS.items():
+        raw = getattr(customer, name)
+        if not raw:
+            continue
+        day = date.fromisoformat(raw)
+        soon = today is not None and (day - today).days <= max(COMPLIANCE_NOTICE)
+        parts.append(("⚠️ " if soon else "") + _("{what}: {date}").format(
+            what=_(label), date=format_date(day)))
+    return ["🪪 " + " · ".join(parts)] if parts else []
+
+
+def card_buttons(customer: Customer,
+                 members: list[Member] | None = None) -> InlineKeyboardMarkup:
     cid = customer.id
     if customer.archived_at is not None:
         return keyboard([
             [button(_("Restore"), "cr", cid), button(_("History"), "ch", cid, 0)],
             [button(_("Delete for good"), "cd", cid)],
         ])
-    return keyboard([
+    rows: list[list[InlineKeyboardButton]] = [
         [button(_("📝 Note"), "cn", cid), button(_("📞 Call"), "cl", cid, "call"),
          button(_("🚶 Visit"), "cl", cid, "visit"), button(_("🤝 Meeting"), "cl", cid, "meeting")],
         [button(_("⏰ Follow-up"), "cf", cid), button(_("➡️ Stage"), "cs", cid),
          button(_("⚠️ Complaint"), "cl", cid, "complaint")],
-        [button(_("✏️ Edit"), "ce", cid), button(_("🕘 History"), "ch", cid, 0),
-         button(_("🗄 Archive"), "ca", cid)],
-    ])
+        [button(_("💼 Deals"), "cdl", cid), button(_("💰 Products"), "chl", cid),
+         button(_("👨‍👩‍👧 Household"), "hh", cid)],
+    ]
+    apps = [url_button(CHANNELS[name], url) for name, value in _channels(customer)
+            if (url := link(name, value)) is not None]
+    if apps:
+        rows.append(apps)
+    members_row = [button(f"👤 {(m.name or _('(no name)'))[:20]}", "c", m.customer_id)
+                   for m in (members or [])[:3]]
+    if members_row:
+        rows.append(members_row)
+    last = [button(_("✏️ Edit"), "ce", cid), button(_("🕘 History"), "ch", cid, 0),
+            button(_("🗄 Archive"), "ca", cid)]
+    if customer.segment in COMPANY_SEGMENTS:
+        last.insert(1, button(_("🧭 SWOT"), "sw", cid))
+    rows.append(last)
+    return keyboard(rows)
+
+
+async def card_extras(context: Ctx, customer: Customer) -> CardExtras:
+    """The deals, holdings and household shown on the card."""
+    storage, owner = context.storage, context.me.id
+    extras = CardExtras()
+    deals = [d for d in await storage.deals.for_customer(owner, customer.id) if d.is_open]
+    extras.open_deals = len(deals)
+    extras.pipeline = add_totals(*({d.currency: from_minor(d.amount_minor)}
+                                   for d in deals if d.currency and d.amount_minor))
+    extras.holdings = [holding_line(h) for h in
+                       await storage.holdings.for_customer(owner, customer.id)][:5]
+    extras.members = await storage.household.members(owner, customer.id)
+    if extras.members:
+        extras.family_dates = await _family_dates(context, extras.members)
+    return extras
+
+
+async def _family_dates(context: Ctx, members: list[Member]) -> list[str]:
+    """Family members' coming birthdays and care reminders, for the main customer's card."""
+    now = context.clock.now()
+    today = now.date()
+    lines = []
+    for member in members:
+        if not member.birthday:
+            continue
+        _year, month, day = member.birthday.rsplit("-", 2)
+        when = next_birthday(int(month), int(day), member.birthday_lunar, member.birthday_leap,
+                             today, member.language == "vi")
+        if when - today <= FAMILY_AHEAD:
+            lines.append(_("🎂 {name} ({relation}): birthday {date}").format(
+                name=esc(member.name), relation=_(RELATIONS[member.relation]),
+                date=format_date(when)))
+    reminders: list[Reminder] = await context.storage.reminders.open_for_customers(
+        [m.customer_id for m in members], now + FAMILY_AHEAD, FAMILY_REMINDER_KINDS)
+    relation = {m.customer_id: m.relation for m in members}
+    for reminder in reminders[:5]:
+        if reminder.kind == "birthday":
+            continue  # shown above, from the birthday itself
+        lines.append(_("⏰ {name} ({relation}): {what} {date}").format(
+            name=esc(reminder.customer_name or ""),
+            relation=_(RELATIONS[relation.get(reminder.customer_id or 0, "spouse")]),
+            what=_(KIND_TITLES.get(reminder.kind, "Follow-up")),
+            date=format_date(reminder.due_at)))
+    return lines
 
 
 async def show_card(update: Update, context: Ctx, customer: Customer, *,
@@ -68,10 +219,12 @@ async def show_card(update: Update, context: Ctx, customer: Customer, *,
     """Send (or edit into) the card and remember it, so a reply to it becomes a note."""
     reminder = await context.storage.reminders.next_for_customer(customer.id)
     follow_up = format_datetime(reminder.due_at) if reminder else None
-    text = card_text(customer, follow_up, context.me.region)
+    extras = await card_extras(context, customer)
+    text = card_text(customer, follow_up, context.me.region, extras,
+                     context.clock.now().date())
     if prefix:
         text = f"{prefix}\n\n{text}"
-    markup = card_buttons(customer)
+    markup = card_buttons(customer, extras.members)
     if edit:
         await edit_or_reply(update, text, markup)
         query_message = update.callback_query.message if update.callback_query else None

@@ -1,16 +1,32 @@
-"""/maturity: record a product that matures, so care reminders come 7 days and 1 day before."""
+"""Holdings: the products a customer has and the dates the bank chases them for.
+
+/maturity records a maturing product in one line; a won deal records its holding and asks
+the date its kind is chased for (a deposit's maturity, a loan's repayment day, a policy's
+start for its anniversaries, a recurring investment's debit day). Reminders come before each.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import Any
 
+from telegram import InlineKeyboardMarkup, Update
+
+from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_date
-from core.messages import esc, reply
+from core.messages import edit_or_reply, esc, reply
 from domain.customers import MAX_FIELD
 from domain.datefields import DateKind, DateRefusal, find_date_field
-from handlers.cards import display_name
+from domain.holdings import HOLDING_KINDS, parse_day_of_month
+from handlers.cards import customer_from_button, display_name, holding_line
+from handlers.common import button_arg, button_int, expired, read_date
 from handlers.lookup import split_customer
+from storage.holdings import Holding
+
+HOLDING_FLOW = "holding"  # data {"holding_id", "field"}: waiting for one of its dates
+# The date each kind is chased for, asked after a win.
+DATE_FIELD = {"deposit": "maturity_date", "loan": "monthly_day", "insurance": "start_date",
+              "investment": "monthly_day"}
 
 
 async def add_maturity(update: Update, context: Ctx) -> None:
@@ -40,11 +56,138 @@ async def add_maturity(update: Update, context: Ctx) -> None:
     assert maturity is not None  # a maturity is always a solar date with its year
     customer, now = candidates[0], context.clock.now()
     product = (product or _("Deposit"))[:MAX_FIELD]
-    await context.storage.care.add_holding(customer.id, product, None, None,
-                                           maturity.isoformat(), now)
-    await context.storage.audit.record(actor_id=context.me.id, action="customer.holding",
-                                       entity="customer", entity_id=customer.id, now=now)
+    await context.storage.holdings.add(customer_id=customer.id, kind="deposit",
+                                       product=product, maturity_date=maturity.isoformat(),
+                                       now=now, actor_id=context.me.id)
     await reply(update, _("💰 Saved: {product} of {name} matures on {date}. I will remind you "
                           "7 days and 1 day before.").format(
         product=esc(product), name=f"<b>{esc(display_name(customer))}</b>",
         date=format_date(maturity)))
+
+
+async def show_holdings(update: Update, context: Ctx) -> None:
+    """List what the customer holds, each with a button to give it its dates."""
+    customer = await customer_from_button(update, context)
+    if customer is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    holdings = await context.storage.holdings.for_customer(context.me.id, customer.id)
+    lines = [_("<b>Products held by {name}</b>").format(name=esc(display_name(customer)))]
+    rows = []
+    for holding in holdings[:20]:
+        lines.append(f"💰 {_(HOLDING_KINDS[holding.kind])}: {holding_line(holding)}")
+        for field, label in _fields(holding.kind):
+            rows.append([button(f"{label} · {holding.product[:24]}", "hd", holding.id, field)])
+    if not holdings:
+        lines.append(_("None recorded yet: a won deal adds one, or /maturity."))
+    rows.append([button(_("Back to the card"), "c", customer.id)])
+    await edit_or_reply(update, "\n".join(lines), keyboard(rows))
+
+
+def _fields(kind: str) -> list[tuple[str, str]]:
+    fields = [("maturity_date", _("📅 Maturity"))]
+    if kind == "loan":
+        fields.append(("monthly_day", _("📅 Repayment day")))
+    elif kind == "investment":
+        fields.append(("monthly_day", _("📅 Debit day")))
+    elif kind == "insurance":
+        fields.append(("start_date", _("📅 Policy start")))
+    return fields
+
+
+def _question(holding: Holding, field: str, name: str) -> str:
+    product, who = esc(holding.product), f"<b>{esc(name)}</b>"
+    if field == "monthly_day" and holding.kind == "investment":
+        return _("On which day of the month is “{product}” of {name} debited? Type a day "
+                 "from 1 to 31.").format(product=product, name=who)
+    if field == "monthly_day":
+        return _("On which day of the month does {name} repay “{product}”? Type a day from "
+                 "1 to 31.").format(product=product, name=who)
+    if field == "start_date":
+        return _("When did the policy “{product}” of {name} start? I will remind you before "
+                 "each anniversary. For example 15/03/2024.").format(product=product, name=who)
+    return _("When does “{product}” of {name} mature? For example 15/12/2027.").format(
+        product=product, name=who)
+
+
+def _step_buttons(holding_id: int, field: str) -> InlineKeyboardMarkup:
+    return keyboard([[button(_("Skip"), "hsk", holding_id, field),
+                      button(_("Cancel"), "hsk", holding_id, field)]])
+
+
+async def ask_holding_date(update: Update, context: Ctx, holding_id: int,
+                           field: str | None = None) -> None:
+    """Ask the date a holding is chased for (its kind's, or the field named)."""
+    holding = await context.storage.holdings.get(context.me.id, holding_id)
+    chat = update.effective_chat
+    if holding is None or chat is None:
+        return
+    field = field or DATE_FIELD.get(holding.kind)
+    if field is None:
+        return
+    customer = await context.storage.customers.get(context.me.id, holding.customer_id)
+    await context.storage.states.set(context.me.id, chat.id, HOLDING_FLOW,
+                                     {"holding_id": holding.id, "field": field},
+                                     context.clock.now())
+    await reply(update, _question(holding, field, display_name(customer) if customer else ""),
+                _step_buttons(holding.id, field))
+
+
+async def pick_date_field(update: Update, context: Ctx) -> None:
+    """Ask one of a holding's dates (from the list of products held)."""
+    holding_id, field = button_int(context, 1), button_arg(context, 2)
+    holding = await context.storage.holdings.get(context.me.id, holding_id) if holding_id \
+        else None
+    assert update.callback_query is not None
+    if holding is None or field not in ("maturity_date", "monthly_day", "start_date"):
+        await expired(update)
+        return
+    await update.callback_query.answer()
+    await ask_holding_date(update, context, holding.id, field)
+
+
+async def skip_date(update: Update, context: Ctx) -> None:
+    """Skip (or cancel) the date question; nothing changes."""
+    assert update.callback_query is not None and update.effective_chat is not None
+    state = await context.storage.states.get(context.me.id, update.effective_chat.id)
+    if (state is not None and state.flow == HOLDING_FLOW
+            and state.data.get("holding_id") == button_int(context, 1)):
+        await context.storage.states.clear(context.me.id, update.effective_chat.id)
+    await update.callback_query.answer(_("Nothing was changed."))
+    await edit_or_reply(update, _("Nothing was changed."))
+
+
+async def type_holding_date(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Take the typed date (or day of the month) of a holding."""
+    message = update.effective_message
+    assert message is not None
+    text = (message.text or "").strip()
+    holding = await context.storage.holdings.get(context.me.id, int(data.get("holding_id", 0)))
+    field = str(data.get("field"))
+    if holding is None:
+        await context.storage.states.clear(context.me.id, message.chat_id)
+        await reply(update, _("This product is no longer on file."))
+        return
+    now = context.clock.now()
+    value: str | int | None
+    if field == "monthly_day":
+        value = parse_day_of_month(text)
+        problem = _("Type a day of the month from 1 to 31, or press Skip.")
+    else:
+        day = read_date(text, current_language(), now)
+        past_ok = field == "start_date"
+        value = day.isoformat() if day is not None and (past_ok or day >= now.date()) else None
+        problem = (_("I need a date, such as 15/03/2024. Type it again or press Skip.")
+                   if past_ok else
+                   _("I need a date that has not passed, such as 15/12/2027. Type it again "
+                     "or press Skip."))
+    if value is None:
+        await reply(update, problem, _step_buttons(holding.id, field))
+        return
+    updated = await context.storage.holdings.set_dates(context.me.id, holding.id, context.me.id,
+                                                       now, **{field: value})
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    if updated is not None:
+        await reply(update, _("Saved: {holding}. I will remind you before each date.").format(
+            holding=holding_line(updated)))

@@ -94,8 +94,10 @@ class DealRepo:
     async def create(self, *, owner_id: int, customer_id: int, actor_id: int, now: datetime,
                      product_id: int | None = None, amount_minor: int | None = None,
                      currency: str | None = None, expected_close: str | None = None,
-                     stage: str = "find") -> Deal | None:
-        """A new open deal for the RM's own customer; None if the customer is not theirs."""
+                     stage: str = "find", request_key: str | None = None) -> Deal | None:
+        """A new open deal for the RM's own customer; None if the customer is not theirs.
+        A second call with the same ``request_key`` (a button pressed twice) returns the deal
+        the first one made."""
         if stage not in OPEN_STAGES:
             raise ValueError(f"a deal starts open, not {stage!r}")
         stamp = to_db_time(now)
@@ -105,12 +107,17 @@ class DealRepo:
                 (customer_id, owner_id))
             if owned is None:
                 return None
-            deal_id = await self.db.insert(
+            deal_id = await self.db.try_insert(
                 "INSERT INTO deals (customer_id, owner_id, product_id, amount_minor, currency,"
-                " expected_close, stage, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " expected_close, stage, request_key, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (customer_id, owner_id, product_id, amount_minor, currency, expected_close,
-                 stage, stamp, stamp))
+                 stage, request_key, stamp, stamp))
+            if deal_id is None:
+                existing = await self.db.fetch_value(
+                    "SELECT id FROM deals WHERE request_key = ? AND owner_id = ?",
+                    (request_key, owner_id))
+                return await self.get(owner_id, int(existing)) if existing else None
             await self._event(deal_id, actor_id, "created", {"stage": stage}, now)
             await self.audit.record(actor_id=actor_id, action="deal.created", entity="deal",
                                     entity_id=deal_id, now=now,

@@ -83,6 +83,18 @@ class ReminderRepo:
         )
         return Reminder.from_row(row) if row else None
 
+    async def open_for_customers(self, customer_ids: list[int], until: datetime,
+                                 kinds: tuple[str, ...]) -> list[Reminder]:
+        """Open reminders of these kinds for these customers, due before ``until``."""
+        if not customer_ids:
+            return []
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE r.customer_id IN ({', '.join('?' for _ in customer_ids)})"
+            " AND r.status IN ('pending', 'sending', 'sent')"
+            f" AND r.kind IN ({', '.join('?' for _ in kinds)}) AND r.due_at < ?"
+            " ORDER BY r.due_at", [*customer_ids, *kinds, to_db_time(until)])
+        return [Reminder.from_row(row) for row in rows]
+
     async def cancel(self, staff_id: int, reminder_id: int, now: datetime) -> bool:
         changed = await self.db.execute(
             "UPDATE reminders SET status = 'cancelled', done_at = ?, version = version + 1"

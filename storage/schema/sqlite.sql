@@ -145,6 +145,7 @@ CREATE TABLE deals (
                                                 'not_eligible', 'not_needed')),
     closed_at       TEXT,                 -- won or lost at
     holding_id      INTEGER,              -- what winning it recorded
+    request_key     TEXT UNIQUE,          -- the button that created it: pressed twice, one deal
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
     CHECK ((amount_minor IS NULL) = (currency IS NULL))
