@@ -83,7 +83,17 @@ FIELDS: list[Field] = [
     Field("tags", N_("Tags")),
     Field("about", N_("Personality, needs, potential")),
     Field("language", N_("Customer's language"), CUSTOMER_LANGUAGES),
+    Field("zalo", "Zalo", limit=40),
+    Field("wechat", N_("WeChat"), limit=40),
+    Field("line", "LINE", limit=40),
+    Field("whatsapp", "WhatsApp", limit=40),
+    Field("id_expiry", N_("ID document expiry"), limit=40),
+    Field("risk_expiry", N_("Risk-profile assessment expiry"), limit=40),
+    Field("kyc_due", N_("Periodic KYC review"), limit=40),
 ]
+# Fields holding a calendar date (YYYY-MM-DD); chat apps holding an ID or a number.
+DATE_FIELDS = ("id_expiry", "risk_expiry", "kyc_due")
+CHANNEL_FIELDS = ("zalo", "wechat", "line", "whatsapp")
 FIELDS_BY_NAME = {field.name: field for field in FIELDS}
 
 

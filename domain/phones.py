@@ -21,6 +21,7 @@ __all__ = [
     "extract_phone",
     "parse_phone",
     "phone_digits",
+    "phone_international",
     "region_for_timezone",
     "search_forms",
 ]
@@ -209,3 +210,12 @@ def display_phone(e164: str, region: str) -> str:
     home = phonenumbers.region_code_for_number(number) == region.upper()
     style = PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)
+
+
+def phone_international(e164: str) -> str:
+    """'+84 90 123 45 67': the international form, which Telegram makes tappable to call."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)

@@ -53,11 +53,13 @@ def _is_invite_start(update: Update) -> bool:
 
 
 async def _is_lead_phone(update: Update, context: Ctx) -> bool:
-    """A group member sharing their number after pressing "I'm interested"."""
+    """A group member sharing their number after pressing "I'm interested", or someone who
+    opened an RM's contact card (/mycard)."""
     message, user = update.effective_message, update.effective_user
     if message is None or message.contact is None or user is None:
         return False
-    return await context.storage.leads.waiting_for_phone(user.id) is not None
+    return (await context.storage.leads.waiting_for_phone(user.id) is not None
+            or await context.storage.mycard.waiting_visit(user.id) is not None)
 
 
 async def _register_bootstrap_admin(update: Update, context: Ctx) -> None:

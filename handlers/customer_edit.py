@@ -10,13 +10,22 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone
 from core.messages import edit_or_reply, esc, reply
-from domain.customers import FIELDS, FIELDS_BY_NAME, MAX_FIELD, STAGES
+from domain.channels import normalise
+from domain.customers import (
+    CHANNEL_FIELDS,
+    DATE_FIELDS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    MAX_FIELD,
+    STAGES,
+)
 from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
+from domain.household import COMPANY_SEGMENTS
 from domain.names import fold
 from domain.phones import parse_phone
-from handlers import complaints, referrals
+from handlers import complaints, referrals, swot
 from handlers.cards import customer_from_button, display_name, show_card
-from handlers.common import expired
+from handlers.common import expired, read_date
 from storage.customers import Customer
 
 EDIT_FLOW = "edit"   # data {"customer_id", "field"}
@@ -79,6 +88,12 @@ def _field_hint(field: str) -> str:
         return _("For example 0901 234 567 or +86 138 0013 8000.")
     if field in ("products_held", "products_wanted", "tags"):
         return _("Separate several with commas.")
+    if field in DATE_FIELDS:
+        return _("For example 20/12/2031.")
+    if field in ("zalo", "whatsapp"):
+        return _("The phone number the customer uses on it, for example 0901 234 567.")
+    if field in ("wechat", "line"):
+        return _("The customer's ID on it.")
     return ""
 
 
@@ -178,6 +193,20 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
             return None
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
+    if field in DATE_FIELDS:
+        day = read_date(text, current_language(), context.clock.now())
+        if day is None:
+            await reply(update, _("I could not read “{text}” as a date. For example "
+                                  "20/12/2031.").format(text=esc(text[:50])))
+            return None
+        return {field: day.isoformat()}
+    if field in CHANNEL_FIELDS:
+        value = normalise(field, text, context.me.region)
+        if value is None:
+            await reply(update, _("“{text}” is not a phone number or an ID I can use. {hint}")
+                        .format(text=esc(text[:50]), hint=_field_hint(field)))
+            return None
+        return {field: value}
     if field == "client_ref" and await context.storage.churn.ref_taken(
             text, except_customer_id=customer_id):
         await reply(update, _("Another customer already has the client reference “{ref}”."
@@ -247,6 +276,8 @@ async def set_stage(update: Update, context: Ctx) -> None:
         return
     updated = await record_stage(context, customer, stage, None)
     await show_card(update, context, updated, edit=True)
+    if stage == "consult" and updated.segment in COMPANY_SEGMENTS:
+        await swot.offer_swot(update, context, updated)
 
 
 async def type_lost_reason(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from domain.deals import (
     parse_amount,
 )
 from domain.holdings import kind_for_product
-from handlers import holdings, service
+from handlers import complaints, holdings
 from handlers.cards import customer_from_button, display_name
 from handlers.common import button_arg, button_int, expired, read_date
 from storage.customers import Customer
@@ -442,7 +442,7 @@ async def win(update: Update, context: Ctx) -> None:
     customer = await context.storage.customers.get(context.me.id, deal.customer_id)
     if customer is not None:
         await holdings.ask_holding_date(update, context, won.holding_id)
-        await service.ask_after_sale(context, customer, won.interaction_id)
+        await complaints.ask_after_sale(context, customer, won.interaction_id)
 
 
 async def ask_lost(update: Update, context: Ctx) -> None:

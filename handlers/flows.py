@@ -17,13 +17,17 @@ from handlers import (
     churn,
     complaints,
     customer_edit,
+    deals,
     followups,
+    holdings,
+    household,
     leads,
     notes,
     posts,
     reminders,
     search,
     spreadsheets,
+    swot,
 )
 
 Step = Callable[[Update, Ctx, dict[str, Any]], Awaitable[None]]
@@ -44,6 +48,10 @@ STEPS: dict[str, Step] = {
     leads.ANSWER_FLOW: leads.type_answer,
     complaints.COMPLAINT_FLOW: complaints.type_complaint,
     complaints.RESOLVE_FLOW: complaints.type_resolution,
+    deals.DEAL_FLOW: deals.type_deal_value,
+    holdings.HOLDING_FLOW: holdings.type_holding_date,
+    household.HOUSEHOLD_FLOW: household.type_member,
+    swot.SWOT_FLOW: swot.type_part,
 }
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.

@@ -12,6 +12,7 @@ from core.languages import language_of
 from core.messages import esc, reply
 from domain.customers import MAX_NOTE
 from domain.phones import parse_phone
+from handlers import mycard
 from handlers.capture import add_from_contact
 from handlers.common import button_int, expired
 from handlers.posts import product_name
@@ -95,6 +96,8 @@ async def route_contact(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.contact is not None and user is not None
     lead = await context.storage.leads.waiting_for_phone(user.id)
+    if lead is None and await mycard.receive_contact(update, context):
+        return
     if lead is None or message.contact.user_id != user.id:
         await reply(update, _("Please share your own phone number with the button."))
         return

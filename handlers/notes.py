@@ -11,6 +11,7 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
+from domain.phones import phone_international
 from handlers import complaints
 from handlers.access import recorded
 from handlers.cards import customer_from_button, display_name, show_card
@@ -45,8 +46,13 @@ async def ask_note(update: Update, context: Ctx) -> None:
         await reply(update, _("Type the note for {name}. (/cancel to stop)").format(name=name))
         return
     markup = keyboard([[button(_("Log it without a note"), "cls", customer.id, kind)]])
-    await reply(update, _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
-        kind=_(INTERACTION_KINDS[kind]), name=name), markup)
+    text = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+        kind=_(INTERACTION_KINDS[kind]), name=name)
+    if kind == "call" and customer.phone:
+        # Telegram's buttons cannot dial (no tel: links), but its apps make a number written
+        # in international form tappable: the number comes first, to call from this message.
+        text = f"📞 {esc(phone_international(customer.phone))}\n\n{text}"
+    await reply(update, text, markup)
 
 
 async def type_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -7,9 +7,11 @@ from telegram import Update
 from core.context import Ctx
 from core.i18n import _, current_language
 from core.messages import esc, reply
+from domain.mycard import START_PREFIX as CARD_PREFIX
 from domain.phones import region_for_timezone
 from handlers.leads import start_lead
 from handlers.menu import publish_menu
+from handlers.mycard import start_visit
 from handlers.preferences import ONBOARDING, language_keyboard
 
 LEAD_PREFIX = "lead_"
@@ -22,6 +24,9 @@ async def start(update: Update, context: Ctx) -> None:
     payload = context.args[0] if context.args else ""
     if payload.startswith(LEAD_PREFIX):
         await start_lead(update, context, payload[len(LEAD_PREFIX):])
+        return
+    if payload.startswith(CARD_PREFIX):
+        await start_visit(update, context, payload[len(CARD_PREFIX):])
         return
     if context.staff is not None:
         await reply(update, _("Welcome back, {name}! Send /help to see what I can do.").format(

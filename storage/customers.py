@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.names import search_key
 from domain.phones import search_forms
+from storage.bookkeeping import AuditLog
 from storage.db import Database, Row, from_db_time, to_db_time
 
 # Columns a user may edit through the generic field editor (never ids, keys or stamps).
@@ -161,6 +162,17 @@ class CustomerRepo:
             [*changes.values(), key, phone_key, to_db_time(now), customer_id, owner_id],
         )
         return await self.get(owner_id, customer_id)
+
+    async def update_audited(self, owner_id: int, customer_id: int, now: datetime, region: str,
+                             *, actor_id: int, **changes: Any) -> Customer | None:
+        """``update`` and its audit row (field names only, never values) in one transaction."""
+        async with self.db.transaction():
+            updated = await self.update(owner_id, customer_id, now, region, **changes)
+            if updated is not None:
+                await AuditLog(self.db).record(
+                    actor_id=actor_id, action="customer.updated", entity="customer",
+                    entity_id=customer_id, now=now, detail={"fields": sorted(changes)})
+        return updated
 
     async def set_stage(self, owner_id: int, customer_id: int, stage: str,
                         lost_reason: str | None, now: datetime) -> None:

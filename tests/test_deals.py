@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import buttons
+from core.fake_updates import Person
 from domain.deals import (
     CURRENCIES,
     DEFAULT_PROBABILITY,
@@ -25,6 +27,8 @@ from domain.deals import (
     to_minor,
 )
 from storage import Storage, open_storage
+from tests.harness import Harness, answer_of, only_message, shown
+from tests.test_capture import actions, make_rm, open_card, payload, press_action, seed, tr
 
 D = Decimal
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -340,3 +344,110 @@ async def test_erasing_a_customer_keeps_the_deal_counts_not_the_ties(store: Stor
     assert row is not None and tuple(row) == (None, None, None)
     assert await store.household.members(LAN, lan.id) == []
     assert await store.db.fetch_value("SELECT COUNT(*) FROM deals") == 1
+
+
+# -- through the bot ----------------------------------------------------------------------------
+async def _deal_flow(bot: Harness, rm: Person, customer_id: int) -> int:
+    """Card → 💼 Deals → ➕ New deal → Vay mua nhà → '2 tỷ' → end of this month."""
+    await bot.press_data(rm, buttons.pack("cdl", customer_id, owner=rm.id))
+    await press_action(bot, rm, "dn", customer_id)
+    product = await bot.storage.catalog.by_code("home_loan")
+    assert product is not None
+    calls = await press_action(bot, rm, "dp", customer_id, product.id)
+    assert "2 tỷ" in only_message(calls).text
+    calls = await bot.send(rm, "2 tỷ")
+    texts = [call.text for call in shown(calls)]
+    assert any("2.000.000.000" in text for text in texts), texts
+    await press_action(bot, rm, "dcd")
+    deal_id = int(await bot.storage.db.fetch_value("SELECT MAX(id) FROM deals"))
+    return deal_id
+
+
+async def test_a_deal_from_the_card_to_won(bot: Harness) -> None:
+    rm = await make_rm(bot, "vi")
+    customer = await seed(bot, rm, "Nguyễn Văn An")
+    await bot.storage.customers.set_stage(rm.id, customer.id, "consult", None, bot.clock.now())
+    deal_id = await _deal_flow(bot, rm, customer.id)
+    deal = await bot.storage.deals.get(rm.id, deal_id)
+    assert deal is not None and deal.amount == D(2_000_000_000) and deal.currency == "VND"
+    assert deal.stage == "consult" and deal.expected_close == "2026-11-30"
+    # The product button pressed again: still one deal.
+    product = await bot.storage.catalog.by_code("home_loan")
+    assert product is not None
+    pick = next(call for call in reversed(bot.api.calls) if any(
+        payload(data)[0] == "dp" for _label, data in call.buttons))
+    await press_action(bot, rm, "dp", customer.id, product.id, call=pick)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM deals") == 1
+    bot.api.clear()
+    await bot.press_data(rm, buttons.pack("dw", deal_id, owner=rm.id))
+    calls = await press_action(bot, rm, "dwx", deal_id)
+    assert len(shown(calls)) == 3  # the deal, the loan's repayment day, the customer's CSAT
+    state = await bot.storage.states.get(rm.id, rm.id)
+    assert state is not None and state.flow == "holding"
+    again = await bot.press_data(rm, buttons.pack("dwx", deal_id, owner=rm.id))
+    assert answer_of(again).params.get("text") == tr("vi", "Already closed.")
+    calls = await bot.send(rm, "15")
+    holding = (await bot.storage.holdings.for_customer(rm.id, customer.id))[0]
+    assert (holding.kind, holding.monthly_day) == ("loan", 15)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM holdings") == 1
+    card = await open_card(bot, rm, customer)
+    assert "2 tỷ" in card.text and "15" in card.text
+
+
+async def test_a_lost_deal_takes_a_one_tap_reason(bot: Harness) -> None:
+    rm = await make_rm(bot, "zh_Hans", zone="Asia/Shanghai")
+    customer = await seed(bot, rm, "王伟", region="CN")
+    deal = await bot.storage.deals.create(owner_id=rm.id, customer_id=customer.id,
+                                          actor_id=rm.id, now=bot.clock.now())
+    assert deal is not None
+    await bot.press_data(rm, buttons.pack("dl", deal.id, owner=rm.id))
+    reasons = bot.last_for(rm)
+    assert tr("zh_Hans", "Went to a competitor") in [label for label, _ in reasons.buttons]
+    await press_action(bot, rm, "dlr", deal.id, "competitor")
+    await press_action(bot, rm, "dlr", deal.id, "rate", call=reasons)
+    lost = await bot.storage.deals.get(rm.id, deal.id)
+    assert lost is not None and (lost.stage, lost.lost_reason) == ("lost", "competitor")
+
+
+async def test_the_amount_is_asked_again_when_it_cannot_be_read(bot: Harness) -> None:
+    rm = await make_rm(bot, "zh_Hans", zone="Asia/Shanghai")
+    customer = await seed(bot, rm, "王伟", region="CN")
+    deal = await bot.storage.deals.create(owner_id=rm.id, customer_id=customer.id,
+                                          actor_id=rm.id, now=bot.clock.now())
+    assert deal is not None
+    await bot.press_data(rm, buttons.pack("da", deal.id, owner=rm.id))
+    prompt = bot.last_for(rm)
+    assert "王伟" in prompt.text and {"dsk", "dcx"} <= set(actions(prompt))
+    calls = await bot.send(rm, "很多钱")
+    assert "很多钱" in only_message(calls).text
+    await bot.send(rm, "500万")
+    saved = await bot.storage.deals.get(rm.id, deal.id)
+    assert saved is not None and (saved.amount, saved.currency) == (D(5_000_000), "CNY")
+    # Skip the close date: nothing else changes, and the next text is a search again.
+    await press_action(bot, rm, "dsk", deal.id, "close")
+    assert await bot.storage.states.get(rm.id, rm.id) is None
+
+
+async def test_the_pipeline_shows_totals_and_the_forecast(bot: Harness) -> None:
+    rm = await make_rm(bot, "vi")
+    an = await seed(bot, rm, "An")
+    for amount in (2_000_000_000, 1_000_000_000):
+        await bot.storage.deals.create(owner_id=rm.id, customer_id=an.id, actor_id=rm.id,
+                                       now=bot.clock.now(), stage="consult",
+                                       amount_minor=to_minor(D(amount)), currency="VND")
+    text = only_message(await bot.send(rm, "/pipeline")).text.replace("\xa0", " ")
+    assert "3 tỷ ₫" in text and "1,2 tỷ ₫" in text  # 40% of 3 tỷ
+
+
+async def test_a_lead_sets_a_probability_with_buttons(bot: Harness) -> None:
+    team = await bot.storage.teams.create("Bến Thành", bot.clock.now())
+    assert team is not None
+    lead = Person(3001, "Hoa", "Phạm", language_code="vi")
+    await bot.register(lead, role="lead", team_id=team.id, language="vi")
+    await bot.send(lead, "/probability")
+    await press_action(bot, lead, "prb", "consult")
+    await press_action(bot, lead, "prs", "consult", 50)
+    assert (await bot.storage.deals.probabilities(team.id))["consult"] == 50
+    rm = await make_rm(bot, "vi")
+    calls = await bot.send(rm, "/probability")
+    assert "prb" not in actions(only_message(calls))
