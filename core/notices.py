@@ -26,6 +26,7 @@ from core.i18n import (
 )
 from core.messages import esc
 from domain.care import GREETINGS, OCCASION_NAMES
+from domain.compliance import COMPLIANCE_FIELDS
 from storage.reminders import Reminder
 
 KIND_TITLES = {
@@ -42,10 +43,17 @@ KIND_TITLES = {
     "question": N_("Question in a group"),
     "escalation": N_("Overdue complaint"),
     "thanks": N_("Thank the referrer"),
+    "repayment": N_("Loan repayment"),
+    "anniversary": N_("Policy anniversary"),
+    "debit": N_("Recurring investment debit"),
+    "compliance": N_("Compliance date"),
+    "mycard": N_("New contact from your QR code"),
 }
 KIND_ICONS = {"followup": "⏰", "appointment": "📅", "touch": "👋", "care": "💐",
               "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️",
-              "lead": "🙋", "churn": "📉", "question": "❓", "escalation": "🚨", "thanks": "🙏"}
+              "lead": "🙋", "churn": "📉", "question": "❓", "escalation": "🚨", "thanks": "🙏",
+              "repayment": "🏦", "anniversary": "🛡", "debit": "📈", "compliance": "🪪",
+              "mycard": "📇"}
 START_OF_DAY = time(9, 0)
 BIRTHDAY_GREETING = N_("Happy birthday! Wishing you good health, happiness and success.")
 
@@ -90,6 +98,11 @@ def _body(reminder: Reminder, languages: Sequence[str]) -> list[str]:
         lines.append(_("Suggested greeting:"))
         lines.append(f"<i>{esc(_greeting(BIRTHDAY_GREETING, language))}</i>")
         return lines
+    if reminder.kind == "compliance" and "|" in reminder.text:
+        field, day = reminder.text.split("|", 1)
+        return [_("{what} on {date}: ask the customer to renew it in time.").format(
+            what=_(COMPLIANCE_FIELDS.get(field, field)),
+            date=format_date(date.fromisoformat(day)))]
     return [esc(reminder.text)] if reminder.text else []
 
 
@@ -104,7 +117,7 @@ def reminder_message(reminder: Reminder, now: datetime,
     if now - reminder.due_at > timedelta(minutes=5):
         lines.append(_("(late: this was due {when})").format(when=format_datetime(reminder.due_at)))
     rid, version = reminder.id, reminder.version
-    if reminder.kind in ("lead", "question"):
+    if reminder.kind in ("lead", "question", "mycard"):
         return "\n".join(lines), _group_buttons(reminder)
     rows = [
         [button(_("✅ Done"), "rd", rid, version)],

@@ -17,7 +17,6 @@ from domain.calendars import lunar_to_solar
 # The two-week file review of DOMAIN.md for the best clients; less often for the rest.
 CADENCE_DAYS = {"VIP": 14, "A": 14, "B": 30, "C": 90}
 POST_SALE_DAYS = (3, 30, 90)
-MATURITY_DAYS_BEFORE = (7, 1)
 HOLIDAY_NOTICE_DAYS = 2
 
 

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from domain.care import (
     CADENCE_DAYS,
     HOLIDAY_NOTICE_DAYS,
-    MATURITY_DAYS_BEFORE,
     POST_SALE_DAYS,
     next_birthday,
     upcoming_occasions,
 )
+from domain.compliance import DAYS_BEFORE as COMPLIANCE_DAYS_BEFORE
+from domain.holdings import DAYS_BEFORE as HOLDING_DAYS_BEFORE
+from domain.holdings import upcoming_dates
 from domain.complaints import complaint_reminder_day
 from storage import Storage
 from storage.care import CareSubject
@@ -39,7 +41,8 @@ async def apply_care_rules(storage: Storage, now: datetime) -> int:
         created += await _stay_in_touch(storage, subject, now)
         created += await _birthday(storage, subject, now)
     created += await _post_sale(storage, now)
-    created += await _maturities(storage, now)
+    created += await _holding_dates(storage, now)
+    created += await _compliance(storage, now)
     created += await _holidays(storage, now)
     created += await _complaints(storage, now)
     created += await _referral_thanks(storage, now)
@@ -101,20 +104,50 @@ async def _post_sale(storage: Storage, now: datetime) -> int:
     return created
 
 
-async def _maturities(storage: Storage, now: datetime) -> int:
+async def _holding_dates(storage: Storage, now: datetime) -> int:
+    """Remind before each date a holding is chased for: a maturity (7 and 1 days before), a
+    loan repayment and a recurring investment debit (each month), a policy anniversary."""
+    created = 0
+    for item in await storage.holdings.dated():
+        holding = item.holding
+        today = now.astimezone(ZoneInfo(item.timezone)).date()
+        dates = upcoming_dates(
+            holding.kind,
+            date.fromisoformat(holding.maturity_date) if holding.maturity_date else None,
+            date.fromisoformat(holding.start_date) if holding.start_date else None,
+            holding.monthly_day, today)
+        for due_date in dates:
+            for days in HOLDING_DAYS_BEFORE[due_date.kind]:
+                due = _at_nine(due_date.day - timedelta(days=days), item.timezone)
+                if due < now - timedelta(days=1):
+                    continue
+                # A maturity happens once (the key of the existing rule); the others recur.
+                key = (f"maturity:{holding.id}:{days}" if due_date.kind == "maturity" else
+                       f"{due_date.kind}:{holding.id}:{due_date.day.isoformat()}:{days}")
+                created += await _create(storage, staff_id=item.owner_id,
+                                         customer_id=holding.customer_id, kind=due_date.kind,
+                                         due=due, now=now, key=key,
+                                         text=f"{holding.product} · {due_date.day.isoformat()}")
+    return created
+
+
+async def _compliance(storage: Storage, now: datetime) -> int:
+    """Remind 30 and 7 days before an ID document or a risk profile expires, and before
+    the bank's periodic KYC review of the file."""
     created = 0
     today = now.date()
-    horizon = today + timedelta(days=max(MATURITY_DAYS_BEFORE) + 1)
-    for item in await storage.care.maturities(today.isoformat(), horizon.isoformat()):
-        maturity = date.fromisoformat(item.maturity_date)
-        for days in MATURITY_DAYS_BEFORE:
-            due = _at_nine(maturity - timedelta(days=days), item.timezone)
+    horizon = today + timedelta(days=max(COMPLIANCE_DAYS_BEFORE) + 1)
+    for item in await storage.care.compliance_dates(today.isoformat(), horizon.isoformat()):
+        day = date.fromisoformat(item.day)
+        for days in COMPLIANCE_DAYS_BEFORE:
+            due = _at_nine(day - timedelta(days=days), item.timezone)
             if due < now - timedelta(days=1):
                 continue
-            created += await _create(storage, staff_id=item.owner_id,
-                                     customer_id=item.customer_id, kind="maturity", due=due,
-                                     now=now, key=f"maturity:{item.holding_id}:{days}",
-                                     text=f"{item.product} · {maturity.isoformat()}")
+            created += await _create(
+                storage, staff_id=item.owner_id, customer_id=item.customer_id,
+                kind="compliance", due=due, now=now,
+                key=f"compliance:{item.customer_id}:{item.field}:{item.day}:{days}",
+                text=f"{item.field}|{item.day}")
     return created
 
 

@@ -1,4 +1,4 @@
-"""The rows care rules read: who needs a touch, who just bought, birthdays, maturities."""
+"""The rows care rules read: who needs a touch, who just bought, birthdays, compliance dates."""
 
 from __future__ import annotations
 
@@ -31,15 +31,15 @@ class Sale:
 
 
 @dataclass(frozen=True)
-class Maturity:
-    holding_id: int
+class ComplianceDue:
     customer_id: int
     owner_id: int
     timezone: str
-    product: str
-    maturity_date: str
+    field: str   # id_expiry, risk_expiry, kyc_due
+    day: str     # YYYY-MM-DD
 
 
+COMPLIANCE_COLUMNS = ("id_expiry", "risk_expiry", "kyc_due")
 _ACTIVE = ("c.erased_at IS NULL AND c.archived_at IS NULL AND s.active = 1")
 
 
@@ -83,26 +83,17 @@ class CareRepo:
                               won_at))
         return sales
 
-    async def maturities(self, first_day: str, last_day: str) -> list[Maturity]:
-        """Holdings maturing between two dates (YYYY-MM-DD, inclusive)."""
-        rows = await self.db.fetch_all(
-            "SELECT h.id, h.customer_id, c.owner_id, s.timezone, h.product, h.maturity_date"
-            " FROM holdings h JOIN customers c ON c.id = h.customer_id"
-            f" JOIN staff s ON s.id = c.owner_id WHERE {_ACTIVE}"
-            " AND h.maturity_date BETWEEN ? AND ?",
-            (first_day, last_day),
-        )
-        return [Maturity(row["id"], row["customer_id"], row["owner_id"], row["timezone"],
-                         row["product"], row["maturity_date"]) for row in rows]
-
-    async def add_holding(self, customer_id: int, product: str, amount: str | None,
-                          currency: str | None, maturity_date: str | None,
-                          now: datetime) -> int:
-        return await self.db.insert(
-            "INSERT INTO holdings (customer_id, product, amount, currency, maturity_date,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (customer_id, product, amount, currency, maturity_date, to_db_time(now)),
-        )
+    async def compliance_dates(self, first_day: str, last_day: str) -> list[ComplianceDue]:
+        """Compliance dates of active files between two dates (YYYY-MM-DD, inclusive)."""
+        found = []
+        for column in COMPLIANCE_COLUMNS:
+            rows = await self.db.fetch_all(
+                f"SELECT c.id, c.owner_id, s.timezone, c.{column} AS day FROM customers c"
+                f" JOIN staff s ON s.id = c.owner_id WHERE {_ACTIVE}"
+                f" AND c.{column} BETWEEN ? AND ?", (first_day, last_day))
+            found += [ComplianceDue(row["id"], row["owner_id"], row["timezone"], column,
+                                    row["day"]) for row in rows]
+        return found
 
     async def customer_languages(self, owner_id: int) -> list[str]:
         """The languages this RM's customers speak (as set in their files)."""

@@ -199,11 +199,11 @@ def test_what_is_shown_reads_back_as_the_same_amount(language: str, value: Decim
         return
     market = "HK" if language == "zh_Hant_HK" else MARKET[language]
     reader = language if language != "zh_Hant_HK" else "zh_Hant"
-    for shown in (format_amount(value, currency, language), format_full(value, currency,
-                                                                         language)):
-        back = parse_amount(shown, reader, market)
-        assert back is not None, shown
-        assert (back.value, back.currency) == (value, currency), shown
+    for text in (format_amount(value, currency, language), format_full(value, currency,
+                                                                        language)):
+        back = parse_amount(text, reader, market)
+        assert back is not None, text
+        assert (back.value, back.currency) == (value, currency), text
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from core.i18n import active
+from core.notices import reminder_message
 from domain.compliance import due_within
 from domain.holdings import (
     DueDate,
@@ -16,6 +18,9 @@ from domain.holdings import (
     parse_day_of_month,
     upcoming_dates,
 )
+from scheduler.care import apply_care_rules
+from tests.harness import Harness
+from tests.test_capture import make_rm, seed, tr
 
 TODAY = date(2026, 11, 23)
 
@@ -75,3 +80,39 @@ def test_compliance_dates_due_within_thirty_days() -> None:
     assert [(d.field, d.day) for d in due_within(values, TODAY)] == [
         ("id_expiry", date(2026, 12, 20)), ("kyc_due", date(2026, 11, 30))]
     assert due_within({"id_expiry": None}, TODAY) == []
+
+
+# -- reminders, through the care rules ----------------------------------------------------------
+async def test_each_date_is_reminded_ahead(bot: Harness) -> None:
+    rm = await make_rm(bot, "vi")
+    an = await seed(bot, rm, "Nguyễn Văn An", id_expiry="2026-12-20")
+    now = bot.clock.now()  # Monday 23 November 2026
+    holdings = bot.storage.holdings
+    await holdings.add(customer_id=an.id, kind="loan", product="Vay mua nhà", monthly_day=5,
+                       now=now)
+    await holdings.add(customer_id=an.id, kind="insurance", product="Bảo an",
+                       start_date="2019-12-20", now=now)
+    await holdings.add(customer_id=an.id, kind="investment", product="Quỹ định kỳ",
+                       monthly_day=28, now=now)
+    assert await apply_care_rules(bot.storage, now) == 4
+    again = await apply_care_rules(bot.storage, now)
+    rows = await bot.storage.db.fetch_all(
+        "SELECT kind, due_at, text FROM reminders WHERE customer_id = ? ORDER BY due_at, kind",
+        (an.id,))
+    due = [(row["kind"], row["due_at"][:10]) for row in rows]
+    assert ("repayment", "2026-12-02") in due       # 3 days before the 5th
+    assert ("debit", "2026-11-26") in due           # 2 days before the 28th
+    # 20 December is 27 days away: the 30-day notice has passed, the 7-day one is to come.
+    assert ("anniversary", "2026-12-13") in due
+    assert ("compliance", "2026-12-13") in due
+    assert again == 0  # never twice
+    texts = {row["kind"]: row["text"] for row in rows}
+    assert texts["compliance"] == "id_expiry|2026-12-20"
+    assert texts["repayment"] == "Vay mua nhà · 2026-12-05"
+    # Rendered in the RM's language.
+    reminder = await bot.storage.reminders.get(rm.id, int(await bot.storage.db.fetch_value(
+        "SELECT id FROM reminders WHERE kind = 'compliance' ORDER BY id LIMIT 1")))
+    assert reminder is not None
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        text, _markup = reminder_message(reminder, now)
+    assert tr("vi", "ID document expiry") in text and "Nguyễn Văn An" in text

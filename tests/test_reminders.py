@@ -355,8 +355,9 @@ async def test_holiday_greeting_before_tet(bot: Harness, rm: Person) -> None:
 
 async def test_maturity_reminders_seven_and_one_day_before(bot: Harness, rm: Person) -> None:
     customer = await new_customer(bot)
-    await bot.storage.care.add_holding(customer.id, "Tiền gửi 12 tháng", "500000000", "VND",
-                                       "2026-12-01", bot.clock.now())
+    await bot.storage.holdings.add(customer_id=customer.id, kind="deposit",
+                                   product="Tiền gửi 12 tháng", maturity_date="2026-12-01",
+                                   now=bot.clock.now())
     await apply_care_rules(bot.storage, bot.clock.now())
     rows = await bot.storage.db.fetch_all(
         "SELECT due_at FROM reminders WHERE kind = 'maturity' ORDER BY due_at")
