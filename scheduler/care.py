@@ -13,10 +13,10 @@ from domain.care import (
     next_birthday,
     upcoming_occasions,
 )
+from domain.complaints import complaint_reminder_day
 from domain.compliance import DAYS_BEFORE as COMPLIANCE_DAYS_BEFORE
 from domain.holdings import DAYS_BEFORE as HOLDING_DAYS_BEFORE
 from domain.holdings import upcoming_dates
-from domain.complaints import complaint_reminder_day
 from storage import Storage
 from storage.care import CareSubject
 from storage.complaints import OpenComplaint
