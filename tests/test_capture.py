@@ -18,7 +18,7 @@ import pytest
 from core import buttons
 from core.fake_api import ApiCall
 from core.fake_updates import Person
-from core.i18n import _, active, format_date, format_datetime
+from core.i18n import _, active, format_date, format_datetime, ngettext
 from core.messages import LIMIT, esc
 from domain.customers import INTERACTION_KINDS, MAX_NAME, SEGMENTS, SOURCES, STAGES
 from domain.phones import region_for_timezone
@@ -176,7 +176,7 @@ async def reminders_of(bot: Harness, customer: Customer) -> list[dict[str, Any]]
     return [dict(row) for row in rows]
 
 
-CARD_ACTIONS = ["cn", "cl", "cl", "cl", "cf", "cs", "cl", "ce", "ch", "ca"]
+CARD_ACTIONS = ["cn", "cl", "cl", "cl", "cf", "cs", "cl", "cdl", "chl", "hh", "ce", "ch", "ca"]
 
 
 # -- quick add -------------------------------------------------------------------------------
@@ -489,14 +489,16 @@ async def test_card_shows_the_essentials(bot: Harness) -> None:
         assert _("Last contact: {when}").format(when=_("never")) in card.text
         assert _("Next follow-up: {when}").format(when=_("none set")) in card.text
         expected_labels = [_("📝 Note"), _("📞 Call"), _("🚶 Visit"), _("🤝 Meeting"),
-                           _("⏰ Follow-up"), _("➡️ Stage"), _("⚠️ Complaint"), _("✏️ Edit"),
-                           _("🕘 History"), _("🗄 Archive")]
+                           _("⏰ Follow-up"), _("➡️ Stage"), _("⚠️ Complaint"),
+                           _("💼 Deals"), _("💰 Products"), _("👨‍👩‍👧 Household"),
+                           _("✏️ Edit"), _("🕘 History"), _("🗄 Archive")]
     assert "📞 0901 234 567" in card.text
     assert labels(card) == expected_labels
     assert [payload(data)[1:] for _l, data in card.buttons] == [
         [str(customer.id)], [str(customer.id), "call"], [str(customer.id), "visit"],
         [str(customer.id), "meeting"], [str(customer.id)], [str(customer.id)],
-        [str(customer.id), "complaint"], [str(customer.id)], [str(customer.id), "0"],
+        [str(customer.id), "complaint"], [str(customer.id)], [str(customer.id)],
+        [str(customer.id)], [str(customer.id)], [str(customer.id), "0"],
         [str(customer.id)]]
     # A grade, a call an hour later and a follow-up all show on the card.
     await press_action(bot, lan, "ce", customer.id, call=card)
@@ -534,7 +536,7 @@ async def test_choice_fields_are_picked_with_buttons(bot: Harness, field: str,
     assert [payload(d)[2] for _l, d in menu.buttons if payload(d)[0] == "cef"] == [
         "name", "phone", "segment", "grade", "source", "referrer", "birthday", "company",
         "client_ref", "family", "income", "products_held", "products_wanted", "tags", "about",
-        "language"]
+        "language", "zalo", "wechat", "line", "whatsapp", "id_expiry", "risk_expiry", "kyc_due"]
     choices = only_message(await press_action(bot, mei, "cef", customer.id, field))
     picked = await press_action(bot, mei, "cev", customer.id, field, value, call=choices)
     assert answer_of(picked).params["text"] == tr("zh_Hant_TW", "Saved.")
@@ -746,8 +748,11 @@ async def test_logging_a_contact_with_text(bot: Harness, kind: str, label: str) 
     card = await open_card(bot, wei, customer)
     prompt = only_message(await bot.press(wei, tr("zh_Hans", label), call=card))
     with active("zh_Hans", SHANGHAI):
-        assert prompt.text == _("{kind} with {name}: what came out of it? (/cancel to stop)"
-                                ).format(kind=_(INTERACTION_KINDS[kind]), name="王伟")
+        question = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+            kind=_(INTERACTION_KINDS[kind]), name="王伟")
+        # A call shows the number first, which Telegram's apps make tappable to dial.
+        dial = "📞 +86 138 0013 8000\n\n" if kind == "call" else ""
+        assert prompt.text == dial + question
         assert labels(prompt) == [_("Log it without a note")]
     saved = only_message(await bot.send(wei, "客户下周来行里签约"))
     with active("zh_Hans", SHANGHAI):
@@ -1177,7 +1182,9 @@ async def test_pipeline_counts_per_stage(bot: Harness) -> None:
     counts = {"find": 3, "consult": 2, "won": 1}
     with active("zh_Hans", SHANGHAI):
         expected = [_("<b>Your pipeline</b>")] + [
-            f"{_(label)}：<b>{counts.get(stage, 0)}</b>" for stage, label in STAGES.items()]
+            f"{_(label)}：<b>"
+            + ngettext("{count} customer", "{count} customers", counts.get(stage, 0)).format(
+                count=counts.get(stage, 0)) + "</b>" for stage, label in STAGES.items()]
         assert shown_pipeline.text == "\n".join(expected)
         assert labels(shown_pipeline) == [f"{_(STAGES[s])}（{n}）" for s, n in counts.items()]
 
@@ -1368,7 +1375,7 @@ async def test_archive_hides_and_restore_brings_back(bot: Harness) -> None:
         assert _("🗄 Archived on {date}").format(date=format_date(NOW)) in archived_card.text
     assert only_message(await bot.send(wei, "/find 王伟")).text == tr(
         "zh_Hans", NO_MATCH).format(query="王伟")
-    assert "<b>0</b>" in only_message(await bot.send(wei, "/pipeline")).text
+    assert "<b>0" in only_message(await bot.send(wei, "/pipeline")).text
     listed = only_message(await bot.send(wei, "/archived"))
     assert listed.text == tr("zh_Hans", "<b>Archived</b>: {count}").format(count=1)
     assert result_ids(listed) == [customer.id]
