@@ -209,8 +209,8 @@ async def ask_amount(update: Update, context: Ctx, deal: Deal) -> None:
                                      {"deal_id": deal.id, "step": "amount"}, context.clock.now())
     customer = await context.storage.customers.get(context.me.id, deal.customer_id)
     await reply(update, _(
-        "Amount of the deal “{product}” for {name}? For example 2 tỷ, 500tr, 500万, 30萬 or "
-        "2M USD."
+        "Amount of the deal “{product}” for {name}? For example 500k, 2M, 1.5bn or "
+        "USD 2,000,000."
     ).format(product=esc(await product_name(context, deal.product_id)),
              name=f"<b>{esc(display_name(customer)) if customer else ''}</b>"),
         _step_buttons(deal.id, "amount"))
@@ -266,8 +266,8 @@ async def _take_amount(update: Update, context: Ctx, deal: Deal, text: str) -> N
         amount = found.amount if found is not None and not found.rest else None
     if amount is None:
         await reply(update, _(
-            "I could not read “{text}” as an amount. Type it like 2 tỷ, 500tr, 1,5 tỷ, 500万, "
-            "1.5亿, 30萬 or 2M USD, or press Skip."
+            "I could not read “{text}” as an amount. Type it like 500k, 2M, 1.5bn or "
+            "USD 2,000,000, or press Skip."
         ).format(text=esc(text[:50])), _step_buttons(deal.id, "amount"))
         return
     updated = await context.storage.deals.update(
