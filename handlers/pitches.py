@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
-from core.config import LANGUAGES
 from core.context import Ctx
 from core.i18n import _, active, current_language, current_timezone
+from core.languages import content_language, regional
 from core.messages import esc
 from domain.catalog import PITCH_FIELDS, pick
 from domain.names import fold
@@ -30,7 +30,7 @@ RESULT_PREFIX = "pitch"
 def customer_pitch(product: Product, language: str, rm_name: str) -> str:
     """The pitch as the customer reads it: name, the four FABE paragraphs, indicative rates,
     and who to contact."""
-    texts = product.pitch.get(language) or product.pitch.get("en") or next(
+    texts = product.pitch.get(content_language(language)) or product.pitch.get("en") or next(
         iter(product.pitch.values()), {})
     lines = [f"<b>{esc(pick(product.names, language))}</b>", ""]
     lines += [esc(texts[name]) for name in PITCH_FIELDS if texts.get(name)]
@@ -64,8 +64,9 @@ async def answer_inline(update: Update, context: Ctx) -> None:
     words = query.query.split()
     customer, product_words = await _named_customer(context, words) if len(words) > 1 else (
         None, words)
-    language = (customer.language if customer is not None and customer.language in LANGUAGES
-                else current_language())
+    # The customer's language, in the RM's market's wording (zh_Hant → Taiwan's or Hong Kong's).
+    language = ((customer and regional(customer.language, context.me.region))
+                or current_language())
     catalog = context.storage.catalog
     text = " ".join(product_words)
     products = await catalog.search(text) if text else await catalog.active_products()
