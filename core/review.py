@@ -10,12 +10,14 @@ import asyncio
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from core.i18n import _, active, current_language, current_timezone, format_date
+from core.i18n import _, active, current_language, current_timezone, format_date, ngettext
 from core.messages import esc
 from domain.customers import STAGES
+from domain.deals import LOST_REASONS, add_totals, format_totals
 from domain.review import (
     ACTIVITIES,
     TREND_WEEKS,
@@ -46,6 +48,8 @@ class Report:
     targets: dict[str, int]
     trend: list[tuple[date, int]]      # (Monday, all activities) for TREND_WEEKS weeks
     current: bool                      # the week is still running
+    won: int = 0                       # deals won in the week
+    won_amounts: dict[str, Decimal] = field(default_factory=dict)  # per currency
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class TeamReport:
     trend: list[tuple[date, int]]     # the team's total per week
     current: bool
     totals: dict[str, int] = field(default_factory=dict)
+    won: int = 0
+    won_amounts: dict[str, Decimal] = field(default_factory=dict)
+    lost_reasons: dict[str, int] = field(default_factory=dict)  # deals lost, by reason
 
     @property
     def team_targets(self) -> dict[str, int]:
@@ -90,8 +97,9 @@ async def rm_report(storage: Storage, staff: Staff, monday: date, now: datetime)
     counts = await storage.review.week_counts(staff.id, start, end)
     targets = await storage.review.targets(staff.team_id)
     trend = await _trend(storage, staff, monday)
+    won, amounts = await storage.deals.won_between([staff.id], start, end)
     return Report(staff=staff, monday=monday, counts=counts, targets=targets, trend=trend,
-                  current=start <= now < end)
+                  current=start <= now < end, won=won, won_amounts=amounts)
 
 
 async def team_report(storage: Storage, team_id: int, monday: date,
@@ -108,9 +116,15 @@ async def team_report(storage: Storage, team_id: int, monday: date,
     trend_totals = dict.fromkeys(trend_weeks(monday, TREND_WEEKS), 0)
     totals = dict.fromkeys(ACTIVITIES, 0)
     current = False
+    won, won_amounts, lost = 0, dict[str, Decimal](), dict[str, int]()
     for member in members:
         start, end = week_bounds(monday, member.timezone)
         current = current or start <= now < end
+        member_won, amounts = await storage.deals.won_between([member.id], start, end)
+        won, won_amounts = won + member_won, add_totals(won_amounts, amounts)
+        for reason, count in (await storage.deals.lost_reasons([member.id], start,
+                                                               end)).items():
+            lost[reason] = lost.get(reason, 0) + count
         counts = await storage.review.week_counts(member.id, start, end)
         for key in ACTIVITIES:
             totals[key] += counts[key]
@@ -123,7 +137,8 @@ async def team_report(storage: Storage, team_id: int, monday: date,
         current = start <= now < end
     return TeamReport(team_id=team_id, team_name=schedule.name, monday=monday,
                       targets=await storage.review.targets(team_id), members=lines,
-                      trend=sorted(trend_totals.items()), current=current, totals=totals)
+                      trend=sorted(trend_totals.items()), current=current, totals=totals,
+                      won=won, won_amounts=won_amounts, lost_reasons=lost)
 
 
 # -- texts ---------------------------------------------------------------------------------
@@ -150,6 +165,7 @@ def review_text(report: Report) -> str:
     lines = [_("📊 <b>Weekly activity review</b>"), week_label(report.monday, report.current),
              ""]
     lines += _activity_lines(report.counts, report.targets)
+    lines += _won_lines(report.won, report.won_amounts)
     reached = met(report.counts, report.targets)
     lines.append("")
     lines.append(_("Minimums reached: {met} of {total}.").format(met=reached,
@@ -169,6 +185,22 @@ def review_text(report: Report) -> str:
                      .format(count=report.trend[-1][1], weeks=len(previous),
                              average=f"{average:.1f}"))
     return "\n".join(lines)
+
+
+def _won_lines(won: int, amounts: dict[str, Decimal]) -> list[str]:
+    if not won:
+        return []
+    deals = ngettext("{count} deal", "{count} deals", won).format(count=won)
+    return [_("🏆 Won: <b>{deals}</b> · {amount}").format(
+        deals=deals, amount=format_totals(amounts, current_language()))]
+
+
+def _lost_line(reasons: dict[str, int]) -> list[str]:
+    if not reasons:
+        return []
+    counted = " · ".join(f"{_(label)} {reasons[code]}" for code, label in LOST_REASONS.items()
+                         if reasons.get(code))
+    return [_("❌ Lost deals by reason: {reasons}").format(reasons=counted)]
 
 
 def targets_text(targets: dict[str, int], team_name: str | None) -> str:
@@ -210,6 +242,8 @@ def team_text(report: TeamReport) -> str:
     lines.append("")
     lines.append(_("<b>Team total</b>: {counts}").format(
         counts=_compact_counts(report.totals, report.team_targets)))
+    lines += _won_lines(report.won, report.won_amounts)
+    lines += _lost_line(report.lost_reasons)
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import buttons
+from core.i18n import active
+from core.review import review_text, rm_report, team_report, team_text
 from core.fake_updates import Person
 from domain.deals import (
     CURRENCIES,
@@ -451,3 +453,31 @@ async def test_a_lead_sets_a_probability_with_buttons(bot: Harness) -> None:
     rm = await make_rm(bot, "vi")
     calls = await bot.send(rm, "/probability")
     assert "prb" not in actions(only_message(calls))
+
+
+async def test_the_weekly_review_shows_won_amounts_and_lost_reasons(bot: Harness) -> None:
+    team = await bot.storage.teams.create("Bến Thành", bot.clock.now())
+    assert team is not None
+    rm = Person(2001, "Lan", "Nguyễn", language_code="vi")
+    await bot.register(rm, team_id=team.id, language="vi")
+    an = await seed(bot, rm, "An")
+    now = bot.clock.now()
+    won = await bot.storage.deals.create(owner_id=rm.id, customer_id=an.id, actor_id=rm.id,
+                                         now=now, amount_minor=to_minor(D(2_000_000_000)),
+                                         currency="VND")
+    lost = await bot.storage.deals.create(owner_id=rm.id, customer_id=an.id, actor_id=rm.id,
+                                          now=now)
+    assert won is not None and lost is not None
+    await bot.storage.deals.win(rm.id, won.id, rm.id, now, holding_kind="loan",
+                                product_name="Vay mua nhà")
+    await bot.storage.deals.lose(rm.id, lost.id, "rate", rm.id, now)
+    staff = await bot.storage.staff.get(rm.id)
+    assert staff is not None
+    monday = date(2026, 11, 23)
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        text = review_text(await rm_report(bot.storage, staff, monday, now))
+        assert "🏆" in text and "2 tỷ" in text
+        team_view = await team_report(bot.storage, team.id, monday, now)
+        assert team_view is not None
+        summary = team_text(team_view)
+        assert "2 tỷ" in summary and f"{tr('vi', 'Rate')} 1" in summary
