@@ -103,6 +103,7 @@ SENDING_METHODS: frozenset[str] = frozenset(
 _STRING_FIELDS: frozenset[str] = frozenset(
     {
         "text",
+        "inline_query_id",
         "caption",
         "parse_mode",
         "caption_parse_mode",
@@ -560,6 +561,7 @@ class BotApiEmulator:
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._true,
+            "answerInlineQuery": self._answer_inline_query,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
@@ -580,6 +582,7 @@ class BotApiEmulator:
             "logOut": self._true,
         }
         self._canonical = {name.lower(): name for name in self._methods}
+        self._inline_answers: dict[str, list[dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, port: int = 0) -> None:
@@ -702,6 +705,29 @@ class BotApiEmulator:
             "data": data,
         }
         return self.push_update({"callback_query": query})
+
+    def push_inline_query(self, user_id: int, query: str, *, language_code: str | None = "en",
+                          first_name: str = "User", chat_type: str = "sender") -> str:
+        """Queue an inline query (``@bot query`` typed in any chat); returns its id, under
+        which :meth:`inline_answer` finds what the bot answered."""
+        query_id = f"{self.bot_id}{next(self._callback_ids):08d}"
+        self.push_update({"inline_query": {
+            "id": query_id,
+            "from": self.user(user_id, first_name=first_name, language_code=language_code),
+            "query": query, "offset": "", "chat_type": chat_type}})
+        return query_id
+
+    def push_chosen_inline_result(self, user_id: int, result_id: str, query: str, *,
+                                  language_code: str | None = "en") -> int:
+        """Queue the report that the user picked a result (sent only with inline feedback)."""
+        return self.push_update({"chosen_inline_result": {
+            "result_id": result_id, "query": query,
+            "from": self.user(user_id, language_code=language_code)}})
+
+    def inline_answer(self, query_id: str) -> list[dict[str, Any]] | None:
+        """The results the bot answered an inline query with (None: not answered yet)."""
+        with self._lock:
+            return self._inline_answers.get(query_id)
 
     def pending_updates(self) -> int:
         with self._lock:
@@ -1069,12 +1095,36 @@ class BotApiEmulator:
     def _true(params: dict[str, Any]) -> bool:
         return True
 
+    def _answer_inline_query(self, params: dict[str, Any]) -> bool:
+        """Check the results as Telegram does (ids unique and at most 64 bytes, at most 50,
+        an article's text within 4096 characters) and keep them for the test."""
+        query_id = str(params.get("inline_query_id", ""))
+        results = params.get("results")
+        if not query_id or not isinstance(results, list):
+            raise _bad_request("query is too old and response timeout expired or query ID "
+                               "is invalid" if not query_id else "results must be an array")
+        if len(results) > 50:
+            raise _bad_request("too many results")
+        ids = [str(result.get("id", "")) for result in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise _bad_request("RESULT_ID_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            text = str(content.get("message_text", ""))
+            if result.get("type") == "article" and (not result.get("title") or not text):
+                raise _bad_request("MESSAGE_EMPTY")
+            if _utf16_len(text) > 4096:
+                raise _bad_request("MESSAGE_TOO_LONG")
+        with self._lock:
+            self._inline_answers[query_id] = results
+        return True
+
     def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import buttons
+from core.fake_updates import Person
 from core.i18n import active
 from core.review import review_text, rm_report, team_report, team_text
-from core.fake_updates import Person
 from domain.deals import (
     CURRENCIES,
     DEFAULT_PROBABILITY,
