@@ -38,10 +38,14 @@ from domain.customers import (
     STAGES,
 )
 from domain.datefields import DateKind, DateRefusal, FieldDate, Refusal, parse_date_field
+from domain.deals import DEAL_STAGES, LOST_REASONS, OPEN_STAGES, from_minor, parse_amount
+from domain.holdings import HOLDING_KINDS
 from domain.phones import parse_phone
 
 CUSTOMERS_SHEET = "Customers"
 NOTES_SHEET = "Notes"
+DEALS_SHEET = "Deals"
+HOLDINGS_SHEET = "Holdings"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
@@ -52,6 +56,11 @@ COLUMNS: list[str] = [
     "language", "created_at", "last_contact_at", "archived",
 ]
 NOTE_COLUMNS: list[str] = ["customer_id", "when", "kind", "text", "file_name"]
+# Deals and holdings: amounts as plain numbers in the unit of the currency (2000000000 VND).
+DEAL_COLUMNS: list[str] = ["id", "customer_id", "product", "amount", "currency",
+                           "expected_close", "stage", "lost_reason", "closed_at"]
+HOLDING_COLUMNS: list[str] = ["id", "customer_id", "kind", "product", "amount", "currency",
+                              "maturity_date", "start_date", "monthly_day"]
 # Shown for information; an import never changes them.
 READ_ONLY = frozenset({"owner", "owner_name", "created_at", "last_contact_at"})
 # Free text: at most MAX_FIELD characters each.
@@ -145,15 +154,20 @@ def note_row(note: Mapping[str, Any], zone: ZoneInfo) -> list[Any]:
 
 
 def write_workbook(customers: Iterable[Mapping[str, Any]], notes: Iterable[Mapping[str, Any]],
-                   zone: ZoneInfo) -> bytes:
-    """The .xlsx file: sheet "Customers" and sheet "Notes", streamed (write-only mode)."""
+                   zone: ZoneInfo, deals: Iterable[list[Any]] = (),
+                   holdings: Iterable[list[Any]] = ()) -> bytes:
+    """The .xlsx file: sheets "Customers", "Notes", "Deals" and "Holdings", streamed
+    (write-only mode); deal and holding rows come made by ``deal_row``/``holding_row``."""
     # openpyxl is large: loaded on the first export or import, not at start-up.
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheets = ((CUSTOMERS_SHEET, COLUMNS, _WIDTHS, (customer_row(c, zone) for c in customers)),
-              (NOTES_SHEET, NOTE_COLUMNS, _NOTE_WIDTHS, (note_row(n, zone) for n in notes)))
+    sheets: tuple[tuple[str, list[str], dict[str, int], Iterable[list[Any]]], ...] = (
+        (CUSTOMERS_SHEET, COLUMNS, _WIDTHS, (customer_row(c, zone) for c in customers)),
+        (NOTES_SHEET, NOTE_COLUMNS, _NOTE_WIDTHS, (note_row(n, zone) for n in notes)),
+        (DEALS_SHEET, DEAL_COLUMNS, {}, deals),
+        (HOLDINGS_SHEET, HOLDING_COLUMNS, {}, holdings))
     for title, columns, widths, rows in sheets:
         sheet = workbook.create_sheet(title)
         for index, column in enumerate(columns, start=1):
@@ -215,6 +229,30 @@ def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
     return [RowError(0, N_("Send an .xlsx file (like the one from /export) or a CSV file."))]
 
 
+def read_sheet(data: bytes, file_name: str, title: str,
+               columns: list[str]) -> Table | list[RowError] | None:
+    """The rows of one more sheet of an .xlsx file (Deals, Holdings); None when the file is
+    not an .xlsx or has no such sheet (a CSV holds customers only)."""
+    if not (file_name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"):
+        return None
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        return None  # the Customers sheet's reading says why
+    try:
+        if title not in workbook.sheetnames:
+            return None
+        rows = ([_text(cell) for cell in row]
+                for row in workbook[title].iter_rows(values_only=True))
+        return _table(rows, columns, required=("customer_id", "id"))
+    except Exception:
+        return [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
+    finally:
+        workbook.close()
+
+
 def _read_xlsx(data: bytes) -> Table | list[RowError]:
     unreadable = [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
     try:
@@ -254,7 +292,9 @@ def _read_csv(data: bytes) -> Table | list[RowError]:
                          {"reason": str(problem)})]
 
 
-def _table(rows: Iterator[list[str]] | Iterable[list[str]]) -> Table | list[RowError]:
+def _table(rows: Iterator[list[str]] | Iterable[list[str]], columns: list[str] | None = None,
+           required: tuple[str, ...] = ("name", "id", "phone")) -> Table | list[RowError]:
+    columns = columns or COLUMNS
     iterator = iter(rows)
     header = _header(next(iterator, []))
     while header and not header[-1]:
@@ -262,7 +302,7 @@ def _table(rows: Iterator[list[str]] | Iterable[list[str]]) -> Table | list[RowE
     if not any(header):
         return [RowError(1, N_("The first row must name the columns, like the file from "
                                "/export: id, name, phone…"))]
-    unknown = [column for column in header if column and column not in COLUMNS]
+    unknown = [column for column in header if column and column not in columns]
     named = [column for column in header if column]
     twice = sorted({column for column in named if named.count(column) > 1})
     errors = []
@@ -272,8 +312,9 @@ def _table(rows: Iterator[list[str]] | Iterable[list[str]]) -> Table | list[RowE
     if twice:
         errors.append(RowError(1, N_("Columns named twice: {columns}."),
                                {"columns": tuple(twice)[:20]}))
-    if "name" not in header and "id" not in header and "phone" not in header:
-        errors.append(RowError(1, N_("Missing columns: {columns}."), {"columns": "name"}))
+    if not any(column in header for column in required):
+        errors.append(RowError(1, N_("Missing columns: {columns}."),
+                               {"columns": required[0]}))
     if errors:
         return errors
     table: list[tuple[int, dict[str, str]]] = []
@@ -517,3 +558,228 @@ def _new(wanted: dict[str, Any]) -> dict[str, Any]:
     created.setdefault("segment", "individual")
     created.setdefault("stage", "find")
     return created
+
+
+# -- deals and holdings ------------------------------------------------------------------------
+_DATE_CELL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def _amount_text(minor: int | None) -> str:
+    return "" if minor is None else str(from_minor(minor))
+
+
+def deal_row(deal: Mapping[str, Any], product_codes: Mapping[int, str],
+             zone: ZoneInfo) -> list[Any]:
+    """One row of the Deals sheet, in DEAL_COLUMNS order."""
+    return [deal["id"], deal["customer_id"], product_codes.get(deal["product_id"] or 0, ""),
+            _amount_text(deal["amount_minor"]), deal["currency"] or "",
+            deal["expected_close"] or "", deal["stage"], deal["lost_reason"] or "",
+            _stamp(deal["closed_at"], zone)]
+
+
+def holding_row(holding: Mapping[str, Any]) -> list[Any]:
+    """One row of the Holdings sheet, in HOLDING_COLUMNS order."""
+    return [holding["id"], holding["customer_id"], holding["kind"], _cell(holding["product"]),
+            _amount_text(holding["amount_minor"]), holding["currency"] or "",
+            holding["maturity_date"] or "", holding["start_date"] or "",
+            holding["monthly_day"] or ""]
+
+
+@dataclass
+class SheetPlan:
+    """What an import would do to one more sheet (deals, holdings)."""
+
+    sheet: str
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.creates) + len(self.updates)
+
+
+def _date_cell(text: str) -> str | None:
+    """'2026-12-31' or '31/12/2026' as YYYY-MM-DD; None if it is not a date."""
+    match = _DATE_CELL.match(text.strip())
+    if match is None:
+        return None
+    year, month, day = ((match[1], match[2], match[3]) if match[1]
+                        else (match[6], match[5], match[4]))
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _code(text: str, choices: Mapping[str, str]) -> str | None:
+    """A choice written as its code or its label in any language."""
+    folded = text.strip().casefold()
+    for code in choices:
+        if code.casefold() == folded:
+            return code
+    for language in LANGUAGES:
+        with active(language, "UTC"):
+            for code, label in choices.items():
+                if _(label).strip().casefold() == folded:
+                    return code
+    return None
+
+
+class _SheetRow:
+    """One row of the Deals or Holdings sheet read into stored values."""
+
+    def __init__(self, number: int, values: dict[str, str], customer_ids: set[int],
+                 language: str, region: str) -> None:
+        self.number, self.values = number, values
+        self.customer_ids, self.language, self.region = customer_ids, language, region
+        self.error: RowError | None = None
+
+    def fail(self, message: str, **params: str | int) -> None:
+        if self.error is None:
+            self.error = RowError(self.number, message, params)
+
+    def customer(self) -> int | None:
+        text = self.values.get("customer_id", "")
+        if not text.isdigit() or int(text) not in self.customer_ids:
+            self.fail(N_("The customer id “{id}” is not one of your customers."),
+                      id=text[:20] or "—")
+            return None
+        return int(text)
+
+    def amount(self) -> dict[str, Any]:
+        if "amount" not in self.values:
+            return {}
+        text, currency = self.values["amount"], self.values.get("currency", "").upper()
+        if not text:
+            return {"amount_minor": None, "currency": None}
+        amount = parse_amount(f"{text} {currency}".strip(), self.language, self.region)
+        if amount is None or (currency and amount.currency != currency):
+            self.fail(N_("“{amount}” is not an amount (write it like 2000000000 with the "
+                         "currency VND, CNY, TWD, HKD or USD)."),
+                      amount=f"{text} {currency}".strip()[:40])
+            return {}
+        return {"amount_minor": amount.minor, "currency": amount.currency}
+
+    def day(self, column: str) -> dict[str, Any]:
+        if column not in self.values:
+            return {}
+        text = self.values[column]
+        if not text:
+            return {column: None}
+        value = _date_cell(text)
+        if value is None:
+            self.fail(N_("“{date}” is not a date: write 2026-12-31 or 31/12/2026."),
+                      date=text[:40])
+            return {}
+        return {column: value}
+
+
+def _existing_id(row: _SheetRow, existing: Mapping[int, Any], missing: str) -> int | None:
+    text = row.values.get("id", "")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) not in existing:
+        row.fail(missing, id=text[:20])
+        return None
+    return int(text)
+
+
+def _sheet_changes(current: Mapping[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    return {column: value for column, value in wanted.items()
+            if not _same(current.get(column), value)}
+
+
+def plan_deals(table: Table, existing: Mapping[int, Mapping[str, Any]], customer_ids: set[int],
+               products: Mapping[str, int], language: str, region: str) -> SheetPlan:
+    """New open deals, changes to open ones, and the closed ones left as they are; a deal is
+    won or lost on its card (where its holding and after-sales care are recorded)."""
+    plan = SheetPlan(DEALS_SHEET)
+    for number, values in table.rows:
+        row = _SheetRow(number, values, customer_ids, language, region)
+        deal_id = _existing_id(row, existing, N_("There is no deal {id} in your list."))
+        wanted: dict[str, Any] = {}
+        if "product" in values:
+            wanted["product_id"] = products.get(values["product"].strip().lower()) \
+                if values["product"] else None
+            if values["product"] and wanted["product_id"] is None:
+                row.fail(N_("There is no product “{code}” in the catalog."),
+                         code=values["product"][:40])
+        wanted.update(row.amount())
+        wanted.update(row.day("expected_close"))
+        if values.get("stage"):
+            wanted["stage"] = _code(values["stage"], {s: STAGES[s] for s in DEAL_STAGES})
+            if wanted["stage"] is None:
+                row.fail(N_("Unknown {column} “{value}”."), column="stage",
+                         value=values["stage"][:40])
+        if values.get("lost_reason"):
+            wanted["lost_reason"] = _code(values["lost_reason"], LOST_REASONS)
+        current = existing.get(deal_id) if deal_id is not None else None
+        if current is None and row.error is None:
+            row.customer()
+        changes = _sheet_changes(current, wanted) if current is not None else wanted
+        closing = changes.get("stage") in ("won", "lost")
+        if row.error is None and current is not None and current["stage"] not in OPEN_STAGES:
+            if changes:
+                row.fail(N_("Deal {id} is closed; it can no longer be changed."), id=deal_id or 0)
+        elif row.error is None and closing:
+            row.fail(N_("Win or lose a deal on its card, where its holding and after-sales "
+                        "care are recorded."))
+        changes.pop("lost_reason", None)
+        if row.error is not None:
+            plan.rejected.append(row.error)
+        elif current is None:
+            plan.creates.append({"customer_id": int(values["customer_id"]),
+                                 **{k: v for k, v in changes.items() if v is not None}})
+        elif changes:
+            plan.updates.append((deal_id or 0, changes))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def plan_holdings(table: Table, existing: Mapping[int, Mapping[str, Any]],
+                  customer_ids: set[int], language: str, region: str) -> SheetPlan:
+    """New holdings and changes to existing ones (their product, amount and dates)."""
+    plan = SheetPlan(HOLDINGS_SHEET)
+    for number, values in table.rows:
+        row = _SheetRow(number, values, customer_ids, language, region)
+        holding_id = _existing_id(row, existing,
+                                  N_("There is no product held {id} in your list."))
+        wanted: dict[str, Any] = {}
+        if values.get("kind"):
+            wanted["kind"] = _code(values["kind"], HOLDING_KINDS)
+            if wanted["kind"] is None:
+                row.fail(N_("Unknown {column} “{value}”."), column="kind",
+                         value=values["kind"][:40])
+        if "product" in values:
+            if not values["product"] or len(values["product"]) > MAX_FIELD:
+                row.fail(N_("A product held needs its name (at most {limit} characters)."),
+                         limit=MAX_FIELD)
+            wanted["product"] = values["product"]
+        wanted.update(row.amount())
+        for column in ("maturity_date", "start_date"):
+            wanted.update(row.day(column))
+        if "monthly_day" in values:
+            text = values["monthly_day"]
+            wanted["monthly_day"] = int(text) if text.isdigit() else None
+            if text and (not text.isdigit() or not 1 <= int(text) <= 31):
+                row.fail(N_("The day of the month must be from 1 to 31, not “{day}”."),
+                         day=text[:10])
+        current = existing.get(holding_id) if holding_id is not None else None
+        if current is None and row.error is None:
+            row.customer()
+            if not wanted.get("product"):
+                row.fail(N_("A product held needs its name (at most {limit} characters)."),
+                         limit=MAX_FIELD)
+        if row.error is not None:
+            plan.rejected.append(row.error)
+        elif current is None:
+            plan.creates.append({"customer_id": int(values["customer_id"]),
+                                 **{k: v for k, v in wanted.items() if v is not None}})
+        elif changes := _sheet_changes(current, wanted):
+            plan.updates.append((holding_id or 0, changes))
+        else:
+            plan.unchanged += 1
+    return plan

@@ -19,7 +19,23 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import N_, _, current_language, current_timezone, local
 from core.messages import edit_or_reply, esc, reply
-from domain.spreadsheets import MAX_FILE_BYTES, Plan, RowError, plan_import, read_table
+from domain.spreadsheets import (
+    DEAL_COLUMNS,
+    DEALS_SHEET,
+    HOLDING_COLUMNS,
+    HOLDINGS_SHEET,
+    MAX_FILE_BYTES,
+    Plan,
+    RowError,
+    SheetPlan,
+    deal_row,
+    holding_row,
+    plan_deals,
+    plan_holdings,
+    plan_import,
+    read_sheet,
+    read_table,
+)
 from domain.spreadsheets import write_workbook as write_xlsx
 from handlers.common import button_int, expired
 
@@ -51,8 +67,14 @@ async def export_customers(update: Update, context: Ctx) -> None:
     rows = [{**vars(customer), "owner_name": names.get(customer.owner_id, "")}
             for customer in customers]
     zone = ZoneInfo(context.me.timezone)
+    codes = await storage.catalog.codes()
+    deals = [deal_row(vars(deal), codes, zone) for deal in await storage.deals.of_owners(
+        owner_ids)]
+    holdings = [holding_row(vars(holding))
+                for holding in await storage.holdings.of_owners(owner_ids)]
     # Writing 10,000 rows takes a moment: keep the event loop free for other users meanwhile.
-    data = await asyncio.to_thread(write_xlsx, rows, [vars(note) for note in notes], zone)
+    data = await asyncio.to_thread(write_xlsx, rows, [vars(note) for note in notes], zone,
+                                   deals, holdings)
     now = context.clock.now()
     file_name = f"rapport_{local(now).date().isoformat()}.xlsx"
     caption = _("📤 Customers: {customers}, notes: {notes}. To change your customers, edit "
@@ -111,21 +133,62 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
     today = context.clock.now().astimezone(current_timezone()).date()
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
                                    foreign, me.region, language=current_language(), today=today)
+    sheets, unreadable = await _plan_sheets(context, raw, file_name, {c.id for c in customers})
+    if unreadable:
+        await _refuse(update, unreadable)
+        return
     await context.storage.states.clear(me.id, message.chat_id)
-    text = _preview(file_name, plan)
-    if not plan.creates and not plan.updates:
+    text = "\n\n".join([_preview(file_name, plan), *(_sheet_preview(s) for s in sheets)])
+    if not plan.creates and not plan.updates and not any(s.changes for s in sheets):
         await reply(update, text + "\n\n" + _("There is nothing to change."))
         return
     import_id = await context.storage.spreadsheets.save_import(
         owner_id=me.id, file_name=file_name, creates=plan.creates,
         updates=[(change.customer_id, change.changes) for change in plan.updates],
-        unchanged=plan.unchanged, rejected=len(plan.rejected), now=context.clock.now())
+        unchanged=plan.unchanged, rejected=len(plan.rejected), now=context.clock.now(),
+        sheets={("deals" if s.sheet == DEALS_SHEET else "holdings"):
+                {"creates": s.creates, "updates": s.updates} for s in sheets})
     markup = keyboard([[button(_("✅ Apply"), "ima", import_id),
                         button(_("✖️ Cancel"), "imx", import_id)]])
     note = _("Nothing is saved until you press Apply.")
-    if plan.rejected:
+    if plan.rejected or any(s.rejected for s in sheets):
         note += " " + _("Rejected rows are left out.")
     await reply(update, text + "\n\n" + note, markup)
+
+
+async def _plan_sheets(context: Ctx, raw: bytes, file_name: str,
+                       customer_ids: set[int]) -> tuple[list[SheetPlan], list[RowError]]:
+    """Plans for the Deals and Holdings sheets the file has (an .xlsx from /export)."""
+    me, storage = context.me, context.storage
+    language = current_language()
+    plans: list[SheetPlan] = []
+    for title, columns in ((DEALS_SHEET, DEAL_COLUMNS), (HOLDINGS_SHEET, HOLDING_COLUMNS)):
+        table = await asyncio.to_thread(read_sheet, raw, file_name, title, columns)
+        if table is None:
+            continue
+        if isinstance(table, list):
+            return [], table
+        if title == DEALS_SHEET:
+            deals = {d.id: vars(d) for d in await storage.deals.of_owners([me.id])}
+            codes = {code: product_id for product_id, code in
+                     (await storage.catalog.codes()).items()}
+            plans.append(plan_deals(table, deals, customer_ids, codes, language, me.region))
+        else:
+            holdings = {h.id: vars(h) for h in await storage.holdings.of_owners([me.id])}
+            plans.append(plan_holdings(table, holdings, customer_ids, language, me.region))
+    return plans, []
+
+
+def _sheet_preview(plan: SheetPlan) -> str:
+    title = _("<b>Deals</b>") if plan.sheet == DEALS_SHEET else _("<b>Products held</b>")
+    lines = [title,
+             _("New: {count}").format(count=len(plan.creates)),
+             _("Updated: {count}").format(count=len(plan.updates)),
+             _("Unchanged: {count}").format(count=plan.unchanged),
+             _("Rejected: {count}").format(count=len(plan.rejected))]
+    if plan.rejected:
+        lines += ["", *_rejections(plan.rejected)]
+    return "\n".join(lines)
 
 
 async def _refuse(update: Update, errors: list[RowError]) -> None:
@@ -173,6 +236,9 @@ async def confirm_import(update: Update, context: Ctx) -> None:
     applied = outcome.applied
     text = _("✅ Import applied: {created} new customers, {updated} updated.").format(
         created=applied.created, updated=applied.updated)
+    if applied.deals or applied.holdings:
+        text += "\n" + _("Deals created or changed: {deals}; products held: {holdings}.").format(
+            deals=applied.deals, holdings=applied.holdings)
     if applied.skipped:
         text += "\n" + _("{count} customers were no longer in your list and were left "
                          "out.").format(count=applied.skipped)

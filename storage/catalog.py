@@ -174,6 +174,11 @@ class CatalogRepo:
                 found.append(product)
         return found
 
+    async def codes(self) -> dict[int, str]:
+        """Every product's code by id, active or not (deals keep pointing at old products)."""
+        rows = await self.db.fetch_all("SELECT id, code FROM products")
+        return {int(row["id"]): row["code"] for row in rows}
+
     async def count(self) -> int:
         """How many products are active."""
         return int(await self.db.fetch_value("SELECT COUNT(*) FROM products WHERE active = 1"))

@@ -45,8 +45,9 @@ class DatedHolding:
 
 
 COLUMNS = ", ".join(f"h.{f.name}" for f in fields(Holding))
-# Dates a holding may be given after it was recorded.
+# Dates a holding may be given after it was recorded; what an import may change besides.
 DATE_COLUMNS = frozenset({"maturity_date", "start_date", "monthly_day"})
+EDITABLE = DATE_COLUMNS | {"kind", "product", "amount_minor", "currency"}
 _ACTIVE = "c.erased_at IS NULL AND c.archived_at IS NULL AND s.active = 1"
 
 
@@ -96,6 +97,15 @@ class HoldingRepo:
         unknown = set(dates) - DATE_COLUMNS
         if unknown or not dates:
             raise ValueError(f"not holding dates: {sorted(unknown)}")
+        return await self.update(owner_id, holding_id, actor_id, now, **dates)
+
+    async def update(self, owner_id: int, holding_id: int, actor_id: int, now: datetime,
+                     **changes: Any) -> Holding | None:
+        """Change a holding of the RM's customer, audited with it; None if not theirs."""
+        unknown = set(changes) - EDITABLE
+        if unknown or not changes:
+            raise ValueError(f"not holding fields: {sorted(unknown)}")
+        dates = changes
         async with self.db.transaction():
             holding = await self.get(owner_id, holding_id)
             if holding is None:
@@ -103,7 +113,7 @@ class HoldingRepo:
             assignments = ", ".join(f"{column} = ?" for column in dates)
             await self.db.execute(f"UPDATE holdings SET {assignments} WHERE id = ?",
                                   [*dates.values(), holding_id])
-            await self.audit.record(actor_id=actor_id, action="customer.holding_dates",
+            await self.audit.record(actor_id=actor_id, action="customer.holding_changed",
                                     entity="customer", entity_id=holding.customer_id, now=now,
                                     detail={"holding": holding_id, "fields": sorted(dates)})
         return await self.get(owner_id, holding_id)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from storage.customers import EDITABLE, Customer, CustomerRepo
 from storage.db import Database, Row, from_db_time, to_db_time
+from storage.deals import DealRepo
+from storage.holdings import HoldingRepo
 from storage.interactions import Interaction
 
 _CUSTOMER_COLUMNS = ", ".join(f"c.{field.name}" for field in fields(Customer))
@@ -60,6 +62,8 @@ class Applied:
     created: int
     updated: int
     skipped: int
+    deals: int = 0       # deals created or changed
+    holdings: int = 0    # products held created or changed
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ def _in(ids: Sequence[object]) -> str:
 class SpreadsheetRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.deals = DealRepo(db)
+        self.holdings = HoldingRepo(db)
 
     # -- export ---------------------------------------------------------------------------
 
@@ -116,9 +122,12 @@ class SpreadsheetRepo:
     async def save_import(self, *, owner_id: int, file_name: str,
                           creates: list[dict[str, Any]],
                           updates: list[tuple[int, dict[str, Any]]], unchanged: int,
-                          rejected: int, now: datetime) -> int:
-        """Keep a checked import until the RM applies or cancels it; return its id."""
-        payload = json.dumps({"creates": creates, "updates": updates}, ensure_ascii=False)
+                          rejected: int, now: datetime,
+                          sheets: dict[str, dict[str, Any]] | None = None) -> int:
+        """Keep a checked import until the RM applies or cancels it; return its id.
+        ``sheets``: the deals' and holdings' creates and updates, applied with it."""
+        payload = json.dumps({"creates": creates, "updates": updates, **(sheets or {})},
+                             ensure_ascii=False)
         return await self.db.insert(
             "INSERT INTO imports (owner_id, file_name, payload, creates, updates, unchanged,"
             " rejected, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -165,7 +174,43 @@ class SpreadsheetRepo:
             applied = await self.apply_import(
                 owner_id, payload["creates"], [(int(i), c) for i, c in payload["updates"]],
                 now, region=region, import_id=import_id)
-        return ApplyOutcome("applied", applied)
+            deals = await self._apply_deals(owner_id, payload.get("deals") or {}, now)
+            holdings = await self._apply_holdings(owner_id, payload.get("holdings") or {}, now)
+        return ApplyOutcome("applied", replace(applied, deals=deals, holdings=holdings))
+
+    async def _apply_deals(self, owner_id: int, sheet: dict[str, Any], now: datetime) -> int:
+        """Each new deal and change, with its history and audit rows (in the import's
+        transaction); a deal closed meanwhile, or a customer gone, is left out."""
+        done = 0
+        for values in sheet.get("creates", []):
+            made = await self.deals.create(owner_id=owner_id, actor_id=owner_id, now=now,
+                                           **values)
+            done += int(made is not None)
+        for deal_id, changes in sheet.get("updates", []):
+            changed = await self.deals.update(owner_id, int(deal_id), owner_id, now, **changes)
+            done += int(changed is not None)
+        return done
+
+    async def _apply_holdings(self, owner_id: int, sheet: dict[str, Any],
+                              now: datetime) -> int:
+        done = 0
+        for values in sheet.get("creates", []):
+            values = dict(values)
+            customer_id = int(values.pop("customer_id"))
+            owned = await self.db.fetch_value(
+                f"SELECT 1 FROM customers c WHERE c.id = ? AND c.owner_id = ? AND {_LIVE}",
+                (customer_id, owner_id))
+            if owned is None:
+                continue
+            values.setdefault("kind", "other")
+            await self.holdings.add(customer_id=customer_id, now=now, actor_id=owner_id,
+                                    **values)
+            done += 1
+        for holding_id, changes in sheet.get("updates", []):
+            changed = await self.holdings.update(owner_id, int(holding_id), owner_id, now,
+                                                 **changes)
+            done += int(changed is not None)
+        return done
 
     async def apply_import(self, owner_id: int, creates: list[dict[str, Any]],
                            updates: list[tuple[int, dict[str, Any]]], now: datetime, *,

@@ -197,7 +197,7 @@ async def test_export_in_vietnamese_has_every_field_and_the_notes(
                                  "customers, edit the file and send it back after /import.",
                            customers=3, notes=3)
     assert uploads[-1][0] == "rapport_2026-11-23.xlsx"
-    assert workbook.sheetnames == ["Customers", "Notes"]
+    assert workbook.sheetnames == ["Customers", "Notes", "Deals", "Holdings"]
     rows = sheet_rows(workbook, "Customers")
     assert list(rows[0]) == COLUMNS
     by_id = {row["id"]: row for row in rows}
@@ -657,3 +657,60 @@ async def test_ten_thousand_rows(bot: Harness, big_rm: Person,
     print(f"\n10,000-row CSV: preview {previewed - started:.2f}s, apply "
           f"{applied - previewed:.2f}s; export {exported - applied:.2f}s; re-import of the "
           f"export {done - exported:.2f}s")
+
+
+async def test_deals_and_holdings_round_trip_and_import(
+        bot: Harness, uploads: list[tuple[str, bytes]]) -> None:
+    await register(bot, LAN, "vi")
+    book = await vietnamese_book(bot)
+    an = book["an"]
+    now = bot.clock.now()
+    home = await bot.storage.catalog.by_code("home_loan")
+    assert home is not None
+    deal = await bot.storage.deals.create(owner_id=LAN.id, customer_id=an.id, actor_id=LAN.id,
+                                          now=now, product_id=home.id, stage="consult",
+                                          amount_minor=200_000_000_000, currency="VND",
+                                          expected_close="2026-12-31")
+    won = await bot.storage.deals.create(owner_id=LAN.id, customer_id=an.id, actor_id=LAN.id,
+                                         now=now, amount_minor=12_345, currency="USD")
+    assert deal is not None and won is not None
+    await bot.storage.deals.win(LAN.id, won.id, LAN.id, now, holding_kind="deposit",
+                                product_name="Tiền gửi USD")
+    await bot.storage.holdings.add(customer_id=an.id, kind="loan", product="Vay tiêu dùng",
+                                   monthly_day=15, maturity_date="2028-01-01", now=now)
+    _call, workbook = await export(bot, LAN, uploads)
+    deals = sheet_rows(workbook, "Deals")
+    assert {(row["product"], row["amount"], row["currency"], row["stage"]) for row in deals} == {
+        ("home_loan", "2000000000", "VND", "consult"), (None, "123.45", "USD", "won")}
+    assert len(sheet_rows(workbook, "Holdings")) == 2
+    # An unedited export changes nothing, deals and holdings included.
+    before = await bot.storage.db.fetch_value("SELECT COUNT(*) FROM audit_log")
+    preview = await import_file(bot, LAN, uploads[-1][1], "rapport.xlsx")
+    assert tr("vi", NOTHING_TO_CHANGE) in preview.text, preview.text
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM audit_log") == before
+    # Edited: a new amount for the open deal, a new deal, a closed deal "reopened" (refused),
+    # a repayment day for the loan.
+    book_file = load_workbook(io.BytesIO(uploads[-1][1]))
+    sheet = book_file["Deals"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == deal.id:
+            row[3].value = "2500000000"
+        if row[0].value == won.id:
+            row[6].value = "follow"
+    sheet.append(["", an.id, "credit_card", "50tr", "", "", "", "", ""])
+    holdings = book_file["Holdings"]
+    for row in holdings.iter_rows(min_row=2):
+        if row[2].value == "loan":
+            row[8].value = 20
+    preview = await import_file(bot, LAN, xlsx_bytes(book_file), "rapport_sua.xlsx")
+    assert tr("vi", "Deal {id} is closed; it can no longer be changed.", id=won.id) \
+        in preview.text, preview.text
+    calls = await bot.press_data(LAN, preview.buttons[0][1], preview)
+    assert calls
+    await bot.press_data(LAN, preview.buttons[0][1], preview)  # a second press: nothing more
+    changed = await bot.storage.deals.get(LAN.id, deal.id)
+    assert changed is not None and changed.amount_minor == 250_000_000_000
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM deals WHERE amount_minor = 5000000000") == 1
+    assert await bot.storage.db.fetch_value(
+        "SELECT monthly_day FROM holdings WHERE kind = 'loan'") == 20
