@@ -14,15 +14,17 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import BotApiEmulator, Call
-from tests.test_e2e_process import ADMIN, start_bot, stop_bot, to_chat
+from testkit.emulator import BotApiEmulator, Call, to_chat
+from testkit.process import TOKEN, BotProcess
 
-STRANGER = 999
+pytestmark = pytest.mark.process
+
+ADMIN, STRANGER = 100, 999
 
 
 @pytest.fixture
 def emulator() -> Iterator[BotApiEmulator]:
-    with BotApiEmulator(token="123:ABC") as emu:
+    with BotApiEmulator(token=TOKEN) as emu:
         yield emu
 
 
@@ -51,7 +53,8 @@ def wait_for_rows(db: Path, sql: str, expected: int, timeout: float = 20) -> Non
 
 def test_inline_pitches(emulator: BotApiEmulator, tmp_path: Path) -> None:
     db = tmp_path / "rapport.db"
-    process = start_bot(emulator, db, RAPPORT_DEFAULT_LANGUAGE="vi")
+    bot = BotProcess.start(emulator, db, tmp_path / "bot.log", RAPPORT_ADMIN_IDS=str(ADMIN),
+                           RAPPORT_DEFAULT_LANGUAGE="vi")
     try:
         emulator.push_text(ADMIN, "/add Wang Wei 0901 234 567", language_code="vi")
         emulator.wait_for(to_chat(ADMIN, "Wang Wei"), timeout=30)
@@ -83,5 +86,5 @@ def test_inline_pitches(emulator: BotApiEmulator, tmp_path: Path) -> None:
                           " ON c.id = i.customer_id WHERE c.name = 'Wang Wei'"
                           " AND i.kind = 'message'", 1)
     finally:
-        output = stop_bot(process)
-    assert "Traceback" not in output, output
+        bot.stop()
+    assert "Traceback" not in bot.output(), bot.output()
