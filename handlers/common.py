@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import date
 
 from telegram import Update
 
 from core.context import Ctx
 from core.i18n import _
 from core.messages import reply
-from domain.customers import MAX_NOTE, parse_birthday
-from domain.timeparse import parse_time
-
-_ISO_OR_DMY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
+from domain.customers import MAX_NOTE
+from domain.timeparse import WrittenDay, read_day
 
 
 async def expired(update: Update) -> None:
@@ -61,17 +58,21 @@ async def note_too_long(update: Update, text: str) -> bool:
     return True
 
 
-def read_date(text: str, language: str, now: datetime) -> date | None:
-    """A calendar date typed for a date field (expected close, maturity, compliance dates):
-    '31/12/2026', '2026-12-31', '2026/12/31', '2026年12月31日', or a phrase such as
-    'cuối tháng sau', '下个月15号', 'next friday'. None if it is not one date."""
-    if match := _ISO_OR_DMY.match(text):
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    written = parse_birthday(text)
-    if written is not None and not written.lunar and written.year is not None:
-        return date(written.year, written.month, written.day)
-    when = parse_time(text, language, now)
-    return when.date() if when is not None else None
+def read_date(text: str, language: str, today: date, region: str) -> date | None:
+    """A calendar date typed for a date field (expected close, maturity, policy start,
+    compliance dates): '31/12/2026', '2026-12-31', '2026年12月31日', Taiwan's '115/12/31', a
+    day without a year (the next one), or a phrase ('cuối tháng sau', '下个月15号'). None if
+    it is not one solar day."""
+    found = read_day(text, language, today, region=region)
+    if isinstance(found, date):
+        return found
+    if not isinstance(found, WrittenDay) or found.lunar:
+        return None
+    year = found.year or (2000 + found.short_year if found.short_year is not None else None)
+    try:
+        if year is not None:
+            return date(year, found.month, found.day)
+        this_year = date(today.year, found.month, found.day)
+        return this_year if this_year >= today else date(today.year + 1, found.month, found.day)
+    except ValueError:
+        return None

@@ -194,7 +194,8 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
     if field in DATE_FIELDS:
-        day = read_date(text, current_language(), context.clock.now())
+        day = read_date(text, current_language(), context.clock.now().date(),
+                        context.me.region)
         if day is None:
             await reply(update, _("I could not read “{text}” as a date. For example "
                                   "20/12/2031.").format(text=esc(text[:50])))

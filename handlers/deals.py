@@ -287,7 +287,7 @@ async def _take_amount(update: Update, context: Ctx, deal: Deal, text: str) -> N
 
 async def _take_close(update: Update, context: Ctx, deal: Deal, text: str) -> None:
     today = context.clock.now().date()
-    day = read_date(text, current_language(), context.clock.now())
+    day = read_date(text, current_language(), today, context.me.region)
     if day is None or day < today:
         await reply(update, _(
             "I need a date that has not passed, such as 31/12/2026. Type it again or press "

@@ -175,7 +175,7 @@ async def type_holding_date(update: Update, context: Ctx, data: dict[str, Any]) 
         value = parse_day_of_month(text)
         problem = _("Type a day of the month from 1 to 31, or press Skip.")
     else:
-        day = read_date(text, current_language(), now)
+        day = read_date(text, current_language(), now.date(), context.me.region)
         past_ok = field == "start_date"
         value = day.isoformat() if day is not None and (past_ok or day >= now.date()) else None
         problem = (_("I need a date, such as 15/03/2024. Type it again or press Skip.")
