@@ -77,7 +77,8 @@ async def answer_inline(update: Update, context: Ctx) -> None:
         for product in products[:MAX_RESULTS]:
             feature = pick({k: v.get("feature", "") for k, v in product.pitch.items()}, language)
             results.append(InlineQueryResultArticle(
-                id=f"{RESULT_PREFIX}:{product.id}:{customer.id if customer else 0}",
+                # The product only: Telegram's apps receive the ids, so no customer's id.
+                id=f"{RESULT_PREFIX}:{product.id}",
                 title=pick(product.names, language),
                 description=feature[:DESCRIPTION],
                 input_message_content=InputTextMessageContent(
@@ -93,11 +94,12 @@ async def record_pitch(update: Update, context: Ctx) -> None:
     if context.staff is None:
         return
     parts = chosen.result_id.split(":")
-    if len(parts) != 3 or parts[0] != RESULT_PREFIX or not all(p.isdigit() for p in parts[1:]):
+    if len(parts) != 2 or parts[0] != RESULT_PREFIX or not parts[1].isdigit():
         return
     product = await context.storage.catalog.get(int(parts[1]))
-    customer = (await context.storage.customers.get(context.me.id, int(parts[2]))
-                if parts[2] != "0" else None)
+    words = chosen.query.split()
+    # The customer is the one the query named (the query comes back with the choice).
+    customer, _rest = await _named_customer(context, words) if len(words) > 1 else (None, [])
     if product is None or customer is None:
         return
     now = context.clock.now()
