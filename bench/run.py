@@ -97,7 +97,8 @@ def _data_row(add: Callable[..., None], size: Size, loaded: Loaded) -> None:
     how = "cached file" if loaded.cached else f"generated and loaded in {loaded.seconds:.0f} s"
     add("data set", f"{size.rms:,} RMs",
         f"{rows['customers']:,} customers, {rows['interactions']:,} notes, "
-        f"{rows['reminders']:,} reminders; {how}",
+        f"{rows['reminders']:,} reminders, {rows['deals']:,} deals, "
+        f"{rows['holdings']:,} holdings; {how}",
         "< 180 s" if not loaded.cached else "",
         None if loaded.cached else loaded.seconds < 180)
 
