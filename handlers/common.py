@@ -10,7 +10,7 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import reply
 from domain.customers import MAX_NOTE
-from domain.timeparse import WrittenDay, read_day
+from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
 
 
 async def expired(update: Update) -> None:
@@ -58,21 +58,15 @@ async def note_too_long(update: Update, text: str) -> bool:
     return True
 
 
-def read_date(text: str, language: str, today: date, region: str) -> date | None:
-    """A calendar date typed for a date field (expected close, maturity, policy start,
-    compliance dates): '31/12/2026', '2026-12-31', '2026年12月31日', Taiwan's '115/12/31', a
-    day without a year (the next one), or a phrase ('cuối tháng sau', '下个月15号'). None if
-    it is not one solar day."""
-    found = read_day(text, language, today, region=region)
-    if isinstance(found, date):
+def read_date(text: str, language: str, today: date, region: str, *,
+              past_ok: bool = False) -> date | DateRefusal:
+    """A solar day typed for a date field (expected close, maturity, policy start, compliance
+    dates), read as every date field reads it (domain/datefields.py): today or later, or any
+    day with ``past_ok``; else why it does not fit."""
+    found = parse_date_field(text, DateKind.MATURITY, language, today, region)
+    if past_ok and isinstance(found, DateRefusal) and found.reason is Refusal.IN_PAST:
+        found = parse_date_field(text, DateKind.BIRTHDAY, language, today, region)
+    if isinstance(found, DateRefusal):
         return found
-    if not isinstance(found, WrittenDay) or found.lunar:
-        return None
-    year = found.year or (2000 + found.short_year if found.short_year is not None else None)
-    try:
-        if year is not None:
-            return date(year, found.month, found.day)
-        this_year = date(today.year, found.month, found.day)
-        return this_year if this_year >= today else date(today.year + 1, found.month, found.day)
-    except ValueError:
-        return None
+    day = found.solar()
+    return day if day is not None else DateRefusal(Refusal.NOT_A_DATE, text[:40])

@@ -194,11 +194,13 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
         return {"birthday": birthday.stored(), "birthday_lunar": int(birthday.lunar),
                 "birthday_leap": int(birthday.leap)}
     if field in DATE_FIELDS:
-        day = read_date(text, current_language(), context.clock.now().date(),
-                        context.me.region)
-        if day is None:
+        day = read_date(text, current_language(),
+                        context.clock.now().astimezone(current_timezone()).date(),
+                        context.me.region, past_ok=True)
+        if isinstance(day, DateRefusal):
             await reply(update, _("I could not read “{text}” as a date. For example "
-                                  "20/12/2031.").format(text=esc(text[:50])))
+                                  "20/12/2031.").format(text=esc(text[:50]))
+                        if day.reason is Refusal.NOT_A_DATE else esc(day.render()))
             return None
         return {field: day.isoformat()}
     if field in CHANNEL_FIELDS:

@@ -16,10 +16,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language, format_date
+from core.i18n import _, current_language, current_timezone, format_date
 from core.messages import edit_or_reply, esc, reply
 from domain.catalog import pick
 from domain.customers import STAGES
+from domain.datefields import DateRefusal, Refusal
 from domain.deals import (
     LOST_REASONS,
     OPEN_STAGES,
@@ -286,12 +287,13 @@ async def _take_amount(update: Update, context: Ctx, deal: Deal, text: str) -> N
 
 
 async def _take_close(update: Update, context: Ctx, deal: Deal, text: str) -> None:
-    today = context.clock.now().date()
+    today = context.clock.now().astimezone(current_timezone()).date()
     day = read_date(text, current_language(), today, context.me.region)
-    if day is None or day < today:
+    if isinstance(day, DateRefusal):
+        plain = day.reason in (Refusal.IN_PAST, Refusal.NOT_A_DATE)
         await reply(update, _(
             "I need a date that has not passed, such as 31/12/2026. Type it again or press "
-            "Skip."), _step_buttons(deal.id, "close"))
+            "Skip.") if plain else esc(day.render()), _step_buttons(deal.id, "close"))
         return
     await _save_close(update, context, deal, day)
 

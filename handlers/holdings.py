@@ -16,7 +16,7 @@ from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_date
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import MAX_FIELD
-from domain.datefields import DateKind, DateRefusal, find_date_field
+from domain.datefields import DateKind, DateRefusal, Refusal, find_date_field
 from domain.holdings import HOLDING_KINDS, parse_day_of_month
 from handlers.cards import customer_from_button, display_name, holding_line
 from handlers.common import button_arg, button_int, expired, read_date
@@ -175,13 +175,17 @@ async def type_holding_date(update: Update, context: Ctx, data: dict[str, Any]) 
         value = parse_day_of_month(text)
         problem = _("Type a day of the month from 1 to 31, or press Skip.")
     else:
-        day = read_date(text, current_language(), now.date(), context.me.region)
         past_ok = field == "start_date"
-        value = day.isoformat() if day is not None and (past_ok or day >= now.date()) else None
+        today = now.astimezone(current_timezone()).date()
+        day = read_date(text, current_language(), today, context.me.region, past_ok=past_ok)
+        value = None if isinstance(day, DateRefusal) else day.isoformat()
         problem = (_("I need a date, such as 15/03/2024. Type it again or press Skip.")
                    if past_ok else
                    _("I need a date that has not passed, such as 15/12/2027. Type it again "
                      "or press Skip."))
+        if isinstance(day, DateRefusal) and day.reason not in (Refusal.IN_PAST,
+                                                               Refusal.NOT_A_DATE):
+            problem = esc(day.render())
     if value is None:
         await reply(update, problem, _step_buttons(holding.id, field))
         return
