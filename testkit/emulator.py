@@ -44,6 +44,11 @@ Behaviour worth knowing
   that gave up meanwhile (its read timeout) is never answered and the request is not
   carried out (recorded with status 499, "client closed request"); one still waiting
   gets the normal, late answer.
+* Files: ``push_photo``/``push_document`` queue a message carrying a file whose bytes the
+  emulator keeps (uploads through ``sendPhoto``/``sendDocument`` are kept too). ``getFile``
+  answers ``file_path`` for a known ``file_id`` (400 "invalid file_id" otherwise, 400 "file
+  is too big" over 20 MB, as Telegram does), and ``GET /file/bot<token>/<file_path>`` serves
+  the bytes (404 for an unknown path or another token), recorded as a ``downloadFile`` call.
 * Rate limits: see :class:`RateLimits`.
 * Webhooks: ``setWebhook`` keeps the URL and ``secret_token``. ``deliver(update, url,
   secret)`` POSTs one update like Telegram does and returns the HTTP status (0: no answer).
@@ -202,6 +207,17 @@ class UploadedFile:
     @property
     def size(self) -> int:
         return len(self.data)
+
+
+MAX_DOWNLOAD = 20 * 1024 * 1024
+"""Telegram hands bots files up to 20 MB; getFile refuses larger ones."""
+
+
+@dataclass
+class _StoredFile:
+    unique_id: str
+    path: str
+    data: bytes
 
 
 @dataclass
@@ -474,12 +490,28 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, ApiError) as exc:
             self._send(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
             return
+        if path.startswith("/file/"):
+            data = emu._download(path)
+            if data is not None:
+                self.send_bytes(data)
+                return
         outcome = emu._dispatch(path, params, self)
         if outcome is None:  # abandoned long poll: the client is gone
             self.close_connection = True
             return
         status, body = outcome
         self._send(status, body)
+
+    def send_bytes(self, data: bytes) -> None:
+        """A file download's answer: the bytes as they are."""
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -537,6 +569,7 @@ class BotApiEmulator:
         self._failures: dict[str, deque[_Failure]] = {}
         self._hangs: dict[str, deque[list[float]]] = {}  # method -> [[seconds, remaining]]
         self._file_ids = itertools.count(1)
+        self._files: dict[str, _StoredFile] = {}  # by file_id
         self._callback_ids = itertools.count(1)
 
         self._calls_cond = threading.Condition(threading.Lock())
@@ -575,6 +608,7 @@ class BotApiEmulator:
             "sendDocument": self._send_document,
             "copyMessage": self._copy_message,
             "forwardMessage": self._forward_message,
+            "getFile": self._get_file,
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "leaveChat": self._true,
@@ -728,6 +762,61 @@ class BotApiEmulator:
         """The results the bot answered an inline query with (None: not answered yet)."""
         with self._lock:
             return self._inline_answers.get(query_id)
+
+    def add_file(self, data: bytes, kind: str = "photo", extension: str = "jpg") -> tuple[str, str]:
+        """Keep ``data`` as a file users sent; its (file_id, file_unique_id)."""
+        prefix = {"photo": "AgACPhoto", "document": "BQACDoc"}.get(kind, "CQACFile")
+        file_id, unique_id = self._file_id(prefix)
+        folder = "photos" if kind == "photo" else "documents"
+        path = f"{folder}/file_{len(self._files)}.{extension}"
+        with self._lock:
+            self._files[file_id] = _StoredFile(unique_id, path, data)
+        return file_id, unique_id
+
+    def _push_message(self, user_id: int, content: dict[str, Any], *, language_code: str | None,
+                      first_name: str) -> int:
+        message: dict[str, Any] = {
+            "from": self.user(user_id, first_name=first_name, language_code=language_code),
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "date": int(time.time()),
+            **content,
+        }
+        with self._lock:
+            message["message_id"] = self._new_message_id(user_id)
+            self._messages[(user_id, message["message_id"])] = message
+        return self.push_update({"message": message})
+
+    def push_photo(self, user_id: int, image: bytes, *, caption: str | None = None,
+                   width: int = 1280, height: int = 960, language_code: str | None = "en",
+                   first_name: str = "User") -> int:
+        """Queue a photo from ``user_id`` in its private chat, as Telegram sends one: sizes
+        from a thumbnail to the largest, each a file of its own (the emulator keeps the same
+        bytes for each; Telegram would scale them down)."""
+        sizes = []
+        for scale in (8, 2, 1):
+            file_id, unique_id = self.add_file(image, "photo")
+            sizes.append({"file_id": file_id, "file_unique_id": unique_id,
+                          "width": width // scale, "height": height // scale,
+                          "file_size": len(image)})
+        content: dict[str, Any] = {"photo": sizes}
+        if caption:
+            content["caption"] = caption
+        return self._push_message(user_id, content, language_code=language_code,
+                                  first_name=first_name)
+
+    def push_document(self, user_id: int, data: bytes, file_name: str, mime_type: str, *,
+                      caption: str | None = None, language_code: str | None = "en",
+                      first_name: str = "User") -> int:
+        """Queue a file sent as a document from ``user_id`` in its private chat."""
+        extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        file_id, unique_id = self.add_file(data, "document", extension)
+        content: dict[str, Any] = {"document": {
+            "file_id": file_id, "file_unique_id": unique_id, "file_name": file_name,
+            "mime_type": mime_type, "file_size": len(data)}}
+        if caption:
+            content["caption"] = caption
+        return self._push_message(user_id, content, language_code=language_code,
+                                  first_name=first_name)
 
     def pending_updates(self) -> int:
         with self._lock:
@@ -909,7 +998,9 @@ class BotApiEmulator:
         arrived = time.monotonic()
         prefix = f"/bot{self.token}/"
         if path.startswith("/file/"):
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            status, reason = (502, "Bad Gateway") if self._down else (404, "Not Found")
+            self._record(Call("downloadFile", {"path": path}, arrived, status, None, reason))
+            return status, {"ok": False, "error_code": status, "description": reason}
         raw_method = path[len(prefix) :] if path.startswith(prefix) else None
         if raw_method is None:
             method = path.rsplit("/", 1)[-1] or "?"
@@ -1332,7 +1423,7 @@ class BotApiEmulator:
     def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, media, fields = self._media_fields(params, "photo")
         if isinstance(media, UploadedFile):
-            file_id, unique_id = self._file_id("AgACPhoto")
+            file_id, unique_id = self.add_file(media.data, "photo")
             size = media.size
         else:
             file_id, unique_id, size = str(media), "U" + str(media)[:16], 1024
@@ -1351,7 +1442,9 @@ class BotApiEmulator:
         chat_id, media, fields = self._media_fields(params, "document")
         document: dict[str, Any]
         if isinstance(media, UploadedFile):
-            file_id, unique_id = self._file_id("BQACDoc")
+            name = media.filename or "file"
+            file_id, unique_id = self.add_file(
+                media.data, "document", name.rsplit(".", 1)[-1] if "." in name else "bin")
             document = {
                 "file_id": file_id,
                 "file_unique_id": unique_id,
@@ -1396,6 +1489,30 @@ class BotApiEmulator:
             "sender_user": source.get("from", self.bot_user),
         }
         return self._store_sent(chat_id, fields)
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        with self._lock:
+            stored = self._files.get(file_id)
+        if stored is None:
+            raise _bad_request("invalid file_id")
+        if len(stored.data) > MAX_DOWNLOAD:
+            raise _bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": stored.unique_id,
+                "file_size": len(stored.data), "file_path": stored.path}
+
+    def _download(self, path: str) -> bytes | None:
+        """The bytes at ``/file/bot<token>/<file_path>``; None (answered 404) if unknown."""
+        prefix = f"/file/bot{self.token}/"
+        path = urllib.parse.unquote(path)  # httpx sends the token's ':' as %3A
+        wanted = path[len(prefix):] if path.startswith(prefix) else None
+        with self._lock:
+            data = next((f.data for f in self._files.values() if f.path == wanted), None)
+        if data is not None and not self._down:
+            self._record(Call("downloadFile", {"file_path": wanted}, time.monotonic(), 200,
+                              len(data)))
+            return data
+        return None
 
     def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(self._chat_id(params))

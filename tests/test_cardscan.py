@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,8 @@ from core.i18n import _, active
 from core.ocr import OcrFailed, OcrUnavailable, TextReader
 from domain.cardscan import Line, read_card
 from storage.customers import Customer
+from testkit.emulator import BotApiEmulator, first_button, to_chat
+from testkit.process import TOKEN, BotProcess
 from tests.harness import Harness, of, only_message, shown
 
 
@@ -356,3 +361,41 @@ async def test_a_real_card_through_the_worker(bot: Harness, engine: object) -> N
     await bot.press(rm, "✅")
     [customer] = await customers_of(bot, rm)
     assert customer.phone == sample.phones[0]
+
+
+@pytest.mark.process
+def test_a_photo_through_the_real_bot_process(tmp_path: Path) -> None:
+    """The whole way, as Telegram would do it: a photo update to the real ``python bot.py``,
+    which fetches the file (getFile, then GET /file/bot<token>/<path>), reads it in its OCR
+    worker and edits its "Reading…" message into the draft; Save files a prospect."""
+    from core.ocr import missing
+    from testkit.cardscan import fonts_missing, make_samples
+
+    reason = missing() or fonts_missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"OCR engines or fonts missing on CI: {reason}")
+        pytest.skip(f"OCR engines or fonts not installed here: {reason}")
+    sample = make_samples(1, seed=5, languages=("vi",), conditions=("photo",))[0]
+    rm, db = 100, tmp_path / "rapport.db"
+    with BotApiEmulator(token=TOKEN) as emulator:
+        bot = BotProcess.start(emulator, db, tmp_path / "bot.log", RAPPORT_ADMIN_IDS=str(rm))
+        try:
+            emulator.push_photo(rm, sample.image, first_name="Lan")
+            emulator.wait_for(to_chat(rm, "Reading the card"), timeout=30)
+            draft = emulator.wait_for(to_chat(rm, "From the card"), timeout=120)
+            assert sample.company.casefold() in str(draft.params["text"]).casefold()
+            [download] = emulator.calls("downloadFile")
+            assert download.status == 200 and download.result == len(sample.image)
+            emulator.push_callback(rm, first_button(draft, "Save"),
+                                   emulator.last_sent_message(rm))
+            emulator.wait_for(to_chat(rm, "New prospect saved"), timeout=30)
+        finally:
+            status = bot.stop()
+    assert status == 0, bot.output()
+    assert "Traceback" not in bot.output(), bot.output()
+    with closing(sqlite3.connect(db)) as connection:
+        phones = connection.execute("SELECT phone FROM customers").fetchall()
+        files = connection.execute("SELECT file_type FROM interactions").fetchall()
+    assert phones == [(sample.phones[0],)]
+    assert files == [("photo",)]

@@ -7,6 +7,7 @@ import datetime as dtm
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -200,6 +201,46 @@ async def test_send_photo_document_copy_forward(bot: Bot, emu: BotApiEmulator) -
     assert copied.message_id == 1
     forwarded = await bot.forward_message(44, 42, text.message_id)
     assert forwarded.text == "original" and forwarded.forward_origin is not None
+
+
+async def test_a_pushed_photo_is_fetched_like_from_telegram(bot: Bot, emu: BotApiEmulator
+                                                             ) -> None:
+    emu.push_photo(42, b"\xff\xd8 a card", caption="/card")
+    [update] = await bot.get_updates(timeout=1)
+    message = update.message
+    assert message is not None and message.caption == "/card"
+    assert [size.width for size in message.photo] == [160, 640, 1280]
+    file = await bot.get_file(message.photo[-1].file_id)
+    assert file.file_path is not None
+    assert file.file_path.startswith(f"{emu.url}/file/bot{TOKEN}/photos/")
+    assert bytes(await file.download_as_bytearray()) == b"\xff\xd8 a card"
+    [download] = emu.calls("downloadFile")
+    assert download.status == 200 and download.result == len(b"\xff\xd8 a card")
+
+
+async def test_get_file_refuses_like_telegram(bot: Bot, emu: BotApiEmulator) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await bot.get_file("no-such-file")
+    file_id, _ = emu.add_file(b"x" * (20 * 1024 * 1024 + 1), "document", "pdf")
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await bot.get_file(file_id)
+    emu.push_document(42, b"a,b\n", "list.csv", "text/csv")
+    [update] = await bot.get_updates(timeout=1)
+    assert update.message is not None and update.message.document is not None
+    file = await bot.get_file(update.message.document.file_id)
+    assert bytes(await file.download_as_bytearray()) == b"a,b\n"
+    # Another token, or a path never handed out, is not found.
+    path = str(file.file_path).split(f"/file/bot{TOKEN}/", 1)[1]
+    for wrong in (f"/file/bot9:XYZ/{path}", f"/file/bot{TOKEN}/documents/x.csv"):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(emu.url + wrong, timeout=5)
+        assert error.value.code == 404
+
+
+async def test_an_uploaded_photo_can_be_fetched_back(bot: Bot, emu: BotApiEmulator) -> None:
+    sent = await bot.send_photo(42, b"\x89PNG bytes")
+    file = await bot.get_file(sent.photo[-1].file_id)
+    assert bytes(await file.download_as_bytearray()) == b"\x89PNG bytes"
 
 
 async def test_set_my_commands_with_language(bot: Bot, emu: BotApiEmulator) -> None:
