@@ -87,7 +87,8 @@ def _count_sqlite(path: Path) -> Counter[str]:
     conn = sqlite3.connect(path)
     try:
         return Counter({table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                        for table in ("staff", "customers", "interactions", "reminders")})
+                        for table in ("staff", "customers", "interactions", "reminders",
+                                      "deals", "holdings")})
     finally:
         conn.close()
 
