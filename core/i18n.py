@@ -245,6 +245,11 @@ def format_date_range(first: date, last: date) -> str:
     return format_interval(first, last, "yMMMd", locale=_locale())
 
 
+def format_month_day(day: date | datetime) -> str:
+    """A day and month, for a chart's axis: '16/11' (vi), '11/16' (zh), '11/16' (en)."""
+    return format_skeleton("Md", _day_of(day), locale=_locale())
+
+
 def format_weekday(day: date) -> str:
     """The weekday's name: 'thứ Hai', '星期一', 'Monday'."""
     return _pattern(day, "EEEE")

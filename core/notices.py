@@ -62,6 +62,25 @@ def _who(reminder: Reminder) -> str:
     return esc(reminder.customer_name) if reminder.customer_name else ""
 
 
+def _what(reminder: Reminder) -> str:
+    """What a reminder is about, as the RM reads it: care rules store dates as ISO text
+    ('2026-12-15'), shown here as the RM's language writes dates."""
+    text = reminder.text
+    try:
+        if reminder.kind == "birthday" and text:
+            return _("Birthday on {date}.").format(date=format_date(date.fromisoformat(text)))
+        if reminder.kind == "maturity" and " · " in text:
+            product, day = text.rsplit(" · ", 1)
+            return f"{product} · {format_date(date.fromisoformat(day))}"
+        if reminder.kind == "holiday" and "|" in text:
+            occasion, day = text.split("|", 1)
+            name = _(OCCASION_NAMES.get(occasion, occasion))
+            return f"{name} · {format_date(date.fromisoformat(day))}"
+    except ValueError:
+        pass  # written by hand or by an older version: shown as it is
+    return text or _(KIND_TITLES.get(reminder.kind, "Follow-up"))
+
+
 def reminder_line(reminder: Reminder, *, with_time: bool = True) -> str:
     """One line for lists: icon, time, customer, what."""
     parts = [KIND_ICONS.get(reminder.kind, "•")]
@@ -69,8 +88,7 @@ def reminder_line(reminder: Reminder, *, with_time: bool = True) -> str:
         parts.append(format_time(reminder.due_at))
     if reminder.customer_name:
         parts.append(f"<b>{_who(reminder)}</b>")
-    what = reminder.text or _(KIND_TITLES.get(reminder.kind, "Follow-up"))
-    parts.append(esc(what[:120]))
+    parts.append(esc(_what(reminder)[:120]))
     return " ".join(parts)
 
 
@@ -103,7 +121,7 @@ def _body(reminder: Reminder, languages: Sequence[str]) -> list[str]:
         return [_("{what} on {date}: ask the customer to renew it in time.").format(
             what=_(COMPLIANCE_FIELDS.get(field, field)),
             date=format_date(date.fromisoformat(day)))]
-    return [esc(reminder.text)] if reminder.text else []
+    return [esc(_what(reminder))] if reminder.text else []
 
 
 def reminder_message(reminder: Reminder, now: datetime,

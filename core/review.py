@@ -14,7 +14,19 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from core.i18n import _, active, current_language, current_timezone, format_date, ngettext
+from core.fonts import chart_families
+from core.i18n import (
+    _,
+    active,
+    current_language,
+    current_timezone,
+    format_date_range,
+    format_list,
+    format_month_day,
+    format_number,
+    label_value,
+    ngettext,
+)
 from core.messages import esc
 from domain.customers import STAGES
 from domain.deals import LOST_REASONS, add_totals, format_totals
@@ -29,11 +41,6 @@ from storage import Storage
 from storage.staff import Staff
 
 CHART_WIDTH, CHART_HEIGHT, CHART_DPI = 800, 450, 100
-# Fonts with Chinese characters, if the machine has one (apt: fonts-noto-cjk); without one
-# the chart of a Chinese speaker is labelled in English (the message itself is in Chinese).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans SC", "Noto Sans TC",
-             "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei",
-             "PingFang SC", "SimHei", "AR PL UMing CN")
 ACTIVITY_ICONS = {"prospects": "🆕", "contacts": "👋", "consults": "💬", "followups": "🔁",
                   "closes": "🤝", "crosssells": "➕"}
 
@@ -143,12 +150,11 @@ async def team_report(storage: Storage, team_id: int, monday: date,
 
 # -- texts ---------------------------------------------------------------------------------
 def week_label(monday: date, current: bool) -> str:
-    sunday = monday + timedelta(days=6)
+    """'Tuần 16/11–22/11/2026', '2026年11月16日至22日当周'."""
+    dates = format_date_range(monday, monday + timedelta(days=6))
     if current:
-        return _("This week so far ({start} – {end})").format(
-            start=format_date(monday), end=format_date(sunday))
-    return _("Week of {start} – {end}").format(start=format_date(monday),
-                                               end=format_date(sunday))
+        return _("This week so far ({dates})").format(dates=dates)
+    return _("Week {dates}").format(dates=dates)
 
 
 def _activity_lines(counts: dict[str, int], targets: dict[str, int]) -> list[str]:
@@ -156,7 +162,8 @@ def _activity_lines(counts: dict[str, int], targets: dict[str, int]) -> list[str
     for key, label in ACTIVITIES.items():
         count, target = counts.get(key, 0), targets.get(key, 0)
         mark = "✅" if count >= target else "▫️"
-        lines.append(f"{mark} {ACTIVITY_ICONS[key]} {_(label)}: <b>{count}</b> / {target}")
+        lines.append(f"{mark} " + label_value(f"{ACTIVITY_ICONS[key]} {_(label)}",
+                                              f"<b>{count}</b> / {target}"))
     return lines
 
 
@@ -173,9 +180,9 @@ def review_text(report: Report) -> str:
     behind = [_(ACTIVITIES[key]) for key in ACTIVITIES
               if report.counts.get(key, 0) < report.targets.get(key, 0)]
     if behind and report.current:
-        lines.append(_("Still to do this week: {steps}.").format(steps=", ".join(behind)))
+        lines.append(_("Still to do this week: {steps}.").format(steps=format_list(behind)))
     elif behind:
-        lines.append(_("Below the minimum: {steps}.").format(steps=", ".join(behind)))
+        lines.append(_("Below the minimum: {steps}.").format(steps=format_list(behind)))
     else:
         lines.append(_("Every minimum reached. Well done!"))
     previous = [total for _week, total in report.trend[:-1]]
@@ -183,7 +190,7 @@ def review_text(report: Report) -> str:
         average = sum(previous) / len(previous)
         lines.append(_("Activities: {count} (average of the {weeks} weeks before: {average})")
                      .format(count=report.trend[-1][1], weeks=len(previous),
-                             average=f"{average:.1f}"))
+                             average=format_number(round(average, 1))))
     return "\n".join(lines)
 
 
@@ -207,7 +214,7 @@ def targets_text(targets: dict[str, int], team_name: str | None) -> str:
     title = (_("🎯 <b>Weekly minimums per RM: {team}</b>").format(team=esc(team_name))
              if team_name else _("🎯 <b>Weekly minimums per RM</b>"))
     lines = [title]
-    lines += [f"{ACTIVITY_ICONS[key]} {_(label)} (<code>{key}</code>): <b>{targets[key]}</b>"
+    lines += [label_value(f"{ACTIVITY_ICONS[key]} {_(label)}", f"<b>{targets[key]}</b>")
               for key, label in ACTIVITIES.items()]
     return "\n".join(lines)
 
@@ -219,7 +226,7 @@ def _compact_counts(counts: dict[str, int], targets: dict[str, int]) -> str:
 
 def team_text(report: TeamReport) -> str:
     """The lead's view: per RM the week against the minimums, the pipeline and overdue items."""
-    lines = [_("👥 <b>Team {team}</b>").format(team=esc(report.team_name)),
+    lines = [f"👥 <b>{esc(report.team_name)}</b>",
              week_label(report.monday, report.current)]
     if not report.members:
         lines.append(_("No relationship managers in this team yet."))
@@ -249,25 +256,19 @@ def team_text(report: TeamReport) -> str:
 
 def group_summary_text(report: TeamReport) -> str:
     """For the team's group chat: counts only, never a customer."""
-    lines = [_("📊 <b>Team {team}: weekly activity</b>").format(team=esc(report.team_name)),
+    lines = [_("📊 <b>{team}: weekly activity</b>").format(team=esc(report.team_name)),
              week_label(report.monday, report.current), ""]
     lines += _activity_lines(report.totals, report.team_targets)
     if report.members:
         lines.append("")
         lines.append(_("Minimums reached per RM:"))
-        lines += [f"• {esc(line.staff.name)}: {met(line.counts, report.targets)}/"
-                  f"{len(ACTIVITIES)}" for line in report.members]
+        lines += ["• " + label_value(esc(line.staff.name),
+                                     f"{met(line.counts, report.targets)}/{len(ACTIVITIES)}")
+                  for line in report.members]
     return "\n".join(lines)
 
 
 # -- charts --------------------------------------------------------------------------------
-def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    names = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in names), None)
-
-
 @dataclass(frozen=True)
 class ChartTexts:
     """Everything written on a chart, already translated."""
@@ -277,26 +278,30 @@ class ChartTexts:
     actual: str
     target: str
     trend_title: str
-    font: str | None
+    fonts: list[str]  # families, best first (core.fonts)
+    weeks: list[str] = field(default_factory=list)  # the trend's weeks, written locally
 
 
 def chart_texts(monday: date, team: str | None = None) -> ChartTexts:
-    """The chart's words in the current language, or English if no font can draw them."""
+    """The chart's words in the current language (in English only on a machine without a
+    Chinese font, which scripts/setup.sh installs)."""
     language = current_language()
-    font = _cjk_font() if language.startswith("zh") else None
-    if language.startswith("zh") and font is None:
-        language = "en"
-    if team is not None and font is None and not _latin(team):
+    fonts = chart_families(language)
+    if not fonts:
+        language, fonts = "en", chart_families("en")
+    if team is not None and language == "en" and not _latin(team):
         team = None  # a Chinese team name would come out as boxes
     with active(language, current_timezone().key):
-        week = format_date(monday)
-        title = (_("Team {team}, week of {date}").format(team=team, date=week) if team
-                 else _("Week of {date}").format(date=week))
+        dates = format_date_range(monday, monday + timedelta(days=6))
+        title = (_("{team}, week {dates}").format(team=team, dates=dates) if team
+                 else _("Week {dates}").format(dates=dates))
         return ChartTexts(
             title=title, labels=[_(label) for label in ACTIVITIES.values()],
             actual=_("Done"), target=_("Minimum"),
             trend_title=_("All activities, last {weeks} weeks").format(weeks=TREND_WEEKS),
-            font=font)
+            fonts=fonts,
+            weeks=[format_month_day(monday - timedelta(weeks=n))
+                   for n in range(TREND_WEEKS - 1, -1, -1)])
 
 
 def _latin(text: str) -> bool:
@@ -310,7 +315,7 @@ def draw_chart(texts: ChartTexts, counts: dict[str, int], targets: dict[str, int
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    font: dict[str, Any] = {"family": [texts.font, "DejaVu Sans"]} if texts.font else {}
+    font: dict[str, Any] = {"family": texts.fonts}
     figure = Figure(figsize=(CHART_WIDTH / CHART_DPI, CHART_HEIGHT / CHART_DPI), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
     bars, line = figure.subplots(1, 2, gridspec_kw={"width_ratios": [5, 3]})
@@ -329,15 +334,16 @@ def draw_chart(texts: ChartTexts, counts: dict[str, int], targets: dict[str, int
     bars.set_xticks(positions)
     bars.set_xticklabels([_wrap(label) for label in texts.labels], fontsize=7.5, **font)
     bars.set_title(texts.title, fontsize=11, **font)
-    bars.legend(fontsize=8, prop=_legend_font(texts.font))
+    bars.legend(fontsize=8, prop=_legend_font(texts.fonts))
     bars.set_ylim(0, max([*done, *minimum, 1]) * 1.2)
     bars.spines[["top", "right"]].set_visible(False)
-    weeks = [week.strftime("%d/%m") for week, _total in trend]
+    written = dict(zip(_trend_mondays(texts, trend), texts.weeks, strict=False))
+    weeks = [written.get(week, week.strftime("%d/%m")) for week, _total in trend]
     values = [total for _week, total in trend]
     line.plot(weeks, values, marker="o", color="#1565c0")
     line.axhline(trend_target, color="#90a4ae", linestyle="--", linewidth=1,
                  label=texts.target)
-    line.legend(fontsize=8, prop=_legend_font(texts.font), loc="lower left")
+    line.legend(fontsize=8, prop=_legend_font(texts.fonts), loc="lower left")
     line.set_title(texts.trend_title, fontsize=10, **font)
     line.tick_params(axis="x", labelsize=7, rotation=45)
     line.set_ylim(0, max([*values, trend_target, 1]) * 1.2)
@@ -348,10 +354,18 @@ def draw_chart(texts: ChartTexts, counts: dict[str, int], targets: dict[str, int
     return buffer.getvalue()
 
 
-def _legend_font(font: str | None) -> Any:
+def _trend_mondays(texts: ChartTexts, trend: list[tuple[date, int]]) -> list[date]:
+    """The Mondays texts.weeks names (the last one is the chart's week)."""
+    if not trend:
+        return []
+    last = trend[-1][0]
+    return [last - timedelta(weeks=n) for n in range(len(texts.weeks) - 1, -1, -1)]
+
+
+def _legend_font(fonts: list[str]) -> Any:
     from matplotlib.font_manager import FontProperties
 
-    return FontProperties(family=[font, "DejaVu Sans"] if font else "DejaVu Sans", size=8)
+    return FontProperties(family=fonts, size=8)
 
 
 def _wrap(label: str, width: int = 13) -> str:

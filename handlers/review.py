@@ -117,8 +117,8 @@ async def show_team(update: Update, context: Ctx) -> None:
     png = await team_chart(report)
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_photo(png, caption=_("👥 <b>Team {team}</b>").format(
-        team=esc(report.team_name)) + "\n" + week_label(report.monday, report.current))
+    await chat.send_photo(png, caption=f"👥 <b>{esc(report.team_name)}</b>\n"
+                          + week_label(report.monday, report.current))
     await reply(update, team_text(report), markup)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from core.fake_api import ApiCall
 from core.fake_updates import Person
-from core.i18n import _, active
+from core.i18n import _, active, format_list
 from core.pushes import RENDERERS
 from core.review import (
     CHART_HEIGHT,
@@ -275,7 +275,7 @@ async def test_review_sends_a_chart(bot: Harness, team_id: int) -> None:
     caption = of(calls, "sendPhoto")[0].text
     with active("zh_Hans", SHANGHAI):
         assert _("📊 <b>Weekly activity review</b>") in caption
-        assert f"▫️ 💬 {_('Consultations')}: <b>1</b> / 5" in caption
+        assert f"▫️ 💬 {_('Consultations')}：<b>1</b> / 5" in caption  # a Chinese colon
 
 
 async def test_team_view_for_the_lead_only(bot: Harness, team_id: int) -> None:
@@ -342,13 +342,12 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     review = await reminder_of(bot, LAN.id, "review")
     with active("vi", HCM):
         push = await RENDERERS["review"](bot.storage, lan, review, bot.clock.now())
-        expected_week = _("Week of {start} – {end}").format(start="16/11/2026",
-                                                            end="22/11/2026")
+        expected_week = _("Week {dates}").format(dates="16/11–22/11/2026")
         assert push.text.splitlines()[:2] == [_("📊 <b>Weekly activity review</b>"),
                                               expected_week]
         assert f"✅ 🤝 {_('Closes')}: <b>1</b> / 2" not in push.text
         assert f"▫️ 🤝 {_('Closes')}: <b>1</b> / 2" in push.text
-        assert _("Below the minimum: {steps}.").format(steps=", ".join(
+        assert _("Below the minimum: {steps}.").format(steps=format_list(
             [_("New prospects"), _("First contacts"), _("Consultations"), _("Follow-ups"),
              _("Closes")])) in push.text
     assert push.photo is not None and png_size(push.photo) == (800, 450)
@@ -356,7 +355,7 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     team_review = await reminder_of(bot, LEAD.id, "team_review")
     with active("vi", HCM):
         push = await RENDERERS["team_review"](bot.storage, lead, team_review, bot.clock.now())
-        assert push.text.startswith(_("👥 <b>Team {team}</b>").format(team="Nhóm Bến Thành"))
+        assert push.text.startswith("👥 <b>Nhóm Bến Thành</b>")  # the name once, not "team …"
         assert "Lan Nguyễn" in push.text and "Minh Lê" in push.text
     assert push.photo is not None and png_size(push.photo) == (800, 450)
     # A lead who was moved out of the team gets a short note instead.
@@ -398,7 +397,7 @@ async def test_team_group_gets_counts_without_customers(bot: Harness, team_id: i
     assert len(posts) == 1
     text = posts[0]["text"]
     with active("vi", HCM):
-        assert text.startswith(_("📊 <b>Team {team}: weekly activity</b>").format(
+        assert text.startswith(_("📊 <b>{team}: weekly activity</b>").format(
             team="Nhóm Bến Thành"))
         assert f"▫️ 👋 {_('First contacts')}: <b>3</b> / 24" in text
     for item in made.values():
