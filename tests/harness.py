@@ -14,11 +14,18 @@ from core.config import Settings
 from core.context import RapportApp
 from core.fake_api import ApiCall, FakeBotApi
 from core.fake_updates import Person, UpdateFactory
+from core.i18n import _, active
 from storage import Storage
 
 # Calls that show the user something (new messages, edits, files).
 SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
          "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio")
+
+
+def tr(language: str, text: str, zone: str = "UTC") -> str:
+    """The text as a user of this language reads it (dates in it: in that time zone)."""
+    with active(language, zone):
+        return _(text)
 
 
 def shown(calls: list[ApiCall]) -> list[ApiCall]:

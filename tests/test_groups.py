@@ -42,7 +42,8 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
 from storage.catalog import Product
 from storage.groups import Group
-from tests.harness import Harness, answer_of, of, only_message, shown
+from tests.harness import Harness, answer_of, of, only_message, shown, tr
+from tests.staff import GROUP_ID, as_admin
 
 # -- texts (English sources; compared through the catalogs) -----------------------------------
 
@@ -134,11 +135,6 @@ async def rm(bot: Harness, request: pytest.FixtureRequest) -> Profile:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def tr(language: str, text: str, zone: str = "UTC") -> str:
-    with active(language, zone):
-        return _(text)
 
 
 def full_name(person: Person) -> str:
@@ -988,3 +984,47 @@ async def test_one_shared_phone_answers_every_waiting_lead_of_the_same_rm(bot: H
     assert await storage.leads.waiting_for_phone(555) is None
     refreshed = await storage.leads.by_token(older.token)
     assert refreshed is not None and refreshed.phone == "+84901234567"
+
+
+# -- group chats -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["/help", "/help@rapport_bot", "/settings", "/staff",
+                                     "/start"])
+async def test_staff_command_in_a_group_asks_for_private_chat(
+    bot: Harness, admin: Person, command: str
+) -> None:
+    await as_admin(bot, admin)
+    group = bot.make.group_chat(GROUP_ID)
+    calls = await bot.send(admin, command, group=group)
+    message = only_message(calls)
+    assert message.chat_id == GROUP_ID
+    assert message.text == tr("vi", USE_PRIVATE)
+    assert not message.buttons
+    assert "Hùng" not in message.text and "Asia/" not in message.text
+    assert of(calls, "setMyCommands") == []
+
+
+async def test_stranger_in_a_group_gets_nothing(bot: Harness, admin: Person) -> None:
+    stranger = Person(6666, "Mallory", language_code="en")
+    await as_admin(bot, admin)
+    group = bot.make.group_chat(GROUP_ID)
+    assert await bot.send(stranger, "hello everyone", group=group) == []
+    # A command in a group gets only the "use private chat" line, data-free.
+    assert only_message(await bot.send(stranger, "/start", group=group)).text == tr(
+        "en", USE_PRIVATE)
+    assert await bot.send_update(bot.make.message(
+        stranger, group=group, contact={"phone_number": "+84901234567", "first_name": "Khách"},
+    )) == []
+    assert await bot.send(stranger, "Hùng ơi, số của anh là gì?", group=group) == []
+    assert await bot.storage.staff.get(stranger.id) is None
+
+
+async def test_staff_text_in_a_group_shows_no_data(bot: Harness) -> None:
+    lan = Person(2001, "Lan", "Nguyễn", username="lan_rm", language_code="vi")
+    await bot.register(lan)
+    group = bot.make.group_chat(GROUP_ID)
+    calls = await bot.send(lan, "Chào cả nhà, hôm nay lãi suất thế nào?", group=group)
+    for call in shown(calls):
+        assert call.chat_id == GROUP_ID
+        assert "Lan" not in call.text and "Asia/" not in call.text

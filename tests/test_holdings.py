@@ -19,8 +19,8 @@ from domain.holdings import (
     upcoming_dates,
 )
 from scheduler.care import apply_care_rules
-from tests.harness import Harness
-from tests.test_capture import make_rm, seed, tr
+from tests.customers import make_rm, seed
+from tests.harness import Harness, tr
 
 TODAY = date(2026, 11, 23)
 

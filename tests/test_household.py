@@ -10,8 +10,8 @@ import pytest
 
 from core import buttons
 from storage import Storage, open_storage
-from tests.harness import Harness, answer_of, only_message, shown
-from tests.test_capture import actions, make_rm, open_card, payload, press_action, seed, tr
+from tests.customers import actions, make_rm, open_card, payload, press_action, seed
+from tests.harness import Harness, answer_of, only_message, shown, tr
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 LAN, MINH = 2001, 2002

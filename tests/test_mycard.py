@@ -11,8 +11,8 @@ import pytest
 
 from core.fake_updates import Person
 from storage import Storage, open_storage
-from tests.harness import Harness, only_message
-from tests.test_capture import make_rm, press_action, tr
+from tests.customers import make_rm, press_action
+from tests.harness import Harness, only_message, tr
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 LAN, VISITOR = 2001, 777001

@@ -1,0 +1,287 @@
+"""The gates every update passes (handlers/access.py): a redelivered update is handled once, a
+forged or foreign button gets "expired" and nothing else, strangers get one refusal, staff whose
+access was turned off lose it at once."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+
+from core import buttons
+from core.config import Settings
+from core.fake_api import ApiCall
+from core.fake_updates import Person
+from core.i18n import LANGUAGE_NAMES, _, active
+from handlers.menu import menu_for
+from tests.harness import (
+    Harness,
+    answer_of,
+    close_harness,
+    of,
+    only_message,
+    open_harness,
+    shown,
+    tr,
+)
+from tests.staff import (
+    APOLOGY,
+    EXPIRED,
+    REFUSAL,
+    SETTINGS_TITLE,
+    as_admin,
+    commands_in,
+    scope_chat,
+    visible_translation,
+)
+
+# -- redelivery --------------------------------------------------------------------------------
+
+
+async def test_same_update_twice_gets_one_reply(bot: Harness, rm: Person) -> None:
+    await bot.register(rm)
+    update = bot.make.message(rm, "/help")
+    first = await bot.send_update(update)
+    second = await bot.send_update(update)
+    assert len(of(first, "sendMessage")) == 1
+    assert second == []
+
+
+async def test_a_failing_gate_stops_the_update_after_the_apology(
+        bot: Harness, rm: Person, monkeypatch: pytest.MonkeyPatch) -> None:
+    await bot.register(rm, language="en")
+
+    async def unavailable(update_id: int) -> bool:
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(bot.storage.updates, "handled", unavailable)
+    update = bot.make.message(rm, "/help")
+    calls = await bot.send_update(update)
+    # The apology only (in the installation's language: the user is not known yet), no help
+    # text after it, and the update is not marked handled, so Telegram's redelivery (or the
+    # user's retry) is answered once the database is back.
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert only_message(calls).text == _(APOLOGY)
+    monkeypatch.undo()
+    assert not await bot.storage.updates.handled(update.update_id)
+    again = await bot.send_update(update)
+    with active("en", "Asia/Ho_Chi_Minh"):
+        assert only_message(again).text != _(APOLOGY)
+
+
+async def test_two_updates_with_the_same_id_get_one_reply(bot: Harness, rm: Person) -> None:
+    await bot.register(rm)
+    first = await bot.send_update(bot.make.message(rm, "/settings", update_id=5000))
+    second = await bot.send_update(bot.make.message(rm, "/help", update_id=5000))
+    assert len(of(first, "sendMessage")) == 1
+    assert second == []
+    # The next id is handled normally.
+    third = await bot.send_update(bot.make.message(rm, "/help", update_id=5001))
+    assert len(of(third, "sendMessage")) == 1
+
+
+async def test_redelivered_button_press_is_applied_once(bot: Harness, rm: Person) -> None:
+    await bot.register(rm)
+    await bot.send(rm, "/language")
+    call = bot.last_for(rm)
+    data = next(data for label, data in call.buttons if label == LANGUAGE_NAMES["en"])
+    message = call.result if isinstance(call.result, dict) else None
+    update = bot.make.callback(rm, data, message=message)
+    first = await bot.send_update(update)
+    second = await bot.send_update(update)
+    assert len(of(first, "answerCallbackQuery")) == 1
+    assert len(of(first, "setMyCommands")) == 1
+    assert second == []
+
+
+async def test_redelivery_is_caught_by_another_replica(
+    bot: Harness, rm: Person, settings: Settings
+) -> None:
+    await bot.register(rm)
+    first = await bot.send_update(bot.make.message(rm, "/help", update_id=777))
+    assert len(of(first, "sendMessage")) == 1
+    replica = await open_harness(settings, bot.clock)  # a second process on the same database
+    try:
+        again = await replica.send_update(replica.make.message(rm, "/help", update_id=777))
+        assert again == []
+        fresh = await replica.send_update(replica.make.message(rm, "/help", update_id=778))
+        assert len(of(fresh, "sendMessage")) == 1
+    finally:
+        await close_harness(replica)
+
+# -- forged and foreign buttons ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "en"])
+@pytest.mark.parametrize("kind", ["forged", "foreign", "unsigned", "garbage", "empty-sig"])
+async def test_bad_button_gets_expired_and_nothing_else(
+    bot: Harness, admin: Person, rm: Person, language: str, kind: str
+) -> None:
+    visible_translation(language, EXPIRED)
+    await as_admin(bot, admin)
+    await bot.register(rm, language=language)
+    await bot.send(admin, "/invite")
+    admin_call = bot.last_for(admin)
+    admin_data = admin_call.buttons[0][1]
+    assert buttons.unpack(admin_data, admin.id) is not None
+    data = {
+        "forged": "lang:en|AAAAAAAA",
+        "foreign": admin_data,
+        "unsigned": "lang:en",
+        "garbage": "x" * 64,
+        "empty-sig": "lang:en|",
+    }[kind]
+    before = await bot.storage.staff.get(rm.id)
+    calls = await bot.press_data(rm, data, admin_call if kind == "foreign" else None)
+    answer = answer_of(calls)
+    assert answer.params["text"] == tr(language, EXPIRED)
+    assert answer.params.get("show_alert") is True
+    assert shown(calls) == []
+    assert of(calls, "setMyCommands") == []
+    dumped = repr([call.params for call in calls])
+    assert "Hùng" not in dumped and str(admin.id) not in dumped and "start=" not in dumped
+    assert await bot.storage.staff.get(rm.id) == before  # the forged language was not applied
+    assert await bot.storage.invites.list_open(bot.clock.now()) == []
+
+
+async def test_button_for_a_missing_action_expires(bot: Harness, rm: Person) -> None:
+    await bot.register(rm, language="zh_Hans")
+    calls = await bot.press_data(rm, buttons.pack("gone", 1, owner=rm.id))
+    assert answer_of(calls).params["text"] == tr("zh_Hans", EXPIRED)
+    assert shown(calls) == []
+
+
+async def test_genuine_button_with_bad_arguments_expires(bot: Harness, rm: Person) -> None:
+    await bot.register(rm, language="vi")
+    for data in (buttons.pack("lang", "fr", owner=rm.id), buttons.pack("tz", 99, owner=rm.id),
+                 buttons.pack("tz", "x", owner=rm.id), buttons.pack("lang", owner=rm.id)):
+        calls = await bot.press_data(rm, data)
+        assert answer_of(calls).params["text"] == tr("vi", EXPIRED), data
+        assert shown(calls) == []
+    staff = await bot.storage.staff.get(rm.id)
+    assert staff is not None and staff.language == "vi"
+
+# -- strangers and staff whose access was turned off -------------------------------------------
+
+
+async def _refusals(bot: Harness, person: Person) -> list[list[ApiCall]]:
+    return [
+        await bot.send(person, "/help"),
+        await bot.send(person, "/settings"),
+        await bot.send(person, "xin chào, tôi muốn mở tài khoản"),
+        await bot.send_update(bot.make.contact(person, "+84901234567", "Khách")),
+        await bot.send(person, "/start"),
+        await bot.send(person, "/unknown_command"),
+    ]
+
+
+def _assert_refused(calls: list[ApiCall], person: Person, language: str) -> None:
+    message = only_message(calls)
+    assert message.method == "sendMessage" and message.chat_id == person.id
+    assert message.text == tr(language, REFUSAL)
+    assert not message.buttons and "reply_markup" not in message.params
+    assert of(calls, "setMyCommands") == [] and of(calls, "answerCallbackQuery") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [("en", "en"), ("vi", "vi"), ("zh-hant", "zh_Hant_TW"), ("zh-TW", "zh_Hant_TW"),
+     ("zh-hk", "zh_Hant_HK"), ("zh-hans", "zh_Hans"), ("zh", "zh_Hans"), ("fr", "vi"),
+     (None, "vi")],
+)
+async def test_stranger_gets_one_refusal_per_message_in_their_language(
+    bot: Harness, code: str | None, language: str
+) -> None:
+    visible_translation(language, REFUSAL)
+    stranger = Person(6666, "Mallory", language_code=code)
+    for calls in await _refusals(bot, stranger):
+        _assert_refused(calls, stranger, language)
+    calls = await bot.press_data(stranger, "lang:en|AAAAAAAA")
+    answer = answer_of(calls)
+    assert answer.params["text"] == tr(language, REFUSAL)
+    assert answer.params.get("show_alert") is True
+    assert shown(calls) == []
+    assert await bot.storage.staff.get(stranger.id) is None
+    assert bot.api.of("setMyCommands") == []
+
+
+async def test_stranger_cannot_use_a_genuine_button(bot: Harness, admin: Person) -> None:
+    stranger = Person(6666, "Mallory", language_code="zh-hant")
+    await as_admin(bot, admin)
+    await bot.send(admin, "/invite")
+    calls = await bot.press(stranger, tr("vi", "Admin"), bot.last_for(admin))
+    assert answer_of(calls).params["text"] == tr("zh_Hant_TW", REFUSAL)
+    assert shown(calls) == []
+    assert await bot.storage.invites.list_open(bot.clock.now()) == []
+
+
+async def test_stranger_blocking_or_editing_gets_no_extra_refusal(bot: Harness) -> None:
+    stranger = Person(6666, "Mallory", language_code="en")
+    blocked = Update.de_json({
+        "update_id": 9001,
+        "my_chat_member": {
+            "chat": {"id": stranger.id, "type": "private", "first_name": "Mallory"},
+            "from": stranger.as_dict(),
+            "date": 1_700_000_000,
+            "old_chat_member": {"status": "member", "user": bot.api.bot_user()},
+            "new_chat_member": {"status": "kicked", "user": bot.api.bot_user(),
+                                "until_date": 0},
+        },
+    }, bot.app.bot)
+    assert await bot.send_update(blocked) == []
+    edited = Update.de_json({
+        "update_id": 9002,
+        "edited_message": {
+            "message_id": 5, "date": 1_700_000_000, "edit_date": 1_700_000_100,
+            "chat": {"id": stranger.id, "type": "private", "first_name": "Mallory"},
+            "from": stranger.as_dict(), "text": "edited",
+        },
+    }, bot.app.bot)
+    assert await bot.send_update(edited) == []
+    # A new message still gets its one refusal.
+    _assert_refused(await bot.send(stranger, "hello?"), stranger, "en")
+
+
+async def test_stranger_with_a_bad_invite_is_told_so_once(bot: Harness) -> None:
+    stranger = Person(6666, "Mallory", language_code="en")
+    calls = await bot.send(stranger, "/start not-a-real-code")
+    message = only_message(calls)
+    assert "not valid" in message.text
+    assert await bot.storage.staff.get(stranger.id) is None
+
+
+async def test_deactivated_staff_is_refused_and_loses_the_menu(
+    bot: Harness, admin: Person
+) -> None:
+    member = Person(2002, "Mai", "Lê", language_code="zh-hant")
+    await as_admin(bot, admin)
+    await bot.register(member, language="zh_Hant_TW")
+    await bot.send(member, "/settings")
+    old_settings_message = bot.last_for(member)
+    await bot.send(admin, "/staff")
+    await bot.press(admin, "Mai")
+    calls = await bot.press(admin, tr("vi", "Turn off access"))
+    removed = of(calls, "deleteMyCommands")
+    assert len(removed) == 1 and scope_chat(removed[0]) == member.id
+    assert answer_of(calls).params["text"] == tr("vi", "Saved.")
+    staff = await bot.storage.staff.get(member.id)
+    assert staff is not None and not staff.active
+    assert "staff.access" in await bot.storage.audit.actions_for("staff", member.id)
+
+    for refused in await _refusals(bot, member):
+        _assert_refused(refused, member, "zh_Hant_TW")
+    # The buttons they still have are dead.
+    calls = await bot.press(member, tr("zh_Hant_TW", "Change language"), old_settings_message)
+    assert answer_of(calls).params["text"] == tr("zh_Hant_TW", REFUSAL)
+    assert shown(calls) == []
+
+    # Access back on: they are staff again and get their menu back.
+    await bot.send(admin, "/staff")
+    await bot.press(admin, "Mai")
+    calls = await bot.press(admin, tr("vi", "Restore access"))
+    published = of(calls, "setMyCommands")
+    assert len(published) == 1 and scope_chat(published[0]) == member.id
+    with active("zh_Hant_TW", "UTC"):
+        expected = [(c.command, c.description) for c in menu_for("rm")]
+    assert commands_in(published[0]) == expected
+    settings_text = only_message(await bot.send(member, "/settings")).text
+    assert tr("zh_Hant_TW", SETTINGS_TITLE) in settings_text

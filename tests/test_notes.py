@@ -1,0 +1,286 @@
+"""Notes and interactions (handlers/notes.py): typed notes, logged calls and visits, replies to
+a card, /note in one line, and files and forwarded messages waiting in the inbox until filed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from core.i18n import _, active
+from core.messages import LIMIT
+from domain.customers import INTERACTION_KINDS
+from tests.conftest import NOW
+from tests.customers import (
+    ALREADY_FILED,
+    HCM,
+    MATCHING,
+    NO_MATCH,
+    PHOTO,
+    SAVED_AND_FOLLOW_UP,
+    SHANGHAI,
+    WHICH_CUSTOMER,
+    actions,
+    add,
+    history,
+    labels,
+    last_card,
+    make_rm,
+    open_card,
+    press_action,
+)
+from tests.harness import Harness, answer_of, of, only_message, shown, tr
+
+# -- notes and interactions --------------------------------------------------------------------
+
+
+async def test_note_button_then_text(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, lan, customer)
+    prompt = only_message(await bot.press(lan, tr("vi", "📝 Note"), call=card))
+    with active("vi", HCM):
+        assert prompt.text == _("Type the note for {name}. (/cancel to stop)").format(
+            name="Nguyễn Văn An")
+    bot.clock.advance(minutes=5)
+    saved = only_message(await bot.send(lan, "Khách muốn vay 2 tỷ, lãi dưới 8%"))
+    with active("vi", HCM):
+        assert saved.text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>Nguyễn Văn An</b>")
+    assert actions(saved) == ["fu", "fu", "fu", "cf", "c"]
+    notes = await history(bot, lan, customer)
+    assert [(n.kind, n.text, n.happened_at) for n in notes] == [
+        ("note", "Khách muốn vay 2 tỷ, lãi dưới 8%", NOW + timedelta(minutes=5))]
+    updated = await bot.storage.customers.get(lan.id, customer.id)
+    assert updated is not None and updated.last_contact_at == NOW + timedelta(minutes=5)
+    assert "interaction.note" in await bot.storage.audit.actions_for("customer", customer.id)
+
+
+@pytest.mark.parametrize(("kind", "label"), [("call", "📞 Call"), ("visit", "🚶 Visit"),
+                                             ("meeting", "🤝 Meeting")])
+async def test_logging_a_contact_with_text(bot: Harness, kind: str, label: str) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    card = await open_card(bot, wei, customer)
+    prompt = only_message(await bot.press(wei, tr("zh_Hans", label), call=card))
+    with active("zh_Hans", SHANGHAI):
+        question = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+            kind=_(INTERACTION_KINDS[kind]), name="王伟")
+        # A call shows the number first, which Telegram's apps make tappable to dial.
+        dial = "📞 +86 138 0013 8000\n\n" if kind == "call" else ""
+        assert prompt.text == dial + question
+        assert labels(prompt) == [_("Log it without a note")]
+    saved = only_message(await bot.send(wei, "客户下周来行里签约"))
+    with active("zh_Hans", SHANGHAI):
+        assert saved.text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_(INTERACTION_KINDS[kind]), name="<b>王伟</b>")
+    assert [(n.kind, n.text) for n in await history(bot, wei, customer)] == [
+        (kind, "客户下周来行里签约")]
+
+
+async def test_logging_a_contact_without_a_note(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    card = await open_card(bot, ann, customer)
+    await bot.press(ann, tr("en", "🚶 Visit"), call=card)
+    calls = await bot.press(ann, tr("en", "Log it without a note"))
+    assert answer_of(calls)
+    with active("en", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Visit"), name="<b>Nguyễn Văn An</b>")
+    assert [(n.kind, n.text) for n in await history(bot, ann, customer)] == [("visit", "")]
+    assert await bot.storage.states.get(ann.id, ann.id) is None
+    # The next text is a search, not the note of that visit.
+    searched = only_message(await bot.send(ann, "nguyen"))
+    assert searched.text == tr("en", MATCHING).format(query="nguyen", count=1)
+    assert len(await history(bot, ann, customer)) == 1
+
+
+async def test_reply_to_a_card_adds_a_note(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant_TW")
+    customer = await add(bot, mei, "陳大文 +852 9123 4567")
+    card = last_card(bot, mei)
+    assert isinstance(card.result, dict)
+    calls = await bot.send(mei, "想了解定期存款利率", reply_to=card.result)
+    with active("zh_Hant_TW", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>陳大文</b>")
+    assert [(n.kind, n.text) for n in await history(bot, mei, customer)] == [
+        ("note", "想了解定期存款利率")]
+    # A card opened later (an edit of a button's message, too) works the same way.
+    opened = await open_card(bot, mei, customer)
+    assert isinstance(opened.result, dict)
+    await bot.send(mei, "已寄送资料", reply_to=opened.result)
+    assert len(await history(bot, mei, customer)) == 2
+    # A reply to a message that is not a card is an ordinary text (a search).
+    plain = await bot.send(mei, "陳", reply_to=calls[0].result)
+    assert only_message(plain).text == tr("zh_Hant_TW", MATCHING).format(query="陳", count=1)
+
+
+async def test_note_command_in_one_line(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    await add(bot, lan, "Trần Thị Bích 0912345678")
+    calls = await bot.send(lan, "/note Nguyễn Văn An gửi hồ sơ")
+    with active("vi", HCM):
+        assert only_message(calls).text == _(SAVED_AND_FOLLOW_UP).format(
+            kind=_("Note"), name="<b>Nguyễn Văn An</b>")
+    assert [n.text for n in await history(bot, lan, customer)] == ["gửi hồ sơ"]
+    # By phone number as well.
+    await bot.send(lan, "/note 0901234567 đã ký hợp đồng")
+    assert [n.text for n in await history(bot, lan, customer)] == ["đã ký hợp đồng",
+                                                                   "gửi hồ sơ"]
+    empty = only_message(await bot.send(lan, "/note"))
+    with active("vi", HCM):
+        assert empty.text == _("Write the customer and the note, for example: {example}").format(
+            example=_("/note Nguyễn Văn An đã gửi hồ sơ vay"))
+
+
+async def test_ambiguous_note_is_filed_once(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    first = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    second = await add(bot, lan, "Trần Văn An 0912345678")
+    calls = await bot.send(lan, "/note An gửi hồ sơ")
+    pick = only_message(calls)
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    assert sorted(labels(pick)[:2]) == ["Nguyễn Văn An", "Trần Văn An"]
+    assert actions(pick) == ["pick", "pick", "picks", "pickx"]
+    filed = await bot.press(lan, "Nguyễn Văn An", call=pick)
+    assert answer_of(filed).params["text"] == tr("vi", "Saved.")
+    with active("vi", HCM):
+        prefix = _("✅ Added to {name}.").format(name="Nguyễn Văn An")
+    assert only_message(filed).text.startswith(prefix)
+    for label in ("Nguyễn Văn An", "Trần Văn An"):
+        again = await bot.press(lan, label, call=pick)
+        assert answer_of(again).params["text"] == tr("vi", ALREADY_FILED)
+        assert answer_of(again).params["show_alert"] is True
+        assert shown(again) == []
+    assert [n.text for n in await history(bot, lan, first)] == ["An gửi hồ sơ"]
+    assert await history(bot, lan, second) == []
+    assert only_message(await bot.send(lan, "/inbox")).text == tr(
+        "vi", "Your inbox is empty: everything is filed.")
+
+
+async def test_long_note_is_stored_whole_and_shown_cut(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    long_note = ("Khách <b>VIP</b> & gia đình; " * 400)[:10_000]
+    assert len(long_note) == 10_000
+    for _index in range(5):
+        card = await open_card(bot, ann, customer)
+        await bot.press(ann, tr("en", "📝 Note"), call=card)
+        await bot.send(ann, long_note)
+        bot.clock.advance(minutes=1)
+    stored = await history(bot, ann, customer)
+    assert [len(n.text) for n in stored] == [10_000] * 5
+    assert all(n.text == long_note for n in stored)
+    card = await open_card(bot, ann, customer)
+    calls = await press_action(bot, ann, "ch", customer.id, 0, call=card)
+    messages = shown(calls)
+    assert len(messages) > 1
+    assert all(len(m.text) <= LIMIT for m in messages)
+    joined = "".join(m.text for m in messages)
+    assert "<b>VIP</b>" not in joined and "&lt;b&gt;VIP&lt;/b&gt; &amp;" in joined
+    for message in messages:
+        assert re.search(r"&(?![#\w]+;)", message.text) is None, "an entity was cut"
+    assert joined.count("…") == 5
+    assert all(not m.buttons for m in messages[:-1]) and messages[-1].buttons
+
+# -- files and forwarded messages --------------------------------------------------------------
+
+
+async def test_photo_is_filed_and_sent_again(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    other = await add(bot, lan, "Trần Thị Bích 0912345678")
+    calls = await bot.send_update(bot.make.message(lan, caption="hợp đồng tín dụng",
+                                                   photo=PHOTO))
+    pick = only_message(calls)
+    assert pick.text == tr("vi", WHICH_CUSTOMER)
+    # The most recent customers are offered first.
+    assert labels(pick)[:2] == ["Trần Thị Bích", "Nguyễn Văn An"]
+    with active("vi", HCM):
+        assert labels(pick)[2:] == [_("🔎 Another customer…"), _("Discard")]
+    await bot.press(lan, "Nguyễn Văn An", call=pick)
+    items = await history(bot, lan, customer)
+    assert [(i.kind, i.text, i.file_id, i.file_type) for i in items] == [
+        ("file", "hợp đồng tín dụng", "ph-big", "photo")]
+    assert await history(bot, lan, other) == []
+    card = await open_card(bot, lan, customer)
+    page = only_message(await press_action(bot, lan, "ch", customer.id, 0, call=card))
+    with active("vi", HCM):
+        send_again = _("📎 Send again: {what}").format(what=_("Attachment")[:30])
+    assert send_again in labels(page)
+    resent = await bot.press(lan, send_again, call=page)
+    photos = of(resent, "sendPhoto")
+    assert len(photos) == 1 and photos[0].params["photo"] == "ph-big"
+    assert photos[0].chat_id == lan.id
+
+
+async def test_document_found_through_search(bot: Harness) -> None:
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, wei, "王伟 13800138000")
+    for index in range(7):
+        await add(bot, wei, f"客户{index} 1390000000{index}")
+    calls = await bot.send_update(bot.make.document(wei, "hop_dong.pdf", file_id="doc-7",
+                                                    caption="签约合同"))
+    pick = only_message(calls)
+    assert "王伟" not in labels(pick)  # only the six most recent are offered
+    asked = only_message(await press_action(bot, wei, "picks", call=pick))
+    assert asked.text == tr("zh_Hans", "Type a name, phone number or company to find the "
+                            "customer.")
+    nobody = await bot.send(wei, "不存在的人")
+    assert shown(nobody)[0].text == tr("zh_Hans", NO_MATCH).format(query="不存在的人")
+    await press_action(bot, wei, "picks")
+    found = only_message(await bot.send(wei, "wangwei"))
+    assert labels(found)[0] == "王伟"
+    await bot.press(wei, "王伟", call=found)
+    items = await history(bot, wei, customer)
+    assert [(i.kind, i.file_id, i.file_type, i.file_name, i.text) for i in items] == [
+        ("file", "doc-7", "document", "hop_dong.pdf", "签约合同")]
+    card = await open_card(bot, wei, customer)
+    page = only_message(await press_action(bot, wei, "ch", customer.id, 0, call=card))
+    assert "hop_dong.pdf" in page.text
+    resent = await press_action(bot, wei, "cfile", items[0].id, call=page)
+    documents = of(resent, "sendDocument")
+    assert len(documents) == 1 and documents[0].params["document"] == "doc-7"
+
+
+async def test_voice_note_discarded(bot: Harness) -> None:
+    mei = await make_rm(bot, "zh_Hant_TW")
+    await add(bot, mei, "陳大文 0901234567")
+    calls = await bot.send_update(bot.make.message(
+        mei, voice={"file_id": "vo-1", "file_unique_id": "vo-1", "duration": 4}))
+    pick = only_message(calls)
+    discarded = await bot.press(mei, tr("zh_Hant_TW", "Discard"), call=pick)
+    assert only_message(discarded).text == tr("zh_Hant_TW", "Discarded.")
+    assert only_message(await bot.send(mei, "/inbox")).text == tr(
+        "zh_Hant_TW", "Your inbox is empty: everything is filed.")
+    late = await bot.press(mei, "陳大文", call=pick)
+    assert answer_of(late).params["text"] == tr("zh_Hant_TW", ALREADY_FILED)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM interactions") == 0
+    # Nothing of the discarded voice note is kept.
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM inbox WHERE file_id IS NOT NULL OR text != ''") == 0
+
+
+async def test_forwarded_text_waits_in_the_inbox(bot: Harness) -> None:
+    ann = await make_rm(bot, "en")
+    customer = await add(bot, ann, "Nguyễn Văn An 0901234567")
+    forwarded = bot.make.message(ann, "Em gửi anh bảng lãi suất tháng 12 nhé", forward_origin={
+        "type": "user", "date": 1_700_000_000,
+        "sender_user": {"id": 555, "is_bot": False, "first_name": "An"}})
+    calls = await bot.send_update(forwarded)
+    assert only_message(calls).text == tr("en", WHICH_CUSTOMER)
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM searches") == 0
+    inbox = shown(await bot.send(ann, "/inbox"))
+    assert [m.text for m in inbox[:2]] == [
+        tr("en", "<b>Waiting to be filed</b> ({count})").format(count=1),
+        "📥 Em gửi anh bảng lãi suất tháng 12 nhé"]
+    assert inbox[2].text == tr("en", WHICH_CUSTOMER)
+    await bot.press(ann, "Nguyễn Văn An", call=inbox[2])
+    assert [(i.kind, i.text) for i in await history(bot, ann, customer)] == [
+        ("note", "Em gửi anh bảng lãi suất tháng 12 nhé")]
+    assert only_message(await bot.send(ann, "/inbox")).text == tr(
+        "en", "Your inbox is empty: everything is filed.")
