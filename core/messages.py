@@ -1,15 +1,19 @@
-"""Sending replies: HTML escaping and splitting under Telegram's 4096-character limit."""
+"""Sending replies: HTML escaping, splitting under Telegram's 4096-character limit, and a
+picture with a text that may be longer than a caption."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 _TAG_OR_ENTITY = re.compile(r"<[^<>]*>|&[#\w]+;")
 
 
@@ -104,3 +108,31 @@ async def edit_or_reply(
                 return
             # Too old to edit, or deleted: the answer still has to reach the user.
     await reply(update, text, markup)
+
+
+# Sends one request to a chat: at once, or in the chat's turn (the scheduler's pacing).
+Send = Callable[[int, Coroutine[Any, Any, Message]], Awaitable[Message]]
+
+
+async def _at_once(chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+    return await request
+
+
+async def send_photo_text(bot: Bot, chat_id: int, photo: bytes | str, text: str,
+                          markup: InlineKeyboardMarkup | None = None, *, send: Send = _at_once,
+                          **first: Any) -> Message:
+    """The photo with the text as its caption; a text longer than a caption may be follows the
+    photo instead, split like any reply. The buttons go under the last message, which is
+    returned; `first` (a reply_to_message_id, say) applies to the first message."""
+    if len(text) <= CAPTION_LIMIT:
+        return await send(chat_id, bot.send_photo(chat_id, photo, caption=text or None,
+                                                  reply_markup=markup, **first))
+    await send(chat_id, bot.send_photo(chat_id, photo, **first))
+    chunks = split_text(text)
+    sent: Message | None = None
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        sent = await send(chat_id, bot.send_message(chat_id, chunk,
+                                                    reply_markup=markup if last else None))
+    assert sent is not None
+    return sent

@@ -12,7 +12,7 @@ from core.buttons import button, keyboard, url_button
 from core.context import Ctx
 from core.i18n import _, current_language, format_date, format_datetime, label_value
 from core.messages import edit_or_reply, esc, reply
-from core.notices import KIND_TITLES
+from core.pushes.reminders import KIND_TITLES
 from domain.care import next_birthday
 from domain.channels import CHANNELS, link
 from domain.compliance import COMPLIANCE_FIELDS

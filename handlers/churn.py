@@ -3,14 +3,13 @@
 
 Wiring: ``/volumes`` → start_volume_import, ``/watch`` → show_watch (private chat); the file
 flow ``VOLUMES_FLOW`` → receive_volumes_file in ``handlers.flows.FILE_STEPS``; the button
-``cw`` → show_watch_button (no argument: the list; an alert id: its figures and chart); the
-renderer of reminder kind ``churn`` registers itself when this module is imported.
+``cw`` → show_watch_button (no argument: the list; an alert id: its figures and chart). The
+'churn' push, the alert's texts and its chart are in ``core.pushes.churn``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,10 +21,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, active, format_date, format_money, format_number, local
+from core.i18n import N_, _, active, format_date, local
 from core.languages import language_of
-from core.messages import edit_or_reply, esc, reply
-from core.pushes import Push, renders
+from core.messages import edit_or_reply, esc, reply, send_photo_text
+from core.pushes.churn import alert_buttons, alert_chart, alert_text, amount, change
 from domain.churn import (
     LONG_WEEKS,
     MAX_FILE_BYTES,
@@ -37,104 +36,17 @@ from domain.churn import (
     parse_volume_file,
     ref_key,
 )
+from domain.pushes import Kind
 from handlers.common import button_int, expired
 from storage import Storage
-from storage.churn import ChurnAlert, NewVolume, RefHolder
-from storage.reminders import Reminder
+from storage.churn import NewVolume, RefHolder
 from storage.staff import Staff
 
 VOLUMES_FLOW = "volumes"   # data {}: waiting for the volume file
 ALERT_GRADES = ("A", "VIP")  # the team lead hears about these clients too
 FOLLOW_UP_AT = time(9, 0)
-CHART_WEEKS = 26
-CHART_SIZE = (8.0, 3.0)    # inches at CHART_DPI: 800×300 px
-CHART_DPI = 100
 MAX_ERRORS_SHOWN = 30
 MAX_WATCH_BUTTONS = 20
-
-
-# -- numbers ------------------------------------------------------------------------------------
-
-
-def _amount(value: float, currency: str | None) -> str:
-    if currency:
-        return format_money(round(value), currency)
-    return format_number(round(value) if abs(value) >= 100 else round(value, 2))
-
-
-def _change(volume: float, average: float | None) -> str:
-    """'−35%' or '+12%': the week against an average."""
-    if average is None or average <= 0:
-        return "–"
-    change = round((volume / average - 1) * 100, 1)
-    sign = "−" if change < 0 else "+"
-    return f"{sign}{format_number(abs(change))}%"
-
-
-def _average_line(label: str, volume: float, average: float | None,
-                  currency: str | None) -> str:
-    if average is None:
-        return _("{label}: not enough history yet").format(label=label)
-    return _("{label}: {average} ({change})").format(
-        label=label, average=_amount(average, currency), change=_change(volume, average))
-
-
-def alert_text(alert: ChurnAlert, owner: Staff | None = None) -> str:
-    """The figures of an alert, in the current language (with the RM's name for a lead)."""
-    lines = [_("📉 <b>Churn early warning</b>"),
-             _("Customer: {name}").format(
-                 name=f"<b>{esc(alert.customer_name)}</b> · {esc(alert.client_ref)}"
-                 + (f" · {alert.grade}" if alert.grade else "")),
-             _("Week of {week}: {volume}").format(
-                 week=format_date(alert.week),
-                 volume=f"<b>{_amount(alert.volume, alert.currency)}</b>"),
-             _average_line(_("4-week average"), alert.volume, alert.avg_4w, alert.currency),
-             _average_line(_("13-week average"), alert.volume, alert.avg_13w, alert.currency)]
-    if owner is not None:
-        lines.append(_("Relationship manager: {name}").format(name=esc(owner.name)))
-    lines.append(_("A client rarely leaves at once: call or visit now, before the volume "
-                   "moves to another bank."))
-    return "\n".join(lines)
-
-
-# -- the chart ----------------------------------------------------------------------------------
-
-
-def sparkline_png(points: Sequence[tuple[date, float]], average: float | None) -> bytes:
-    """A 800×300 PNG of the weekly volumes, the last week in red, the average dashed."""
-    # matplotlib (with numpy) is large: loaded when the first chart is drawn, not at start-up.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.03, 0.14, 0.94, 0.8))
-    xs = [day.toordinal() for day, _volume in points]
-    ys = [volume for _day, volume in points]
-    axes.fill_between(xs, ys, color="#1f77b4", alpha=0.12, linewidth=0)
-    axes.plot(xs, ys, color="#1f77b4", linewidth=2.2, marker="o", markersize=3)
-    if average is not None:
-        axes.axhline(average, color="#7f7f7f", linestyle="--", linewidth=1.2)
-    if xs:
-        axes.scatter([xs[-1]], [ys[-1]], s=110, color="#d62728", zorder=3)
-        axes.set_xticks([xs[0], xs[-1]] if len(xs) > 1 else [xs[0]])
-        axes.set_xticklabels([f"{day:%d/%m}" for day, _v in
-                              ([points[0], points[-1]] if len(xs) > 1 else [points[0]])])
-        axes.set_xlim(xs[0] - 4, xs[-1] + 4)
-    axes.set_ylim(bottom=0, top=max([*ys, average or 0, 1]) * 1.12)
-    axes.set_yticks([])
-    for spine in axes.spines.values():
-        spine.set_visible(False)
-    axes.tick_params(axis="x", length=0, labelsize=11, colors="#555555")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=CHART_DPI)
-    return buffer.getvalue()
-
-
-async def alert_chart(storage: Storage, alert: ChurnAlert) -> bytes:
-    series = await storage.churn.series(alert.client_ref, alert.week, CHART_WEEKS)
-    points = [(item.week, item.volume) for item in series]
-    return await asyncio.to_thread(sparkline_png, points, alert.avg_4w or alert.avg_13w)
 
 
 # -- who sees what ------------------------------------------------------------------------------
@@ -255,7 +167,7 @@ def _import_summary(rows: list[NewVolume], replaced: int, outcome: ImportOutcome
         lines.append(f"  📉 <b>{esc(holder.name)}</b> · {esc(holder.client_ref)}: "
                      + _("week of {week}, {change}").format(
                          week=format_date(comparison.week),
-                         change=_change(comparison.volume, _worst_average(comparison))))
+                         change=change(comparison.volume, _worst_average(comparison))))
     if outcome.already:
         lines.append(_("Already on alert for that week (not raised again): {count}").format(
             count=outcome.already))
@@ -333,8 +245,8 @@ def _reminder_text(comparison: Comparison, currency: str | None) -> str:
     average = _worst_average(comparison)
     return _("Transaction volume {change} in the week of {week}: {volume} against an average "
              "of {average}.").format(
-        change=_change(comparison.volume, average), week=format_date(comparison.week),
-        volume=_amount(comparison.volume, currency), average=_amount(average or 0, currency))
+        change=change(comparison.volume, average), week=format_date(comparison.week),
+        volume=amount(comparison.volume, currency), average=amount(average or 0, currency))
 
 
 async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison: Comparison,
@@ -352,8 +264,8 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
     for person in recipients:
         with active(language_of(person, default_language), person.timezone):
             made = await storage.reminders.create(
-                staff_id=person.id, customer_id=holder.customer_id, kind="churn",
-                text=_reminder_text(comparison, currency), due_at=now, now=now, urgent=True,
+                staff_id=person.id, customer_id=holder.customer_id, kind=Kind.CHURN,
+                text=_reminder_text(comparison, currency), due_at=now, now=now,
                 rule_key=f"{key}:{person.id}", ref_id=alert_id)
         if person.id == owner.id:
             created = made
@@ -365,42 +277,10 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
         text = _("Call about the drop in transaction volume (week of {week}).").format(
             week=format_date(comparison.week))
     await storage.reminders.create(
-        staff_id=owner.id, customer_id=holder.customer_id, kind="followup", text=text,
+        staff_id=owner.id, customer_id=holder.customer_id, kind=Kind.FOLLOWUP, text=text,
         due_at=datetime.combine(day, FOLLOW_UP_AT, tzinfo=zone), now=now,
-        rule_key=f"{key}:followup")
+        urgent=False, rule_key=f"{key}:followup")
     return True
-
-
-# -- the push -------------------------------------------------------------------------------------
-
-
-def _alert_buttons(alert: ChurnAlert, staff: Staff,
-                   reminder: Reminder | None = None) -> InlineKeyboardMarkup:
-    row: list[InlineKeyboardButton] = []
-    if reminder is not None:
-        row.append(button(_("✅ Done"), "rd", reminder.id, reminder.version))
-    if alert.owner_id == staff.id:
-        row.append(button(_("Open the card"), "c", alert.customer_id))
-    else:
-        row.append(button(_("📉 On alert"), "cw"))
-    return keyboard([row])
-
-
-@renders("churn")
-async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
-                       now: datetime) -> Push:
-    """The alert with its figures and chart, in the recipient's language."""
-    alert = await storage.churn.alert(reminder.ref_id) if reminder.ref_id else None
-    if alert is None:
-        # The week was corrected since and no longer falls: say what was sent, plainly.
-        text = "\n".join([_("📉 <b>Churn early warning</b>"), esc(reminder.text),
-                          _("The figures were corrected since: the client is no longer on "
-                            "alert.")])
-        return Push(text, keyboard([[button(_("✅ Done"), "rd", reminder.id,
-                                            reminder.version)]]))
-    owner = None if alert.owner_id == staff.id else await storage.staff.get(alert.owner_id)
-    return Push(alert_text(alert, owner), _alert_buttons(alert, staff, reminder),
-                await alert_chart(storage, alert))
 
 
 # -- /watch ---------------------------------------------------------------------------------------
@@ -421,9 +301,9 @@ async def _watch_view(context: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
                 + (f" · {alert.grade}" if alert.grade else "") + "\n  "
                 + _("week of {week}: {volume}; 4 weeks {change_4w}, 13 weeks {change_13w}")
                 .format(week=format_date(alert.week),
-                        volume=_amount(alert.volume, alert.currency),
-                        change_4w=_change(alert.volume, alert.avg_4w),
-                        change_13w=_change(alert.volume, alert.avg_13w)))
+                        volume=amount(alert.volume, alert.currency),
+                        change_4w=change(alert.volume, alert.avg_4w),
+                        change_13w=change(alert.volume, alert.avg_13w)))
         if alert.owner_id != me.id:
             if alert.owner_id not in names:
                 owner = await context.storage.staff.get(alert.owner_id)
@@ -464,5 +344,5 @@ async def show_watch_button(update: Update, context: Ctx) -> None:
     owner = None if alert.owner_id == me.id else await context.storage.staff.get(alert.owner_id)
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_photo(await alert_chart(context.storage, alert),
-                          caption=alert_text(alert, owner), reply_markup=_alert_buttons(alert, me))
+    await send_photo_text(context.bot, chat.id, await alert_chart(context.storage, alert),
+                          alert_text(alert, owner), alert_buttons(alert, me))

@@ -11,10 +11,8 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, format_date, format_datetime, format_number, local
+from core.i18n import _, format_datetime, format_number, local
 from core.messages import edit_or_reply, esc, reply
-from core.notices import reminder_message
-from core.pushes import Push, renders
 from domain.complaints import (
     COMPLAINT_DUE_WORKING_DAYS,
     CSAT_SCORES,
@@ -33,9 +31,7 @@ from handlers.cards import display_name
 from handlers.common import button_arg, button_int, expired, note_too_long
 from handlers.lookup import split_customer
 from storage import Storage
-from storage.complaints import Complaint
 from storage.customers import Customer
-from storage.reminders import Reminder
 from storage.staff import Staff
 
 COMPLAINT_FLOW = "complaint"  # data {"customer_id"}: the next text is the complaint
@@ -383,54 +379,3 @@ async def show_service(update: Update, context: Ctx) -> None:
               for member, part in zip(members, parts, strict=True)]
     lines += ["", note]
     await reply(update, "\n".join(lines))
-
-
-# -- pushes -----------------------------------------------------------------------------------
-
-
-def _fallback(reminder: Reminder, now: datetime) -> Push:
-    text, markup = reminder_message(reminder, now)
-    return Push(text, markup)
-
-
-def _complaint_lines(complaint: Complaint, now: datetime) -> list[str]:
-    lines = [f"<i>{esc(complaint.text[:500])}</i>"] if complaint.text else []
-    lines.append(_("Opened {opened}; to resolve by {due}.").format(
-        opened=format_date(complaint.opened_at), due=format_datetime(complaint.due_at)))
-    if now > complaint.due_at:
-        lines.append(_("⏰ Overdue."))
-    return lines
-
-
-@renders("complaint")
-async def render_complaint(storage: Storage, staff: Staff, reminder: Reminder,
-                           now: datetime) -> Push:
-    """A complaint still open: resolve it, or open the customer's card."""
-    complaint = (await storage.complaints.get(staff.id, reminder.ref_id)
-                 if reminder.ref_id else None)
-    if complaint is None:
-        return _fallback(reminder, now)
-    lines = [_("⚠️ <b>Complaint to resolve</b>"),
-             _("Customer: {name}").format(name=f"<b>{esc(complaint.customer_name)}</b>"),
-             *_complaint_lines(complaint, now)]
-    markup = keyboard([[button(_("✅ Resolved"), "svr", complaint.id, 0),
-                        button(_("Open the card"), "c", complaint.customer_id)]])
-    return Push("\n".join(lines), markup)
-
-
-@renders("escalation")
-async def render_escalation(storage: Storage, staff: Staff, reminder: Reminder,
-                            now: datetime) -> Push:
-    """Tell a team lead that an RM's complaint is overdue."""
-    complaint = (await storage.complaints.get_for_team(staff.team_id, reminder.ref_id)
-                 if reminder.ref_id and staff.team_id is not None else None)
-    if complaint is None:
-        return _fallback(reminder, now)
-    owner = await storage.staff.get(complaint.owner_id)
-    lines = [_("🚨 <b>Overdue complaint</b>"),
-             _("{rm} has not resolved the complaint of {name} in time.").format(
-                 rm=f"<b>{esc(owner.name if owner else '')}</b>",
-                 name=f"<b>{esc(complaint.customer_name)}</b>"),
-             *_complaint_lines(complaint, now)]
-    markup = keyboard([[button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
-    return Push("\n".join(lines), markup)

@@ -13,6 +13,7 @@ from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
+from domain.pushes import Kind
 from domain.timeparse import (
     MAX_YEARS_AHEAD,
     ParsedTime,
@@ -131,8 +132,8 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
     """Store the follow-up and echo the understood time, with a button to correct it."""
     staff, now = context.me, context.clock.now()
     reminder_id = await context.storage.reminders.create(
-        staff_id=staff.id, customer_id=customer.id, kind="followup", text=what[:MAX_FIELD],
-        due_at=when, now=now, urgent=True)
+        staff_id=staff.id, customer_id=customer.id, kind=Kind.FOLLOWUP, text=what[:MAX_FIELD],
+        due_at=when, now=now)
     await context.storage.audit.record(actor_id=staff.id, action="reminder.created",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"reminder": reminder_id})

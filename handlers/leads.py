@@ -12,6 +12,7 @@ from core.languages import language_of
 from core.messages import esc, reply
 from domain.customers import MAX_NOTE
 from domain.phones import parse_phone
+from domain.pushes import Kind
 from handlers import mycard
 from handlers.capture import add_from_contact
 from handlers.common import button_int, expired
@@ -64,8 +65,8 @@ async def _new_prospect(context: Ctx, group: Group, lead_id: int, member_id: int
             product=product or _("an offer"), group=group.title)
     await storage.interactions.add(customer_id=customer.id, staff_id=owner.id, kind="note",
                                    happened_at=now, now=now, text=note)
-    await storage.reminders.create(staff_id=owner.id, customer_id=customer.id, kind="lead",
-                                   text=note, due_at=now, now=now, urgent=True)
+    await storage.reminders.create(staff_id=owner.id, customer_id=customer.id, kind=Kind.LEAD,
+                                   text=note, due_at=now, now=now)
 
 
 async def start_lead(update: Update, context: Ctx, token: str) -> None:
@@ -119,8 +120,7 @@ async def route_contact(update: Update, context: Ctx) -> None:
         await context.storage.interactions.add(customer_id=lead.customer_id, staff_id=owner.id,
                                                kind="note", happened_at=now, now=now, text=note)
         await context.storage.reminders.create(staff_id=owner.id, customer_id=lead.customer_id,
-                                               kind="lead", text=note, due_at=now, now=now,
-                                               urgent=True)
+                                               kind=Kind.LEAD, text=note, due_at=now, now=now)
     await context.storage.audit.record(actor_id=user.id, action="lead.consent", entity="lead",
                                        entity_id=lead.id, now=now)
     chat = update.effective_chat
@@ -148,8 +148,8 @@ async def ask_question(update: Update, context: Ctx) -> None:
     with active(language_of(owner, context.settings.default_language) if owner else "en", "UTC"):
         reminder_text = label_value(f"{group.title} · {user.full_name}", text[:1000])
     await context.storage.reminders.create(
-        staff_id=group.owner_id, customer_id=None, kind="question",
-        text=reminder_text, due_at=now, now=now, urgent=True, ref_id=question_id)
+        staff_id=group.owner_id, customer_id=None, kind=Kind.QUESTION,
+        text=reminder_text, due_at=now, now=now, ref_id=question_id)
     await message.reply_text(_("Thank you for your question! {name} will answer here "
                                "shortly.").format(name=esc(owner.name if owner else "")))
 

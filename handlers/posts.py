@@ -9,14 +9,14 @@ from telegram import InlineKeyboardButton, Update
 from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, format_datetime
-from core.messages import edit_or_reply, esc, reply
+from core.messages import edit_or_reply, esc, reply, send_photo_text
 from domain.catalog import pick
 from handlers.common import button_arg, button_int, expired
 from handlers.followups import examples, read_when
 from storage import Storage
 
 POST_FLOW = "post"  # data {"step", "text", "photo", "product_id", "groups": [chat ids]}
-MAX_POST = 3500     # leaves room for the product line; a caption is cut at 1024
+MAX_POST = 3500     # leaves room for the product line (a longer caption follows its photo)
 MAX_PRODUCTS_SHOWN = 20
 
 
@@ -152,7 +152,7 @@ async def preview(update: Update, context: Ctx) -> None:
     assert chat is not None
     text = await _post_text(context, data, current_language())
     if data.get("photo"):
-        await chat.send_photo(data["photo"], caption=text[:1024] or None)
+        await send_photo_text(context.bot, chat.id, data["photo"], text)
     else:
         await chat.send_message(text or "…")
     count = len(data["groups"])

@@ -10,6 +10,7 @@ from core.context import Ctx
 from core.i18n import _, label_count
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
+from domain.pushes import Kind
 from handlers.common import button_int, expired, lead_team
 from storage.staff import Staff
 
@@ -209,7 +210,7 @@ async def reassign_customers(update: Update, context: Ctx) -> None:
                            entity_id=from_member.id, now=now,
                            detail={"to": to_member.id, "count": len(moved), "team": team_id})
     await context.storage.reminders.create(
-        staff_id=to_member.id, customer_id=customer_id or None, kind="handover", text="",
+        staff_id=to_member.id, customer_id=customer_id or None, kind=Kind.HANDOVER, text="",
         due_at=now, now=now, ref_id=from_member.id)
     await edit_or_reply(update, _("Done: {count} customers of {name} are now {receiver}'s. "
                                   "Their history was kept.").format(

@@ -1,33 +1,24 @@
-"""Referrals: who referred whom, the RM's best referrers, and thanking them."""
+"""Referrals: who referred whom and the RM's best referrers (/referrals); the reminder to thank
+a referrer is the 'thanks' push (core/pushes/referrals.py)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, active, current_language, current_timezone
+from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
-from core.pushes import Push, renders
 from domain.customers import STAGES
 from domain.names import fold
 from domain.phones import display_phone
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired
 from handlers.lookup import matches
-from storage import Storage
 from storage.customers import Customer
-from storage.reminders import Reminder
-from storage.staff import Staff
 
 MAX_PICKS = 6
 LISTED = 10
-# The message the RM may send the referrer, in the referrer's language.
-THANKS = N_("Thank you for introducing {name} to us! We truly appreciate your trust and will "
-            "take good care of them.")
-THANKS_NO_NAME = N_("Thank you for your introduction! We truly appreciate your trust.")
 
 
 async def offer_referrers(update: Update, context: Ctx, customer: Customer,
@@ -122,24 +113,3 @@ async def list_referred(update: Update, context: Ctx) -> None:
             for person in people[:LISTED]]
     rows.append([button(_("Back to the card"), "c", referrer.id)])
     await reply(update, "\n".join(lines), keyboard(rows))
-
-
-@renders("thanks")
-async def render_thanks(storage: Storage, staff: Staff, reminder: Reminder,
-                        now: datetime) -> Push:
-    """A referred customer was won: thank the referrer, with a message in their language."""
-    names = await storage.referrals.names([reminder.ref_id]) if reminder.ref_id else {}
-    referred = names.get(reminder.ref_id or 0, "")
-    referrer = esc(reminder.customer_name or "")
-    lines = [_("🙏 <b>Thank the referrer</b>"),
-             _("{referred}, whom {referrer} referred, is now a customer: a good moment to "
-               "thank {referrer}.").format(referred=f"<b>{esc(referred)}</b>",
-                                           referrer=f"<b>{referrer}</b>")]
-    with active(reminder.customer_language or current_language(), current_timezone().key):
-        greeting = _(THANKS).format(name=esc(referred)) if referred else _(THANKS_NO_NAME)
-    lines += [_("Suggested message:"), f"<i>{greeting}</i>"]
-    row = [button(_("✅ Done"), "rd", reminder.id, reminder.version)]
-    if reminder.customer_id:
-        row.append(button(f"👤 {(reminder.customer_name or '')[:30]}", "c",
-                          reminder.customer_id))
-    return Push("\n".join(lines), keyboard([row]))

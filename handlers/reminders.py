@@ -9,10 +9,10 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from core.agenda import render_overdue, render_today, render_week
 from core.context import Ctx
 from core.i18n import _, current_timezone, format_datetime
 from core.messages import esc, reply
+from core.pushes.agenda import render_overdue, render_today, render_week
 from domain.customers import MAX_NOTE
 from domain.quiet import parse_hhmm
 from handlers.common import expired

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, MessageLimit
+from telegram import Update
+from telegram.constants import ChatType
 
 from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import N_, _, current_language, format_list
-from core.messages import esc, reply
-from core.review import (
+from core.messages import esc, reply, send_photo_text
+from core.pushes.review import (
     report_chart,
     review_text,
     rm_report,
@@ -35,7 +35,6 @@ from domain.review import (
 )
 from handlers.common import button_int, expired, lead_team
 
-CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 # Each language's own examples (the catalogs give them in its words, which are accepted).
 TARGETS_EXAMPLE = N_("/targets prospects 12 contacts 10")
 TARGETS_RESET = N_("/targets reset")
@@ -46,18 +45,6 @@ LAST_WORDS = frozenset({"last", "lastweek", "prev", "previous", "truoc", "tuantr
 RESET_WORDS = frozenset({"reset", "default", "defaults", "macdinh", "默认", "预设", "恢复默认",
                          "恢复预设"})
 OFF_WORDS = frozenset({"off", "stop", "tat", "huy", "取消", "关闭", "停止"})
-
-
-async def send_with_chart(update: Update, png: bytes, text: str,
-                          markup: InlineKeyboardMarkup | None = None) -> None:
-    """The chart with the text as its caption, or followed by the text when it is long."""
-    chat = update.effective_chat
-    assert chat is not None
-    if len(text) <= CAPTION_LIMIT:
-        await chat.send_photo(png, caption=text, reply_markup=markup)
-        return
-    await chat.send_photo(png)
-    await reply(update, text, markup)
 
 
 def _wants_last_week(context: Ctx) -> bool:
@@ -94,7 +81,9 @@ async def _send_review(update: Update, context: Ctx, monday: date) -> None:
     current = this_week(now, me.timezone)
     if monday < current:
         row.append(button(_("This week"), "tmv", week_ref(current)))
-    await send_with_chart(update, png, review_text(report), keyboard([row]))
+    chat = update.effective_chat
+    assert chat is not None
+    await send_photo_text(context.bot, chat.id, png, review_text(report), keyboard([row]))
 
 
 # -- /team -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.pushes import Kind
 from domain.quiet import parse_hhmm
 from storage import Storage
 
@@ -25,7 +26,7 @@ async def queue_agendas(storage: Storage, now: datetime) -> int:
         if not due <= local_now < due + CATCH_UP:
             continue
         reminder_id = await storage.reminders.create(
-            staff_id=staff.id, customer_id=None, kind="agenda", text="", due_at=due, now=now,
+            staff_id=staff.id, customer_id=None, kind=Kind.AGENDA, text="", due_at=due, now=now,
             rule_key=f"agenda:{staff.id}:{local_now.date().isoformat()}")
         created += reminder_id is not None
     return created

@@ -17,6 +17,7 @@ from domain.complaints import complaint_reminder_day
 from domain.compliance import DAYS_BEFORE as COMPLIANCE_DAYS_BEFORE
 from domain.holdings import DAYS_BEFORE as HOLDING_DAYS_BEFORE
 from domain.holdings import upcoming_dates
+from domain.pushes import Kind
 from storage import Storage
 from storage.care import CareSubject
 from storage.complaints import OpenComplaint
@@ -51,7 +52,7 @@ async def apply_care_rules(storage: Storage, now: datetime) -> int:
     return created
 
 
-async def _create(storage: Storage, *, staff_id: int, customer_id: int | None, kind: str,
+async def _create(storage: Storage, *, staff_id: int, customer_id: int | None, kind: Kind,
                   due: datetime, now: datetime, key: str, text: str = "") -> int:
     made = await storage.reminders.create(staff_id=staff_id, customer_id=customer_id, kind=kind,
                                           text=text, due_at=max(due, now), now=now, rule_key=key)
@@ -70,7 +71,7 @@ async def _stay_in_touch(storage: Storage, subject: CareSubject, now: datetime) 
     await storage.reminders.cancel_rule(subject.customer_id, "touch", keep_key=key)
     due = _at_nine(base_day + timedelta(days=days), subject.timezone)
     return await _create(storage, staff_id=subject.owner_id, customer_id=subject.customer_id,
-                         kind="touch", due=due, now=now, key=key)
+                         kind=Kind.TOUCH, due=due, now=now, key=key)
 
 
 async def _birthday(storage: Storage, subject: CareSubject, now: datetime) -> int:
@@ -85,7 +86,7 @@ async def _birthday(storage: Storage, subject: CareSubject, now: datetime) -> in
     if when - today > BIRTHDAY_LOOKAHEAD:
         return 0
     return await _create(storage, staff_id=subject.owner_id, customer_id=subject.customer_id,
-                         kind="birthday", due=_at_nine(when, subject.timezone), now=now,
+                         kind=Kind.BIRTHDAY, due=_at_nine(when, subject.timezone), now=now,
                          key=f"birthday:{subject.customer_id}:{when.isoformat()}",
                          text=when.isoformat())
 
@@ -99,7 +100,7 @@ async def _post_sale(storage: Storage, now: datetime) -> int:
             if due < now - timedelta(days=1):
                 continue  # long past: the RM was told then, or the sale was entered late
             created += await _create(storage, staff_id=sale.owner_id,
-                                     customer_id=sale.customer_id, kind="care", due=due, now=now,
+                                     customer_id=sale.customer_id, kind=Kind.CARE, due=due, now=now,
                                      key=f"care:{sale.interaction_id}:{days}")
     return created
 
@@ -125,7 +126,8 @@ async def _holding_dates(storage: Storage, now: datetime) -> int:
                 key = (f"maturity:{holding.id}:{days}" if due_date.kind == "maturity" else
                        f"{due_date.kind}:{holding.id}:{due_date.day.isoformat()}:{days}")
                 created += await _create(storage, staff_id=item.owner_id,
-                                         customer_id=holding.customer_id, kind=due_date.kind,
+                                         customer_id=holding.customer_id,
+                                         kind=Kind(due_date.kind),
                                          due=due, now=now, key=key,
                                          text=f"{holding.product} · {due_date.day.isoformat()}")
     return created
@@ -145,7 +147,7 @@ async def _compliance(storage: Storage, now: datetime) -> int:
                 continue
             created += await _create(
                 storage, staff_id=item.owner_id, customer_id=item.customer_id,
-                kind="compliance", due=due, now=now,
+                kind=Kind.COMPLIANCE, due=due, now=now,
                 key=f"compliance:{item.customer_id}:{item.field}:{item.day}:{days}",
                 text=f"{item.field}|{item.day}")
     return created
@@ -158,7 +160,7 @@ async def _holidays(storage: Storage, now: datetime) -> int:
         for occasion in upcoming_occasions(staff.region, today, HOLIDAY_NOTICE_DAYS):
             notice_day = max(today, occasion.day - timedelta(days=HOLIDAY_NOTICE_DAYS))
             created += await _create(
-                storage, staff_id=staff.id, customer_id=None, kind="holiday",
+                storage, staff_id=staff.id, customer_id=None, kind=Kind.HOLIDAY,
                 due=_at_nine(notice_day, staff.timezone), now=now,
                 key=f"holiday:{staff.id}:{occasion.key}:{occasion.day.isoformat()}",
                 text=f"{occasion.key}|{occasion.day.isoformat()}")
@@ -182,7 +184,7 @@ async def _complaint_reminder(storage: Storage, complaint: OpenComplaint, now: d
                                  complaint.due_at.astimezone(zone).date(),
                                  now.astimezone(zone).date(), complaint.region)
     made = await storage.reminders.create(
-        staff_id=complaint.owner_id, customer_id=complaint.customer_id, kind="complaint",
+        staff_id=complaint.owner_id, customer_id=complaint.customer_id, kind=Kind.COMPLAINT,
         text=complaint.text[:200], due_at=max(_at_nine(day, complaint.timezone), now), now=now,
         rule_key=f"complaint:{complaint.id}:{day.isoformat()}", ref_id=complaint.id)
     if made is None:
@@ -200,8 +202,8 @@ async def _escalate(storage: Storage, complaint: OpenComplaint, now: datetime) -
     created = 0
     for lead in leads:
         made = await storage.reminders.create(
-            staff_id=lead.id, customer_id=None, kind="escalation", text="", due_at=now,
-            now=now, urgent=True, rule_key=f"escalation:{complaint.id}:{lead.id}",
+            staff_id=lead.id, customer_id=None, kind=Kind.ESCALATION, text="", due_at=now,
+            now=now, rule_key=f"escalation:{complaint.id}:{lead.id}",
             ref_id=complaint.id)
         created += int(made is not None)
     if leads:
@@ -214,7 +216,7 @@ async def _referral_thanks(storage: Storage, now: datetime) -> int:
     created = 0
     for win in await storage.referrals.referral_wins(now - REFERRAL_LOOKBACK):
         made = await storage.reminders.create(
-            staff_id=win.owner_id, customer_id=win.referrer_id, kind="thanks", text="",
+            staff_id=win.owner_id, customer_id=win.referrer_id, kind=Kind.THANKS, text="",
             due_at=now, now=now, rule_key=f"thanks:{win.customer_id}", ref_id=win.customer_id)
         created += int(made is not None)
     return created

@@ -22,20 +22,18 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from core import buttons
-from core.agenda import render_today
 from core.clock import Clock
 from core.i18n import active, local
-from core.languages import language_of, regional
-from core.notices import digest_message, reminder_message
-from core.pushes import RENDERERS, Push
+from core.languages import language_of
+from core.messages import send_photo_text
+from core.pushes import Push, digest, render
+from domain.pushes import NOTICE_KINDS
 from domain.quiet import parse_hhmm, quiet_until
 from storage import Storage
-from storage.reminders import NOTICE_KINDS, Reminder
+from storage.reminders import Reminder
 from storage.staff import Staff
 
 log = logging.getLogger(__name__)
-
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
 
 # A claim is a lease the live process renews every RENEW_EVERY while it still holds the rows,
 # so a process that died (kill -9, power loss) frees its rows after at most LEASE.
@@ -257,10 +255,9 @@ class Dispatcher:
                     if len(chunk) == 1:
                         ready.insert(0, chunk[0])
                         continue
-                    digest, digest_markup = digest_message(chunk)
-                    messages.append((chunk, Push(digest, digest_markup), True))
+                    messages.append((chunk, digest(chunk), True))
             for reminder in ready:
-                push = await self._render(staff, reminder, now)
+                push = await render(self.storage, staff, reminder, now)
                 messages.append(([reminder], push, now - reminder.due_at > LATE_AFTER))
             sent = 0
             for index, (items, push, late_flag) in enumerate(messages):
@@ -289,19 +286,6 @@ class Dispatcher:
         await self.storage.reminders.defer(reminder.id, until)
         self._held.discard(reminder.id)
         return True
-
-    async def _render(self, staff: Staff, reminder: Reminder, now: datetime) -> Push:
-        renderer = RENDERERS.get(reminder.kind)
-        if renderer is not None:
-            return await renderer(self.storage, staff, reminder, now)
-        if reminder.kind == "holiday":
-            languages = [regional(language, staff.region) or language for language
-                         in await self.storage.care.customer_languages(staff.id)]
-            return Push(*reminder_message(reminder, now, languages or [
-                language_of(staff, self.default_language)]))
-        if reminder.kind != "agenda":
-            return Push(*reminder_message(reminder, now))
-        return Push(*await render_today(self.storage, staff, now))
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for this chat's turn, then for a bot-wide send slot.
@@ -335,15 +319,10 @@ class Dispatcher:
             self._in_flight += 1
 
     async def _post(self, chat_id: int, push: Push) -> Message:
-        """Send a push: its picture with the text as caption, or the picture then the text
-        when the text is longer than a caption may be."""
+        """Send a push (its picture, if it has one, with the text), each request paced."""
         if push.photo is not None:
-            caption_fits = len(push.text) <= CAPTION_LIMIT
-            photo = await self.paced(chat_id, self.bot.send_photo(
-                chat_id, push.photo, caption=push.text if caption_fits else None,
-                reply_markup=push.markup if caption_fits else None))
-            if caption_fits:
-                return photo
+            return await send_photo_text(self.bot, chat_id, push.photo, push.text, push.markup,
+                                         send=self.paced)
         return await self.paced(chat_id, self.bot.send_message(chat_id, push.text,
                                                                 reply_markup=push.markup))
 

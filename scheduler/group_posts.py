@@ -14,6 +14,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from core.buttons import button, keyboard
 from core.clock import Clock
 from core.i18n import _, active
+from core.messages import send_photo_text
 from storage import Storage
 from storage.posts import Post
 
@@ -76,10 +77,10 @@ class GroupPoster:
         try:
             message: Message
             if post.photo_file_id:
-                message = await self.paced(post.chat_id, self.bot.send_photo(
-                    post.chat_id, post.photo_file_id, caption=post.text[:1024] or None,
-                    reply_markup=markup, reply_to_message_id=post.reply_to,
-                    allow_sending_without_reply=True))
+                message = await send_photo_text(
+                    self.bot, post.chat_id, post.photo_file_id, post.text, markup,
+                    send=self.paced, reply_to_message_id=post.reply_to,
+                    allow_sending_without_reply=True)
             else:
                 message = await self.paced(post.chat_id, self.bot.send_message(
                     post.chat_id, post.text, reply_markup=markup,

@@ -1,38 +1,17 @@
-"""The weekly sales meeting, pushed: each RM's review, each lead's team view, and the team
-group's summary (counts only), queued once per team and week at the team's review time.
-
-The renderers of the reminder kinds 'review', 'team_review' and 'handover' are registered here
-(import this module so the dispatcher finds them).
-"""
+"""The weekly review, pushed: each RM's review, each lead's team view, and the team group's
+summary (counts only), queued once per team and week at the team's review time."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
 
-from core.buttons import button, keyboard
-from core.i18n import _, active
-from core.messages import esc
-from core.pushes import Push, renders
-from core.review import (
-    group_summary_text,
-    report_chart,
-    review_text,
-    rm_report,
-    team_chart,
-    team_report,
-    team_text,
-)
+from core.i18n import active
+from core.pushes.review import group_summary_text, team_report
+from domain.pushes import Kind
 from domain.quiet import parse_hhmm
-from domain.review import (
-    last_review_moment,
-    last_week,
-    reviewed_week,
-    week_from_ref,
-    week_ref,
-)
+from domain.review import last_review_moment, reviewed_week, week_ref
 from storage import Storage
-from storage.reminders import Reminder
 from storage.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -62,12 +41,12 @@ async def queue_reviews(storage: Storage, now: datetime) -> int:
         week = monday.isoformat()
         for rm in rms:
             made = await storage.reminders.create(
-                staff_id=rm.id, customer_id=None, kind="review", text="", due_at=due, now=now,
+                staff_id=rm.id, customer_id=None, kind=Kind.REVIEW, text="", due_at=due, now=now,
                 rule_key=f"review:{rm.id}:{week}", ref_id=week_ref(monday))
             created += made is not None
         for lead in leads:
             made = await storage.reminders.create(
-                staff_id=lead.id, customer_id=None, kind="team_review", text="", due_at=due,
+                staff_id=lead.id, customer_id=None, kind=Kind.TEAM_REVIEW, text="", due_at=due,
                 now=now, rule_key=f"team_review:{team.team_id}:{lead.id}:{week}",
                 ref_id=week_ref(monday))
             created += made is not None
@@ -95,44 +74,3 @@ async def _queue_group_summary(storage: Storage, team_id: int, chat_id: int, sen
             text = group_summary_text(report)
         await storage.posts.create(staff_id=sender.id, chat_id=chat_id, text=text, due_at=now,
                                    now=now)
-
-
-@renders("review")
-async def render_review(storage: Storage, staff: Staff, reminder: Reminder,
-                        now: datetime) -> Push:
-    """The RM's week against the team's minimums, with the chart."""
-    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
-    report = await rm_report(storage, staff, monday, now)
-    return Push(review_text(report), None, await report_chart(report))
-
-
-@renders("team_review")
-async def render_team_review(storage: Storage, staff: Staff, reminder: Reminder,
-                             now: datetime) -> Push:
-    """The lead's view of the team's week, with the team chart."""
-    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
-    report = (await team_report(storage, staff.team_id, monday, now)
-              if staff.team_id is not None and staff.is_lead else None)
-    if report is None:
-        return Push(_("You no longer lead a team, so there is no team review for you."))
-    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
-    if not report.members:
-        return Push(team_text(report), markup)
-    return Push(team_text(report), markup, await team_chart(report))
-
-
-@renders("handover")
-async def render_handover(storage: Storage, staff: Staff, reminder: Reminder,
-                          now: datetime) -> Push:
-    """Tell an RM that customers were handed over to them."""
-    previous = await storage.staff.get(reminder.ref_id) if reminder.ref_id else None
-    name = esc(previous.name) if previous else "?"
-    if reminder.customer_id is not None and reminder.customer_name is not None:
-        text = _("🔁 <b>A customer was handed over to you</b>\n{customer}, until now a customer "
-                 "of {name}. Their history is on the card.").format(
-            customer=f"<b>{esc(reminder.customer_name or _('(no name)'))}</b>", name=name)
-        return Push(text, keyboard([[button(_("Open the card"), "c", reminder.customer_id)]]))
-    text = _("🔁 <b>Customers were handed over to you</b>\nThe customers of {name} are now "
-             "yours, with their history and open follow-ups. See /pipeline and /overdue.").format(
-        name=name)
-    return Push(text)

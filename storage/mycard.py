@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.pushes import Kind
 from storage.bookkeeping import AuditLog
 from storage.customers import Customer, CustomerRepo
 from storage.db import Database, to_db_time
@@ -114,8 +115,8 @@ class MyCardRepo:
                                   (customer.id, visit.id))
             await self.interactions.add(customer_id=customer.id, staff_id=owner, kind="note",
                                         happened_at=now, now=now, text=note)
-            await self.reminders.create(staff_id=owner, customer_id=customer.id, kind="mycard",
-                                        text=note, due_at=now, now=now, urgent=True)
+            await self.reminders.create(staff_id=owner, customer_id=customer.id,
+                                        kind=Kind.MYCARD, text=note, due_at=now, now=now)
             await self.audit.record(actor_id=visit.user_id, action=action, entity="customer",
                                     entity_id=customer.id, now=now,
                                     detail={"source": visit.card.source, "consent": True})

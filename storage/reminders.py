@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.pushes import NOTICE_KINDS, Kind
 from storage.db import Database, Row, from_db_time, to_db_time
 
 OPEN = ("pending", "sending", "sent")
-# Pushes that inform and need no action: never listed as due or overdue, never folded.
-NOTICE_KINDS = ("agenda", "review", "team_review", "handover")
+# Pushes that inform and need no action are never listed as due or overdue.
 _NOT_NOTICE = "r.kind NOT IN ({})".format(", ".join(f"'{kind}'" for kind in NOTICE_KINDS))
 
 
@@ -58,10 +58,14 @@ class ReminderRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, *, staff_id: int, customer_id: int | None, kind: str, text: str,
-                     due_at: datetime, now: datetime, urgent: bool = False,
+    async def create(self, *, staff_id: int, customer_id: int | None, kind: Kind | str,
+                     text: str, due_at: datetime, now: datetime, urgent: bool | None = None,
                      rule_key: str | None = None, ref_id: int | None = None) -> int | None:
-        """Add a reminder; None if a care rule already created this one (same rule_key)."""
+        """Add a reminder (urgent as its kind is, unless told); None if a care rule already
+        created this one (same rule_key). An unknown kind raises ValueError."""
+        kind = Kind(kind)
+        if urgent is None:
+            urgent = kind.urgent
         return await self.db.try_insert(
             "INSERT INTO reminders (staff_id, customer_id, kind, text, due_at,"
             " urgent, rule_key, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

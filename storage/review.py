@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.pushes import FOLLOW_UP_KINDS
 from domain.review import ACTIVITIES, DEFAULT_TARGETS, STAGE_OF
 from storage.db import Database, to_db_time
 
-# Reminder kinds a follow-up is due for, and the statuses still open.
-FOLLOW_UP_KINDS = ("followup", "appointment")
+# The statuses of a reminder still open.
 _OPEN = "('pending', 'sending', 'sent')"
 
 

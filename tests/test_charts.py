@@ -10,7 +10,7 @@ import pytest
 
 from core.fonts import chart_families
 from core.i18n import _, active
-from core.review import CHART_HEIGHT, CHART_WIDTH, chart_texts, draw_chart
+from core.pushes.review import CHART_HEIGHT, CHART_WIDTH, chart_texts, draw_chart
 from domain.review import ACTIVITIES, DEFAULT_TARGETS
 
 MONDAY = date(2026, 11, 16)

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from core.buttons import pack, pattern
+from core.buttons import pack
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active, format_date, format_money, format_number
 from core.pushes import RENDERERS, Push
+from core.pushes.churn import sparkline_png
 from domain.churn import (
     Comparison,
     compare,
@@ -34,7 +34,8 @@ from domain.churn import (
     trailing_average,
 )
 from domain.customers import FIELDS_BY_NAME
-from handlers import churn, flows
+from domain.pushes import Kind
+from handlers import churn
 from scheduler.dispatcher import Dispatcher
 from storage.customers import Customer
 from storage.db import IntegrityError
@@ -131,15 +132,8 @@ async def company(bot: Harness, owner: Person, name: str, ref: str, grade: str) 
 
 
 @pytest.fixture
-async def world(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> World:
-    """The bot with /volumes, /watch, the cw button and the file flow wired in, and a team."""
-    private = filters.ChatType.PRIVATE
-    bot.app.handlers[0][0:0] = [
-        CommandHandler("volumes", churn.start_volume_import, filters=private),
-        CommandHandler("watch", churn.show_watch, filters=private),
-        CallbackQueryHandler(churn.show_watch_button, pattern=pattern("cw")),
-    ]
-    monkeypatch.setitem(flows.FILE_STEPS, churn.VOLUMES_FLOW, churn.receive_volumes_file)
+async def world(bot: Harness) -> World:
+    """Two teams, their leads and RMs, and the company clients of the RMs."""
     now = bot.clock.now()
     team = await bot.storage.teams.create("Bến Thành", now)
     other = await bot.storage.teams.create("Chợ Lớn", now)
@@ -197,7 +191,7 @@ async def render(bot: Harness, staff_id: int, reminder_id: int, language: str) -
     reminder = await bot.storage.reminders.get(staff_id, reminder_id)
     assert staff is not None and reminder is not None
     with active(language, staff.timezone):
-        return await RENDERERS["churn"](bot.storage, staff, reminder, bot.clock.now())
+        return await RENDERERS[Kind.CHURN](bot.storage, staff, reminder, bot.clock.now())
 
 
 def summary(language: str, *, rows: int, clients: int, weeks: int, replaced: int,
@@ -333,10 +327,10 @@ def test_next_working_day_skips_weekends_and_public_holidays() -> None:
 
 def test_the_chart_is_an_800_by_300_png() -> None:
     points = steady(1_000_000_000, 26, last=600_000_000)
-    png = churn.sparkline_png(points, 1_000_000_000)
+    png = sparkline_png(points, 1_000_000_000)
     assert len(png) > 2000
     assert png_size(png) == (800, 300)
-    assert png_size(churn.sparkline_png(points[-1:], None)) == (800, 300)
+    assert png_size(sparkline_png(points[-1:], None)) == (800, 300)
 
 
 # -- importing through the bot ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from core.buttons import pack
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
-from core.pushes import RENDERERS
+from core.pushes import render
 from domain.complaints import (
     add_working_days,
     complaint_reminder_day,
@@ -113,7 +113,7 @@ async def deliver(bot: Harness, person: Person, reminder_id: int, language: str)
     assert staff is not None and reminder is not None
     with active(language, staff.timezone):
         buttons.set_owner(staff.id)
-        push = await RENDERERS[reminder.kind](bot.storage, staff, reminder, bot.clock.now())
+        push = await render(bot.storage, staff, reminder, bot.clock.now())
     await bot.app.bot.send_message(person.id, push.text, reply_markup=push.markup)
     return bot.last_for(person)
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from core import buttons
 from core.fake_updates import Person
 from core.i18n import active
-from core.review import review_text, rm_report, team_report, team_text
+from core.pushes.review import review_text, rm_report, team_report, team_text
 from domain.deals import (
     CURRENCIES,
     DEFAULT_PROBABILITY,

@@ -131,6 +131,8 @@ def exists(name: str) -> bool | None:
         parts = path.split(".")
         return any((ROOT / "/".join(parts[:n])).with_suffix(".py").is_file()
                    or ((ROOT / "/".join(parts[:n])).is_dir() and n == len(parts))
+                   # core.pushes.RENDERERS: a name in a package's __init__.py
+                   or (ROOT / "/".join(parts[:n]) / "__init__.py").is_file()
                    for n in range(2, len(parts) + 1))
     return None
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from core.i18n import active
-from core.notices import reminder_message
+from core.pushes.reminders import reminder_message
 from domain.compliance import due_within
 from domain.holdings import (
     DueDate,

@@ -14,6 +14,7 @@ from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active
 from core.pushes import RENDERERS
+from domain.pushes import Kind
 from domain.review import week_bounds
 from storage.customers import Customer
 from storage.reminders import Reminder
@@ -176,7 +177,7 @@ async def test_one_customer_is_handed_over(bot: Harness, team_id: int) -> None:
     minh = await bot.storage.staff.get(MINH.id)
     assert minh is not None
     with active("vi", HCM):
-        push = await RENDERERS["handover"](bot.storage, minh, handover, bot.clock.now())
+        push = await RENDERERS[Kind.HANDOVER](bot.storage, minh, handover, bot.clock.now())
         assert "Nguyễn Văn An" in push.text and "Lan Nguyễn" in push.text
     # Lan's old card button (genuinely hers) and a forged one now say "expired".
     for data in (buttons.pack("c", an.id, owner=LAN.id), f"c:{an.id}|forged00"):

@@ -16,9 +16,9 @@ from core.buttons import pack
 from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active
-from core.pushes import RENDERERS
+from core.pushes import render
+from core.pushes.referrals import THANKS
 from domain.customers import STAGES
-from handlers import referrals
 from scheduler.care import apply_care_rules
 from storage.customers import Customer
 from tests.harness import Harness
@@ -87,7 +87,7 @@ async def deliver(bot: Harness, person: Person, reminder_id: int, language: str)
     assert staff is not None and reminder is not None
     with active(language, staff.timezone):
         buttons.set_owner(staff.id)
-        push = await RENDERERS[reminder.kind](bot.storage, staff, reminder, bot.clock.now())
+        push = await render(bot.storage, staff, reminder, bot.clock.now())
     await bot.app.bot.send_message(person.id, push.text, reply_markup=push.markup)
     return bot.last_for(person)
 
@@ -114,7 +114,7 @@ async def test_thank_you_reminder_when_a_referral_is_won(bot: Harness, team: int
                  "thank {referrer}.").format(referred="<b>Lê Văn Cường</b>",
                                              referrer="<b>Trần Thị Bình</b>") in message.text
     # The suggested message is in the referrer's language.
-    assert tr("zh_Hans", referrals.THANKS, SHANGHAI, name="Lê Văn Cường") in message.text
+    assert tr("zh_Hans", THANKS, SHANGHAI, name="Lê Văn Cường") in message.text
     assert button_data(message, "c", binh.id)
 
 

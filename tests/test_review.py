@@ -14,7 +14,7 @@ from core.fake_api import ApiCall
 from core.fake_updates import Person
 from core.i18n import _, active, format_list
 from core.pushes import RENDERERS
-from core.review import (
+from core.pushes.review import (
     CHART_HEIGHT,
     CHART_WIDTH,
     report_chart,
@@ -22,6 +22,7 @@ from core.review import (
     team_chart,
     team_report,
 )
+from domain.pushes import Kind
 from domain.review import (
     DEFAULT_TARGETS,
     last_review_moment,
@@ -341,7 +342,7 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     assert lan is not None and lead is not None
     review = await reminder_of(bot, LAN.id, "review")
     with active("vi", HCM):
-        push = await RENDERERS["review"](bot.storage, lan, review, bot.clock.now())
+        push = await RENDERERS[Kind.REVIEW](bot.storage, lan, review, bot.clock.now())
         expected_week = _("Week {dates}").format(dates="16/11–22/11/2026")
         assert push.text.splitlines()[:2] == [_("📊 <b>Weekly activity review</b>"),
                                               expected_week]
@@ -354,7 +355,7 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     assert push.markup is None
     team_review = await reminder_of(bot, LEAD.id, "team_review")
     with active("vi", HCM):
-        push = await RENDERERS["team_review"](bot.storage, lead, team_review, bot.clock.now())
+        push = await RENDERERS[Kind.TEAM_REVIEW](bot.storage, lead, team_review, bot.clock.now())
         assert push.text.startswith("👥 <b>Nhóm Bến Thành</b>")  # the name once, not "team …"
         assert "Lan Nguyễn" in push.text and "Minh Lê" in push.text
     assert push.photo is not None and png_size(push.photo) == (800, 450)
@@ -363,7 +364,7 @@ async def test_renderers_write_the_review(bot: Harness, team_id: int) -> None:
     moved = await bot.storage.staff.get(LEAD.id)
     assert moved is not None
     with active("zh_Hans", SHANGHAI):
-        push = await RENDERERS["team_review"](bot.storage, moved, team_review, bot.clock.now())
+        push = await RENDERERS[Kind.TEAM_REVIEW](bot.storage, moved, team_review, bot.clock.now())
         assert push.text == _("You no longer lead a team, so there is no team review for you.")
 
 

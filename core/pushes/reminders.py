@@ -1,15 +1,16 @@
-"""The texts and buttons of what the bot pushes on its own: reminders, digests, the agenda.
+"""Reminders as messages: one due reminder with done, snooze and open-card buttons, care
+reminders with a greeting to send, and several late ones folded into a digest.
 
-Used by the scheduler's dispatcher (and by /today, /week, /overdue) with the recipient's
-language and time zone already active.
+Rendered with the recipient's language and time zone already active; reminder_line also
+serves the agenda's lists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from core.buttons import button, keyboard
 from core.i18n import (
@@ -20,41 +21,45 @@ from core.i18n import (
     current_timezone,
     format_date,
     format_datetime,
-    format_day_heading,
     format_time,
-    local,
 )
+from core.languages import regional
 from core.messages import esc
+from core.pushes.base import Push
 from domain.care import GREETINGS, OCCASION_NAMES
 from domain.compliance import COMPLIANCE_FIELDS
+from domain.pushes import Kind
+from storage import Storage
 from storage.reminders import Reminder
+from storage.staff import Staff
 
-KIND_TITLES = {
-    "followup": N_("Follow-up"),
-    "appointment": N_("Appointment"),
-    "touch": N_("Time to get in touch"),
-    "care": N_("After-sales care"),
-    "birthday": N_("Birthday"),
-    "holiday": N_("Holiday greetings"),
-    "maturity": N_("Product maturing"),
-    "complaint": N_("Complaint follow-up"),
-    "lead": N_("New lead from a group"),
-    "churn": N_("Churn early warning"),
-    "question": N_("Question in a group"),
-    "escalation": N_("Overdue complaint"),
-    "thanks": N_("Thank the referrer"),
-    "repayment": N_("Loan repayment"),
-    "anniversary": N_("Policy anniversary"),
-    "debit": N_("Recurring investment debit"),
-    "compliance": N_("Compliance date"),
-    "mycard": N_("New contact from your QR code"),
+KIND_TITLES: dict[str, str] = {
+    Kind.FOLLOWUP: N_("Follow-up"),
+    Kind.APPOINTMENT: N_("Appointment"),
+    Kind.TOUCH: N_("Time to get in touch"),
+    Kind.CARE: N_("After-sales care"),
+    Kind.BIRTHDAY: N_("Birthday"),
+    Kind.HOLIDAY: N_("Holiday greetings"),
+    Kind.MATURITY: N_("Product maturing"),
+    Kind.COMPLAINT: N_("Complaint follow-up"),
+    Kind.LEAD: N_("New lead from a group"),
+    Kind.CHURN: N_("Churn early warning"),
+    Kind.QUESTION: N_("Question in a group"),
+    Kind.ESCALATION: N_("Overdue complaint"),
+    Kind.THANKS: N_("Thank the referrer"),
+    Kind.REPAYMENT: N_("Loan repayment"),
+    Kind.ANNIVERSARY: N_("Policy anniversary"),
+    Kind.DEBIT: N_("Recurring investment debit"),
+    Kind.COMPLIANCE: N_("Compliance date"),
+    Kind.MYCARD: N_("New contact from your QR code"),
 }
-KIND_ICONS = {"followup": "⏰", "appointment": "📅", "touch": "👋", "care": "💐",
-              "birthday": "🎂", "holiday": "🎉", "maturity": "💰", "complaint": "⚠️",
-              "lead": "🙋", "churn": "📉", "question": "❓", "escalation": "🚨", "thanks": "🙏",
-              "repayment": "🏦", "anniversary": "🛡", "debit": "📈", "compliance": "🪪",
-              "mycard": "📇"}
-START_OF_DAY = time(9, 0)
+KIND_ICONS: dict[str, str] = {
+    Kind.FOLLOWUP: "⏰", Kind.APPOINTMENT: "📅", Kind.TOUCH: "👋", Kind.CARE: "💐",
+    Kind.BIRTHDAY: "🎂", Kind.HOLIDAY: "🎉", Kind.MATURITY: "💰", Kind.COMPLAINT: "⚠️",
+    Kind.LEAD: "🙋", Kind.CHURN: "📉", Kind.QUESTION: "❓", Kind.ESCALATION: "🚨",
+    Kind.THANKS: "🙏", Kind.REPAYMENT: "🏦", Kind.ANNIVERSARY: "🛡", Kind.DEBIT: "📈",
+    Kind.COMPLIANCE: "🪪", Kind.MYCARD: "📇",
+}
 BIRTHDAY_GREETING = N_("Happy birthday! Wishing you good health, happiness and success.")
 
 
@@ -99,7 +104,7 @@ def _greeting(key: str, language: str) -> str:
 
 def _body(reminder: Reminder, languages: Sequence[str]) -> list[str]:
     """What the reminder is about; care reminders carry a greeting to send."""
-    if reminder.kind == "holiday" and "|" in reminder.text:
+    if reminder.kind == Kind.HOLIDAY and "|" in reminder.text:
         occasion, day = reminder.text.split("|", 1)
         lines = [_("{occasion} on {date}: a good moment to greet your customers.").format(
             occasion=_(OCCASION_NAMES.get(occasion, occasion)),
@@ -109,14 +114,14 @@ def _body(reminder: Reminder, languages: Sequence[str]) -> list[str]:
             lines.append(_("Suggested greeting:"))
             lines += [f"<i>{esc(_greeting(greeting, language))}</i>" for language in languages]
         return lines
-    if reminder.kind == "birthday" and reminder.text:
+    if reminder.kind == Kind.BIRTHDAY and reminder.text:
         lines = [_("Birthday on {date}.").format(date=format_date(date.fromisoformat(
             reminder.text)))]
         language = reminder.customer_language or (languages[0] if languages else "en")
         lines.append(_("Suggested greeting:"))
         lines.append(f"<i>{esc(_greeting(BIRTHDAY_GREETING, language))}</i>")
         return lines
-    if reminder.kind == "compliance" and "|" in reminder.text:
+    if reminder.kind == Kind.COMPLIANCE and "|" in reminder.text:
         field, day = reminder.text.split("|", 1)
         return [_("{what} on {date}: ask the customer to renew it in time.").format(
             what=_(COMPLIANCE_FIELDS.get(field, field)),
@@ -135,7 +140,7 @@ def reminder_message(reminder: Reminder, now: datetime,
     if now - reminder.due_at > timedelta(minutes=5):
         lines.append(_("(late: this was due {when})").format(when=format_datetime(reminder.due_at)))
     rid, version = reminder.id, reminder.version
-    if reminder.kind in ("lead", "question", "mycard"):
+    if reminder.kind in (Kind.LEAD, Kind.QUESTION, Kind.MYCARD):
         return "\n".join(lines), _group_buttons(reminder)
     rows = [
         [button(_("✅ Done"), "rd", rid, version)],
@@ -152,14 +157,14 @@ def reminder_message(reminder: Reminder, now: datetime,
 def _group_buttons(reminder: Reminder) -> InlineKeyboardMarkup:
     """A lead opens its new prospect; a question can be answered in the group."""
     row = []
-    if reminder.kind == "question" and reminder.ref_id:
+    if reminder.kind == Kind.QUESTION and reminder.ref_id:
         row.append(button(_("💬 Answer in the group"), "qa", reminder.ref_id))
     if reminder.customer_id:
         row.append(button(_("Open the card"), "c", reminder.customer_id))
     return keyboard([row, [button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
 
 
-def digest_message(reminders: Sequence[Reminder]) -> tuple[str, InlineKeyboardMarkup]:
+def digest(reminders: Sequence[Reminder]) -> Push:
     """Several late reminders for one RM folded into one message (after downtime)."""
     lines = [_("<b>While I was away, {count} reminders came due:</b>").format(
         count=len(reminders))]
@@ -175,45 +180,18 @@ def digest_message(reminders: Sequence[Reminder]) -> tuple[str, InlineKeyboardMa
             row.append(button(_("Open"), "c", reminder.customer_id))
         rows.append(row)
     lines.append(_("Send /overdue to see everything still open."))
-    return "\n".join(lines), keyboard(rows)
+    return Push("\n".join(lines), keyboard(rows))
 
 
-def local_day_bounds(now: datetime, days: int = 1) -> tuple[datetime, datetime]:
-    """Start of today and of the day `days` later, in the current user's zone."""
-    zone = current_timezone()
-    today = local(now).date()
-    start = datetime.combine(today, time(0), tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=days), time(0), tzinfo=zone)
-    return start, end
+async def render_reminder(storage: Storage, staff: Staff, reminder: Reminder,
+                          now: datetime) -> Push:
+    """A reminder of any kind with no renderer of its own: its title, customer and text."""
+    return Push(*reminder_message(reminder, now))
 
 
-def agenda_message(title: str, due: Sequence[Reminder], overdue: Sequence[Reminder],
-                   empty: str, by_day: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The agenda: what is due (grouped by day for a week) and what is overdue."""
-    lines = [f"<b>{title}</b>"]
-    if not due and not overdue:
-        lines.append(empty)
-        return "\n".join(lines), None
-    day_shown = None
-    for reminder in due:
-        if by_day:
-            day = local(reminder.due_at).date()
-            if day != day_shown:
-                lines.append(f"\n<b>{format_day_heading(reminder.due_at)}</b>")
-                day_shown = day
-        lines.append(reminder_line(reminder))
-    if overdue:
-        lines.append("\n" + _("<b>Overdue</b> ({count})").format(count=len(overdue)))
-        lines.extend(f"{format_datetime(r.due_at)} · {reminder_line(r, with_time=False)}"
-                     for r in overdue[:20])
-        if len(overdue) > 20:
-            lines.append(_("…and {count} more: /overdue").format(count=len(overdue) - 20))
-    seen: set[int] = set()
-    rows: list[list[InlineKeyboardButton]] = []
-    for reminder in [*overdue, *due]:
-        if reminder.customer_id and reminder.customer_id not in seen and len(rows) < 8:
-            seen.add(reminder.customer_id)
-            rows.append([button(f"{KIND_ICONS.get(reminder.kind, '•')} "
-                                f"{(reminder.customer_name or '')[:30]}", "c",
-                                reminder.customer_id)])
-    return "\n".join(lines), keyboard(rows) if rows else None
+async def render_holiday(storage: Storage, staff: Staff, reminder: Reminder,
+                         now: datetime) -> Push:
+    """A holiday ahead, with the greeting in each language the RM's customers speak."""
+    languages = [regional(language, staff.region) or language
+                 for language in await storage.care.customer_languages(staff.id)]
+    return Push(*reminder_message(reminder, now, languages or [current_language()]))

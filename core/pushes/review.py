@@ -1,4 +1,5 @@
-"""The weekly activity review: the numbers of one RM or a team, their texts and charts.
+"""The weekly review: the numbers of one RM or a team, their texts and charts, and the
+'review' and 'team_review' pushes (the same views /review and /team show on demand).
 
 Texts are made in the current language and time zone (set by the handler, or per recipient by
 the dispatcher). Charts are PNG pictures drawn with matplotlib's Agg canvas at a fixed size.
@@ -14,6 +15,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
+from core.buttons import button, keyboard
 from core.fonts import chart_families
 from core.i18n import (
     _,
@@ -28,16 +30,20 @@ from core.i18n import (
     ngettext,
 )
 from core.messages import esc
+from core.pushes.base import Push
 from domain.customers import STAGES
 from domain.deals import LOST_REASONS, add_totals, format_totals
 from domain.review import (
     ACTIVITIES,
     TREND_WEEKS,
+    last_week,
     met,
     trend_weeks,
     week_bounds,
+    week_from_ref,
 )
 from storage import Storage
+from storage.reminders import Reminder
 from storage.staff import Staff
 
 CHART_WIDTH, CHART_HEIGHT, CHART_DPI = 800, 450, 100
@@ -391,3 +397,28 @@ def png_size(png: bytes) -> tuple[int, int]:
     if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
         raise ValueError("not a PNG")
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+# -- pushes --------------------------------------------------------------------------------
+
+
+async def render_review(storage: Storage, staff: Staff, reminder: Reminder,
+                        now: datetime) -> Push:
+    """The RM's week against the team's minimums, with the chart."""
+    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
+    report = await rm_report(storage, staff, monday, now)
+    return Push(review_text(report), None, await report_chart(report))
+
+
+async def render_team_review(storage: Storage, staff: Staff, reminder: Reminder,
+                             now: datetime) -> Push:
+    """The lead's view of the team's week, with the team chart."""
+    monday = week_from_ref(reminder.ref_id) or last_week(now, staff.timezone)
+    report = (await team_report(storage, staff.team_id, monday, now)
+              if staff.team_id is not None and staff.is_lead else None)
+    if report is None:
+        return Push(_("You no longer lead a team, so there is no team review for you."))
+    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
+    if not report.members:
+        return Push(team_text(report), markup)
+    return Push(team_text(report), markup, await team_chart(report))
