@@ -159,6 +159,11 @@ def _listening(settings: Settings) -> str:
     return ", ".join(ports) or "polling"
 
 
+def _shell_application(settings: Settings, request: BaseRequest) -> RapportApp:
+    """The bot on the playground's fake Bot API (no rate limiter: nothing to protect)."""
+    return build_application(settings, request=request, rate_limit=False)
+
+
 def _backup(settings: Settings, destination: str | None) -> int:
     postgres = bool(settings.database_url)
     dest = (Path(destination) if destination
@@ -192,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _configure_logging(settings, args.mode)
     if args.mode == "shell":
-        from core.shell import run_shell
+        from playground.shell import run_shell
 
-        return asyncio.run(run_shell(settings))
+        return asyncio.run(run_shell(settings, _shell_application))
     if args.mode == "backup":
         return _backup(settings, args.dest)
     try:

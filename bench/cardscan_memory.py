@@ -34,8 +34,8 @@ def rss_mib(pid: int | str = "self", field: str = "VmRSS") -> float:
 async def measure(photo: bytes) -> dict[str, float]:
     from bot import build_application, shutdown, startup
     from core.config import load_settings
-    from core.fake_api import FakeBotApi
-    from core.fake_updates import Person, UpdateFactory
+    from playground.fake_api import FakeBotApi
+    from playground.fake_updates import Person, UpdateFactory
 
     folder = tempfile.mkdtemp(prefix="rapport-cardscan-")
     os.environ.update(TELEGRAM_BOT_TOKEN="123:BENCH", RAPPORT_DB=f"{folder}/rapport.db",

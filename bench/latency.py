@@ -25,10 +25,10 @@ from bot import build_application, shutdown, startup
 from core.clock import FrozenClock
 from core.config import Settings
 from core.context import RapportApp
-from core.fake_api import ApiCall, FakeBotApi
-from core.fake_updates import Person, UpdateFactory
 from domain.names import query_forms
 from domain.phones import phone_digits
+from playground.fake_api import ApiCall, FakeBotApi
+from playground.fake_updates import Person, UpdateFactory
 from storage import Storage
 
 FIND_NAME = "/find name"

@@ -14,7 +14,7 @@ import pytest
 
 from core.clock import FrozenClock
 from core.config import Settings
-from core.fake_updates import Person
+from playground.fake_updates import Person
 from storage import open_storage
 from testkit.postgres import run_sync
 from tests.engines import ENGINES, SharedSchema, start_postgres_if_down

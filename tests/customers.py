@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
 from domain.phones import region_for_timezone
 from handlers.cards import card_text
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import Customer
 from storage.interactions import Interaction
 from tests.harness import Harness, only_message, tr

@@ -12,9 +12,9 @@ from bot import build_application, shutdown, startup
 from core.clock import FrozenClock
 from core.config import Settings
 from core.context import RapportApp
-from core.fake_api import ApiCall, FakeBotApi
-from core.fake_updates import Person, UpdateFactory
 from core.i18n import _, active
+from playground.fake_api import ApiCall, FakeBotApi
+from playground.fake_updates import Person, UpdateFactory
 from storage import Storage
 
 # Calls that show the user something (new messages, edits, files).

@@ -3,8 +3,8 @@ registering the first administrator, an invite link's code, the command menu's e
 
 from __future__ import annotations
 
-from core.fake_api import ApiCall
-from core.fake_updates import Person
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from tests.harness import Harness, tr
 
 # -- the texts, in English as written in the code ----------------------------------------------

@@ -9,10 +9,10 @@ from telegram import Update
 
 from core import buttons
 from core.config import Settings
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import LANGUAGE_NAMES, _, active
 from handlers.menu import menu_for
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from tests.harness import (
     Harness,
     answer_of,

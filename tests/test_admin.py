@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from core import buttons
-from core.fake_updates import Person
 from core.i18n import active
 from handlers.menu import menu_for
+from playground.fake_updates import Person
 from tests.harness import Harness, answer_of, of, only_message, shown, tr
 from tests.staff import ONLY_ADMIN, as_admin, commands_in, invite_link_code, scope_chat
 

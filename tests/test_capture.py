@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
 from domain.customers import INTERACTION_KINDS, MAX_NAME, SEGMENTS, SOURCES, STAGES
 from handlers.cards import card_text
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from tests.customers import (
     ALREADY_FILED,
     CARD_ACTIONS,

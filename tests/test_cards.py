@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from core import buttons
-from core.fake_api import ApiCall
 from core.i18n import _, active, format_datetime
 from domain.customers import SEGMENTS, STAGES
 from handlers.cards import HISTORY_ENTRY_LIMIT, HISTORY_PAGE
+from playground.fake_api import ApiCall
 from tests.conftest import NOW
 from tests.customers import (
     ALREADY_FILED,

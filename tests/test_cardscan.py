@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.ocr import OcrFailed, OcrUnavailable, TextReader
 from domain.cardscan import Line, read_card
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import Customer
 from testkit.emulator import BotApiEmulator, first_button, to_chat
 from testkit.process import TOKEN, BotProcess

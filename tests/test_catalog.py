@@ -21,8 +21,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from core import buttons
 from core.buttons import pattern
 from core.context import Ctx
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.languages import CONTENT_LANGUAGES as LANGUAGES
 from core.messages import esc, reply
@@ -36,6 +34,8 @@ from domain.catalog import (
     parse_catalog,
 )
 from handlers import catalog as handlers
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage import Storage, open_storage
 from tests.conftest import NOW
 from tests.harness import Harness

@@ -19,8 +19,6 @@ import openpyxl
 import pytest
 
 from core.buttons import pack
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_date, format_money, format_number
 from core.pushes import RENDERERS, Push
 from core.pushes.churn import sparkline_png
@@ -36,6 +34,8 @@ from domain.churn import (
 from domain.customers import FIELDS_BY_NAME
 from domain.pushes import Kind
 from handlers import churn
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from scheduler.dispatcher import Dispatcher
 from storage.customers import Customer
 from storage.db import IntegrityError

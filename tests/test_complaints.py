@@ -19,8 +19,6 @@ from telegram.ext import filters
 import storage.db
 from core import buttons
 from core.buttons import pack
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
 from core.pushes import render
 from domain.complaints import (
@@ -33,6 +31,8 @@ from domain.complaints import (
     rate,
     working_days_between,
 )
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from scheduler.care import apply_care_rules
 from storage.customers import Customer
 from storage.sqlite import SqliteDatabase

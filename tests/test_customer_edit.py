@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_date
 from core.messages import esc
 from domain.customers import MAX_NAME, SEGMENTS, SOURCES, STAGES
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import PERSONAL, Customer
 from tests.conftest import NOW
 from tests.customers import (

@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.messages import esc
 from domain.datefields import (
@@ -21,6 +19,8 @@ from domain.datefields import (
     find_date_field,
     parse_date_field,
 )
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import Customer
 from tests.harness import Harness, only_message
 

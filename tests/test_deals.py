@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import buttons
-from core.fake_updates import Person
 from core.i18n import active
 from core.pushes.review import review_text, rm_report, team_report, team_text
 from domain.deals import (
@@ -28,6 +27,7 @@ from domain.deals import (
     parse_probability,
     to_minor,
 )
+from playground.fake_updates import Person
 from storage import Storage, open_storage
 from tests.customers import actions, make_rm, open_card, payload, press_action, seed
 from tests.harness import Harness, answer_of, only_message, shown, tr

@@ -14,9 +14,9 @@ from telegram.ext import _aioratelimiter as aioratelimiter
 from bot import build_application, startup
 from core.clock import FrozenClock
 from core.config import Settings
-from core.fake_api import FakeBotApi
-from core.fake_updates import Person, UpdateFactory
 from core.i18n import LANGUAGE_NAMES
+from playground.fake_api import FakeBotApi
+from playground.fake_updates import Person, UpdateFactory
 from tests.harness import Harness, close_harness, of, only_message, tr
 from tests.staff import APOLOGY, HELP_TITLE, as_admin, visible_translation
 

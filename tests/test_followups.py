@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_datetime
 from core.messages import esc
 from handlers.followups import examples
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import Customer
 from tests.customers import (
     HCM,

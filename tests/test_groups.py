@@ -19,8 +19,6 @@ import pytest
 from telegram.ext import CommandHandler
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -38,6 +36,8 @@ from handlers import FEATURES, groups
 from handlers.catalog import SEGMENT_ICONS
 from handlers.followups import examples
 from handlers.menu import COMMANDS
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
 from storage.catalog import Product

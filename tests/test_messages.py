@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from core import buttons
-from core.fake_updates import Person
 from core.messages import LIMIT, reply, split_text
+from playground.fake_updates import Person
 from tests.harness import Harness, of, only_message, tr
 from tests.staff import as_admin
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.fake_updates import Person
+from playground.fake_updates import Person
 from storage import Storage, open_storage
 from tests.customers import make_rm, press_action
 from tests.harness import Harness, only_message, tr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.fake_updates import Person
+from playground.fake_updates import Person
 from tests.harness import Harness
 
 

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from core.fake_updates import Person
 from core.i18n import LANGUAGE_NAMES, active
 from handlers.menu import menu_for
+from playground.fake_updates import Person
 from tests.harness import Harness, of, only_message, tr
 from tests.staff import APOLOGY, HELP_TITLE, SETTINGS_TITLE, commands_in, scope_chat
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import buttons
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.pushes import RENDERERS
 from domain.pushes import Kind
 from domain.review import week_bounds
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from storage.customers import Customer
 from storage.reminders import Reminder
 from tests.harness import Harness

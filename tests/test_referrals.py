@@ -13,12 +13,12 @@ import pytest
 
 from core import buttons
 from core.buttons import pack
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.pushes import render
 from core.pushes.referrals import THANKS
 from domain.customers import STAGES
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from scheduler.care import apply_care_rules
 from storage.customers import Customer
 from tests.harness import Harness

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from core.fake_updates import Person
 from core.i18n import _, active
+from playground.fake_updates import Person
 from scheduler.agenda import queue_agendas
 from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher

@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.fake_api import ApiCall
-from core.fake_updates import Person
 from core.i18n import _, active, format_list
 from core.pushes import RENDERERS
 from core.pushes.review import (
@@ -31,6 +29,8 @@ from domain.review import (
     week_bounds,
     week_ref,
 )
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person
 from scheduler.group_posts import GroupPoster
 from scheduler.review import queue_reviews
 from storage.customers import Customer

@@ -21,11 +21,11 @@ from openpyxl import Workbook, load_workbook
 
 from core.clock import FrozenClock
 from core.config import Settings
-from core.fake_api import ApiCall
-from core.fake_updates import Person, UpdateFactory
 from core.i18n import _, active
 from domain.names import query_forms
 from domain.spreadsheets import COLUMNS, MAX_ROWS, NOTE_COLUMNS, RowError, read_table
+from playground.fake_api import ApiCall
+from playground.fake_updates import Person, UpdateFactory
 from storage.customers import Customer
 from tests.conftest import ADMIN_ID
 from tests.harness import Harness, close_harness, open_harness

@@ -13,13 +13,20 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from telegram.request import BaseRequest
+
 from core.config import Settings
-from core.fake_api import ApiCall, FakeBotApi
-from core.fake_updates import Person, UpdateFactory
+from core.context import RapportApp
+from playground.fake_api import ApiCall, FakeBotApi
+from playground.fake_updates import Person, UpdateFactory
+
+# Makes the application on a given Bot API transport (bot.py's, so the shell runs the real bot).
+Build = Callable[[Settings, BaseRequest], RapportApp]
 
 SHELL_ADMIN_ID = 1
 SHELL_DB = Path("data/shell.db")
@@ -77,18 +84,19 @@ class Terminal:
             self.buttons = []
 
 
-async def run_shell(settings: Settings) -> int:
-    """Run the bot in this terminal until the user quits."""
-    from bot import build_application, shutdown, startup
-
+async def run_shell(settings: Settings, build: Build) -> int:
+    """Run the bot `build` makes in this terminal until the user quits."""
     db_path = settings.db_path if os.environ.get("RAPPORT_DB") else SHELL_DB
     settings = replace(settings, token=settings.token or "1:shell", db_path=db_path,
                        admin_ids=settings.admin_ids | {SHELL_ADMIN_ID})
     api = FakeBotApi()
     terminal = Terminal(color=sys.stdout.isatty())
-    application = build_application(settings, request=api, rate_limit=False)
+    application = build(settings, api)
     await application.initialize()
-    await startup(application)
+    # Not run_polling (the terminal feeds the updates), so the start-up and shut-down hooks
+    # are called here.
+    if application.post_init is not None:
+        await application.post_init(application)
     await application.start()
     api.on_call = terminal.show
     make = UpdateFactory(application.bot)
@@ -111,13 +119,14 @@ async def run_shell(settings: Settings) -> int:
             await asyncio.sleep(0.05)  # let any task the update started print its answer
     finally:
         await application.stop()
-        await shutdown(application)
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
         await application.shutdown()
     return 0
 
 
 async def _handle_line(line: str, person: Person, terminal: Terminal, make: UpdateFactory,
-                       application: Any) -> Person:
+                       application: RapportApp) -> Person:
     if line.isdigit() and len(line) <= 2 and terminal.buttons:
         index = int(line) - 1
         if not 0 <= index < len(terminal.buttons):
