@@ -45,8 +45,10 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     rate_limit: bool = True,
+    serve_health: bool = False,
 ) -> RapportApp:
-    """The Application with every handler and periodic job; services open in ``startup``."""
+    """The Application with every handler and periodic job (and GET /health if asked);
+    services open in ``startup``."""
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -65,10 +67,14 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: RapportApp = builder.build()  # type: ignore[assignment]
-    application.bot_data.clock = clock or Clock()
-    application.bot_data.settings = settings
+    data = application.bot_data
+    data.clock = clock or Clock()
+    data.settings = settings
     handlers.register(application)
-    scheduler.schedule_jobs(application)
+    data.background.append(scheduler.schedule_jobs(application))
+    if serve_health:
+        data.background.append(
+            HealthServer(data, settings.webhook_listen, settings.health_port))
     return application
 
 
@@ -83,6 +89,8 @@ async def startup(application: RapportApp) -> None:
     # A fresh installation starts with its market's sample product catalog; admins replace it.
     await load_sample_if_empty(storage, data.clock.now(), settings.default_region)
     data.services = Services(settings=settings, storage=storage, clock=data.clock)
+    for part in data.background:
+        await part.start()
     # Commands are shown per chat to registered staff only; strangers see no menu.
     await application.bot.delete_my_commands()
     log.info("Rapport started as @%s, database %s", application.bot.username,
@@ -90,21 +98,15 @@ async def startup(application: RapportApp) -> None:
 
 
 async def shutdown(application: RapportApp) -> None:
-    """Hand this replica's share of the sending rate back, and close the database."""
-    services = application.bot_data.services
-    if services is not None:
-        dispatcher = application.bot_data.dispatcher
-        worker = getattr(dispatcher, "worker", None)
-        if hasattr(dispatcher, "stop"):
-            await dispatcher.stop()
-        if worker is not None:
-            try:
-                await services.storage.replicas.leave(worker)
-            except Exception:  # the database may be what is failing; it expires anyway
-                log.warning("could not remove replica %s", worker, exc_info=True)
-        await services.ocr.close()
-        await services.storage.close()
-        application.bot_data.services = None
+    """Stop the scheduler's sending (handing this replica's share of the rate back), the
+    health endpoint and the OCR worker, then close the database."""
+    data = application.bot_data
+    if data.services is not None:
+        for part in reversed(data.background):
+            await part.stop()
+        await data.services.ocr.close()
+        await data.services.storage.close()
+        data.services = None
 
 
 def _configure_logging(settings: Settings, mode: str) -> None:
@@ -112,29 +114,8 @@ def _configure_logging(settings: Settings, mode: str) -> None:
     configure_logging(level, settings.log_format, settings.replica)
 
 
-def _serve_health(application: RapportApp, settings: Settings) -> None:
-    """Answer GET /health from just after start-up until shut-down."""
-    server = HealthServer(application.bot_data, settings.webhook_listen, settings.health_port)
-    started, finished = application.post_init, application.post_shutdown
-
-    async def post_init(app: RapportApp) -> None:
-        if started is not None:
-            await started(app)
-        await server.start()
-
-    async def post_shutdown(app: RapportApp) -> None:
-        await server.stop()
-        if finished is not None:
-            await finished(app)
-
-    application.post_init = post_init
-    application.post_shutdown = post_shutdown
-
-
 def _run(settings: Settings) -> None:
-    application = build_application(settings)
-    if settings.health_port:
-        _serve_health(application, settings)
+    application = build_application(settings, serve_health=bool(settings.health_port))
     if not settings.webhook_url:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -22,6 +23,15 @@ class Services:
     ocr: TextReader = field(default_factory=TextReader)
 
 
+class Background(Protocol):
+    """A part that runs beside the handlers (the scheduler's sending, the health endpoint):
+    started once the services are open, stopped before they close."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class BotData:
     """Application-wide state: settings and clock from the start, services once opened."""
 
@@ -29,9 +39,9 @@ class BotData:
         self.settings: Settings | None = None
         self.clock: Clock = Clock()
         self.services: Services | None = None
-        # The scheduler's dispatcher, made on first use (typed loosely: core must not
-        # import scheduler).
-        self.dispatcher: object | None = None
+        # Started in this order after the services open, stopped in reverse before they
+        # close; bot.py puts them here (core imports neither the scheduler nor the web server).
+        self.background: list[Background] = []
         # time.monotonic() of the scheduler's last dispatch tick, read by the health check.
         self.dispatch_ticked_at: float | None = None
 

@@ -114,12 +114,13 @@ async def edit_or_reply(
 Send = Callable[[int, Coroutine[Any, Any, Message]], Awaitable[Message]]
 
 
-async def _at_once(chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+async def at_once(chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
+    """Send now (no pacing)."""
     return await request
 
 
 async def send_photo_text(bot: Bot, chat_id: int, photo: bytes | str, text: str,
-                          markup: InlineKeyboardMarkup | None = None, *, send: Send = _at_once,
+                          markup: InlineKeyboardMarkup | None = None, *, send: Send = at_once,
                           **first: Any) -> Message:
     """The photo with the text as its caption; a text longer than a caption may be follows the
     photo instead, split like any reply. The buttons go under the last message, which is

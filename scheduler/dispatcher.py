@@ -13,10 +13,8 @@ import logging
 import os
 import socket
 import time as clock_time
-from collections import defaultdict, deque
-from collections.abc import Coroutine
+from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -29,6 +27,10 @@ from core.messages import send_photo_text
 from core.pushes import Push, digest, render
 from domain.pushes import NOTICE_KINDS
 from domain.quiet import parse_hhmm, quiet_until
+from scheduler.rate_gate import MAX_RATE, RateGate
+
+# Re-exported: the drills count the sends in flight against it.
+from scheduler.rate_gate import WINDOW_LIMIT as WINDOW_LIMIT
 from storage import Storage
 from storage.reminders import Reminder
 from storage.staff import Staff
@@ -47,21 +49,8 @@ REFILL_AT = 50
 MAX_BACKOFF = 300
 # Late reminders per digest message: each line can be ~300 characters, a message 4096.
 DIGEST_MAX = 10
-# Telegram's bot-wide limit: 30 messages in any second, counted when they arrive. A send may
-# start only if fewer than WINDOW_LIMIT others are in flight or were answered within WINDOW
-# (a message arrives before its answer, so none of those can be outside Telegram's window
-# for it but inside ours): sound whatever the network jitter or event-loop stalls, and it
-# keeps AIORateLimiter (a 30/s bucket that lets bursts through; every 429 then halts all
-# sending for over a second) from ever having to act. Sends are also spaced evenly.
-WINDOW = 1.02
-WINDOW_LIMIT = 30
-MAX_RATE = WINDOW_LIMIT / WINDOW
-# A replica counts as sending until this long after its last heartbeat that said so.
-SENDING_GRACE = timedelta(seconds=3)
 # On shutdown, how long sends under way may take before they are cancelled.
 STOP_GRACE = 5.0
-# Heartbeats come with the dispatch tick, once a second: how long others may take to notice.
-HEARTBEAT_LAG = 1.2
 
 
 class Dispatcher:
@@ -69,53 +58,24 @@ class Dispatcher:
 
     def __init__(self, bot: Bot, storage: Storage, clock: Clock, default_language: str, *,
                  per_chat_interval: float = 1.0, concurrency: int = 40,
-                 max_rate: float = MAX_RATE) -> None:
+                 max_rate: float = MAX_RATE, gate: RateGate | None = None) -> None:
         self.bot = bot
         self.storage = storage
         self.clock = clock
         self.default_language = default_language
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
-        # Telegram allows about one message a second to one private chat.
-        self.per_chat_interval = per_chat_interval
-        self.send_interval = 1.0 / max_rate if max_rate > 0 else 0.0
-        # Replicas sending at the same time split Telegram's bot-wide limit between them.
-        self.share = 1
-        self._announced = False  # the last heartbeat said this replica is sending
-        self._hold_until = 0.0  # monotonic time before which this replica sends nothing
-        self._send_gate = asyncio.Lock()
-        self._previous_send = 0.0
-        self._in_flight = 0
-        self._answered: deque[float] = deque()  # when recent sends were answered
+        self.worker = gate.worker if gate else f"{socket.gethostname()}:{os.getpid()}"
+        self.gate = gate or RateGate(storage, clock, self.worker,
+                                     per_chat_interval=per_chat_interval, max_rate=max_rate)
         self._slots = asyncio.Semaphore(concurrency)
-        # When the last message to each chat was answered (monotonic seconds).
-        self._last_sent: dict[int, float] = {}
         # Rows this drain claimed and has not finished with: their leases are renewed.
         self._held: set[int] = set()
         self._task: asyncio.Task[int] | None = None
         self._stopping = False
 
     async def heartbeat(self) -> None:
-        """Tell the other replicas this one is alive (and sending), and take a fair share of
-        the bot-wide rate: all of it alone, half of it while another replica sends too."""
-        now = self.clock.now()
+        """Tell the other replicas this one is alive, and whether it is sending."""
         busy = bool(self._held) or (self._task is not None and not self._task.done())
-        try:
-            await self.storage.replicas.beat(self.worker, now, now + SENDING_GRACE if busy
-                                             else None)
-            senders = await self.storage.replicas.sending(now) if busy else 1
-        except Exception:
-            log.warning("replica heartbeat failed; keeping a share of 1/%s", self.share,
-                        exc_info=True)
-            return
-        self._announced = busy
-        share = max(1, senders)
-        if share > self.share:
-            # The others learn of this replica at their next heartbeat (within a tick):
-            # until then they still send at their old rate, so this one waits.
-            self._hold_until = clock_time.monotonic() + HEARTBEAT_LAG
-        if share != self.share:
-            log.info("now sharing the bot-wide rate with %s other replica(s)", share - 1)
-            self.share = share
+        await self.gate.heartbeat(busy)
 
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """Stop claiming; let the sends under way finish for a moment, then cancel the rest
@@ -158,7 +118,7 @@ class Dispatcher:
                                                                  BATCH)
                     more = len(due) == BATCH
                     self._held.update(reminder.id for reminder in due)
-                    if due and not self._announced:
+                    if due and not self.gate.announced:
                         await self.heartbeat()  # before the first send, not a tick later
                     by_staff: dict[int, list[Reminder]] = defaultdict(list)
                     for reminder in due:
@@ -169,7 +129,7 @@ class Dispatcher:
                         last_task[staff_id] = task
                         running.add(task)
                 if not running:
-                    self._forget_idle_chats()
+                    self.gate.forget_idle_chats()
                     return sent
                 done, _pending = await asyncio.wait(running, timeout=0.25,
                                                     return_when=asyncio.FIRST_COMPLETED)
@@ -208,11 +168,6 @@ class Dispatcher:
                 except Exception:
                     log.exception("could not renew the leases of %s reminders",
                                   len(self._held))
-
-    def _forget_idle_chats(self) -> None:
-        horizon = clock_time.monotonic() - self.per_chat_interval
-        for chat_id in [chat for chat, at in self._last_sent.items() if at < horizon]:
-            del self._last_sent[chat_id]
 
     async def _deliver_to(self, staff_id: int, reminders: list[Reminder]) -> int:
         async with self._slots:
@@ -287,60 +242,13 @@ class Dispatcher:
         self._held.discard(reminder.id)
         return True
 
-    async def _pace(self, chat_id: int) -> None:
-        """Wait for this chat's turn, then for a bot-wide send slot.
-
-        One chat: a second after the previous message to it was *answered* (so it arrived
-        more than a second before this one), however long that message waited for a slot;
-        the chat is paced first so waiting for a slot never wastes its turn. Bot-wide: see
-        WINDOW; slots are also ``send_interval`` apart, handed out in order, each measured
-        from the previous one's time, so a stalled event loop never releases a burst.
-        """
-        wait = max(self._last_sent.get(chat_id, 0.0) + self.per_chat_interval,
-                   self._hold_until) - clock_time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if self.send_interval <= 0:
-            return
-        async with self._send_gate:
-            while True:
-                now = clock_time.monotonic()
-                while self._answered and self._answered[0] <= now - WINDOW:
-                    self._answered.popleft()
-                slot = max(self._previous_send + self.send_interval * self.share, now)
-                if self._in_flight + len(self._answered) >= WINDOW_LIMIT // self.share:
-                    # Until the oldest answer leaves the window, or a send in flight ends.
-                    until = self._answered[0] + WINDOW if self._answered else now + 0.01
-                    slot = max(slot, min(until, now + 0.01))
-                elif slot <= now:
-                    break
-                await asyncio.sleep(slot - now)
-            self._previous_send = now
-            self._in_flight += 1
-
     async def _post(self, chat_id: int, push: Push) -> Message:
         """Send a push (its picture, if it has one, with the text), each request paced."""
         if push.photo is not None:
             return await send_photo_text(self.bot, chat_id, push.photo, push.text, push.markup,
-                                         send=self.paced)
-        return await self.paced(chat_id, self.bot.send_message(chat_id, push.text,
-                                                                reply_markup=push.markup))
-
-    async def paced(self, chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
-        """Send a request in this chat's turn and within the bot-wide rate."""
-        try:
-            await self._pace(chat_id)
-        except BaseException:
-            request.close()
-            raise
-        try:
-            return await request
-        finally:
-            answered = clock_time.monotonic()
-            self._last_sent[chat_id] = answered
-            if self.send_interval > 0:
-                self._in_flight -= 1
-                self._answered.append(answered)
+                                         send=self.gate.send)
+        return await self.gate.send(chat_id, self.bot.send_message(chat_id, push.text,
+                                                                   reply_markup=push.markup))
 
     async def _send(self, staff: Staff, reminders: list[Reminder], push: Push, *,
                     late: bool) -> int | None:

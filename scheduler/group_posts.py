@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -14,7 +12,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from core.buttons import button, keyboard
 from core.clock import Clock
 from core.i18n import _, active
-from core.messages import send_photo_text
+from core.messages import Send, at_once, send_photo_text
+from scheduler.rate_gate import RateGate
 from storage import Storage
 from storage.posts import Post
 
@@ -25,24 +24,17 @@ BATCH = 100
 MAX_BACKOFF = 300
 
 
-Paced = Callable[[int, Coroutine[Any, Any, Message]], Awaitable[Message]]
-
-
-async def _unpaced(chat_id: int, request: Coroutine[Any, Any, Message]) -> Message:
-    return await request
-
-
 class GroupPoster:
     """Claims due posts (never more per group than its minute allows) and sends them."""
 
     def __init__(self, bot: Bot, storage: Storage, clock: Clock, worker: str,
-                 paced: Paced | None = None) -> None:
+                 gate: RateGate | None = None) -> None:
         self.bot = bot
         self.storage = storage
         self.clock = clock
         self.worker = worker
-        # The dispatcher's bot-wide pacing, so posts and reminders together stay under 30/s.
-        self.paced = paced or _unpaced
+        # The gate the reminder dispatcher sends through, so together they stay under 30/s.
+        self.send: Send = gate.send if gate is not None else at_once
 
     async def drain(self) -> int:
         """Send the posts that are due and allowed now; return how many went out."""
@@ -79,10 +71,10 @@ class GroupPoster:
             if post.photo_file_id:
                 message = await send_photo_text(
                     self.bot, post.chat_id, post.photo_file_id, post.text, markup,
-                    send=self.paced, reply_to_message_id=post.reply_to,
+                    send=self.send, reply_to_message_id=post.reply_to,
                     allow_sending_without_reply=True)
             else:
-                message = await self.paced(post.chat_id, self.bot.send_message(
+                message = await self.send(post.chat_id, self.bot.send_message(
                     post.chat_id, post.text, reply_markup=markup,
                     reply_to_message_id=post.reply_to, allow_sending_without_reply=True))
         except RetryAfter as error:
