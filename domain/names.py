@@ -236,6 +236,13 @@ def _pinyin_forms(folded: str) -> list[str]:
     return forms
 
 
+# Stored forms are cut here, and a longer query form is not searched for: folding expands
+# some characters (NFKD turns U+FDFA into 18 letters), and SQLite refuses LIKE patterns over
+# 50,000 bytes ("pattern too complex") where PostgreSQL searched on. Real names, companies
+# and tags fold to far less.
+FORM_LIMIT = 2000
+
+
 def search_key(*parts: str) -> str:
     """One string holding, for each part: the folded text, its no-space form, and for CJK text
     the full pinyin (no tones, no spaces) and the pinyin initials; parts separated by '|' so a
@@ -246,7 +253,7 @@ def search_key(*parts: str) -> str:
     """
     seen: dict[str, None] = {}
     for part in parts:
-        folded = fold(part)
+        folded = fold(part)[:FORM_LIMIT]
         if not folded:
             continue
         seen[folded] = None
@@ -256,7 +263,7 @@ def search_key(*parts: str) -> str:
         if _CJK_RE.search(folded):
             for form in _pinyin_forms(folded):
                 if form:
-                    seen[form] = None
+                    seen[form[:FORM_LIMIT]] = None
     if not seen:
         return ""
     return "|" + "|".join(seen) + "|"
@@ -279,6 +286,8 @@ def query_forms(query: str) -> list[str]:
     folded = fold(query)
     forms: list[str] = []
     for form in (folded, _compact(folded)):
+        if len(form) > FORM_LIMIT:
+            continue  # longer than any stored form: it cannot match
         escaped = form.translate(_LIKE_ESCAPE)
         if form and escaped not in forms:
             forms.append(escaped)

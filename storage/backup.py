@@ -12,6 +12,8 @@ import urllib.parse
 from datetime import datetime
 from pathlib import Path
 
+from storage.files import private_file
+
 BACKUP_DIR = Path("data/backups")
 PG_DUMP_TIMEOUT = 6 * 3600
 
@@ -23,12 +25,6 @@ class BackupError(Exception):
 def default_destination(now: datetime, *, postgres: bool) -> Path:
     suffix = "dump" if postgres else "db"
     return BACKUP_DIR / f"rapport-{now:%Y%m%d-%H%M%S}.{suffix}"
-
-
-def _private_file(path: Path) -> None:
-    """Create ``path`` empty, readable by its owner only: backups hold customers' data."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def backup_sqlite(source: Path, dest: Path) -> int:
@@ -45,7 +41,7 @@ def backup_sqlite(source: Path, dest: Path) -> int:
     partial = dest.with_name(dest.name + ".partial")
     try:
         partial.unlink(missing_ok=True)  # left behind by a backup that was killed
-        _private_file(partial)
+        private_file(partial, exclusive=True)
         _copy(source, partial)
         _verify(partial)
         partial.replace(dest)
@@ -128,7 +124,7 @@ def dump_postgres(url: str, dest: Path) -> int:
     if dest.exists():
         raise BackupError(f"{dest} already exists; choose another destination")
     try:
-        _private_file(dest)
+        private_file(dest, exclusive=True)
     except OSError as error:
         raise BackupError(f"cannot write {dest}: {error.strerror or error}") from None
     environment = dict(os.environ)

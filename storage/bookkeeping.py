@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, from_db_time, to_db_time, to_json
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class ChatStates:
             "INSERT INTO chat_states (user_id, chat_id, flow, data, updated_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, chat_id) DO UPDATE SET"
             " flow = excluded.flow, data = excluded.data, updated_at = excluded.updated_at",
-            (user_id, chat_id, flow, json.dumps(data, ensure_ascii=False), to_db_time(now)),
+            (user_id, chat_id, flow, to_json(data), to_db_time(now)),
         )
 
     async def clear(self, user_id: int, chat_id: int) -> None:
@@ -98,7 +98,7 @@ class AuditLog:
             " VALUES (?, ?, ?, ?, ?, ?)",
             (to_db_time(now), actor_id, action, entity,
              None if entity_id is None else str(entity_id),
-             json.dumps(detail or {}, ensure_ascii=False)),
+             to_json(detail or {})),
         )
 
     async def actions_for(self, entity: str, entity_id: str | int) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.catalog import GroupSpec, ProductSpec
 from domain.names import fold
-from storage.db import Database, Row, from_db_time, marks, to_db_time
+from storage.db import Database, Row, from_db_time, marks, to_db_time, to_json
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -63,7 +63,7 @@ _PRODUCT_COLUMNS = "id, code, group_id, names, pitch, rates, active, position, u
 
 
 def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return to_json(value, sort_keys=True)
 
 
 def _forms(text: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ ISO-8601 UTC text on both engines, so they compare and sort the same way.
 from __future__ import annotations
 
 import abc
+import json
 import logging
 import re
 import sqlite3
@@ -48,6 +49,33 @@ def to_db_time(moment: datetime) -> str:
 
 def from_db_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def clean_text(text: str) -> str:
+    """Text as both engines can store it: without NUL characters, which PostgreSQL refuses
+    in text and in JSON (SQLite kept them, so the same note failed on one engine only).
+    Telegram clients cannot type one; an imported file or an API client can."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def clean_params(params: Sequence[Any]) -> list[Any]:
+    return [clean_text(value) if isinstance(value, str) else value for value in params]
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_json(key): _clean_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(item) for item in value]
+    return value
+
+
+def to_json(value: Any, **options: Any) -> str:
+    """JSON for a text column; its strings cleaned like every other parameter (a NUL would
+    be written as ``\\u0000``, which PostgreSQL's jsonb refuses when the column is read)."""
+    return json.dumps(_clean_json(value), ensure_ascii=False, **options)
 
 
 def marks(values: Sequence[object]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Row, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time, to_json
 
 # Kinds that count as being in touch with the customer (they restart care timers).
 CONTACT_KINDS = frozenset({"call", "visit", "meeting", "message", "note", "complaint"})
@@ -58,7 +58,7 @@ class InteractionRepo:
                 " file_id, file_type, file_name, detail, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (customer_id, staff_id, kind, to_db_time(happened_at), text, file_id, file_type,
-                 file_name, json.dumps(detail or {}, ensure_ascii=False), to_db_time(now)),
+                 file_name, to_json(detail or {}), to_db_time(now)),
             )
             if kind in CONTACT_KINDS:
                 await self.db.execute(

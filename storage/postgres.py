@@ -23,7 +23,15 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from storage.db import Database, IntegrityError, Row, log, migrations, to_db_time
+from storage.db import (
+    Database,
+    IntegrityError,
+    Row,
+    clean_text,
+    log,
+    migrations,
+    to_db_time,
+)
 
 T = TypeVar("T")
 
@@ -81,6 +89,8 @@ def to_numbered(sql: str) -> str:
 def _coerce(value: Any, type_name: str) -> Any:
     if value is None:
         return None
+    if isinstance(value, str):
+        value = clean_text(value)
     if type_name in _TEXT and not isinstance(value, str):
         return str(value)
     if type_name in _INTEGER and (not isinstance(value, int) or isinstance(value, bool)):
@@ -139,8 +149,16 @@ class PostgresDatabase(Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None
-        self._conn: ContextVar[asyncpg.Connection | None] = ContextVar(
+        # The task's transaction connection. A task started inside a transaction inherits it,
+        # and joins it only while that transaction is still open (a ``gather`` inside one);
+        # once it ended, the task gets connections of its own.
+        self._tx: ContextVar[asyncpg.Connection | None] = ContextVar(
             f"pg_conn_{id(self)}", default=None)
+        self._open: set[asyncpg.Connection] = set()
+
+    def _current(self) -> asyncpg.Connection | None:
+        conn = self._tx.get()
+        return conn if conn is not None and conn in self._open else None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -162,7 +180,7 @@ class PostgresDatabase(Database):
             self._pool = None
 
     async def serialize(self, key: str) -> None:
-        assert self._conn.get() is not None, "serialize() only inside a transaction"
+        assert self._current() is not None, "serialize() only inside a transaction"
         await self.fetch_all("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
 
     def json_text(self, column: str, key: str) -> str:
@@ -183,7 +201,7 @@ class PostgresDatabase(Database):
 
     async def _run(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """On the task's transaction connection, or on a pooled one (retried if it was lost)."""
-        conn = self._conn.get()
+        conn = self._current()
         try:
             if conn is not None:
                 return await work(conn)
@@ -201,7 +219,7 @@ class PostgresDatabase(Database):
         """One statement that commits on its own (no BEGIN/COMMIT round trips), or in the
         task's transaction. Only getting a connection is retried: a statement cut off in
         flight may have committed, and must not be applied twice."""
-        if self._conn.get() is not None:
+        if self._current() is not None:
             return await self._run(work)
         conn = await _patiently(self.pool.acquire)
         try:
@@ -250,7 +268,7 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """BEGIN … COMMIT on one pooled connection; a nested call joins it."""
-        if self._conn.get() is not None:
+        if self._current() is not None:
             yield
             return
 
@@ -266,7 +284,8 @@ class PostgresDatabase(Database):
             return conn, transaction
 
         conn, transaction = await _patiently(begin)
-        token = self._conn.set(conn)
+        token = self._tx.set(conn)
+        self._open.add(conn)
         try:
             try:
                 yield
@@ -281,7 +300,8 @@ class PostgresDatabase(Database):
             except asyncpg.exceptions.IntegrityConstraintViolationError as error:
                 raise IntegrityError(str(error)) from error
         finally:
-            self._conn.reset(token)
+            self._open.discard(conn)
+            self._tx.reset(token)
             # Releasing resets the connection; if the server has just closed it, what was
             # committed stays committed and the pool replaces the connection.
             with contextlib.suppress(*_CONNECTION_LOST):
@@ -290,7 +310,7 @@ class PostgresDatabase(Database):
     async def migrate(self) -> list[str]:
         applied = []
         async with self.transaction():
-            conn = self._conn.get()
+            conn = self._current()
             assert conn is not None
             # Replicas may start together: one migrates, the others wait and find it done.
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)

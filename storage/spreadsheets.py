@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.customers import EDITABLE, Customer, CustomerRepo
-from storage.db import Database, Row, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, to_db_time, to_json
 from storage.deals import DealRepo
 from storage.holdings import HoldingRepo
 from storage.interactions import Interaction
@@ -126,8 +126,7 @@ class SpreadsheetRepo:
                           sheets: dict[str, dict[str, Any]] | None = None) -> int:
         """Keep a checked import until the RM applies or cancels it; return its id.
         ``sheets``: the deals' and holdings' creates and updates, applied with it."""
-        payload = json.dumps({"creates": creates, "updates": updates, **(sheets or {})},
-                             ensure_ascii=False)
+        payload = to_json({"creates": creates, "updates": updates, **(sheets or {})})
         return await self.db.insert(
             "INSERT INTO imports (owner_id, file_name, payload, creates, updates, unchanged,"
             " rejected, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,7 +257,7 @@ class SpreadsheetRepo:
                     detail = {"from": before["stage"], "to": changes["stage"]}
                     stages.append((customer_id, owner_id, stamp,
                                    changes.get("lost_reason", before["lost_reason"]) or "",
-                                   json.dumps(detail), stamp))
+                                   to_json(detail), stamp))
                     audit.append(_audit(owner_id, "customer.stage", customer_id, stamp, detail))
             await self.db.execute_many(
                 "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
@@ -335,4 +334,4 @@ def _audit(actor_id: int, action: str, entity_id: int | None, stamp: str,
            detail: dict[str, Any], entity: str = "customer") -> tuple[Any, ...]:
     # Field names and counts only: the audit log must not keep a copy of personal data.
     return (stamp, actor_id, action, entity, None if entity_id is None else str(entity_id),
-            json.dumps(detail, ensure_ascii=False))
+            to_json(detail))

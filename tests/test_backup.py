@@ -100,6 +100,20 @@ def test_backup_to_a_chosen_file_and_refusals(tmp_path: Path) -> None:
         backup_sqlite(source, tmp_path / "a-file" / "x.db")
 
 
+def test_backups_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    source = tmp_path / "rapport.db"
+    make_database(source)
+    dest = tmp_path / "nightly" / "copies" / "rapport.db"
+    previous = os.umask(0)
+    try:
+        backup_sqlite(source, dest)
+    finally:
+        os.umask(previous)
+    assert dest.stat().st_mode & 0o777 == 0o600
+    assert dest.parent.stat().st_mode & 0o777 == 0o700
+    assert dest.parent.parent.stat().st_mode & 0o777 == 0o700
+
+
 @pytest.mark.process
 def test_backup_needs_no_token_and_dest_is_for_backup_only(tmp_path: Path) -> None:
     result = run_bot("shell", "x.db", cwd=tmp_path)

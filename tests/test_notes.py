@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.fake_updates import Person
 from core.i18n import _, active
 from core.messages import LIMIT
 from domain.customers import INTERACTION_KINDS
@@ -284,3 +285,50 @@ async def test_forwarded_text_waits_in_the_inbox(bot: Harness) -> None:
         ("note", "Em gửi anh bảng lãi suất tháng 12 nhé")]
     assert only_message(await bot.send(ann, "/inbox")).text == tr(
         "en", "Your inbox is empty: everything is filed.")
+
+
+# -- characters one engine stores and the other refuses -------------------------------------------
+ARABIC_LIGATURE = "\ufdfa"  # ﷺ: one character that NFKD folding turns into 18
+
+
+async def notes_of(bot: Harness, rm: Person) -> list[str]:
+    rows = await bot.storage.db.fetch_all(
+        "SELECT i.text FROM interactions i JOIN customers c ON c.id = i.customer_id"
+        " WHERE c.owner_id = ? AND i.kind = 'note' ORDER BY i.id", (rm.id,))
+    return [row[0] for row in rows]
+
+
+async def test_nul_characters_are_dropped_the_same_way_on_both_engines(
+        bot: Harness, rm: Person) -> None:
+    """PostgreSQL refuses NUL in text (and in JSON); SQLite stored it: on both, the note,
+    the guided add (its step is JSON in chat_states) and the search go through without it."""
+    await bot.register(rm, language="en")
+    await bot.send(rm, "/add Nguyen Van An 0901234567 first")
+    saved = only_message(await bot.send(rm, "/note Nguyen Van An sent the\x00 salary slips"))
+    assert "Note saved for <b>Nguyen Van An</b>" in saved.text
+    assert (await notes_of(bot, rm))[-1] == "sent the salary slips"
+    await bot.send(rm, "/add")
+    await bot.send(rm, "Tran\x00 Thi Binh")
+    found = await bot.storage.customers.search(rm.id, ["tran thi binh"], "", offset=0, limit=5)
+    assert [c.name for c in found.customers] == ["Tran Thi Binh"]
+    answer = only_message(await bot.send(rm, "/find nobody\x00here"))
+    assert "No customer matches" in answer.text
+    for (value,) in await bot.storage.db.fetch_all("SELECT data FROM chat_states"):
+        assert "\\u0000" not in value and "\x00" not in value
+
+
+async def test_characters_that_expand_when_folded_never_lose_a_note(
+        bot: Harness, rm: Person) -> None:
+    """ﷺ × 4000 folds to 72,000 letters: SQLite refused that LIKE pattern ("pattern too
+    complex") and the note was lost; PostgreSQL took it. Now both store it."""
+    await bot.register(rm, language="en")
+    await bot.send(rm, "/add Nguyen Van An 0901234567 first")
+    long_text = ARABIC_LIGATURE * 4000
+    saved = only_message(await bot.send(rm, f"/note Nguyen Van An {long_text}"))
+    assert "Note saved for <b>Nguyen Van An</b>" in saved.text
+    assert (await notes_of(bot, rm))[-1] == long_text
+    answer = only_message(await bot.send(rm, f"/find {long_text}"))
+    assert "No customer matches" in answer.text
+    await bot.send(rm, f"/add An {ARABIC_LIGATURE * 100} 0907654321")
+    found = only_message(await bot.send(rm, f"/find An {ARABIC_LIGATURE * 3}"))
+    assert ARABIC_LIGATURE in found.text

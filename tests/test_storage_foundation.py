@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+import stat
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,6 +81,44 @@ async def test_database_folder_is_created(tmp_path: Path) -> None:
     opened = await open_storage(path)
     try:
         assert path.is_file()
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The most permissive umask: whatever is private must be made so explicitly."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_database_files_are_private_whatever_the_umask(
+        tmp_path: Path, open_umask: None) -> None:
+    path = tmp_path / "data" / "branch" / "rapport.db"
+    opened = await open_storage(path)
+    try:
+        await opened.db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        assert mode(path.parent) == mode(path.parent.parent) == 0o700
+        for name in ("rapport.db", "rapport.db-wal", "rapport.db-shm"):
+            assert mode(path.parent / name) == 0o600, name
+    finally:
+        await opened.close()
+
+
+async def test_an_older_database_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "rapport.db"
+    opened = await open_storage(path)
+    await opened.close()
+    os.chmod(path, 0o644)
+    opened = await open_storage(path)
+    try:
+        await opened.db.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+        assert mode(path) == mode(tmp_path / "rapport.db-wal") == 0o600
     finally:
         await opened.close()
 
@@ -363,6 +403,75 @@ async def test_failing_transaction_does_not_take_another_tasks_write_with_it(
     assert isinstance(results[0], RuntimeError) and results[1] is None
     assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'doomed'") is None
     assert await store.audit.actions_for("staff", 1) == ["bystander"]
+
+
+async def test_another_task_never_reads_or_claims_inside_an_open_transaction(
+    store: Storage,
+) -> None:
+    """A handler's transaction is open (it inserted a due reminder, then fails): the
+    dispatcher's sweep, running meanwhile in its own task, neither sees that reminder nor
+    has its own claim rolled back with the handler's transaction."""
+    await add_staff(store, 1)
+    committed = await store.reminders.create(staff_id=1, customer_id=None, kind="followup",
+                                             text="committed", due_at=NOW, now=NOW)
+    inside = asyncio.Event()
+    seen: list[int] = []
+
+    async def handler() -> None:
+        async with store.db.transaction():
+            await store.reminders.create(staff_id=1, customer_id=None, kind="followup",
+                                         text="rolled back", due_at=NOW, now=NOW)
+            inside.set()
+            await asyncio.sleep(0.2)  # the sweep runs meanwhile (or waits, if it writes)
+            raise RuntimeError("the handler failed")
+
+    async def dispatcher() -> None:
+        await inside.wait()
+        texts = [row[0] for row in await store.db.fetch_all("SELECT text FROM reminders")]
+        assert "rolled back" not in texts
+        claimed = await store.reminders.claim_due(NOW, "worker", NOW + timedelta(seconds=30),
+                                                  10)
+        seen.extend(reminder.id for reminder in claimed)
+
+    results = await asyncio.wait_for(
+        asyncio.gather(handler(), dispatcher(), return_exceptions=True), 10)
+    assert isinstance(results[0], RuntimeError) and results[1] is None, results
+    assert seen == [committed]
+    rows = await store.db.fetch_all("SELECT id, text, status, claimed_by FROM reminders")
+    assert [(row["id"], row["status"], row["claimed_by"]) for row in rows] == [
+        (committed, "sending", "worker")]
+
+
+async def test_a_task_started_inside_a_transaction_does_not_join_it_once_it_ended(
+    store: Storage,
+) -> None:
+    later = asyncio.Event()
+
+    async def background() -> None:
+        await later.wait()
+        with pytest.raises(RuntimeError, match="second"):
+            async with store.db.transaction():
+                await store.db.execute("INSERT INTO meta (key, value) VALUES ('bg', '1')")
+                raise RuntimeError("second")
+
+    async with store.db.transaction():
+        await store.db.execute("INSERT INTO meta (key, value) VALUES ('fg', '1')")
+        task = asyncio.create_task(background())
+    later.set()
+    await asyncio.wait_for(task, 5)
+    assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'fg'") == "1"
+    assert await store.db.fetch_value("SELECT value FROM meta WHERE key = 'bg'") is None
+
+
+async def test_reads_see_every_commit_made_before_them(store: Storage) -> None:
+    """Reads outside a transaction go to their own connection: each still sees what any task
+    committed before it started."""
+    async def write_then_read(number: int) -> bool:
+        await store.db.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (f"k{number}",))
+        return await store.db.fetch_value(
+            "SELECT value FROM meta WHERE key = ?", (f"k{number}",)) == "1"
+
+    assert all(await asyncio.gather(*(write_then_read(n) for n in range(200))))
 
 
 async def test_concurrent_single_writes_all_land(store: Storage) -> None:
