@@ -114,8 +114,8 @@ class Dispatcher:
             while True:
                 if more and len(self._held) <= REFILL_AT and not self._stopping:
                     now = self.clock.now()
-                    due = await self.storage.reminders.claim_due(now, self.worker, now + LEASE,
-                                                                 BATCH)
+                    due = await self.storage.reminders.claim_due(
+                        now, self.worker, now + LEASE, BATCH, per_turn=DIGEST_MAX)
                     more = len(due) == BATCH
                     self._held.update(reminder.id for reminder in due)
                     if due and not self.gate.announced:

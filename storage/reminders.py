@@ -109,35 +109,47 @@ class ReminderRepo:
 
     # -- the dispatcher's side ---------------------------------------------------------------
     async def claim_due(self, now: datetime, worker: str, lease_until: datetime,
-                        limit: int) -> list[Reminder]:
-        """Atomically take up to `limit` due reminders (and any whose lease ran out)."""
+                        limit: int, per_turn: int = 10) -> list[Reminder]:
+        """Atomically take up to `limit` due reminders (and any whose lease ran out): each
+        RM's oldest `per_turn` first, RMs in turn, then each RM's next `per_turn`…"""
         stamp = to_db_time(now)
-        # Replicas sweep at the same time: each skips the rows another is claiming (on
-        # PostgreSQL), and the UPDATE re-checks the status, so no row is taken twice. The
-        # pick is MATERIALIZED: inside IN (…) PostgreSQL may run a LIMIT … SKIP LOCKED
-        # subquery more than once and take more rows than the limit.
         claimed = await self.db.fetch_all(
-            "WITH picked AS MATERIALIZED ("
-            "  SELECT r.id FROM reminders r JOIN staff s ON s.id = r.staff_id"
+            "WITH due AS MATERIALIZED ("
+            "  SELECT r.id, r.due_at, (ROW_NUMBER() OVER ("
+            "   PARTITION BY r.staff_id ORDER BY r.due_at, r.id) - 1) / ? AS turn"
+            "  FROM reminders r JOIN staff s ON s.id = r.staff_id"
             "  WHERE s.active = 1 AND s.reachable = 1 AND r.due_at <= ? AND"
             "  (r.status = 'pending' OR (r.status = 'sending' AND r.claimed_until <= ?))"
             # An RM another replica is sending to stays with it: two processes pacing one
             # chat separately would send it faster than Telegram allows.
             "  AND NOT EXISTS (SELECT 1 FROM reminders o WHERE o.staff_id = r.staff_id"
-            "   AND o.status = 'sending' AND o.claimed_by <> ? AND o.claimed_until > ?)"
-            f"  ORDER BY r.due_at, r.id LIMIT ?{self.db.skip_locked('r')})"
+            "   AND o.status = 'sending' AND o.claimed_by <> ? AND o.claimed_until > ?)),"
+            # Round robin: every RM's oldest few first, then every RM's next few…, so one
+            # RM's thousand reminders do not keep another RM's single one waiting behind
+            # them. A few, not one: an RM's late reminders claimed together are folded into
+            # one message (a turn is what one digest holds).
+            " picked AS MATERIALIZED ("
+            "  SELECT id FROM due ORDER BY turn, due_at, id LIMIT ?),"
+            # Replicas sweep at the same time: each skips the rows another is claiming (on
+            # PostgreSQL), and the UPDATE re-checks the status, so no row is taken twice.
+            # Every step is MATERIALIZED: inside IN (…) PostgreSQL may run a LIMIT … SKIP
+            # LOCKED subquery more than once and take more rows than the limit.
+            " locked AS MATERIALIZED ("
+            "  SELECT r.id FROM reminders r WHERE r.id IN (SELECT id FROM picked)"
+            f"  {self.db.skip_locked('r')})"
             " UPDATE reminders SET status = 'sending', claimed_by = ?, claimed_until = ?,"
-            " attempts = attempts + 1 WHERE id IN (SELECT id FROM picked)"
+            " attempts = attempts + 1 WHERE id IN (SELECT id FROM locked)"
             " AND (status = 'pending' OR (status = 'sending' AND claimed_until <= ?))"
             " RETURNING id",
-            (stamp, stamp, worker, stamp, limit, worker, to_db_time(lease_until), stamp),
+            (per_turn, stamp, stamp, worker, stamp, limit, worker, to_db_time(lease_until),
+             stamp),
         )
         ids = [row[0] for row in claimed]
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
-        rows = await self.db.fetch_all(f"{_SELECT} WHERE r.id IN ({marks}) ORDER BY r.due_at",
-                                       ids)
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE r.id IN ({marks}) ORDER BY r.due_at, r.id", ids)
         return [Reminder.from_row(row) for row in rows]
 
     async def mark_sent(self, reminder_ids: list[int], worker: str, now: datetime,
