@@ -111,7 +111,7 @@ async def shutdown(application: RapportApp) -> None:
 
 def _configure_logging(settings: Settings, mode: str) -> None:
     level = settings.log_level if mode == "run" else "WARNING"
-    configure_logging(level, settings.log_format, settings.replica)
+    configure_logging(level, settings.log_format, settings.replica, settings.secrets)
 
 
 def _run(settings: Settings) -> None:

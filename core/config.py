@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 
 from core.languages import LANGUAGES, regional
+from core.logs import redact_url, url_secrets
 
 DEFAULT_API_URL = "https://api.telegram.org"
 LOG_FORMATS = ("text", "json")
@@ -60,7 +61,14 @@ class Settings:
         """The database for logs, without a password."""
         if not self.database_url:
             return str(self.db_path)
-        return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", self.database_url)
+        return redact_url(self.database_url)
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never be written to a log: the token (and its secret half), the webhook
+        secret, the database password as written in the URL and decoded."""
+        return [self.token, self.token.partition(":")[2], self.webhook_secret,
+                *url_secrets(self.database_url)]
 
     @property
     def webhook_path(self) -> str:

@@ -14,6 +14,7 @@ from core import buttons
 from core.context import Ctx
 from core.i18n import _, activate
 from core.languages import resolve
+from core.logs import keep_out_of_logs
 from core.messages import reply
 from domain.phones import region_for_timezone
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 async def skip_redelivered(update: Update, context: Ctx) -> None:
     """Stop an update that was handled before (Telegram retries, a second replica)."""
+    keep_out_of_logs(update)
     # Until the user is known, speak the installation's default (never the previous user's).
     activate(context.settings.default_language, context.settings.default_timezone)
     if update.edited_message is not None or update.edited_channel_post is not None:
