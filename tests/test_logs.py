@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bench.harness import BotProcess
 from core.config import Settings
 from core.logs import Redactor, configure_logging, json_formatter, keep_out_of_logs
-from tests.emulator import BotApiEmulator, Call
+from testkit.emulator import BotApiEmulator, Call, first_button, to_chat
+from testkit.process import BotProcess, free_port
 from tests.engines import ENGINES, pg_schema
-from tests.test_e2e_process import ADMIN, first_button, to_chat
-from tests.test_webhook import free_port, wait_until_listening
+from tests.test_e2e_process import ADMIN
+from tests.test_webhook import wait_until_listening
 
 TOKEN = "987654321:AAHsecretPartOfTheBotToken_0123456789x"
 WEBHOOK_SECRET = "hook-Secret_9f8e7d6c5b4a"
@@ -138,6 +138,7 @@ def sent(emu: BotApiEmulator, chat_id: int, contains: str, since: int) -> Call:
     return emu.wait_for(to_chat(chat_id, contains), timeout=30, since=since)
 
 
+@pytest.mark.process
 def test_debug_log_of_a_whole_conversation_holds_no_secret_and_no_customer_data(
         tmp_path: Path, database_url: str) -> None:
     port = free_port()
