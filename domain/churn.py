@@ -34,6 +34,7 @@ LONG_WEEKS = 13
 DEFAULT_DROP_PERCENT = 30
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_EMPTY_ROWS = 10_000
 MAX_REF = 64
 EXTENSIONS = (".csv", ".xlsx")
 
@@ -208,40 +209,16 @@ def _csv_rows(data: bytes) -> Numbered:
         yield number, tuple(row)
 
 
-def _xlsx_rows(data: bytes, limit: int) -> Numbered:
-    """The first sheet's rows that are not blank (at most `limit`), numbered as in Excel."""
-    from openpyxl import load_workbook  # a large import, only needed for Excel files
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        kept = 0
-        rows = workbook.worksheets[0].iter_rows(min_row=1, values_only=True)
-        for number, row in enumerate(rows, start=1):
-            if all(_blank(cell) for cell in row):
-                continue  # a sheet's formatting can reach a million empty rows
-            kept += 1
-            if kept > limit:
-                return
-            yield number, tuple(row)
-    finally:
-        workbook.close()
-
-
 def parse_volume_file(data: bytes, file_name: str, today: date) -> ParsedFile:
-    """Read every row of a CSV or Excel (.xlsx) volume file; report every error by its row."""
+    """Read every row of a CSV volume file; report every error by its row. An Excel file's
+    rows come from core.workbooks (a worker process) and go to :func:`parse_volume_rows`."""
     name = file_name.lower()
     if not name.endswith(EXTENSIONS):
         return ParsedFile([], [RowError(0, N_(
             "This is not a CSV or Excel (.xlsx) file. Save the sheet as .xlsx or as "
             "“CSV UTF-8” and send it again."))])
     if name.endswith(".xlsx"):
-        try:
-            cells = list(_xlsx_rows(data, MAX_ROWS + 2))
-        except Exception:  # openpyxl raises many kinds for a damaged or disguised file
-            return ParsedFile([], [RowError(0, N_(
-                "The Excel file could not be read. Open it, save it again as .xlsx and send "
-                "it again."))])
-        return _read(cells, today)
+        raise ValueError("a workbook is read in a worker process: core.workbooks")
     try:
         return _read(_csv_rows(data), today)
     except UnicodeDecodeError:
@@ -252,14 +229,24 @@ def parse_volume_file(data: bytes, file_name: str, today: date) -> ParsedFile:
                                         {"reason": str(error)[:200]})])
 
 
+def parse_volume_rows(rows: Numbered, today: date) -> ParsedFile:
+    """Read a workbook sheet's non-empty rows (numbered as Excel shows them)."""
+    return _read(rows, today)
+
+
 def _read(source: Numbered, today: date) -> ParsedFile:
     columns: dict[str, int] | None = None
     rows: list[VolumeRow] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, date], int] = {}
-    data_rows = 0
+    data_rows = empty = 0
     for number, cells in source:
         if all(_blank(cell) for cell in cells):
+            empty += 1
+            if empty > MAX_EMPTY_ROWS:  # a file of empty lines: counted, not read to its end
+                return ParsedFile([], [RowError(0, N_(
+                    "The file has more than {limit} empty rows. Delete them and send it "
+                    "again."), {"limit": MAX_EMPTY_ROWS})])
             continue
         if columns is None:
             columns = {}

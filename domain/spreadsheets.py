@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -48,6 +48,7 @@ DEALS_SHEET = "Deals"
 HOLDINGS_SHEET = "Holdings"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_EMPTY_ROWS = 10_000
 
 COLUMNS: list[str] = [
     "id", "owner", "owner_name", "name", "phone", "segment", "grade", "stage", "lost_reason",
@@ -213,8 +214,8 @@ def _header(cells: Iterable[Any]) -> list[str]:
     return [_text(cell).strip().lstrip("\ufeff").casefold().replace(" ", "_") for cell in cells]
 
 
-def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
-    """The rows of an .xlsx or CSV file, or why the file cannot be read."""
+def check_file(data: bytes, file_name: str) -> list[RowError]:
+    """Why a file is refused before it is read (its size, its type); empty if it may be."""
     name = file_name.lower()
     if len(data) > MAX_FILE_BYTES:
         return [RowError(0, N_("The file is larger than {limit} MB."),
@@ -222,58 +223,34 @@ def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
     if name.endswith(".xls"):
         return [RowError(0, N_("This is the old .xls format. Save it as .xlsx or as CSV UTF-8 "
                                "and send it again."))]
-    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")) or "." not in name:
-        return _read_csv(data)
+    if is_workbook(data, file_name) or name.endswith((".csv", ".txt")) or "." not in name:
+        return []
     return [RowError(0, N_("Send an .xlsx file (like the one from /export) or a CSV file."))]
 
 
-def read_sheet(data: bytes, file_name: str, title: str,
-               columns: list[str]) -> Table | list[RowError] | None:
-    """The rows of one more sheet of an .xlsx file (Deals, Holdings); None when the file is
-    not an .xlsx or has no such sheet (a CSV holds customers only)."""
-    if not (file_name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"):
-        return None
-    try:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        return None  # the Customers sheet's reading says why
-    try:
-        if title not in workbook.sheetnames:
-            return None
-        rows = ([_text(cell) for cell in row]
-                for row in workbook[title].iter_rows(values_only=True))
-        return _table(rows, columns, required=("customer_id", "id"))
-    except Exception:
-        return [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
-    finally:
-        workbook.close()
+def is_workbook(data: bytes, file_name: str) -> bool:
+    """An Excel workbook (read by core.workbooks, in a worker process), not a CSV file."""
+    return file_name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
 
 
-def _read_xlsx(data: bytes) -> Table | list[RowError]:
-    unreadable = [RowError(0, N_("This file is damaged or is not an Excel .xlsx file."))]
-    try:
-        from openpyxl import load_workbook
+def read_table(data: bytes, file_name: str) -> Table | list[RowError]:
+    """The rows of a CSV file, or why the file cannot be read (a workbook's rows come from
+    core.workbooks and go to :func:`table_from_sheet`)."""
+    problems = check_file(data, file_name)
+    if problems:
+        return problems
+    if is_workbook(data, file_name):
+        raise ValueError("a workbook is read in a worker process: core.workbooks")
+    return _read_csv(data)
 
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # not a zip (BadZipFile), or openpyxl's own errors for broken parts
-        return unreadable
-    try:
-        if CUSTOMERS_SHEET in workbook.sheetnames:
-            sheet = workbook[CUSTOMERS_SHEET]
-        elif workbook.worksheets:
-            sheet = workbook.worksheets[0]
-        else:
-            return unreadable
-        return _table([_text(cell) for cell in row]
-                       for row in sheet.iter_rows(values_only=True))
-    except Exception:
-        return unreadable
-    finally:
-        workbook.close()
+
+def table_from_sheet(rows: Iterable[tuple[int, Iterable[Any]]], columns: list[str] | None = None,
+                     required: tuple[str, ...] = ("name", "id", "phone"),
+                     ) -> Table | list[RowError]:
+    """The table in a workbook sheet's non-empty rows (numbered as Excel shows them): the
+    Customers sheet, or with ``columns`` and ``required`` one more (Deals, Holdings)."""
+    return _table(((number, [_text(cell) for cell in cells]) for number, cells in rows),
+                  columns, required)
 
 
 def _read_csv(data: bytes) -> Table | list[RowError]:
@@ -286,43 +263,49 @@ def _read_csv(data: bytes) -> Table | list[RowError]:
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _table(reader)
+        return _table(enumerate(reader, start=1))
     except csv.Error as problem:
         return [RowError(reader.line_num, N_("This is not valid CSV: {reason}"),
                          {"reason": str(problem)})]
 
 
-def _table(rows: Iterator[list[str]] | Iterable[list[str]], columns: list[str] | None = None,
+def _table(rows: Iterable[tuple[int, list[str]]], columns: list[str] | None = None,
            required: tuple[str, ...] = ("name", "id", "phone")) -> Table | list[RowError]:
     columns = columns or COLUMNS
     iterator = iter(rows)
-    header = _header(next(iterator, []))
+    first, cells = next(iterator, (1, []))
+    header = _header(cells)
     while header and not header[-1]:
         header.pop()
     if not any(header):
-        return [RowError(1, N_("The first row must name the columns, like the file from "
-                               "/export: id, name, phone…"))]
+        return [RowError(first, N_("The first row must name the columns, like the file from "
+                                   "/export: id, name, phone…"))]
     unknown = [column for column in header if column and column not in columns]
     named = [column for column in header if column]
     twice = sorted({column for column in named if named.count(column) > 1})
     errors = []
     if unknown:
-        errors.append(RowError(1, N_("Unknown columns: {columns}."),
+        errors.append(RowError(first, N_("Unknown columns: {columns}."),
                                {"columns": tuple(unknown)[:20]}))
     if twice:
-        errors.append(RowError(1, N_("Columns named twice: {columns}."),
+        errors.append(RowError(first, N_("Columns named twice: {columns}."),
                                {"columns": tuple(twice)[:20]}))
     if not any(column in header for column in required):
-        errors.append(RowError(1, N_("Missing columns: {columns}."),
+        errors.append(RowError(first, N_("Missing columns: {columns}."),
                                {"columns": required[0]}))
     if errors:
         return errors
     table: list[tuple[int, dict[str, str]]] = []
     overfull: set[int] = set()
-    for number, cells in enumerate(iterator, start=2):
+    empty = 0
+    for number, cells in iterator:
         values = [cell.strip() if isinstance(cell, str) else _text(cell).strip()
                   for cell in cells]
         if not any(values):
+            empty += 1
+            if empty > MAX_EMPTY_ROWS:  # a file of empty lines: counted, not read to its end
+                return [RowError(0, N_("The file has more than {limit} empty rows. Delete "
+                                       "them and send it again."), {"limit": MAX_EMPTY_ROWS})]
             continue
         if len(table) >= MAX_ROWS:
             return [RowError(0, N_("The file has more than {limit} rows. Split it into several "

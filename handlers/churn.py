@@ -25,15 +25,19 @@ from core.i18n import N_, _, active, format_date, local
 from core.languages import language_of
 from core.messages import edit_or_reply, esc, reply, send_photo_text
 from core.pushes.churn import alert_buttons, alert_chart, alert_text, amount, change
+from core.workbooks import Refusal, read_workbook
 from domain.churn import (
     LONG_WEEKS,
     MAX_FILE_BYTES,
+    MAX_ROWS,
     Comparison,
+    ParsedFile,
     RowError,
     VolumeRow,
     compare,
     next_working_day,
     parse_volume_file,
+    parse_volume_rows,
     ref_key,
 )
 from domain.pushes import Kind
@@ -132,7 +136,12 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
         return
     raw = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
     today = local(now).date()
-    parsed = await asyncio.to_thread(parse_volume_file, raw, name, today)
+    if name.endswith(".xlsx"):
+        sheet = await read_workbook(raw, prefer=None, max_rows=MAX_ROWS + 2)
+        parsed = (ParsedFile([], [RowError(0, sheet.message, sheet.params)])
+                  if isinstance(sheet, Refusal) else parse_volume_rows(sheet.rows, today))
+    else:
+        parsed = await asyncio.to_thread(parse_volume_file, raw, name, today)
     holders = await context.storage.churn.holders(row.client_ref for row in parsed.rows)
     allowed = await visible_owners(context.storage, me)
     errors = parsed.errors + _check_owners(parsed.rows, holders, allowed)

@@ -19,22 +19,28 @@ from core.buttons import button, keyboard
 from core.context import Ctx
 from core.i18n import N_, _, current_language, current_timezone, local
 from core.messages import edit_or_reply, esc, reply
+from core.workbooks import Refusal, Sheet, read_workbook
 from domain.spreadsheets import (
+    CUSTOMERS_SHEET,
     DEAL_COLUMNS,
     DEALS_SHEET,
     HOLDING_COLUMNS,
     HOLDINGS_SHEET,
     MAX_FILE_BYTES,
+    MAX_ROWS,
     Plan,
     RowError,
     SheetPlan,
+    Table,
+    check_file,
     deal_row,
     holding_row,
+    is_workbook,
     plan_deals,
     plan_holdings,
     plan_import,
-    read_sheet,
     read_table,
+    table_from_sheet,
 )
 from domain.spreadsheets import write_workbook as write_xlsx
 from handlers.common import button_int, expired
@@ -124,7 +130,17 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
         await _refuse(update, errors)
         return
     raw = bytes(await (await context.bot.get_file(document.file_id)).download_as_bytearray())
-    table = await asyncio.to_thread(read_table, raw, file_name)
+    table: Table | list[RowError]
+    workbook: Sheet | None = None
+    if check_file(raw, file_name) or not is_workbook(raw, file_name):
+        table = await asyncio.to_thread(read_table, raw, file_name)
+    else:
+        read = await read_workbook(raw, prefer=CUSTOMERS_SHEET, max_rows=MAX_ROWS + 2,
+                                   also=(DEALS_SHEET, HOLDINGS_SHEET))
+        if isinstance(read, Refusal):
+            table = [RowError(0, read.message, read.params)]
+        else:
+            workbook, table = read, table_from_sheet(read.rows)
     if isinstance(table, list):
         await _refuse(update, table)
         return
@@ -133,7 +149,7 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
     today = context.clock.now().astimezone(current_timezone()).date()
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
                                    foreign, me.region, language=current_language(), today=today)
-    sheets, unreadable = await _plan_sheets(context, raw, file_name, {c.id for c in customers})
+    sheets, unreadable = await _plan_sheets(context, workbook, {c.id for c in customers})
     if unreadable:
         await _refuse(update, unreadable)
         return
@@ -156,16 +172,17 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
     await reply(update, text + "\n\n" + note, markup)
 
 
-async def _plan_sheets(context: Ctx, raw: bytes, file_name: str,
+async def _plan_sheets(context: Ctx, workbook: Sheet | None,
                        customer_ids: set[int]) -> tuple[list[SheetPlan], list[RowError]]:
     """Plans for the Deals and Holdings sheets the file has (an .xlsx from /export)."""
     me, storage = context.me, context.storage
     language = current_language()
     plans: list[SheetPlan] = []
     for title, columns in ((DEALS_SHEET, DEAL_COLUMNS), (HOLDINGS_SHEET, HOLDING_COLUMNS)):
-        table = await asyncio.to_thread(read_sheet, raw, file_name, title, columns)
-        if table is None:
+        rows = workbook.others.get(title) if workbook is not None else None
+        if rows is None:
             continue
+        table = table_from_sheet(rows, columns, required=("customer_id", "id"))
         if isinstance(table, list):
             return [], table
         if title == DEALS_SHEET:

@@ -489,8 +489,7 @@ async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
             columns="client_ref, week và volume")) in headless.text
     broken = shown(await upload(bot, LAN, "hong.xlsx", b"PK\x03\x04 not really",
                                 file_id="vol-3"))[0]
-    assert tr("vi", "The Excel file could not be read. Open it, save it again as .xlsx and "
-                    "send it again.") in broken.text
+    assert tr("vi", "This file is damaged or is not an Excel .xlsx file.") in broken.text
     other = shown(await upload(bot, LAN, "bang.pdf", b"%PDF", file_id="vol-4"))[0]
     assert other.text == tr("vi", "Please send the volumes as an Excel (.xlsx) or CSV file "
                                   "(or /cancel).")
