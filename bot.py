@@ -31,7 +31,7 @@ from core.context import BotData, Ctx, RapportApp, Services
 from core.health import HealthServer
 from core.i18n import load_catalogs
 from core.logs import configure_logging
-from core.update_queue import HandledQueue
+from core.update_queue import HandledQueue, RapportApplication
 from handlers.catalog import load_sample_if_empty
 from storage import open_storage
 from storage.backup import BackupError, backup_sqlite, default_destination, dump_postgres
@@ -60,6 +60,7 @@ def build_application(
         .post_init(startup)
         .post_shutdown(shutdown)
         .update_queue(HandledQueue())
+        .application_class(RapportApplication)
     )
     if rate_limit:
         # Telegram's limits (30/s overall, 20/min per group); 429s are retried up to 3 times.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,6 +46,8 @@ class BotData:
         self.background: list[Background] = []
         # time.monotonic() of the scheduler's last dispatch tick, read by the health check.
         self.dispatch_ticked_at: float | None = None
+        # This process among the replicas (host:pid): who holds a claim or a lease.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -66,11 +66,12 @@ def _button(action: str, callback: object) -> CallbackQueryHandler[Ctx, None]:
 
 
 # Negative groups run first, in order, for every update; a gate that raises
-# ApplicationHandlerStop ends the update there. Order matters: a redelivered update must be
-# dropped before anything is written, the user must be known before buttons are checked, and
-# a command must close an unanswered question before the command itself runs.
+# ApplicationHandlerStop ends the update there. Order matters: an update must be claimed (a
+# redelivered one dropped, or answered again) before anything is written, the user must be
+# known before buttons are checked, and a command must close an unanswered question before
+# the command itself runs.
 GATES: list[tuple[int, BaseHandler[Update, Ctx, None]]] = [
-    (-4, TypeHandler(Update, access.skip_redelivered)),
+    (-4, TypeHandler(Update, access.claim_update)),
     (-3, TypeHandler(Update, access.identify_user)),
     (-2, TypeHandler(Update, access.check_button)),
     (-1, MessageHandler(filters.COMMAND & PRIVATE, flows.forget_question)),
@@ -264,5 +265,4 @@ def register(application: RapportApp) -> None:
     for group, handler in GATES:
         application.add_handler(handler, group=group)
     application.add_handlers(FEATURES, group=0)
-    application.add_handler(TypeHandler(Update, access.mark_handled), group=1)
     application.add_error_handler(report_error)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -15,37 +18,106 @@ from core.context import Ctx
 from core.i18n import _, activate
 from core.languages import resolve
 from core.logs import keep_out_of_logs
-from core.messages import reply
+from core.messages import edit_or_reply, reply
+from core.update_queue import LEASE, current_claim, gone
 from domain.phones import region_for_timezone
 
 log = logging.getLogger(__name__)
 
+# How long a second delivery waits for the process handling the first to finish (its lease is
+# renewed while it works; if it dies, the claim is taken over as soon as its lease lapses).
+WAIT_FOR_HOLDER = 120.0
+HOLDER_POLL_SECONDS = 0.1
 
-async def skip_redelivered(update: Update, context: Ctx) -> None:
-    """Stop an update that was handled before (Telegram retries, a second replica)."""
+
+async def claim_update(update: Update, context: Ctx) -> None:
+    """Claim the update by its id before anything handles it: handled once, whichever process
+    (or how many at once) it reaches; one handled already but perhaps never confirmed to the
+    user is answered again with its stored confirmation."""
     keep_out_of_logs(update)
     # Until the user is known, speak the installation's default (never the previous user's).
     activate(context.settings.default_language, context.settings.default_timezone)
     if update.edited_message is not None or update.edited_channel_post is not None:
         # An edit would run a command or store a note a second time; what was sent stands.
         raise ApplicationHandlerStop
-    if await context.storage.updates.handled(update.update_id):
-        log.info("update %s delivered twice; handled once", update.update_id)
-        raise ApplicationHandlerStop
+    claim = current_claim()
+    if claim is None:  # not through RapportApplication (never in the bot itself)
+        raise RuntimeError("updates must be processed by RapportApplication")
+    updates, worker = context.storage.updates, context.bot_data.worker
+    patience = time.monotonic() + WAIT_FOR_HOLDER
+    while True:
+        now = context.clock.now()
+        found = await updates.claim(update.update_id, worker, now, now + LEASE)
+        if found.outcome == "busy" and found.holder is not None and gone(found.holder):
+            found = await updates.take_over(update.update_id, found.holder, worker, now + LEASE)
+        if found.outcome == "mine":
+            claim.mine = True
+            return
+        if found.outcome == "answer":
+            claim.mine = True
+            log.info("update %s delivered again; answering with its confirmation",
+                     update.update_id)
+            await send_answer(update, context, found.answer)
+            raise ApplicationHandlerStop
+        if found.outcome == "done" or time.monotonic() > patience:
+            log.info("update %s delivered twice; handled once", update.update_id)
+            raise ApplicationHandlerStop
+        # Another process (or this one) is handling it right now: wait to see it done, or
+        # take it over if that process dies before it is.
+        await asyncio.sleep(HOLDER_POLL_SECONDS)
+
+
+class Recorded:
+    """What a writing handler does with its update, committed with its writes (see
+    :func:`recorded`): the confirmation to send, kept to send again after a crash."""
+
+    def __init__(self) -> None:
+        self.answer: dict[str, Any] | None = None
+
+    def keep_answer(self, text: str, markup: InlineKeyboardMarkup | None = None, *,
+                    card: int | None = None) -> None:
+        """The confirmation (``card``: it shows that customer's card, so a reply to it is a
+        note for them)."""
+        self.answer = {"text": text, "markup": markup.to_dict() if markup else None,
+                       "card": card}
 
 
 @asynccontextmanager
-async def recorded(update: Update, context: Ctx) -> AsyncIterator[bool]:
-    """A transaction that also records the update as handled; yields False if it already
-    was. What it writes and the record commit together, so an update redelivered after a
-    crash is done exactly once: never lost (recorded before the write), never twice."""
+async def recorded(update: Update, context: Ctx) -> AsyncIterator[Recorded]:
+    """A transaction whose writes commit with the update's claim turned into "stored", and
+    with the confirmation the handler kept: an update delivered again after a crash is not
+    done twice, and answers again with the same confirmation (``claim_update``)."""
+    record = Recorded()
     async with context.storage.db.transaction():
-        yield await context.storage.updates.first_time(update.update_id, context.clock.now())
+        yield record
+        if not await context.storage.updates.store(update.update_id, context.bot_data.worker,
+                                                   record.answer):
+            # This process's lease lapsed and another took the update over: that one does
+            # it, and what this one wrote is rolled back.
+            log.warning("update %s was taken over by another process; rolled back",
+                        update.update_id)
+            raise ApplicationHandlerStop
 
 
-async def mark_handled(update: Update, context: Ctx) -> None:
-    """Record an update once every handler is done with it (a write recorded it already)."""
-    await context.storage.updates.first_time(update.update_id, context.clock.now())
+async def send_answer(update: Update, context: Ctx, answer: dict[str, Any] | Recorded | None,
+                      *, edit: bool = False) -> None:
+    """Send a kept confirmation (in place of the pressed button's message with ``edit``)."""
+    if isinstance(answer, Recorded):
+        answer = answer.answer
+    if answer is None:
+        return
+    markup = (InlineKeyboardMarkup.de_json(answer["markup"], context.bot)
+              if answer.get("markup") else None)
+    message: Message | None
+    if edit:
+        await edit_or_reply(update, answer["text"], markup)
+        query_message = update.callback_query.message if update.callback_query else None
+        message = query_message if isinstance(query_message, Message) else None
+    else:
+        message = await reply(update, answer["text"], markup)
+    if answer.get("card") and message is not None:
+        await context.storage.customers.remember_card(
+            message.chat_id, message.message_id, int(answer["card"]), context.clock.now())
 
 
 def _is_invite_start(update: Update) -> bool:

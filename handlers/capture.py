@@ -12,10 +12,9 @@ from core.i18n import _, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
-from handlers.access import recorded
-from handlers.cards import display_name, show_card
+from handlers.access import recorded, send_answer
+from handlers.cards import card_answer, display_name, show_card
 from handlers.common import expired, note_too_long
-from storage.customers import Customer
 
 ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
 DUPLICATE_FLOW = "dup"  # a draft waiting for "open existing" or "create anyway"
@@ -111,31 +110,31 @@ async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) ->
             "file (your note will be added there) or create a new prospect?"
         ).format(names=names), keyboard(rows))
         return
-    customer = await _create(update, context, draft)
-    if customer is not None:
-        await show_card(update, context, customer, prefix=_("✅ New prospect saved."))
+    await _create(update, context, draft)
 
 
-async def _create(update: Update, context: Ctx, draft: dict[str, Any]) -> Customer | None:
-    """The new prospect; None if this update already created it (a redelivery)."""
+async def _create(update: Update, context: Ctx, draft: dict[str, Any], *,
+                  edit: bool = False) -> None:
+    """Save the new prospect and show its card (in place of the pressed button's message
+    with ``edit``)."""
     staff, now = context.me, context.clock.now()
-    async with recorded(update, context) as first_time:
-        if not first_time:
-            return None
+    async with recorded(update, context) as record:
         extra = {field: draft[field] for field in ("company", "language") if draft.get(field)}
-        customer = await context.storage.customers.create(
+        created = await context.storage.customers.create(
             owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
             now=now, source=draft.get("source"), **extra,
         )
         if draft.get("note"):
             await context.storage.interactions.add(
-                customer_id=customer.id, staff_id=staff.id, kind="note", happened_at=now,
+                customer_id=created.id, staff_id=staff.id, kind="note", happened_at=now,
                 now=now, text=draft["note"])
-        await _file_photo(context, draft, customer.id)
+        await _file_photo(context, draft, created.id)
         await context.storage.audit.record(actor_id=staff.id, action="customer.created",
-                                           entity="customer", entity_id=customer.id, now=now)
-    refreshed = await context.storage.customers.get(staff.id, customer.id)
-    return refreshed or customer
+                                           entity="customer", entity_id=created.id, now=now)
+        customer = await context.storage.customers.get(staff.id, created.id) or created
+        record.keep_answer(*await card_answer(context, customer, _("✅ New prospect saved.")),
+                           card=customer.id)
+    await send_answer(update, context, record, edit=edit)
 
 
 async def _file_photo(context: Ctx, draft: dict[str, Any], customer_id: int) -> None:
@@ -187,10 +186,7 @@ async def create_duplicate(update: Update, context: Ctx) -> None:
     draft = await _take_draft(update, context)
     if draft is None:
         return
-    customer = await _create(update, context, draft)
-    if customer is not None:
-        await show_card(update, context, customer, edit=True,
-                        prefix=_("✅ New prospect saved."))
+    await _create(update, context, draft, edit=True)
 
 
 async def guided_step(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -231,9 +227,7 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
         if await _invalid(update, name, ""):
             return
         # Saved at once, so nothing typed is lost if the RM walks away mid-way.
-        async with recorded(update, context) as first_time:
-            if not first_time:
-                return
+        async with recorded(update, context) as record:
             customer = await customers.create(owner_id=staff.id, name=name, phone=None,
                                               region=staff.region, now=now)
             await context.storage.audit.record(actor_id=staff.id, action="customer.created",
@@ -241,7 +235,8 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                                                now=now)
             await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
                                                            customer.id}, now)
-        await reply(update, _("Saved. Their phone number?"), _skip("phone"))
+            record.keep_answer(_("Saved. Their phone number?"), _skip("phone"))
+        await send_answer(update, context, record)
         return
     found = await customers.get(staff.id, int(data.get("customer_id", 0)))
     if found is None:

@@ -214,9 +214,9 @@ async def _family_dates(context: Ctx, members: list[Member]) -> list[str]:
     return lines
 
 
-async def show_card(update: Update, context: Ctx, customer: Customer, *,
-                    edit: bool = False, prefix: str = "") -> None:
-    """Send (or edit into) the card and remember it, so a reply to it becomes a note."""
+async def card_answer(context: Ctx, customer: Customer,
+                      prefix: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """The card's text (after ``prefix``) and buttons."""
     reminder = await context.storage.reminders.next_for_customer(customer.id)
     follow_up = format_datetime(reminder.due_at) if reminder else None
     extras = await card_extras(context, customer)
@@ -224,7 +224,13 @@ async def show_card(update: Update, context: Ctx, customer: Customer, *,
                      context.clock.now().date())
     if prefix:
         text = f"{prefix}\n\n{text}"
-    markup = card_buttons(customer, extras.members)
+    return text, card_buttons(customer, extras.members)
+
+
+async def show_card(update: Update, context: Ctx, customer: Customer, *,
+                    edit: bool = False, prefix: str = "") -> None:
+    """Send (or edit into) the card and remember it, so a reply to it becomes a note."""
+    text, markup = await card_answer(context, customer, prefix)
     if edit:
         await edit_or_reply(update, text, markup)
         query_message = update.callback_query.message if update.callback_query else None

@@ -27,6 +27,7 @@ from domain.complaints import (
 )
 from domain.customers import MAX_NOTE
 from domain.names import fold
+from handlers.access import recorded, send_answer
 from handlers.cards import display_name
 from handlers.common import button_arg, button_int, expired, note_too_long
 from handlers.lookup import split_customer
@@ -130,17 +131,20 @@ async def open_complaint(update: Update, context: Ctx, customer: Customer, text:
     if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
-    interaction_id = await context.storage.interactions.add(
-        customer_id=customer.id, staff_id=staff.id, kind="complaint", happened_at=now, now=now,
-        text=text)
-    await context.storage.audit.record(actor_id=staff.id, action="interaction.complaint",
-                                       entity="customer", entity_id=customer.id, now=now)
-    await complaint_opened(update, context, customer, interaction_id)
+    async with recorded(update, context) as record:
+        interaction_id = await context.storage.interactions.add(
+            customer_id=customer.id, staff_id=staff.id, kind="complaint", happened_at=now,
+            now=now, text=text)
+        await context.storage.audit.record(actor_id=staff.id, action="interaction.complaint",
+                                           entity="customer", entity_id=customer.id, now=now)
+        record.keep_answer(*await complaint_opened(context, customer, interaction_id))
+    await send_answer(update, context, record)
 
 
-async def complaint_opened(update: Update, context: Ctx, customer: Customer,
-                           interaction_id: int) -> None:
-    """Open the complaint of a complaint note just saved: due in two working days."""
+async def complaint_opened(context: Ctx, customer: Customer,
+                           interaction_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Open the complaint of a complaint note being saved (in its transaction): due in two
+    working days. Returns the confirmation."""
     staff, now = context.me, context.clock.now()
     due = add_working_days(now.astimezone(ZoneInfo(staff.timezone)),
                            COMPLAINT_DUE_WORKING_DAYS, staff.region)
@@ -152,11 +156,11 @@ async def complaint_opened(update: Update, context: Ctx, customer: Customer,
                                        detail={"complaint": complaint_id})
     markup = keyboard([[button(_("✅ Resolved on the spot"), "svr", complaint_id, 1),
                         button(_("Open the card"), "c", customer.id)]])
-    await reply(update, _(
+    return _(
         "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it is "
         "resolved, and tell your team lead if it is late."
-    ).format(name=f"<b>{esc(display_name(customer))}</b>", due=f"<b>{format_datetime(due)}</b>"),
-        markup)
+    ).format(name=f"<b>{esc(display_name(customer))}</b>",
+             due=f"<b>{format_datetime(due)}</b>"), markup
 
 
 # -- resolving it -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from core.context import Ctx
 from core.i18n import _
 from core.logs import update_fields
+from core.update_queue import current_claim
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ async def report_error(update: object, context: Ctx) -> None:
               extra=update_fields(update))
     if not isinstance(update, Update):
         return
+    claim = current_claim()
+    if claim is not None:
+        claim.failed = True  # its claim lapses: a redelivery is handled afresh
     if not isinstance(context.error, Forbidden):
         await _apologise(update)
     # The handler groups after the failing one must not run: no feature after a gate that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
@@ -13,7 +13,7 @@ from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from domain.phones import phone_international
 from handlers import complaints
-from handlers.access import recorded
+from handlers.access import recorded, send_answer
 from handlers.cards import customer_from_button, display_name, show_card
 from handlers.common import expired, note_too_long
 from handlers.lookup import matches, split_customer
@@ -93,26 +93,30 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
     if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
-    async with recorded(update, context) as first_time:
-        if not first_time:
-            return
+    async with recorded(update, context) as record:
         interaction_id = await context.storage.interactions.add(
             customer_id=customer.id, staff_id=staff.id, kind=kind, happened_at=now, now=now,
             text=text)
         await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
                                            entity="customer", entity_id=customer.id, now=now)
-    if kind == "complaint":  # followed up by the complaint's own reminders
-        await complaints.complaint_opened(update, context, customer, interaction_id)
-        return
-    markup = keyboard([
+        if kind == "complaint":  # followed up by the complaint's own reminders
+            record.keep_answer(*await complaints.complaint_opened(context, customer,
+                                                                  interaction_id))
+        else:
+            record.keep_answer(_("✅ {kind} saved for {name}. Set a follow-up?").format(
+                kind=_(INTERACTION_KINDS[kind]),
+                name=f"<b>{esc(display_name(customer))}</b>"), _follow_up_buttons(customer))
+    await send_answer(update, context, record)
+
+
+def _follow_up_buttons(customer: Customer) -> InlineKeyboardMarkup:
+    return keyboard([
         [button(_("Tomorrow"), "fu", customer.id, "1d"),
          button(_("In 3 days"), "fu", customer.id, "3d"),
          button(_("Next week"), "fu", customer.id, "1w")],
         [button(_("Another time…"), "cf", customer.id), button(_("Open the card"), "c",
                                                                 customer.id)],
     ])
-    await reply(update, _("✅ {kind} saved for {name}. Set a follow-up?").format(
-        kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>"), markup)
 
 
 async def note_from_reply(update: Update, context: Ctx) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, from_db_time, to_db_time, to_json
+from storage.db import Database, Row, from_db_time, marks, to_db_time, to_json
 
 
 @dataclass(frozen=True)
@@ -18,14 +18,105 @@ class ChatState:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class UpdateClaim:
+    """What claiming an update found: ``mine`` (handle it), ``answer`` (it was handled and
+    its confirmation may not have gone out: send ``answer`` again), ``done`` (drop it) or
+    ``busy`` (another process, or this one, holds it now: ``holder`` until ``until``)."""
+
+    outcome: str
+    answer: dict[str, Any] | None = None
+    holder: str | None = None
+    until: datetime | None = None
+
+
+# Claims still held: being handled, handled but not yet confirmed to the user, or queued.
+_HELD = "('claimed', 'stored', 'queued')"
+
+
 class UpdateLog:
-    """Update ids already handled, shared by every process that reads the database."""
+    """Update ids claimed and handled, shared by every process that reads the database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def claim(self, update_id: int, worker: str, now: datetime,
+                    lease_until: datetime) -> UpdateClaim:
+        """Claim an update before handling it: new, or held by a process whose lease ran out."""
+        row = await self.db.fetch_one(
+            "INSERT INTO processed_updates (update_id, received_at, status, claimed_by,"
+            " claimed_until) VALUES (?, ?, 'claimed', ?, ?)"
+            " ON CONFLICT (update_id) DO UPDATE SET claimed_by = excluded.claimed_by,"
+            " claimed_until = excluded.claimed_until"
+            f" WHERE processed_updates.status IN {_HELD}"
+            " AND processed_updates.claimed_until <= ?"
+            " RETURNING status, answer",
+            (update_id, to_db_time(now), worker, to_db_time(lease_until), to_db_time(now)))
+        if row is not None:
+            return self._taken(row)
+        return await self._found(update_id)
+
+    async def take_over(self, update_id: int, holder: str, worker: str,
+                        lease_until: datetime) -> UpdateClaim:
+        """Take a claim from ``holder``, known to be gone (its process no longer exists)."""
+        row = await self.db.fetch_one(
+            "UPDATE processed_updates SET claimed_by = ?, claimed_until = ?"
+            f" WHERE update_id = ? AND claimed_by = ? AND status IN {_HELD}"
+            " RETURNING status, answer",
+            (worker, to_db_time(lease_until), update_id, holder))
+        return self._taken(row) if row is not None else await self._found(update_id)
+
+    @staticmethod
+    def _taken(row: Row) -> UpdateClaim:
+        if row["status"] == "stored":
+            return UpdateClaim("answer", json.loads(row["answer"]) if row["answer"] else None)
+        return UpdateClaim("mine")
+
+    async def _found(self, update_id: int) -> UpdateClaim:
+        row = await self.db.fetch_one(
+            "SELECT status, claimed_by, claimed_until FROM processed_updates"
+            " WHERE update_id = ?", (update_id,))
+        if row is None or row["status"] == "done":
+            return UpdateClaim("done")
+        return UpdateClaim("busy", holder=row["claimed_by"],
+                           until=from_db_time(row["claimed_until"]))
+
+    async def store(self, update_id: int, worker: str, answer: dict[str, Any] | None) -> bool:
+        """Inside the handler's transaction: what it wrote is done, with the confirmation to
+        send again if the update comes back. False if the claim is no longer this worker's."""
+        changed = await self.db.execute(
+            "UPDATE processed_updates SET status = 'stored', answer = ?"
+            " WHERE update_id = ? AND claimed_by = ? AND status = 'claimed'",
+            (to_json(answer) if answer is not None else None, update_id, worker))
+        return changed == 1
+
+    async def finish(self, update_id: int, worker: str) -> None:
+        """Handled, and its confirmation sent: redeliveries are dropped from now on."""
+        await self.db.execute(
+            "UPDATE processed_updates SET status = 'done', answer = NULL, payload = NULL,"
+            " claimed_by = NULL, claimed_until = NULL"
+            f" WHERE update_id = ? AND claimed_by = ? AND status IN {_HELD}",
+            (update_id, worker))
+
+    async def release(self, update_id: int, worker: str) -> None:
+        """Handling failed: the claim lapses at once, so a redelivery is handled afresh (or,
+        if its writes were stored, answered with their confirmation)."""
+        await self.db.execute(
+            "UPDATE processed_updates SET claimed_until = ?"
+            f" WHERE update_id = ? AND claimed_by = ? AND status IN {_HELD}",
+            ("1970-01-01T00:00:00+00:00", update_id, worker))
+
+    async def renew(self, update_ids: list[int], worker: str, lease_until: datetime) -> None:
+        """This worker still holds these updates: extend their leases."""
+        if not update_ids:
+            return
+        await self.db.execute(
+            f"UPDATE processed_updates SET claimed_until = ? WHERE update_id IN"
+            f" ({marks(update_ids)}) AND claimed_by = ? AND status IN {_HELD}",
+            [to_db_time(lease_until), *update_ids, worker])
+
     async def first_time(self, update_id: int, now: datetime) -> bool:
-        """Record the update; False if it was recorded before (a redelivery)."""
+        """Record the update as handled; False if it was recorded before."""
         changed = await self.db.execute(
             "INSERT INTO processed_updates (update_id, received_at) VALUES (?, ?)"
             " ON CONFLICT DO NOTHING",
@@ -35,12 +126,15 @@ class UpdateLog:
 
     async def handled(self, update_id: int) -> bool:
         return await self.db.fetch_value(
-            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
+            "SELECT 1 FROM processed_updates WHERE update_id = ? AND status = 'done'",
+            (update_id,)) is not None
 
     async def purge(self, before: datetime) -> None:
+        """Forget old updates: handled ones, and claims that lapsed long ago."""
         await self.db.execute(
-            "DELETE FROM processed_updates WHERE received_at < ?", (to_db_time(before),)
-        )
+            "DELETE FROM processed_updates WHERE received_at < ?"
+            " AND (status = 'done' OR claimed_until <= ?)",
+            (to_db_time(before), to_db_time(before)))
 
 
 class ChatStates:

@@ -50,10 +50,10 @@ async def test_a_failing_gate_stops_the_update_after_the_apology(
         bot: Harness, rm: Person, monkeypatch: pytest.MonkeyPatch) -> None:
     await bot.register(rm, language="en")
 
-    async def unavailable(update_id: int) -> bool:
+    async def unavailable(*args: object) -> bool:
         raise ConnectionError("database away")
 
-    monkeypatch.setattr(bot.storage.updates, "handled", unavailable)
+    monkeypatch.setattr(bot.storage.updates, "claim", unavailable)
     update = bot.make.message(rm, "/help")
     calls = await bot.send_update(update)
     # The apology only (in the installation's language: the user is not known yet), no help

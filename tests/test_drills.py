@@ -258,11 +258,58 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
           f"stored, {len(acked)} acknowledged")
     assert set(acked) <= set(stored)
     assert not [n for n, count in stored.items() if count > 1], "notes stored twice"
-    assert not [n for n, count in acked.items() if count > 1], "notes acknowledged twice"
+    # Every stored note is acknowledged: a note stored before the kill whose confirmation had
+    # not gone out is confirmed when its update comes back. Twice only if the kill fell
+    # between a confirmation and its record (Telegram has no idempotency key): the few
+    # updates in hand at that moment.
+    assert set(stored) <= set(acked), sorted(set(stored) - set(acked))[:10]
+    twice = [n for n, count in acked.items() if count > 1]
+    assert len(twice) <= 5, twice
     handled = handled_updates(store)
     lost = {number: "recorded as handled" if update_id in handled else "never handled"
             for update_id, number in note_of.items() if number not in stored}
     assert not lost, f"{len(lost)} notes lost ({where}): {dict(list(lost.items())[:10])}"
+
+
+def stored_claim(store: Store, update_id: int) -> bool:
+    return store.rows("SELECT status FROM processed_updates WHERE update_id = ?",
+                      (update_id,)) == [("stored",)]
+
+
+def test_kill_9_between_a_stored_note_and_its_confirmation_answers_again(
+        store: Store, emulator: Emulator) -> None:
+    """The note is stored and its confirmation is on its way (Telegram holds the request)
+    when the process is killed. The update comes back after the restart (it was never
+    confirmed to Telegram) and is answered with the same confirmation; the note stays stored
+    once. Before: dropped as already handled, the RM never told (298 of 300 in a drill)."""
+    store.seed(rms=1, customers=["Tran Binh"])
+    note = (FIRST_RM, "Tran Binh", 1)
+    first = start_polling(store, emulator, "first.log")
+    try:
+        emulator.hang_next("sendMessage", 4.0)
+        update_id = emulator.push_text(FIRST_RM, "/note Tran Binh N0001 sent the salary slips")
+        assert wait_until(lambda: stored_claim(store, update_id), timeout=30, step=0.05), (
+            first.output()[-3000:])
+    finally:
+        first.kill9()
+    assert notes(store) == Counter({1: 1})
+    time.sleep(4.5)  # the held request is dropped, never carried out
+    assert not acknowledged(emulator, [note])
+
+    second = start_polling(store, emulator, "second.log")
+    try:
+        assert wait_until(lambda: acknowledged(emulator, [note]) == Counter({1: 1}),
+                          timeout=30), second.output()[-3000:]
+        assert wait_until(lambda: store.rows(
+            "SELECT status FROM processed_updates WHERE update_id = ?", (update_id,))
+            == [("done",)], timeout=10)
+    finally:
+        finish(second)
+    assert notes(store) == Counter({1: 1})
+    confirmation = [call for call in accepted(emulator) if "saved for" in
+                    str(call.params.get("text"))]
+    assert len(confirmation) == 1 and "Set a follow-up?" in str(confirmation[0].params["text"])
+    assert confirmation[0].params.get("reply_markup"), "the buttons came back too"
 
 
 # -- drill 2: kill -9 during a sweep of reminders -----------------------------------------

@@ -13,6 +13,7 @@ import json
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,8 +121,28 @@ def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: P
             time.sleep(3)
             assert len(sent_to(emu, NEWCOMER, mark)) == 1
 
-            # 300 reminders for 30 RMs, all due now: each is sent once, by either replica.
+            # The same update posted to both at the same moment (a proxy retrying on a
+            # timeout), ten times over: each is claimed by its id before it is handled, so a
+            # search (which writes nothing) is answered once too.
             mark = emu.mark()
+            with ThreadPoolExecutor(2) as pool:
+                for number in range(10):
+                    body = {"update_id": 900_100 + number, "message": {
+                        "message_id": 9100 + number, "date": int(time.time()),
+                        "text": "/find Phạm",
+                        "chat": {"id": NEWCOMER, "type": "private", "first_name": "Lan"},
+                        "from": emu.user(NEWCOMER, first_name="Lan"),
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
+                    statuses = list(pool.map(lambda url, body=body: emu.deliver(
+                        body, url, SECRET), replicas.targets))
+                    assert statuses == [200, 200]
+            time.sleep(2)
+            answers = [call for call in sent_to(emu, NEWCOMER, mark)
+                       if "Your day" not in str(call.params["text"])]  # not the agenda
+            assert len(answers) == 10, [call.params["text"][:60] for call in answers]
+
+            # 300 reminders for 30 RMs, all due now: each is sent once, by either replica.
+            mark, limited = emu.mark(), emu.stats.rate_limited
             now = datetime.now(UTC)
             ids = Store(schema, tmp_path).seed(
                 rms=30, due=[(rm, now) for rm in range(30) for _ in range(10)])
@@ -129,7 +150,7 @@ def test_two_replicas_share_flows_updates_and_reminders(schema: str, tmp_path: P
                 replicas.logs())
             counts = id_counts(accepted(emu, mark))
             assert all(counts[i] == 1 for i in ids), {i: counts[i] for i in ids if counts[i] != 1}
-            assert emu.stats.rate_limited <= 3, emu.stats.as_dict()
+            assert emu.stats.rate_limited - limited <= 3, emu.stats.as_dict()
         finally:
             codes = replicas.stop()
         output = replicas.logs()
