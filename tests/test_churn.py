@@ -369,6 +369,7 @@ async def test_an_rm_imports_a_vietnamese_csv(bot: Harness, world: World) -> Non
     assert alert.drop_4w == pytest.approx(0.4)
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_a_lead_imports_a_chinese_excel_file(bot: Harness, world: World) -> None:
     rows: list[list[object]] = []
     for day, volume in steady(2_000_000, 16, last=1_300_000):      # −35 % against 4 weeks
@@ -473,6 +474,7 @@ async def test_a_malformed_file_is_reported_row_by_row_and_nothing_is_stored(
     assert await bot.storage.churn.count() == 1
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_a_duplicate_row_and_a_file_without_the_columns(bot: Harness,
                                                               world: World) -> None:
     rows = [["KH0001", "2026-11-16", "5"], ["kh0001", "19/11/2026", "6"]]
@@ -535,6 +537,7 @@ async def test_an_older_week_filled_in_raises_nothing(bot: Harness, world: World
 # -- /watch --------------------------------------------------------------------------------------
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_watch_lists_the_clients_on_alert(bot: Harness, world: World) -> None:
     empty = shown(await bot.send(LAN, "/watch"))[0]
     assert empty.text == tr("vi", "No client is on alert. Weekly volumes are imported with "

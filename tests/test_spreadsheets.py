@@ -325,6 +325,7 @@ async def test_a_leads_export_covers_the_team_and_an_admins_everyone(
 # -- import ------------------------------------------------------------------------------------
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_round_trip_changes_nothing(bot: Harness,
                                           uploads: list[tuple[str, bytes]]) -> None:
     await register(bot, LAN, "vi")
@@ -351,6 +352,7 @@ async def test_round_trip_changes_nothing(bot: Harness,
     assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM imports") == 0
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_edited_export_is_previewed_then_applied_once(
         bot: Harness, uploads: list[tuple[str, bytes]]) -> None:
     await register(bot, LAN, "vi")
@@ -414,6 +416,7 @@ async def test_edited_export_is_previewed_then_applied_once(
         assert line in preview.text
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_a_damaged_xlsx_is_refused_and_a_corrected_file_still_works(bot: Harness) -> None:
     await register(bot, LAN, "vi")
     message = await import_file(bot, LAN, b"this is not a zip archive", "khach_hang.xlsx")
@@ -615,6 +618,7 @@ async def big_rm(bot: Harness) -> AsyncIterator[Person]:
     yield LAN
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_ten_thousand_rows(bot: Harness, big_rm: Person,
                                  uploads: list[tuple[str, bytes]]) -> None:
     family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]

@@ -21,6 +21,8 @@ from core.i18n import _, active
 from core.workbooks import Refusal, Sheet, read_workbook
 from tests.harness import Harness, shown
 
+pytestmark = pytest.mark.process
+
 MB = 1024 * 1024
 RM = Person(2001, "Lan", "Nguyễn", language_code="vi")
 XML = '<?xml version="1.0" encoding="UTF-8"?>'
