@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.deals import DEFAULT_PROBABILITY, OPEN_STAGES, DealValue, from_minor
 from storage.bookkeeping import AuditLog
-from storage.db import Database, Row, from_db_time, marks, to_db_time
+from storage.db import Database, Row, from_db_time, marks, to_db_time, to_json
 from storage.interactions import InteractionRepo
 
 
@@ -89,7 +89,7 @@ class DealRepo:
         await self.db.execute(
             "INSERT INTO deal_events (deal_id, staff_id, kind, detail, happened_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (deal_id, staff_id, kind, json.dumps(detail, ensure_ascii=False), to_db_time(now)))
+            (deal_id, staff_id, kind, to_json(detail), to_db_time(now)))
 
     async def create(self, *, owner_id: int, customer_id: int, actor_id: int, now: datetime,
                      product_id: int | None = None, amount_minor: int | None = None,

@@ -663,6 +663,7 @@ async def test_ten_thousand_rows(bot: Harness, big_rm: Person,
           f"export {done - exported:.2f}s")
 
 
+@pytest.mark.process  # an Excel file is read by the workbook worker process
 async def test_deals_and_holdings_round_trip_and_import(
         bot: Harness, uploads: list[tuple[str, bytes]]) -> None:
     await register(bot, LAN, "vi")
