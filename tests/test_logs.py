@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,11 +18,10 @@ from telegram import Chat, Message, Update, User
 from core.config import Settings
 from core.logs import Redactor, configure_logging, json_formatter, keep_out_of_logs
 from testkit.emulator import BotApiEmulator, Call, first_button, to_chat
-from testkit.process import BotProcess, free_port
+from testkit.process import BotProcess, free_port, wait_until
 from tests.engines import ENGINES, pg_schema
-from tests.test_e2e_process import ADMIN
-from tests.test_webhook import wait_until_listening
 
+ADMIN = 100
 TOKEN = "987654321:AAHsecretPartOfTheBotToken_0123456789x"
 WEBHOOK_SECRET = "hook-Secret_9f8e7d6c5b4a"
 DB_PASSWORD = "Db-Pa55word-zq81"
@@ -134,6 +134,11 @@ def database_url() -> Iterator[str]:
         yield url.replace("postgresql://postgres@", f"postgresql://postgres:{DB_PASSWORD}@", 1)
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def sent(emu: BotApiEmulator, chat_id: int, contains: str, since: int) -> Call:
     return emu.wait_for(to_chat(chat_id, contains), timeout=30, since=since)
 
@@ -152,7 +157,7 @@ def test_debug_log_of_a_whole_conversation_holds_no_secret_and_no_customer_data(
             RAPPORT_WEBHOOK_PORT=str(port), RAPPORT_HEALTH_PORT="0")
         try:
             emu.wait_for(lambda c: c.method == "setWebhook", timeout=30)
-            wait_until_listening(port)
+            assert wait_until(lambda: listening(port), timeout=20)
             emu.set_webhook_targets([hook], WEBHOOK_SECRET)
             mark = emu.mark()
             emu.push_text(ADMIN, f"/add {CUSTOMER} {PHONE_TYPED} {FIRST_NOTE}", first_name="Hung")
