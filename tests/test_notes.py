@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.messages import LIMIT
 from domain.customers import INTERACTION_KINDS
+from playground.fake_updates import Person
 from tests.conftest import NOW
 from tests.customers import (
     ALREADY_FILED,

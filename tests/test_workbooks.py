@@ -16,9 +16,9 @@ import pytest
 from openpyxl import Workbook
 
 from core import workbook_worker
-from core.fake_updates import Person
 from core.i18n import _, active
 from core.workbooks import Refusal, Sheet, read_workbook
+from playground.fake_updates import Person
 from tests.harness import Harness, shown
 
 pytestmark = pytest.mark.process
