@@ -67,6 +67,10 @@ GREETINGS = {
     "national_day": N_("Best wishes for the National Day holiday to you and your family."),
 }
 
+# A maturity notice an RM may send the customer (Telegram Business), in the customer's language.
+MATURITY_NOTICE = N_("Your {product} matures on {date}. I would be glad to help you decide "
+                     "what comes next: renew it, or choose another product.")
+
 
 @dataclass(frozen=True)
 class Occasion:

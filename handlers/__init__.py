@@ -5,6 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
+    BusinessConnectionHandler,
+    BusinessMessagesDeletedHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     ChosenInlineResultHandler,
@@ -20,6 +22,7 @@ from core.context import Ctx, RapportApp
 from handlers import (
     access,
     admin,
+    business,
     capture,
     cards,
     cardscan,
@@ -72,6 +75,13 @@ def _button(action: str, callback: object) -> CallbackQueryHandler[Ctx, None]:
 # the command itself runs.
 GATES: list[tuple[int, BaseHandler[Update, Ctx, None]]] = [
     (-4, TypeHandler(Update, access.claim_update)),
+    # Telegram Business updates come from the RMs' own chats with customers: handled here
+    # and stopped, so no feature below ever answers one (its reply would go out as the RM).
+    (-3, BusinessConnectionHandler(business.track_connection)),
+    (-3, MessageHandler(filters.UpdateType.BUSINESS_MESSAGE, business.log_business_message)),
+    (-3, MessageHandler(filters.UpdateType.EDITED_BUSINESS_MESSAGE,
+                        business.edit_business_message)),
+    (-3, BusinessMessagesDeletedHandler(business.delete_business_messages)),
     (-3, TypeHandler(Update, access.identify_user)),
     (-2, TypeHandler(Update, access.check_button)),
     (-1, MessageHandler(filters.COMMAND & PRIVATE, flows.forget_question)),
@@ -230,6 +240,11 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button("cw", churn.show_watch_button),
     _button("ima", spreadsheets.confirm_import),
     _button("imx", spreadsheets.cancel_import),
+    _button("bpa", business.add_prospect),
+    _button("bpl", business.link_prospect),
+    _button("bpx", business.decline_prospect),
+    _button("bkt", business.set_keep_texts),
+    _button("bcs", business.send_care),
     _button("rd", reminders.mark_done),
     _button("rs", reminders.snooze),
     # Content before plain text: a forwarded text is something to file, not a search; a

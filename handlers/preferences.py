@@ -23,6 +23,7 @@ from core.i18n import (
 from core.messages import edit_or_reply, esc, reply
 from domain.names import fold
 from domain.phones import region_for_timezone
+from handlers import business
 from handlers.common import expired
 from handlers.menu import publish_menu
 
@@ -177,12 +178,14 @@ async def show_settings(update: Update, context: Ctx) -> None:
             time=staff.agenda_time, start=staff.quiet_start, end=staff.quiet_end),
     ]
     other_mode = "note" if staff.text_mode == "search" else "search"
+    business_lines, business_rows = await business.settings_part(context)
     markup = keyboard([
         [button(_("Change language"), "set", "lang"), button(_("Change time zone"), "set", "tz")],
         [button(_("Plain messages: {mode}").format(mode=_(TEXT_MODES[other_mode])), "mode",
                 other_mode)],
+        *business_rows,
     ])
-    await reply(update, "\n".join(lines), markup)
+    await reply(update, "\n".join([*lines, "", *business_lines]), markup)
 
 
 async def open_setting(update: Update, context: Ctx) -> None:

@@ -69,6 +69,9 @@ class FakeBotApi(BaseRequest):
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     # Files users sent, by file_id: served by getFile and downloaded from the file URL.
     files: dict[str, bytes] = field(default_factory=dict)
+    # Telegram Business connections by id (the BusinessConnection JSON), for
+    # getBusinessConnection; a message sent through one carries its id.
+    business_connections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     async def initialize(self) -> None:
         return None
@@ -215,7 +218,13 @@ class FakeBotApi(BaseRequest):
         if api_method == "getUpdates":
             return []
         if api_method == "sendMessage":
-            return self._message(params, text=params.get("text", ""))
+            extra: dict[str, Any] = {}
+            if params.get("business_connection_id"):
+                extra = {"business_connection_id": params["business_connection_id"],
+                         "sender_business_bot": self.bot_user()}
+            return self._message(params, text=params.get("text", ""), **extra)
+        if api_method == "getBusinessConnection":
+            return self.business_connections[str(params["business_connection_id"])]
         if api_method in ("sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio"):
             file_kind = {"sendPhoto": "photo", "sendDocument": "document"}.get(api_method, "voice")
             attachment: Any = {"file_id": f"sent-{self._next_message_id}",

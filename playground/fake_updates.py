@@ -159,3 +159,45 @@ class UpdateFactory:
                                 migrate_to_chat_id=new_chat_id)
         return self.message(person, group=self.group_chat(new_chat_id, title, "supergroup"),
                             migrate_from_chat_id=old_chat_id)
+
+    # -- Telegram Business: an RM's own account connected to the bot ------------------------
+    def business_connection(self, person: Person, connection_id: str = "bc-1", *,
+                            enabled: bool = True, can_reply: bool = True,
+                            date: int | None = None) -> Update:
+        """``person`` connected (or disconnected, or changed the rights of) the bot as the
+        chatbot of their Telegram account."""
+        return self._wrap({"business_connection": {
+            "id": connection_id, "user": person.as_dict(), "user_chat_id": person.id,
+            "date": date or int(time.time()), "is_enabled": enabled,
+            "rights": {"can_reply": can_reply}}})
+
+    def business_message(self, connection_id: str, sender: Person, other: Person,
+                         text: str | None = None, *, date: int | None = None,
+                         message_id: int | None = None, **extra: Any) -> Update:
+        """A message in the private chat between the account owner and ``other``, sent by
+        ``sender`` (one of the two), seen through the connection."""
+        message: dict[str, Any] = {
+            "message_id": message_id if message_id is not None else next(self._message_ids),
+            "date": date or int(time.time()), "business_connection_id": connection_id,
+            "chat": {"id": other.id, "type": "private", "first_name": other.first_name},
+            "from": sender.as_dict(), **extra}
+        if text is not None:
+            message["text"] = text
+        return self._wrap({"business_message": message})
+
+    def edited_business_message(self, connection_id: str, sender: Person, other: Person,
+                                message_id: int, text: str, *, date: int | None = None
+                                ) -> Update:
+        now = int(time.time())
+        return self._wrap({"edited_business_message": {
+            "message_id": message_id, "date": date or now, "edit_date": now,
+            "business_connection_id": connection_id,
+            "chat": {"id": other.id, "type": "private", "first_name": other.first_name},
+            "from": sender.as_dict(), "text": text}})
+
+    def deleted_business_messages(self, connection_id: str, other: Person,
+                                  message_ids: list[int]) -> Update:
+        return self._wrap({"deleted_business_messages": {
+            "business_connection_id": connection_id,
+            "chat": {"id": other.id, "type": "private", "first_name": other.first_name},
+            "message_ids": message_ids}})

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
+from storage.business import BusinessRepo
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
 from storage.churn import ChurnRepo
@@ -60,6 +61,7 @@ class Storage:
         self.review = ReviewRepo(db)
         self.reassign = ReassignRepo(db)
         self.replicas = ReplicaRepo(db)
+        self.business = BusinessRepo(db)
         self.deals = DealRepo(db)
         self.holdings = HoldingRepo(db)
         self.household = HouseholdRepo(db)

@@ -67,6 +67,8 @@ class Customer:
     swot_opportunities: str | None = None
     swot_threats: str | None = None
     qr_source: str | None = None
+    # A lead from a group, or the other side of an RM's chat seen through Telegram Business.
+    telegram_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Customer:
@@ -195,6 +197,11 @@ class CustomerRepo:
         """Erase the personal data for good; stage, segment and dates stay for the counts."""
         blanks = ", ".join(f"{column} = NULL" for column in PERSONAL)
         async with self.db.transaction():
+            # Their Telegram chat with the RM (Telegram Business) is forgotten with them.
+            await self.db.execute(
+                "DELETE FROM business_chats WHERE staff_id = ? AND user_id = (SELECT"
+                f" telegram_id FROM customers WHERE id = ? AND owner_id = ? AND {_LIVE})",
+                (owner_id, customer_id, owner_id))
             changed = await self.db.execute(
                 f"UPDATE customers SET name = '', {blanks}, birthday_lunar = 0,"
                 " birthday_leap = 0, search_key = '', phone_key = '', referred_by = NULL,"
@@ -208,6 +215,9 @@ class CustomerRepo:
                 " detail = '{}' WHERE customer_id = ?",
                 (customer_id,),
             )
+            await self.db.execute(
+                "UPDATE business_messages SET line = NULL WHERE interaction_id IN"
+                " (SELECT id FROM interactions WHERE customer_id = ?)", (customer_id,))
             await self.db.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
             # Reminders about them say what to do with whom: blanked, and never sent.
             await self.db.execute(

@@ -27,6 +27,8 @@ class Staff:
     quiet_start: str = "21:00"
     quiet_end: str = "07:30"
     telegram_language: str | None = None  # the Telegram app's language_code, last seen
+    # Keep the texts of Telegram Business messages as notes (off: the fact and time only).
+    keep_business_texts: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -54,12 +56,13 @@ class Staff:
             quiet_start=row["quiet_start"],
             quiet_end=row["quiet_end"],
             telegram_language=row["telegram_language"],
+            keep_business_texts=bool(row["keep_business_texts"]),
         )
 
 
 _COLUMNS = (
     "id, name, username, role, team_id, language, timezone, region, active, reachable,"
-    " text_mode, agenda_time, quiet_start, quiet_end, telegram_language"
+    " text_mode, agenda_time, quiet_start, quiet_end, telegram_language, keep_business_texts"
 )
 
 
@@ -112,6 +115,10 @@ class StaffRepo:
 
     async def set_text_mode(self, staff_id: int, mode: str) -> None:
         await self.db.execute("UPDATE staff SET text_mode = ? WHERE id = ?", (mode, staff_id))
+
+    async def set_keep_business_texts(self, staff_id: int, keep: bool) -> None:
+        await self.db.execute("UPDATE staff SET keep_business_texts = ? WHERE id = ?",
+                              (int(keep), staff_id))
 
     async def set_schedule(self, staff_id: int, *, agenda_time: str | None = None,
                            quiet_start: str | None = None, quiet_end: str | None = None) -> None:

@@ -49,6 +49,15 @@ Behaviour worth knowing
   answers ``file_path`` for a known ``file_id`` (400 "invalid file_id" otherwise, 400 "file
   is too big" over 20 MB, as Telegram does), and ``GET /file/bot<token>/<file_path>`` serves
   the bytes (404 for an unknown path or another token), recorded as a ``downloadFile`` call.
+* Telegram Business: ``push_business_connection`` connects a user's account to the bot
+  (rights, enabled) and queues the ``business_connection`` update; ``push_business_message``,
+  ``push_edited_business_message`` and ``push_deleted_business_messages`` queue what happens
+  in that account's private chats. ``getBusinessConnection`` answers a known connection.
+  ``sendMessage`` with ``business_connection_id`` sends as the account, as Telegram allows
+  it: an enabled connection with ``rights.can_reply`` (else 400
+  BUSINESS_CONNECTION_NOT_ALLOWED; unknown: BUSINESS_CONNECTION_INVALID), in a chat whose
+  other side wrote within the last 24 hours (else 400 BUSINESS_PEER_USAGE_MISSING); the
+  message has the account as ``from`` and the bot as ``sender_business_bot``.
 * Rate limits: see :class:`RateLimits`.
 * Webhooks: ``setWebhook`` keeps the URL and ``secret_token``. ``deliver(update, url,
   secret)`` POSTs one update like Telegram does and returns the HTTP status (0: no answer).
@@ -570,6 +579,11 @@ class BotApiEmulator:
         self._hangs: dict[str, deque[list[float]]] = {}  # method -> [[seconds, remaining]]
         self._file_ids = itertools.count(1)
         self._files: dict[str, _StoredFile] = {}  # by file_id
+        self._business: dict[str, dict[str, Any]] = {}  # BusinessConnection JSON by id
+        # (connection, chat): time.time() of the other side's last message; message ids
+        self._business_incoming: dict[tuple[str, int], float] = {}
+        self._business_ids: dict[tuple[str, int], int] = {}
+        self.business_reply_window = 24 * 3600.0
         self._callback_ids = itertools.count(1)
 
         self._calls_cond = threading.Condition(threading.Lock())
@@ -609,6 +623,7 @@ class BotApiEmulator:
             "copyMessage": self._copy_message,
             "forwardMessage": self._forward_message,
             "getFile": self._get_file,
+            "getBusinessConnection": self._get_business_connection,
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "leaveChat": self._true,
@@ -817,6 +832,106 @@ class BotApiEmulator:
             content["caption"] = caption
         return self._push_message(user_id, content, language_code=language_code,
                                   first_name=first_name)
+
+    # ------------------------------------------------------------------ Telegram Business
+    def push_business_connection(self, user_id: int, connection_id: str | None = None, *,
+                                 can_reply: bool = True, enabled: bool = True,
+                                 first_name: str = "User",
+                                 language_code: str | None = "en") -> str:
+        """``user_id`` connects the bot to their account (or changes or ends it); returns the
+        connection id."""
+        connection_id = connection_id or f"bc{user_id}-emulator"
+        with self._lock:
+            before = self._business.get(connection_id)
+        connection = {
+            "id": connection_id,
+            "user": self.user(user_id, first_name=first_name, language_code=language_code),
+            "user_chat_id": user_id,
+            "date": before["date"] if before else int(time.time()),
+            "is_enabled": enabled,
+            "rights": {"can_reply": can_reply},
+        }
+        with self._lock:
+            self._business[connection_id] = connection
+        self.push_update({"business_connection": connection})
+        return connection_id
+
+    def _business_message(self, connection_id: str, from_id: int, chat_id: int,
+                          first_name: str, chat_name: str) -> dict[str, Any]:
+        with self._lock:
+            connection = self._business[connection_id]
+            key = (connection_id, chat_id)
+            self._business_ids[key] = self._business_ids.get(key, 0) + 1
+            message_id = self._business_ids[key]
+            if from_id != connection["user"]["id"]:
+                self._business_incoming[key] = time.time()
+        return {
+            "message_id": message_id, "date": int(time.time()),
+            "business_connection_id": connection_id,
+            "chat": {"id": chat_id, "type": "private", "first_name": chat_name},
+            "from": self.user(from_id, first_name=first_name),
+        }
+
+    def push_business_message(self, connection_id: str, from_id: int, chat_id: int,
+                              text: str | None = None, *, first_name: str = "User",
+                              chat_name: str = "User",
+                              contact: dict[str, Any] | None = None) -> int:
+        """Queue a message in the private chat between the account and ``chat_id``, sent by
+        ``from_id`` (the account's owner or the other person); returns its message_id."""
+        message = self._business_message(connection_id, from_id, chat_id, first_name,
+                                          chat_name)
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0,
+                                        "length": _utf16_len(text.split()[0])}]
+        if contact is not None:
+            message["contact"] = contact
+        self.push_update({"business_message": message})
+        return int(message["message_id"])
+
+    def push_edited_business_message(self, connection_id: str, from_id: int, chat_id: int,
+                                     message_id: int, text: str) -> int:
+        message = {
+            "message_id": message_id, "date": int(time.time()), "edit_date": int(time.time()),
+            "business_connection_id": connection_id,
+            "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+            "from": self.user(from_id), "text": text,
+        }
+        return self.push_update({"edited_business_message": message})
+
+    def push_deleted_business_messages(self, connection_id: str, chat_id: int,
+                                       message_ids: list[int]) -> int:
+        return self.push_update({"deleted_business_messages": {
+            "business_connection_id": connection_id,
+            "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+            "message_ids": message_ids}})
+
+    def _get_business_connection(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            connection = self._business.get(str(params.get("business_connection_id") or ""))
+        if connection is None:
+            raise _bad_request("BUSINESS_CONNECTION_INVALID")
+        return dict(connection)
+
+    def _send_as_business(self, params: dict[str, Any]) -> dict[str, Any]:
+        connection_id = str(params["business_connection_id"])
+        chat_id = self._chat_id(params)
+        with self._lock:
+            connection = self._business.get(connection_id)
+            last = self._business_incoming.get((connection_id, int(chat_id)))
+        if connection is None:
+            raise _bad_request("BUSINESS_CONNECTION_INVALID")
+        if not connection["is_enabled"] or not connection["rights"].get("can_reply"):
+            raise _bad_request("BUSINESS_CONNECTION_NOT_ALLOWED")
+        if last is None or time.time() - last > self.business_reply_window:
+            raise _bad_request("BUSINESS_PEER_USAGE_MISSING")
+        text, _ = self._prepare_text(params, "text", 4096)
+        owner = connection["user"]
+        message = self._business_message(connection_id, owner["id"], int(chat_id),
+                                          owner["first_name"], "User")
+        message.update({"from": owner, "sender_business_bot": self.bot_user, "text": text})
+        return message
 
     def pending_updates(self) -> int:
         with self._lock:
@@ -1216,7 +1331,7 @@ class BotApiEmulator:
             "can_join_groups": True,
             "can_read_all_group_messages": False,
             "supports_inline_queries": True,
-            "can_connect_to_business": False,
+            "can_connect_to_business": True,
             "has_main_web_app": False,
         }
 
@@ -1291,6 +1406,8 @@ class BotApiEmulator:
             }
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("business_connection_id"):
+            return self._send_as_business(params)
         chat_id = self._chat_id(params)
         text, _ = self._prepare_text(params, "text", 4096)
         fields: dict[str, Any] = {"text": text}

@@ -243,6 +243,37 @@ async def test_an_uploaded_photo_can_be_fetched_back(bot: Bot, emu: BotApiEmulat
     assert bytes(await file.download_as_bytearray()) == b"\x89PNG bytes"
 
 
+async def test_business_updates_and_sending_as_the_account(bot: Bot, emu: BotApiEmulator
+                                                           ) -> None:
+    connection = emu.push_business_connection(100, can_reply=True)
+    emu.push_business_message(connection, 100, 500, "Chào anh")  # the owner writes first
+    with pytest.raises(BadRequest, match=r"(?i)business_peer_usage_missing"):
+        await bot.send_message(500, "hi", business_connection_id=connection)
+    emu.push_business_message(connection, 500, 500, "Chào em", first_name="Minh")
+    emu.push_edited_business_message(connection, 500, 500, 2, "Chào em nhé")
+    emu.push_deleted_business_messages(connection, 500, [1])
+    updates = await bot.get_updates(timeout=1)
+    kinds = [next(key for key in ("business_connection", "business_message",
+                                  "edited_business_message", "deleted_business_messages")
+                  if getattr(u, key)) for u in updates]
+    assert kinds == ["business_connection", "business_message", "business_message",
+                     "edited_business_message", "deleted_business_messages"]
+    assert updates[0].business_connection is not None
+    assert updates[0].business_connection.rights is not None
+    assert updates[0].business_connection.rights.can_reply
+    assert updates[2].business_message is not None
+    assert updates[2].business_message.business_connection_id == connection
+    sent = await bot.send_message(500, "Chúc mừng sinh nhật", business_connection_id=connection)
+    assert sent.sender_business_bot is not None and sent.from_user is not None
+    assert sent.from_user.id == 100 and sent.message_id == 3
+    assert (await bot.get_business_connection(connection)).user.id == 100
+    emu.push_business_connection(100, connection, can_reply=False)
+    with pytest.raises(BadRequest, match=r"(?i)business_connection_not_allowed"):
+        await bot.send_message(500, "hi", business_connection_id=connection)
+    with pytest.raises(BadRequest, match=r"(?i)business_connection_invalid"):
+        await bot.send_message(500, "hi", business_connection_id="nope")
+
+
 async def test_set_my_commands_with_language(bot: Bot, emu: BotApiEmulator) -> None:
     assert await bot.set_my_commands([BotCommand("start", "Start")]) is True
     assert await bot.set_my_commands(

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.pushes import agenda, churn, complaints, reassign, referrals, reminders, review
+from core.pushes import (
+    agenda,
+    business,
+    churn,
+    complaints,
+    reassign,
+    referrals,
+    reminders,
+    review,
+)
 from core.pushes.base import Push, Renderer
 from core.pushes.reminders import digest
 from domain.pushes import Kind
@@ -24,9 +33,9 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.APPOINTMENT: reminders.render_reminder,
     Kind.TOUCH: reminders.render_reminder,
     Kind.CARE: reminders.render_reminder,
-    Kind.BIRTHDAY: reminders.render_reminder,
-    Kind.HOLIDAY: reminders.render_holiday,
-    Kind.MATURITY: reminders.render_reminder,
+    Kind.BIRTHDAY: business.render_customer_care,
+    Kind.HOLIDAY: business.render_holiday_greetings,
+    Kind.MATURITY: business.render_customer_care,
     Kind.REPAYMENT: reminders.render_reminder,
     Kind.ANNIVERSARY: reminders.render_reminder,
     Kind.DEBIT: reminders.render_reminder,
