@@ -13,7 +13,7 @@ from handlers.menu import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-LAYERS = ("handlers", "domain", "storage", "scheduler", "core")
+LAYERS = ("handlers", "domain", "storage", "scheduler", "core", "playground")
 # Top-level folders whose paths (``core/i18n.py``) and modules (``core.i18n``) the docs name.
 TREES = ("handlers", "domain", "storage", "scheduler", "core", "locales", "tests", "testkit",
          "bench", "catalog", "docs", "scripts", "playground", ".ci")
@@ -102,12 +102,21 @@ def test_every_module_is_in_the_architecture() -> None:
     assert not missing, f"modules missing from docs/architecture.md: {missing}"
 
 
+def test_every_test_module_is_in_the_architecture() -> None:
+    """Each suite is in the feature index (or the kit's table): where a feature's tests are."""
+    architecture = read("docs/architecture.md")
+    suites = sorted(path.relative_to(ROOT).as_posix()
+                    for path in (ROOT / "tests").glob("test_*.py"))
+    missing = [suite for suite in suites if f"`{suite}`" not in architecture]
+    assert not missing, f"test modules missing from docs/architecture.md: {missing}"
+
+
 def test_the_feature_index_names_what_exists() -> None:
     index = section(read("docs/architecture.md"), "## Feature index")
     rows = [line for line in index.splitlines() if line.startswith("| ") and "`" in line]
     assert len(rows) >= 10, index
     for row in rows:
-        for name in re.findall(r"`([^`]+)`", row):
+        for name in re.findall(r"`([^`\s]+\.(?:py|sql))`", row):
             if name.endswith(".sql"):
                 assert (ROOT / "storage" / "migrations" / name).is_file(), (row, name)
             else:
