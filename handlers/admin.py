@@ -8,7 +8,7 @@ from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, format_datetime
+from core.i18n import _, format_datetime, ngettext
 from core.languages import language_of
 from core.messages import edit_or_reply, esc, reply
 from handlers.common import expired
@@ -148,7 +148,8 @@ async def list_teams(update: Update, context: Ctx) -> None:
             "There are no teams yet. Create one with /newteam followed by its name."))
         return
     lines = [_("<b>Teams</b>")]
-    lines += [_("{name}: {count} members").format(name=esc(team.name), count=team.members)
+    lines += [ngettext("{name}: {count} member", "{name}: {count} members", team.members).format(
+        name=esc(team.name), count=team.members)
               for team in teams]
     await reply(update, "\n".join(lines))
 

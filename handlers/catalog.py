@@ -33,6 +33,7 @@ from core.i18n import (
     current_timezone,
     format_list,
     label_value,
+    ngettext,
 )
 from core.languages import LANGUAGES, content_language
 from core.messages import edit_or_reply, esc, reply
@@ -213,9 +214,13 @@ async def load_catalog(update: Update, context: Ctx) -> None:
         actor_id=context.me.id, action="catalog.loaded", entity="catalog", entity_id=None,
         now=now, detail={"groups": result.groups, "products": result.products,
                          "deactivated": result.deactivated})
-    await reply(update, _("✅ Catalog loaded: {groups} groups, {products} products. Products no "
-                          "longer in the file, now hidden: {deactivated}.").format(
-        groups=result.groups, products=result.products, deactivated=result.deactivated))
+    await reply(update, _("✅ Catalog loaded: {groups}, {products}. Products no longer in the "
+                          "file, now hidden: {deactivated}.").format(
+        groups=ngettext("{count} group", "{count} groups", result.groups).format(
+            count=result.groups),
+        products=ngettext("{count} product", "{count} products", result.products).format(
+            count=result.products),
+        deactivated=result.deactivated))
 
 
 def sample_catalog(region: str) -> Path:

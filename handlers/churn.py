@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, active, format_date, local
+from core.i18n import N_, _, active, format_date, label_value, local, ngettext
 from core.languages import language_of
 from core.messages import edit_or_reply, esc, reply, send_photo_text
 from core.pushes.churn import alert_buttons, alert_chart, alert_text, amount, change
@@ -148,8 +148,11 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
     if errors:
         # Still waiting: the corrected file is the next thing they send.
         await context.storage.states.set(me.id, chat.id, VOLUMES_FLOW, data, now)
-        lines = [_("❌ Nothing was imported: {count} problems found. Correct the file and send "
-                   "it again (or /cancel).").format(count=len(errors))]
+        lines = [ngettext(
+            "❌ Nothing was imported: {count} problem found. Correct the file and send it "
+            "again (or /cancel).",
+            "❌ Nothing was imported: {count} problems found. Correct the file and send it "
+            "again (or /cancel).", len(errors)).format(count=len(errors))]
         await reply(update, "\n".join(lines + _error_lines(errors)))
         return
     await context.storage.states.clear(me.id, chat.id)
@@ -168,15 +171,19 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
 def _import_summary(rows: list[NewVolume], replaced: int, outcome: ImportOutcome) -> str:
     clients = len({row.client_ref for row in rows})
     weeks = len({row.week for row in rows})
-    lines = [_("✅ Imported {rows} rows: {clients} clients, {weeks} weeks.").format(
-                 rows=len(rows), clients=clients, weeks=weeks),
+    lines = [_("✅ Imported {rows}: {clients}, {weeks}.").format(
+                 rows=ngettext("{count} row", "{count} rows", len(rows)).format(count=len(rows)),
+                 clients=ngettext("{count} client", "{count} clients", clients).format(
+                     count=clients),
+                 weeks=ngettext("{count} week", "{count} weeks", weeks).format(count=weeks)),
              _("Figures replaced (week already on record): {count}").format(count=replaced),
              _("Alerts raised: {count}").format(count=len(outcome.raised))]
     for holder, comparison in outcome.raised:
-        lines.append(f"  📉 <b>{esc(holder.name)}</b> · {esc(holder.client_ref)}: "
-                     + _("week of {week}, {change}").format(
-                         week=format_date(comparison.week),
-                         change=change(comparison.volume, _worst_average(comparison))))
+        lines.append("  " + label_value(
+            f"📉 <b>{esc(holder.name)}</b> · {esc(holder.client_ref)}",
+            _("week of {week}, {change}").format(
+                week=format_date(comparison.week),
+                change=change(comparison.volume, _worst_average(comparison)))))
     if outcome.already:
         lines.append(_("Already on alert for that week (not raised again): {count}").format(
             count=outcome.already))

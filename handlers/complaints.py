@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, format_datetime, format_number, local
+from core.i18n import _, format_datetime, format_number, local, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.complaints import (
     COMPLAINT_DUE_WORKING_DAYS,
@@ -345,14 +345,17 @@ def figures_text(figures: ServiceFigures) -> list[str]:
             open=figures.open, overdue=figures.overdue),
         _("✅ Resolved: {recent} in the last 30 days, {window} in the last 90 days").format(
             recent=figures.resolved_recent, window=figures.resolved_window),
-        _("⏱ Average resolution time: {days} working days").format(
+        ngettext("⏱ Average resolution time: {days} working day",
+                 "⏱ Average resolution time: {days} working days",
+                 1 if figures.average_working_days == 1 else 2).format(
             days=_one_decimal(figures.average_working_days)),
         _("🎯 Resolved at first contact: {rate}").format(
             rate=_percent(figures.first_contact_rate)),
-        _("😊 CSAT: {score} / 5 ({count} answers)").format(
+        ngettext("😊 CSAT: {score} / 5 ({count} answer)", "😊 CSAT: {score} / 5 ({count} answers)",
+                 figures.csat_answers).format(
             score=_one_decimal(figures.csat), count=figures.csat_answers),
-        _("📣 NPS: {score} ({count} answers)").format(
-            score=_nps(figures.nps), count=figures.nps_answers),
+        ngettext("📣 NPS: {score} ({count} answer)", "📣 NPS: {score} ({count} answers)",
+                 figures.nps_answers).format(score=_nps(figures.nps), count=figures.nps_answers),
     ]
 
 

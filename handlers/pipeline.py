@@ -84,8 +84,9 @@ async def show_team_pipeline(update: Update, context: Ctx) -> None:
         return
     await update.callback_query.answer()
     owners = await _team_ids(context)
-    await reply(update, await pipeline_text(context, owners, _(
-        "<b>The team's pipeline</b> ({count} people)").format(count=len(owners))))
+    await reply(update, await pipeline_text(context, owners, ngettext(
+        "<b>The team's pipeline</b> ({count} person)",
+        "<b>The team's pipeline</b> ({count} people)", len(owners)).format(count=len(owners))))
 
 
 async def show_probabilities(update: Update, context: Ctx) -> None:

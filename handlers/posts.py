@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, current_language, format_datetime
+from core.i18n import _, current_language, format_datetime, ngettext
 from core.messages import edit_or_reply, esc, reply, send_photo_text
 from domain.catalog import pick
 from handlers.common import button_arg, button_int, expired
@@ -156,8 +156,11 @@ async def preview(update: Update, context: Ctx) -> None:
     else:
         await chat.send_message(text or "…")
     count = len(data["groups"])
-    await reply(update, _("This is how it will look ({count} groups). Each post gets an "
-                          "“I'm interested” button in the group's language.").format(count=count),
+    await reply(update, ngettext(
+        "This is how it will look ({count} group). Each post gets an “I'm interested” button "
+        "in the group's language.",
+        "This is how it will look ({count} groups). Each post gets an “I'm interested” button "
+        "in the group's language.", count).format(count=count),
                 keyboard([[button(_("Send now"), "psn"), button(_("Schedule…"), "psc")],
                           [button(_("Cancel"), "pcx")]]))
 
@@ -183,11 +186,14 @@ async def _queue(update: Update, context: Ctx, data: dict[str, Any], due_now: bo
                                        entity="post", entity_id=None, now=now,
                                        detail={"groups": queued})
     if due_now:
-        await reply(update, _("Queued for {count} groups. Posts go out within Telegram's "
-                              "limits (20 a minute per group); none is dropped.").format(
-            count=queued))
+        await reply(update, ngettext(
+            "Queued for {count} group. Posts go out within Telegram's limits (20 a minute per "
+            "group); none is dropped.",
+            "Queued for {count} groups. Posts go out within Telegram's limits (20 a minute per "
+            "group); none is dropped.", queued).format(count=queued))
     else:
-        await reply(update, _("Scheduled for {when} in {count} groups.").format(
+        await reply(update, ngettext("Scheduled for {when} in {count} group.",
+                                     "Scheduled for {when} in {count} groups.", queued).format(
             when=f"<b>{format_datetime(due)}</b>", count=queued))
 
 

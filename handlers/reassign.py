@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _, label_count
+from core.i18n import _, label_count, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from domain.pushes import Kind
@@ -79,9 +79,12 @@ async def pick_scope(update: Update, context: Ctx) -> None:
         await edit_or_reply(update, _("{name} has no customers left.").format(
             name=esc(members[from_id].name)))
         return
-    await edit_or_reply(update, _("{name} has {count} customers. Hand over all of them, or "
-                                  "one?").format(name=esc(members[from_id].name), count=count),
-                        keyboard([[button(_("All {count} customers").format(count=count), "tmr",
+    await edit_or_reply(update, ngettext(
+        "{name} has {count} customer. Hand over all of them, or one?",
+        "{name} has {count} customers. Hand over all of them, or one?", count).format(
+            name=esc(members[from_id].name), count=count),
+                        keyboard([[button(ngettext("All {count} customer", "All {count} customers",
+                                                   count).format(count=count), "tmr",
                                           from_id, 0)],
                                   [button(_("Pick one customer"), "tmp", from_id, 0)],
                                   [button(_("Cancel"), "tmq")]]))
@@ -117,8 +120,8 @@ async def _scope_label(context: Ctx, from_member: Staff, customer_id: int) -> st
     """'all 12 customers of Lan' or the customer's name; None if the customer is not theirs."""
     if customer_id == 0:
         count = await context.storage.reassign.count_owned(from_member.id)
-        return _("all {count} customers of {name}").format(count=count,
-                                                           name=esc(from_member.name))
+        return ngettext("all {count} customer of {name}", "all {count} customers of {name}",
+                        count).format(count=count, name=esc(from_member.name))
     customer = await context.storage.customers.get(from_member.id, customer_id)
     if customer is None:
         return None
@@ -212,8 +215,10 @@ async def reassign_customers(update: Update, context: Ctx) -> None:
     await context.storage.reminders.create(
         staff_id=to_member.id, customer_id=customer_id or None, kind=Kind.HANDOVER, text="",
         due_at=now, now=now, ref_id=from_member.id)
-    await edit_or_reply(update, _("Done: {count} customers of {name} are now {receiver}'s. "
-                                  "Their history was kept.").format(
+    await edit_or_reply(update, ngettext(
+        "Done: {count} customer of {name} is now {receiver}'s. Their history was kept.",
+        "Done: {count} customers of {name} are now {receiver}'s. Their history was kept.",
+        len(moved)).format(
         count=len(moved), name=esc(from_member.name), receiver=esc(to_member.name)))
 
 

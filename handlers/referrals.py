@@ -7,7 +7,7 @@ from telegram import Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from domain.names import fold
@@ -88,9 +88,11 @@ async def show_referrals(update: Update, context: Ctx) -> None:
     lines = [_("<b>Your best referrers</b>")]
     rows = []
     for rank, referrer in enumerate(top, 1):
-        lines.append(_("{rank}. <b>{name}</b>: referred {referred}, of whom {became} became "
-                       "customers").format(rank=rank, name=esc(referrer.name),
-                                           referred=referrer.referred, became=referrer.became))
+        lines.append(ngettext(
+            "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became a customer",
+            "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became customers",
+            referrer.became).format(rank=rank, name=esc(referrer.name),
+                                    referred=referrer.referred, became=referrer.became))
         rows.append([button(f"👤 {referrer.name[:30]}", "c", referrer.id),
                      button(_("👥 Whom they brought ({count})").format(count=referrer.referred),
                             "rfl", referrer.id)])

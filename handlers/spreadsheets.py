@@ -17,7 +17,7 @@ from telegram import InputFile, Update
 
 from core.buttons import button, keyboard
 from core.context import Ctx
-from core.i18n import N_, _, current_language, current_timezone, local
+from core.i18n import N_, _, current_language, current_timezone, local, ngettext
 from core.messages import edit_or_reply, esc, reply
 from core.workbooks import Refusal, Sheet, read_workbook
 from domain.spreadsheets import (
@@ -215,8 +215,9 @@ async def _refuse(update: Update, errors: list[RowError]) -> None:
 
 
 def _preview(file_name: str, plan: Plan) -> str:
-    lines = [_("📥 <b>{file}</b>: {rows} rows checked.").format(file=esc(file_name),
-                                                               rows=plan.rows),
+    lines = [ngettext("📥 <b>{file}</b>: {rows} row checked.",
+                      "📥 <b>{file}</b>: {rows} rows checked.", plan.rows).format(
+                 file=esc(file_name), rows=plan.rows),
              _("New customers: {count}").format(count=len(plan.creates)),
              _("Updated: {count}").format(count=len(plan.updates)),
              _("Unchanged: {count}").format(count=plan.unchanged),
@@ -251,14 +252,17 @@ async def confirm_import(update: Update, context: Ctx) -> None:
         return
     await query.answer()
     applied = outcome.applied
-    text = _("✅ Import applied: {created} new customers, {updated} updated.").format(
-        created=applied.created, updated=applied.updated)
+    text = ngettext("✅ Import applied: {created} new customer, {updated} updated.",
+                    "✅ Import applied: {created} new customers, {updated} updated.",
+                    applied.created).format(created=applied.created, updated=applied.updated)
     if applied.deals or applied.holdings:
         text += "\n" + _("Deals created or changed: {deals}; products held: {holdings}.").format(
             deals=applied.deals, holdings=applied.holdings)
     if applied.skipped:
-        text += "\n" + _("{count} customers were no longer in your list and were left "
-                         "out.").format(count=applied.skipped)
+        text += "\n" + ngettext(
+            "{count} customer was no longer in your list and was left out.",
+            "{count} customers were no longer in your list and were left out.",
+            applied.skipped).format(count=applied.skipped)
     await edit_or_reply(update, text)
 
 

@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from core import buttons
 from core.buttons import pattern
 from core.context import Ctx
-from core.i18n import _, active
+from core.i18n import _, active, ngettext
 from core.languages import CONTENT_LANGUAGES as LANGUAGES
 from core.messages import esc, reply
 from domain.catalog import (
@@ -44,8 +44,13 @@ GROUP_ID = -100555
 SAMPLE = handlers.sample_catalog("VN").read_bytes()
 SHOWN = ("sendMessage", "editMessageText")
 
-LOADED = ("✅ Catalog loaded: {groups} groups, {products} products. Products no longer in the "
-          "file, now hidden: {deactivated}.")
+def loaded(language: str, groups: int, products: int, deactivated: int) -> str:
+    with active(language, "UTC"):
+        return _("✅ Catalog loaded: {groups}, {products}. Products no longer in the file, now "
+                 "hidden: {deactivated}.").format(
+            groups=ngettext("{count} group", "{count} groups", groups).format(count=groups),
+            products=ngettext("{count} product", "{count} products", products).format(
+                count=products), deactivated=deactivated)
 NOT_LOADED = "The catalog was not loaded; nothing was changed. Problems found: {count}"
 LINE = "Line {line}: {reason}"
 NO_MATCH = "No product matches “{query}”. {hint}"
@@ -433,7 +438,7 @@ async def test_admin_uploads_a_catalog_then_a_bad_one(wired: Harness, admin: Per
     calls = await upload(bot, admin, "Catalog.YAML", GOOD.encode())
     assert [c.method for c in calls if c.method in ("getFile", "download")] == [
         "getFile", "download"]
-    assert only_message(calls).text == tr("vi", LOADED).format(groups=2, products=3,
+    assert only_message(calls).text == loaded("vi", groups=2, products=3,
                                                               deactivated=0)
     row = await bot.storage.db.fetch_one(
         "SELECT actor_id, detail FROM audit_log WHERE action = 'catalog.loaded'")
@@ -452,7 +457,7 @@ async def test_admin_uploads_a_catalog_then_a_bad_one(wired: Harness, admin: Per
     # The sample replaces it: the small catalog's products are deactivated.
     message = only_message(await upload(bot, admin, "sample.yml", SAMPLE, "cat-3"))
     total = len(parsed(SAMPLE).products)
-    assert message.text == tr("vi", LOADED).format(groups=8, products=total, deactivated=3)
+    assert message.text == loaded("vi", groups=8, products=total, deactivated=3)
 
 
 async def test_at_most_twenty_errors_are_listed(wired: Harness, admin: Person) -> None:

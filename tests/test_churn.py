@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from core.buttons import pack
-from core.i18n import _, active, format_date, format_money, format_number
+from core.i18n import _, active, format_date, format_money, format_number, ngettext
 from core.pushes import RENDERERS, Push
 from core.pushes.churn import sparkline_png
 from domain.churn import (
@@ -197,8 +197,11 @@ async def render(bot: Harness, staff_id: int, reminder_id: int, language: str) -
 def summary(language: str, *, rows: int, clients: int, weeks: int, replaced: int,
             alerts: int) -> list[str]:
     with active(language, HCM):
-        return [_("✅ Imported {rows} rows: {clients} clients, {weeks} weeks.").format(
-                    rows=rows, clients=clients, weeks=weeks),
+        return [_("✅ Imported {rows}: {clients}, {weeks}.").format(
+                    rows=ngettext("{count} row", "{count} rows", rows).format(count=rows),
+                    clients=ngettext("{count} client", "{count} clients", clients).format(
+                        count=clients),
+                    weeks=ngettext("{count} week", "{count} weeks", weeks).format(count=weeks)),
                 _("Figures replaced (week already on record): {count}").format(count=replaced),
                 _("Alerts raised: {count}").format(count=alerts)]
 
@@ -444,8 +447,10 @@ async def test_a_malformed_file_is_reported_row_by_row_and_nothing_is_stored(
     answer = await import_file(bot, LAN, "sai.csv", csv_bytes(VI_HEADER, rows, delimiter=","))
     with active("vi", HCM):
         expected = [
-            _("❌ Nothing was imported: {count} problems found. Correct the file and send it "
-              "again (or /cancel).").format(count=7),
+            ngettext("❌ Nothing was imported: {count} problem found. Correct the file and send "
+                     "it again (or /cancel).",
+                     "❌ Nothing was imported: {count} problems found. Correct the file and send "
+                     "it again (or /cancel).", 7).format(count=7),
             _("Row {row}: {reason}").format(row=3, reason=_(
                 "“{value}” is not a volume: write a number such as 1250000").format(
                 value="một tỷ")),

@@ -19,7 +19,7 @@ from telegram.ext import filters
 import storage.db
 from core import buttons
 from core.buttons import pack
-from core.i18n import _, active, format_datetime
+from core.i18n import _, active, format_datetime, ngettext
 from core.pushes import render
 from domain.complaints import (
     add_working_days,
@@ -393,10 +393,15 @@ async def test_resolution_scores_and_service_figures(bot: Harness, team: int) ->
                     open=open_, overdue=overdue),
                 _("✅ Resolved: {recent} in the last 30 days, {window} in the last 90 days")
                 .format(recent=recent, window=window),
-                _("⏱ Average resolution time: {days} working days").format(days=days),
+                ngettext("⏱ Average resolution time: {days} working day",
+                         "⏱ Average resolution time: {days} working days",
+                         1 if days == "1" else 2).format(days=days),
                 _("🎯 Resolved at first contact: {rate}").format(rate=fcr),
-                _("😊 CSAT: {score} / 5 ({count} answers)").format(score=csat, count=csat_n),
-                _("📣 NPS: {score} ({count} answers)").format(score=nps_, count=nps_n)]
+                ngettext("😊 CSAT: {score} / 5 ({count} answer)",
+                         "😊 CSAT: {score} / 5 ({count} answers)", csat_n).format(
+                    score=csat, count=csat_n),
+                ngettext("📣 NPS: {score} ({count} answer)", "📣 NPS: {score} ({count} answers)",
+                         nps_n).format(score=nps_, count=nps_n)]
 
     # CSAT (5 + 3 + 4) / 3 = 4; NPS: promoters 10 and 9, detractor 6, of 3: 33.
     lan = await bot.send(LAN, "/service")

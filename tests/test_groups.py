@@ -27,6 +27,7 @@ from core.i18n import (
     format_datetime,
     format_list,
     label_value,
+    ngettext,
 )
 from core.languages import content_language
 from core.messages import esc
@@ -61,11 +62,15 @@ NO_GROUP = "You have no linked group yet. Add me to a merchant group and send /l
 POST_PROMPT = "Send the text of your post, or a photo with a caption. (/cancel to stop)"
 WHICH_PRODUCT = "Which product is this post about? Interested members become leads for it."
 WHICH_GROUPS = "Post to which groups? Tap to select."
-PREVIEW = ("This is how it will look ({count} groups). Each post gets an “I'm interested” "
+PREVIEW = ("This is how it will look ({count} group). Each post gets an “I'm interested” "
+           "button in the group's language.",
+           "This is how it will look ({count} groups). Each post gets an “I'm interested” "
            "button in the group's language.")
-QUEUED = ("Queued for {count} groups. Posts go out within Telegram's limits (20 a minute per "
+QUEUED = ("Queued for {count} group. Posts go out within Telegram's limits (20 a minute per "
+          "group); none is dropped.",
+          "Queued for {count} groups. Posts go out within Telegram's limits (20 a minute per "
           "group); none is dropped.")
-SCHEDULED = "Scheduled for {when} in {count} groups."
+SCHEDULED = ("Scheduled for {when} in {count} group.", "Scheduled for {when} in {count} groups.")
 WHEN = "When should it go out? {examples}"
 INTERESTED = "🙋 I'm interested"
 LEAD_NOTE = "Interested in {product} (group “{group}”)."
@@ -135,6 +140,12 @@ async def rm(bot: Harness, request: pytest.FixtureRequest) -> Profile:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def trn(language: str, forms: tuple[str, str], count: int) -> str:
+    """A counted text as a user of this language reads it for this count."""
+    with active(language, "UTC"):
+        return ngettext(*forms, count).format(count=count)
 
 
 def full_name(person: Person) -> str:
@@ -250,8 +261,8 @@ async def compose(bot: Harness, profile: Profile, product: Product | None,
         choice = only_message(await bot.press_data(me, data_for(choice, "pgt", chat_id), choice))
     calls = await bot.press_data(me, data_for(choice, "ppv"), choice)
     preview = shown(calls)
-    assert len(preview) == 2 and preview[1].text == tr(profile.language, PREVIEW).format(
-        count=len(chat_ids))
+    assert len(preview) == 2 and preview[1].text == trn(profile.language, PREVIEW,
+                                                               len(chat_ids))
     return choice, preview[1]
 
 
@@ -446,7 +457,7 @@ async def test_post_goes_to_each_group_in_its_language_once(bot: Harness, rm: Pr
     assert preview.chat_id == me.id
     assert esc(product.names[rm.language]) in preview.text
     calls = await bot.press_data(me, data_for(actions, "psn"), actions)
-    assert only_message(calls).text == tr(rm.language, QUEUED).format(count=2)
+    assert only_message(calls).text == trn(rm.language, QUEUED, 2)
     queued = await rows(bot, "SELECT id, chat_id, product_id, text, status FROM posts"
                              " ORDER BY chat_id")
     assert {(r["chat_id"], r["product_id"], r["status"]) for r in queued} == {
@@ -501,7 +512,7 @@ async def test_scheduled_post_waits_for_its_time(bot: Harness, rm: Profile) -> N
     due = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo(rm.timezone))
     calls = await bot.send(rm.person, rm.tomorrow_9am)
     with active(rm.language, rm.timezone):
-        expected = _(SCHEDULED).format(when=f"<b>{format_datetime(due)}</b>", count=1)
+        expected = ngettext(*SCHEDULED, 1).format(when=f"<b>{format_datetime(due)}</b>", count=1)
     assert only_message(calls).text == expected
     [post] = await rows(bot, "SELECT id, product_id FROM posts")
     stored = await bot.storage.posts.get(post["id"])

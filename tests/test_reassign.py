@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import buttons
-from core.i18n import _, active
+from core.i18n import _, active, ngettext
 from core.pushes import RENDERERS
 from domain.pushes import Kind
 from domain.review import week_bounds
@@ -157,9 +157,10 @@ async def test_one_customer_is_handed_over(bot: Harness, team_id: int) -> None:
     await bot.press(LEAD, "Minh Lê")
     await bot.press(LEAD, tr("vi", "Yes, hand over"))
     with active("vi", HCM):
-        assert bot.last_for(LEAD).text == _(
-            "Done: {count} customers of {name} are now {receiver}'s. Their history was kept."
-        ).format(count=1, name="Lan Nguyễn", receiver="Minh Lê")
+        assert bot.last_for(LEAD).text == ngettext(
+            "Done: {count} customer of {name} is now {receiver}'s. Their history was kept.",
+            "Done: {count} customers of {name} are now {receiver}'s. Their history was kept.",
+            1).format(count=1, name="Lan Nguyễn", receiver="Minh Lê")
     assert await bot.storage.customers.get(MINH.id, an.id) is not None
     assert await bot.storage.customers.get(LAN.id, an.id) is None
     assert await bot.storage.customers.get(LAN.id, made["bich"].id) is not None
@@ -203,7 +204,9 @@ async def test_all_customers_of_an_rm_who_leaves(bot: Harness, team_id: int,
     await bot.storage.staff.set_active(LAN.id, False)
     await bot.send(LEAD, "/reassign")
     await bot.press(LEAD, "🚫 Lan Nguyễn (4)")
-    await bot.press(LEAD, tr("vi", "All {count} customers").format(count=4))
+    with active("vi", HCM):
+        everyone = ngettext("All {count} customer", "All {count} customers", 4).format(count=4)
+    await bot.press(LEAD, everyone)
     receivers = bot.last_for(LEAD)
     assert "Lan Nguyễn" not in " ".join(label for label, _d in receivers.buttons)
     await bot.press(LEAD, "伟 王")

@@ -13,7 +13,7 @@ import pytest
 
 from core import buttons
 from core.buttons import pack
-from core.i18n import _, active
+from core.i18n import _, active, ngettext
 from core.pushes import render
 from core.pushes.referrals import THANKS
 from domain.customers import STAGES
@@ -127,12 +127,18 @@ async def test_referrals_ranking_and_whom_they_brought(bot: Harness, team: int) 
         await customer(bot, LAN, name, stage=stage, referred_by=by.id, referrer=by.name)
     await customer(bot, MINH, "K7", referred_by=an.id)  # not Lan's: not counted
     calls = await bot.send(LAN, "/referrals")
-    line = "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became customers"
+    forms = ("{rank}. <b>{name}</b>: referred {referred}, of whom {became} became a customer",
+             "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became customers")
+
+    def line(**values: Any) -> str:
+        with active("vi", HCM):
+            return ngettext(*forms, values["became"]).format(**values)
+
     assert calls[-1].text.split("\n") == [
         tr("vi", "<b>Your best referrers</b>"),
-        tr("vi", line, rank=1, name="Nguyễn Văn An", referred=3, became=2),
-        tr("vi", line, rank=2, name="Lê Chi", referred=2, became=0),
-        tr("vi", line, rank=3, name="Trần Thị Bình", referred=1, became=1)]
+        line(rank=1, name="Nguyễn Văn An", referred=3, became=2),
+        line(rank=2, name="Lê Chi", referred=2, became=0),
+        line(rank=3, name="Trần Thị Bình", referred=1, became=1)]
     assert button_data(calls[-1], "c", an.id) and button_data(calls[-1], "rfl", chi.id)
     listed = await bot.press_data(LAN, button_data(calls[-1], "rfl", an.id), calls[-1])
     lines = shown(listed)[-1].text.split("\n")

@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.clock import FrozenClock
 from core.config import Settings
-from core.i18n import _, active
+from core.i18n import _, active, ngettext
 from domain.names import query_forms
 from domain.spreadsheets import COLUMNS, MAX_ROWS, NOTE_COLUMNS, RowError, read_table
 from playground.fake_api import ApiCall
@@ -66,7 +66,13 @@ def uploads(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, by
 
 def tr(language: str, text: str, **params: Any) -> str:
     with active(language, "UTC"):
+        if text == APPLIED[0]:  # counted: the form for the number of new customers
+            return ngettext(*APPLIED, int(params["created"])).format(**params)
         return _(text).format(**params)
+
+
+APPLIED = ("✅ Import applied: {created} new customer, {updated} updated.",
+           "✅ Import applied: {created} new customers, {updated} updated.")
 
 
 def reason(language: str, row: int, message: str, **params: Any) -> str:
@@ -378,7 +384,7 @@ async def test_edited_export_is_previewed_then_applied_once(
     assert await count(bot, LAN.id) == before  # nothing before Apply
     apply_data = preview.buttons[0][1]
     calls = await bot.press_data(LAN, apply_data, preview)
-    assert tr("vi", "✅ Import applied: {created} new customers, {updated} updated.",
+    assert tr("vi", "✅ Import applied: {created} new customer, {updated} updated.",
               created=1, updated=1) in bot.last_for(LAN).text
     assert await count(bot, LAN.id) == before + 1
     changed = await bot.storage.customers.get(LAN.id, an.id)
@@ -590,7 +596,7 @@ async def test_apply_works_on_another_replica(bot: Harness, settings: Settings,
         other.make = UpdateFactory(other.app.bot, _update_ids=itertools.count(10_000))
         await other.press_data(LAN, preview.buttons[0][1], preview)
         assert other.last_for(LAN).text == tr(
-            "vi", "✅ Import applied: {created} new customers, {updated} updated.",
+            "vi", "✅ Import applied: {created} new customer, {updated} updated.",
             created=1, updated=0)
         # Pressed on the first replica afterwards: already applied, nothing more.
         calls = await bot.press_data(LAN, preview.buttons[0][1], preview)
@@ -644,7 +650,7 @@ async def test_ten_thousand_rows(bot: Harness, big_rm: Person,
     await bot.press_data(big_rm, preview.buttons[0][1], preview)
     applied = time.perf_counter()
     assert bot.last_for(big_rm).text == tr(
-        "vi", "✅ Import applied: {created} new customers, {updated} updated.",
+        "vi", "✅ Import applied: {created} new customer, {updated} updated.",
         created=10_000, updated=0)
     assert await count(bot, big_rm.id) == 10_000
     page = await bot.storage.customers.search(big_rm.id, query_forms("lina9"), "", offset=0,

@@ -194,9 +194,11 @@ def review_text(report: Report) -> str:
     previous = [total for _week, total in report.trend[:-1]]
     if previous:
         average = sum(previous) / len(previous)
-        lines.append(_("Activities: {count} (average of the {weeks} weeks before: {average})")
-                     .format(count=report.trend[-1][1], weeks=len(previous),
-                             average=format_number(round(average, 1))))
+        lines.append(ngettext(
+            "Activities: {count} (average of the {weeks} week before: {average})",
+            "Activities: {count} (average of the {weeks} weeks before: {average})",
+            len(previous)).format(count=report.trend[-1][1], weeks=len(previous),
+                                  average=format_number(round(average, 1))))
     return "\n".join(lines)
 
 
