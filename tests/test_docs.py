@@ -89,7 +89,7 @@ def test_every_command_has_examples_in_every_language() -> None:
     missing = [name for name in with_arguments
                if len(examples.get(name, [])) != 4 or not all(examples[name])]
     assert not missing, (
-        f"no Vietnamese / 简体 / 繁體（台灣） / 繁體（香港） examples in docs/user-guide.md: {missing}")
+        f"no vi / 简体 / 繁體（台灣） / 繁體（香港） examples in docs/user-guide.md: {missing}")
     for name in with_arguments:
         assert all(f"/{name}" in cell for cell in examples[name]), name
 
