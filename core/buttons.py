@@ -1,4 +1,5 @@
-"""Inline buttons whose callback data is signed, so a forged or foreign button is refused.
+"""Inline buttons whose callback data is signed, so a forged or foreign button is refused,
+and typed actions that pack into it and parse back out of it.
 
 Callback data is ``action:arg:arg|sig`` where ``sig`` is an HMAC of the payload and the user
 the button was made for; a button any group member may press (``public``) is signed for
@@ -8,10 +9,15 @@ nobody in particular. Everything fits Telegram's 64-byte limit, checked when the
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
-from collections.abc import Sequence
+import re
+import types
+import typing
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from typing import Any, ClassVar, Literal, Self
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -68,6 +74,7 @@ def unpack(data: str | None, user_id: int) -> list[str] | None:
 
 
 def button(label: str, action: str, *args: str | int, public: bool = False) -> InlineKeyboardButton:
+    """An untyped button, for tests of the signing; the bot makes buttons from typed actions."""
     return InlineKeyboardButton(label, callback_data=pack(action, *args, public=public))
 
 
@@ -82,3 +89,132 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
 def pattern(action: str) -> str:
     """The regex a CallbackQueryHandler uses to receive one action."""
     return rf"^{action}(:|\|)"
+
+
+# -- typed actions -------------------------------------------------------------------------
+
+ACTIONS: dict[str, type[Action]] = {}
+_PREFIX = re.compile(r"[a-z]{1,6}")
+
+
+class Action:
+    """A button's action with typed arguments, like aiogram's CallbackData::
+
+        @dataclass(frozen=True)
+        class OpenCard(Action, prefix="c"):
+            customer_id: int
+
+    ``OpenCard(7).button(_("Open"))`` is the button (callback data ``c:7|<sig>``, signed for
+    the user the buttons are being made for, or for nobody if the class is ``public``). The
+    access gate parses a pressed button back into ``OpenCard(customer_id=7)`` or refuses it;
+    ``context.action(OpenCard)`` hands it to the handler handlers/__init__.py registers for it.
+    Arguments are ``int``, ``str``, ``bool`` or a ``Literal`` of strings, or ``None`` (empty;
+    left out at the end); fields with defaults may be missing from the data.
+    """
+
+    prefix: ClassVar[str]
+    public: ClassVar[bool]
+
+    def __init_subclass__(cls, *, prefix: str, public: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not _PREFIX.fullmatch(prefix) or prefix in ACTIONS:
+            raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not a new 1-6 letter code")
+        cls.prefix, cls.public = prefix, public
+        ACTIONS[prefix] = cls
+
+    def pack(self, owner: int | None = None) -> str:
+        """The signed callback data (for the current button owner unless told)."""
+        values = [getattr(self, field.name) for field in dataclasses.fields(self)]  # type: ignore[arg-type]
+        while values and values[-1] is None:
+            values.pop()
+        return pack(self.prefix, *(_encode(value) for value in values), owner=owner,
+                    public=self.public)
+
+    def button(self, label: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=self.pack())
+
+    @classmethod
+    def parse(cls, args: Sequence[str]) -> Self | None:
+        """The action from the arguments after the prefix, or None if they do not fit."""
+        fields = _fields(cls)
+        if len(args) > len(fields):
+            return None
+        values: dict[str, Any] = {}
+        for index, (name, decode, has_default) in enumerate(fields):
+            if index >= len(args):
+                if not has_default:
+                    return None
+                continue
+            value = decode(args[index])
+            if value is _INVALID:
+                return None
+            values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def pattern(cls) -> str:
+        """The regex a CallbackQueryHandler uses to receive this action."""
+        return pattern(cls.prefix)
+
+
+def parse_action(payload: Sequence[str]) -> Action | None:
+    """A verified button's action (see unpack), or None if no action fits it."""
+    kind = ACTIONS.get(payload[0]) if payload else None
+    return kind.parse(payload[1:]) if kind is not None else None
+
+
+_INVALID: Any = object()
+Decoder = Callable[[str], Any]
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    text = str(value)
+    if ":" in text:
+        raise ValueError(f"button arguments may not contain ':': {text!r}")
+    return text
+
+
+def _decoder(annotation: Any) -> Decoder:
+    if annotation is int:
+        return lambda raw: int(raw) if re.fullmatch(r"-?\d{1,19}", raw) else _INVALID
+    if annotation is str:
+        return lambda raw: raw
+    if annotation is bool:
+        return lambda raw: {"1": True, "0": False}.get(raw, _INVALID)
+    if annotation is type(None):
+        return lambda raw: None if raw == "" else _INVALID
+    if typing.get_origin(annotation) is Literal:
+        allowed = typing.get_args(annotation)
+        return lambda raw: raw if raw in allowed else _INVALID
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        options = typing.get_args(annotation)
+        optional = type(None) in options
+        members = [_decoder(option) for option in options if option is not type(None)]
+
+        def union(raw: str) -> Any:
+            if optional and raw == "":
+                return None
+            for decode in members:
+                value = decode(raw)
+                if value is not _INVALID:
+                    return value
+            return _INVALID
+        return union
+    raise TypeError(f"a button argument cannot be {annotation!r}")
+
+
+_FIELDS: dict[type, list[tuple[str, Decoder, bool]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[str, Decoder, bool]]:
+    """(name, decoder, has a default) of each argument, worked out on first use."""
+    if cls not in _FIELDS:
+        hints = typing.get_type_hints(cls)
+        _FIELDS[cls] = [(field.name, _decoder(hints[field.name]),
+                         field.default is not dataclasses.MISSING)
+                        for field in dataclasses.fields(cls)]
+    return _FIELDS[cls]

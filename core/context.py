@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
+from telegram import CallbackQuery, Chat, Message, Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from core.buttons import Action
 from core.clock import Clock
 from core.config import Settings
 from core.ocr import TextReader
@@ -50,12 +52,23 @@ class BotData:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
 
+A = TypeVar("A", bound=Action)
+
+
 class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):
-    """CallbackContext with the services and the staff member resolved for this update."""
+    """CallbackContext with the services, the staff member and the update's parts resolved."""
 
     staff: Staff | None = None
-    # The verified action and arguments of the pressed button (set by the access gate).
-    button: list[str] | None = None
+    # The pressed button's action, verified and parsed by the access gate.
+    button: Action | None = None
+    _update: Update | None = None
+
+    @classmethod
+    def from_update(cls, update: object, application: Any) -> Ctx:
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            context._update = update
+        return context
 
     @property
     def services(self) -> Services:
@@ -86,6 +99,36 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, BotData]):
         if self.staff is None:
             raise RuntimeError("handler reached without a registered staff member")
         return self.staff
+
+    @property
+    def query(self) -> CallbackQuery:
+        """The pressed button's query (for a handler registered for a button)."""
+        query = self._update.callback_query if self._update is not None else None
+        if query is None:
+            raise RuntimeError("handler reached without a callback query")
+        return query
+
+    @property
+    def chat(self) -> Chat:
+        """The chat the update came from."""
+        chat = self._update.effective_chat if self._update is not None else None
+        if chat is None:
+            raise RuntimeError("handler reached without a chat")
+        return chat
+
+    @property
+    def message(self) -> Message:
+        """The message the update brings (a text, a file, a command)."""
+        message = self._update.effective_message if self._update is not None else None
+        if message is None:
+            raise RuntimeError("handler reached without a message")
+        return message
+
+    def action(self, kind: type[A]) -> A:
+        """The pressed button's action (the handler registered for `kind` receives only it)."""
+        if not isinstance(self.button, kind):
+            raise RuntimeError(f"{kind.__name__} expected, the button was {self.button!r}")
+        return self.button
 
 
 RapportApp = Application[ExtBot[None], Ctx, dict, dict, BotData, JobQueue[Ctx]]

@@ -214,13 +214,16 @@ async def refuse_stranger(update: Update) -> None:
 
 
 async def check_button(update: Update, context: Ctx) -> None:
-    """Refuse a forged, foreign or outdated button before any feature sees it."""
+    """Refuse a forged, foreign or outdated button before any feature sees it, and parse the
+    genuine one into its typed action."""
     query = update.callback_query
     if query is None:
         return
     unpacked = buttons.unpack(query.data, query.from_user.id)
-    if unpacked is None:
+    action = buttons.parse_action(unpacked) if unpacked is not None else None
+    if action is None:
+        # Forged, someone else's, or made by an earlier version with other arguments.
         log.warning("refused callback data %r from %s", query.data, query.from_user.id)
         await query.answer(_("This button has expired. Please start again."), show_alert=True)
         raise ApplicationHandlerStop
-    context.button = unpacked
+    context.button = action

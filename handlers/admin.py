@@ -6,7 +6,16 @@ from datetime import timedelta
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    ListStaff,
+    PickInviteRole,
+    RevokeInvite,
+    SetAccess,
+    SetRole,
+    SetTeam,
+    ShowMember,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, format_datetime, ngettext
 from core.languages import language_of
@@ -17,7 +26,6 @@ from handlers.preferences import ROLE_NAMES
 from storage.staff import ROLES, Staff
 
 PAGE_SIZE = 10
-_CHANGES = {"stfr": "staff.role", "stft": "staff.team", "stfa": "staff.access"}
 MAX_TEAM_NAME = 60
 
 
@@ -36,28 +44,27 @@ async def start_invite(update: Update, context: Ctx) -> None:
     """Ask which role the invited colleague will have."""
     if not await _require_admin(update, context):
         return
-    markup = keyboard([[button(_(ROLE_NAMES[role]), "inv", role)] for role in ROLES])
+    markup = keyboard([[PickInviteRole(role).button(_(ROLE_NAMES[role]))] for role in ROLES])
     await reply(update, _("Who is the invite for?"), markup)
 
 
 async def pick_invite_team(update: Update, context: Ctx) -> None:
     """Ask for the team after the role, then create the link."""
-    assert update.callback_query is not None and context.button is not None
     if not await _require_admin(update, context):
         return
-    args = context.button[1:]
-    if not args or args[0] not in ROLES:
+    action = context.action(PickInviteRole)
+    role = action.role
+    if role not in ROLES:
         await expired(update)
         return
-    await update.callback_query.answer()
-    role = args[0]
+    await context.query.answer()
     teams = await context.storage.teams.list_all()
-    if len(args) == 1 and teams:
-        rows = [[button(team.name, "inv", role, team.id)] for team in teams]
-        rows.append([button(_("No team"), "inv", role, 0)])
+    if action.team_id is None and teams:
+        rows = [[PickInviteRole(role, team.id).button(team.name)] for team in teams]
+        rows.append([PickInviteRole(role, 0).button(_("No team"))])
         await edit_or_reply(update, _("Which team will they join?"), keyboard(rows))
         return
-    team_id = int(args[1]) if len(args) > 1 and args[1].isdigit() and args[1] != "0" else None
+    team_id = action.team_id or None
     if team_id is not None and await context.storage.teams.get(team_id) is None:
         await edit_or_reply(update, _("This team no longer exists. Please start again."))
         return
@@ -92,19 +99,18 @@ async def list_invites(update: Update, context: Ctx) -> None:
         lines.append(_("{number}. {role}, expires {expires}").format(
             number=number, role=_(ROLE_NAMES[invite.role]),
             expires=format_datetime(invite.expires_at)))
-        rows.append([button(_("Revoke {number}").format(number=number), "invrev", invite.code)])
+        rows.append([RevokeInvite(invite.code).button(_("Revoke {number}").format(number=number))])
     await reply(update, "\n".join(lines), keyboard(rows))
 
 
 async def revoke_invite(update: Update, context: Ctx) -> None:
     """Make an open invite link unusable."""
-    assert update.callback_query is not None and context.button is not None
     if not await _require_admin(update, context):
         return
-    code = context.button[1] if len(context.button) > 1 else ""
+    code = context.action(RevokeInvite).code
     now = context.clock.now()
     revoked = await context.storage.invites.revoke(code, now)
-    await update.callback_query.answer()
+    await context.query.answer()
     if revoked:
         await context.storage.audit.record(
             actor_id=context.me.id, action="invite.revoked", entity="invite", entity_id=code,
@@ -165,46 +171,44 @@ async def list_staff(update: Update, context: Ctx) -> None:
     if not await _require_admin(update, context):
         return
     page = 0
-    if context.button is not None and len(context.button) > 1 and context.button[1].isdigit():
-        page = int(context.button[1])
-        assert update.callback_query is not None
-        await update.callback_query.answer()
+    if isinstance(context.button, ListStaff):
+        page = max(context.button.page, 0)
+        await context.query.answer()
     members = await context.storage.staff.list_all()
     team_names = {team.id: team.name for team in await context.storage.teams.list_all()}
     shown = members[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     lines = [_("<b>Staff</b> ({count})").format(count=len(members))]
     lines += [_staff_line(member, team_names) for member in shown]
-    rows = [[button(member.name[:40], "stf", member.id)] for member in shown]
+    rows = [[ShowMember(member.id).button(member.name[:40])] for member in shown]
     pager = []
     if page > 0:
-        pager.append(button(_("◀ Previous"), "stfs", page - 1))
+        pager.append(ListStaff(page - 1).button(_("◀ Previous")))
     if (page + 1) * PAGE_SIZE < len(members):
-        pager.append(button(_("Next ▶"), "stfs", page + 1))
+        pager.append(ListStaff(page + 1).button(_("Next ▶")))
     rows.append(pager)
     await edit_or_reply(update, "\n".join(lines), keyboard(rows))
 
 
 async def _show_member(update: Update, context: Ctx, member: Staff) -> None:
     team_names = {team.id: team.name for team in await context.storage.teams.list_all()}
-    rows = [[button(_(ROLE_NAMES[role]), "stfr", member.id, role)
+    rows = [[SetRole(member.id, role).button(_(ROLE_NAMES[role]))
              for role in ROLES if role != member.role]]
-    rows += [[button(name, "stft", member.id, team_id)]
+    rows += [[SetTeam(member.id, team_id).button(name)]
              for team_id, name in team_names.items() if team_id != member.team_id]
     if member.team_id is not None:
-        rows.append([button(_("Remove from team"), "stft", member.id, 0)])
+        rows.append([SetTeam(member.id, 0).button(_("Remove from team"))])
     if member.active:
-        rows.append([button(_("Turn off access"), "stfa", member.id, 0)])
+        rows.append([SetAccess(member.id, False).button(_("Turn off access"))])
     else:
-        rows.append([button(_("Restore access"), "stfa", member.id, 1)])
+        rows.append([SetAccess(member.id, True).button(_("Restore access"))])
     await edit_or_reply(update, _staff_line(member, team_names), keyboard(rows))
 
 
-async def _member_from_button(update: Update, context: Ctx) -> Staff | None:
-    assert update.callback_query is not None and context.button is not None
+async def _member(update: Update, context: Ctx, staff_id: int) -> Staff | None:
+    """The member of staff a button names (for an administrator), or None after refusing."""
     if not await _require_admin(update, context):
         return None
-    raw = context.button[1] if len(context.button) > 1 else ""
-    member = await context.storage.staff.get(int(raw)) if raw.isdigit() else None
+    member = await context.storage.staff.get(staff_id)
     if member is None:
         await expired(update)
         return None
@@ -213,50 +217,76 @@ async def _member_from_button(update: Update, context: Ctx) -> Staff | None:
 
 async def show_member(update: Update, context: Ctx) -> None:
     """Show one member of staff with buttons to change role, team or access."""
-    member = await _member_from_button(update, context)
+    member = await _member(update, context, context.action(ShowMember).staff_id)
     if member is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await _show_member(update, context, member)
 
 
-async def change_member(update: Update, context: Ctx) -> None:
-    """Apply a role, team or access change to a member of staff."""
-    member = await _member_from_button(update, context)
-    if member is None:
+async def set_role(update: Update, context: Ctx) -> None:
+    """Give a member of staff another role."""
+    action = context.action(SetRole)
+    member = await _member(update, context, action.staff_id)
+    if member is None or not await _not_self(context, member):
         return
-    assert update.callback_query is not None and context.button is not None
-    action, value = context.button[0], context.button[2] if len(context.button) > 2 else ""
-    if member.id == context.me.id and action in ("stfr", "stfa"):
-        await update.callback_query.answer(
-            _("You cannot change your own role or access; ask another administrator."),
-            show_alert=True)
-        return
-    staff_repo = context.storage.staff
-    if action == "stfr" and value in ROLES:
-        await staff_repo.set_role(member.id, value)
-    elif action == "stft" and value.isdigit():
-        team_id = int(value) or None
-        if team_id is not None and await context.storage.teams.get(team_id) is None:
-            await update.callback_query.answer(_("This team no longer exists. Please start again."))
-            return
-        await staff_repo.set_team(member.id, team_id)
-    elif action == "stfa" and value in ("0", "1"):
-        await staff_repo.set_active(member.id, value == "1")
-    else:
+    if action.role not in ROLES:
         await expired(update)
         return
+    await context.storage.staff.set_role(member.id, action.role)
+    await _changed(update, context, member, "staff.role", action.role)
+
+
+async def set_team(update: Update, context: Ctx) -> None:
+    """Move a member of staff to another team, or out of any (team 0)."""
+    action = context.action(SetTeam)
+    member = await _member(update, context, action.staff_id)
+    if member is None:
+        return
+    if action.team_id < 0:
+        await expired(update)
+        return
+    team_id = action.team_id or None
+    if team_id is not None and await context.storage.teams.get(team_id) is None:
+        await context.query.answer(_("This team no longer exists. Please start again."))
+        return
+    await context.storage.staff.set_team(member.id, team_id)
+    await _changed(update, context, member, "staff.team", str(action.team_id))
+
+
+async def set_access(update: Update, context: Ctx) -> None:
+    """Turn a member's access off, or back on."""
+    action = context.action(SetAccess)
+    member = await _member(update, context, action.staff_id)
+    if member is None or not await _not_self(context, member):
+        return
+    await context.storage.staff.set_active(member.id, action.active)
+    await _changed(update, context, member, "staff.access", "1" if action.active else "0")
+
+
+async def _not_self(context: Ctx, member: Staff) -> bool:
+    """An administrator cannot change their own role or access (someone must remain)."""
+    if member.id != context.me.id:
+        return True
+    await context.query.answer(
+        _("You cannot change your own role or access; ask another administrator."),
+        show_alert=True)
+    return False
+
+
+async def _changed(update: Update, context: Ctx, member: Staff, audit_action: str,
+                   value: str) -> None:
+    """Audit a change to a member, refresh their command menu and show them again."""
     await context.storage.audit.record(
-        actor_id=context.me.id, action=_CHANGES[action], entity="staff", entity_id=member.id,
+        actor_id=context.me.id, action=audit_action, entity="staff", entity_id=member.id,
         now=context.clock.now(), detail={"value": value},
     )
-    await update.callback_query.answer(_("Saved."))
-    updated = await staff_repo.get(member.id)
+    await context.query.answer(_("Saved."))
+    updated = await context.storage.staff.get(member.id)
     assert updated is not None
-    if action == "stfa" and not updated.active:
+    if audit_action == "staff.access" and not updated.active:
         await remove_menu(context.bot, updated.id)
-    elif action in ("stfr", "stfa"):
+    elif audit_action in ("staff.role", "staff.access"):
         await publish_menu(context.bot, updated,
                            language_of(updated, context.settings.default_language))
     await _show_member(update, context, updated)

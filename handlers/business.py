@@ -37,7 +37,15 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from core import buttons
-from core.buttons import button, keyboard
+from core.actions import (
+    AddBusinessProspect,
+    DeclineBusinessProspect,
+    KeepBusinessTexts,
+    LinkBusinessProspect,
+    OpenCard,
+    SendCare,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _, activate, format_date, format_time
 from core.languages import language_of
@@ -46,7 +54,7 @@ from core.pushes.business import REPLY_WINDOW, care_text, replies_allowed
 from domain.phones import parse_phone
 from handlers.access import recorded
 from handlers.cards import display_name
-from handlers.common import button_arg, button_int, expired
+from handlers.common import expired
 from handlers.lookup import matches
 from storage.business import Connection
 from storage.customers import Customer
@@ -236,7 +244,7 @@ async def _link_by_phone(context: Ctx, staff: Staff, message: Message) -> Custom
     await _tell(context, staff, _(
         "🔗 {name} shared their number with you on Telegram: their chat is now linked to their "
         "file.").format(name=f"<b>{esc(display_name(customer))}</b>"),
-        keyboard([[button(_("Open the card"), "c", customer.id)]]))
+        keyboard([[OpenCard(customer.id).button(_("Open the card"))]]))
     return customer
 
 
@@ -254,10 +262,11 @@ async def _offer(context: Ctx, staff: Staff, message: Message) -> None:
                                                 now=context.clock.now()):
         return
     handle = f" (@{esc(person.username)})" if person.username else ""
-    rows = [[button(_("➕ Add as a prospect"), "bpa", person.id)]]
-    rows += [[button(_("🔗 It is {name}").format(name=display_name(c)[:40]), "bpl", person.id,
-                     c.id)] for c in await _namesakes(context, person.first_name, name)]
-    rows.append([button(_("Not a customer"), "bpx", person.id)])
+    rows = [[AddBusinessProspect(person.id).button(_("➕ Add as a prospect"))]]
+    rows += [[LinkBusinessProspect(person.id, c.id).button(
+        _("🔗 It is {name}").format(name=display_name(c)[:40]))]
+        for c in await _namesakes(context, person.first_name, name)]
+    rows.append([DeclineBusinessProspect(person.id).button(_("Not a customer"))])
     await _tell(context, staff, _(
         "💬 {name}{handle} wrote to you on Telegram and is not in your customers. Add them as "
         "a prospect?").format(name=f"<b>{esc(name)}</b>", handle=handle), keyboard(rows))
@@ -303,37 +312,36 @@ async def delete_business_messages(update: Update, context: Ctx) -> None:
 # -- the prospect offer --------------------------------------------------------------------
 async def add_prospect(update: Update, context: Ctx) -> None:
     """Save the person who wrote first as a new prospect (once, however often pressed)."""
-    user_id = button_int(context, 1)
-    assert update.callback_query is not None
+    user_id = context.action(AddBusinessProspect).user_id
     now = context.clock.now()
     customer = await context.storage.business.add_prospect(
         staff_id=context.me.id, user_id=user_id or 0, region=context.me.region,
         day=_day(await _first_at(context, user_id), context.me), now=now) if user_id else None
     if customer is None:
-        await update.callback_query.answer(_("This was already answered."), show_alert=True)
+        await context.query.answer(_("This was already answered."), show_alert=True)
         return
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await edit_or_reply(update, _("✅ {name} is now a prospect in your book; your Telegram chat "
                                   "with them is logged on their file.").format(
         name=f"<b>{esc(display_name(customer))}</b>"),
-        keyboard([[button(_("Open the card"), "c", customer.id)]]))
+        keyboard([[OpenCard(customer.id).button(_("Open the card"))]]))
 
 
 async def link_prospect(update: Update, context: Ctx) -> None:
     """The person who wrote first is this customer: link their chat to the file."""
-    user_id, customer_id = button_int(context, 1), button_int(context, 2)
-    assert update.callback_query is not None
+    action = context.action(LinkBusinessProspect)
+    user_id, customer_id = action.user_id, action.customer_id
     customer = await context.storage.business.link_offer(
         staff_id=context.me.id, user_id=user_id, customer_id=customer_id,
         day=_day(await _first_at(context, user_id), context.me),
         now=context.clock.now()) if user_id and customer_id else None
     if customer is None:
-        await update.callback_query.answer(_("This was already answered."), show_alert=True)
+        await context.query.answer(_("This was already answered."), show_alert=True)
         return
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await edit_or_reply(update, _("🔗 Your Telegram chat with {name} is now linked to their "
                                   "file.").format(name=f"<b>{esc(display_name(customer))}</b>"),
-                        keyboard([[button(_("Open the card"), "c", customer.id)]]))
+                        keyboard([[OpenCard(customer.id).button(_("Open the card"))]]))
 
 
 async def _first_at(context: Ctx, user_id: int | None) -> datetime:
@@ -343,12 +351,11 @@ async def _first_at(context: Ctx, user_id: int | None) -> datetime:
 
 async def decline_prospect(update: Update, context: Ctx) -> None:
     """Not a customer: forget the name and number the offer kept; never offered again."""
-    user_id = button_int(context, 1)
-    assert update.callback_query is not None
+    user_id = context.action(DeclineBusinessProspect).user_id
     if not user_id or not await context.storage.business.decline_offer(context.me.id, user_id):
-        await update.callback_query.answer(_("This was already answered."), show_alert=True)
+        await context.query.answer(_("This was already answered."), show_alert=True)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _("All right: I will not ask about them again, and I keep "
                                   "nothing about them."))
 
@@ -371,28 +378,23 @@ async def settings_part(context: Ctx) -> tuple[list[str], list[list[InlineKeyboa
                    "allowed.").format(date=since)]
     if staff.keep_business_texts:
         lines.append(_("Texts of your Telegram chats: kept as notes on the files."))
-        toggle = button(_("Stop keeping chat texts"), "bkt", 0)
+        toggle = KeepBusinessTexts(False).button(_("Stop keeping chat texts"))
     else:
         lines.append(_("Texts of your Telegram chats: not kept, only when you talked."))
-        toggle = button(_("Keep chat texts as notes"), "bkt", 1)
+        toggle = KeepBusinessTexts(True).button(_("Keep chat texts as notes"))
     lines.append(f"<i>{_(PRIVACY)}</i>")
     return lines, [[toggle]]
 
 
 async def set_keep_texts(update: Update, context: Ctx) -> None:
     """Turn keeping the texts of Telegram Business messages on or off."""
-    choice = button_arg(context, 1)
-    assert update.callback_query is not None
-    if choice not in ("0", "1"):
-        await expired(update)
-        return
-    keep = choice == "1"
+    keep = context.action(KeepBusinessTexts).keep
     staff = context.me
     await context.storage.staff.set_keep_business_texts(staff.id, keep)
     await context.storage.audit.record(actor_id=staff.id, action="staff.keep_business_texts",
                                        entity="staff", entity_id=staff.id,
                                        now=context.clock.now(), detail={"keep": keep})
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await edit_or_reply(update, _(
         "From now on I keep the texts of your Telegram chats with customers as notes on their "
         "files. Edited messages are updated and deleted ones removed.") if keep else _(
@@ -403,12 +405,10 @@ async def set_keep_texts(update: Update, context: Ctx) -> None:
 # -- care messages sent as the RM ----------------------------------------------------------
 async def send_care(update: Update, context: Ctx) -> None:
     """Send a care reminder's suggested message to the customer as the RM, once."""
-    query = update.callback_query
-    assert query is not None
+    query, action = context.query, context.action(SendCare)
     staff, now = context.me, context.clock.now()
-    reminder_id, customer_id = button_int(context, 1), button_int(context, 2)
-    reminder = await context.storage.reminders.get(staff.id, reminder_id or 0)
-    customer = await context.storage.customers.get(staff.id, customer_id or 0)
+    reminder = await context.storage.reminders.get(staff.id, action.reminder_id)
+    customer = await context.storage.customers.get(staff.id, action.customer_id)
     if reminder is None or customer is None or customer.telegram_id is None \
             or reminder.kind not in CARE_KINDS:
         await expired(update)
@@ -433,14 +433,14 @@ async def send_care(update: Update, context: Ctx) -> None:
     if not await context.storage.business.claim_send(reminder.id, customer.id, now):
         await query.answer(_("Already sent."), show_alert=True)
         return
-    await _send_as_rm(update, context, connection, customer, text)
+    await _send_as_rm(update, context, connection, customer, reminder.id, text)
 
 
 async def _send_as_rm(update: Update, context: Ctx, connection: Connection, customer: Customer,
-                      text: str) -> None:
-    query = update.callback_query
-    assert query is not None and customer.telegram_id is not None and context.button
-    staff, reminder_id = context.me, int(context.button[1])
+                      reminder_id: int, text: str) -> None:
+    query = context.query
+    assert customer.telegram_id is not None  # checked by send_care
+    staff = context.me
     try:
         sent = await context.bot.send_message(customer.telegram_id, esc(text),
                                               business_connection_id=connection.id)

@@ -6,14 +6,15 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import CreateDuplicate, OpenDuplicate, SkipStep
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
 from handlers.access import recorded, send_answer
-from handlers.cards import card_answer, display_name, show_card
+from handlers.cards import card_answer, display_name, own_customer, show_card
 from handlers.common import expired, note_too_long
 
 ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
@@ -49,8 +50,8 @@ def parse_quick_add(text: str, region: str) -> tuple[str, str | None, str]:
 
 async def add_customer(update: Update, context: Ctx) -> None:
     """Create a prospect from '/add name phone note', or start the guided add."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = context.message
+    assert message.text is not None  # a command
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
@@ -97,13 +98,12 @@ async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) ->
     duplicates = await context.storage.customers.duplicates(staff.id, draft["name"],
                                                             draft["phone"])
     if duplicates:
-        chat = update.effective_chat
-        assert chat is not None
+        chat = context.chat
         await context.storage.states.set(staff.id, chat.id, DUPLICATE_FLOW, draft,
                                          context.clock.now())
-        rows = [[button(_("Open {name}").format(name=display_name(c)[:40]), "dupo", c.id)]
+        rows = [[OpenDuplicate(c.id).button(_("Open {name}").format(name=display_name(c)[:40]))]
                 for c in duplicates]
-        rows.append([button(_("Create a new prospect anyway"), "dupn")])
+        rows.append([CreateDuplicate().button(_("Create a new prospect anyway"))])
         names = format_list(f"<b>{esc(display_name(c))}</b>" for c in duplicates)
         await reply(update, _(
             "You already have a customer with this name or phone: {names}. Open the existing "
@@ -145,25 +145,19 @@ async def _file_photo(context: Ctx, draft: dict[str, Any], customer_id: int) -> 
 
 
 async def _take_draft(update: Update, context: Ctx) -> dict[str, Any] | None:
-    chat = update.effective_chat
-    assert chat is not None and update.callback_query is not None
-    state = await context.storage.states.get(context.me.id, chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is None or state.flow != DUPLICATE_FLOW:
         await expired(update)
         return None
-    await context.storage.states.clear(context.me.id, chat.id)
-    await update.callback_query.answer()
+    await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer()
     return state.data
 
 
 async def open_duplicate(update: Update, context: Ctx) -> None:
     """Keep the existing customer; the draft's note goes into their file."""
-    raw = context.button[1] if context.button and len(context.button) > 1 else ""
-    customer = (await context.storage.customers.get(context.me.id, int(raw))
-                if raw.isdigit() else None)
+    customer = await own_customer(update, context, context.action(OpenDuplicate).customer_id)
     if customer is None:
-        assert update.callback_query is not None
-        await expired(update)
         return
     draft = await _take_draft(update, context)
     if draft is None:
@@ -191,35 +185,31 @@ async def create_duplicate(update: Update, context: Ctx) -> None:
 
 async def guided_step(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the answer to the current guided-add question and ask the next one."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     await _advance(update, context, data, text)
 
 
 async def skip_step(update: Update, context: Ctx) -> None:
     """Skip the current guided-add question."""
-    chat = update.effective_chat
-    assert chat is not None and update.callback_query is not None
-    state = await context.storage.states.get(context.me.id, chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     # The button names the question it skips: a second tap, or a Skip left from an earlier
     # add, must not skip the question asked now (or create a prospect without a name).
-    step = context.button[1] if context.button and len(context.button) > 1 else ""
+    step = context.action(SkipStep).step
     if state is None or state.flow != ADD_FLOW or state.data.get("step") != step:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     await _advance(update, context, state.data, None)
 
 
 def _skip(step: str) -> InlineKeyboardMarkup:
-    return keyboard([[button(_("Skip"), "skip", step)]])
+    return keyboard([[SkipStep(step).button(_("Skip"))]])
 
 
 async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str | None) -> None:
     staff, now = context.me, context.clock.now()
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     states, customers = context.storage.states, context.storage.customers
     step = data.get("step")
     if step == "name":

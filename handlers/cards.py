@@ -8,7 +8,24 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from core.buttons import button, keyboard, url_button
+from core.actions import (
+    ArchiveCustomer,
+    AskErase,
+    AskFollowUp,
+    AskNote,
+    EditCustomer,
+    LogContact,
+    OpenCard,
+    ResendFile,
+    RestoreCustomer,
+    ShowDeals,
+    ShowHistory,
+    ShowHoldings,
+    ShowHousehold,
+    ShowStages,
+    ShowSwot,
+)
+from core.buttons import keyboard, url_button
 from core.context import Ctx
 from core.i18n import _, current_language, format_date, format_datetime, label_value
 from core.messages import edit_or_reply, esc, reply
@@ -142,29 +159,30 @@ def card_buttons(customer: Customer,
     cid = customer.id
     if customer.archived_at is not None:
         return keyboard([
-            [button(_("Restore"), "cr", cid), button(_("History"), "ch", cid, 0)],
-            [button(_("Delete for good"), "cd", cid)],
+            [RestoreCustomer(cid).button(_("Restore")), ShowHistory(cid).button(_("History"))],
+            [AskErase(cid).button(_("Delete for good"))],
         ])
     rows: list[list[InlineKeyboardButton]] = [
-        [button(_("📝 Note"), "cn", cid), button(_("📞 Call"), "cl", cid, "call"),
-         button(_("🚶 Visit"), "cl", cid, "visit"), button(_("🤝 Meeting"), "cl", cid, "meeting")],
-        [button(_("⏰ Follow-up"), "cf", cid), button(_("➡️ Stage"), "cs", cid),
-         button(_("⚠️ Complaint"), "cl", cid, "complaint")],
-        [button(_("💼 Deals"), "cdl", cid), button(_("💰 Products"), "chl", cid),
-         button(_("👨‍👩‍👧 Household"), "hh", cid)],
+        [AskNote(cid).button(_("📝 Note")), LogContact(cid, "call").button(_("📞 Call")),
+         LogContact(cid, "visit").button(_("🚶 Visit")),
+         LogContact(cid, "meeting").button(_("🤝 Meeting"))],
+        [AskFollowUp(cid).button(_("⏰ Follow-up")), ShowStages(cid).button(_("➡️ Stage")),
+         LogContact(cid, "complaint").button(_("⚠️ Complaint"))],
+        [ShowDeals(cid).button(_("💼 Deals")), ShowHoldings(cid).button(_("💰 Products")),
+         ShowHousehold(cid).button(_("👨‍👩‍👧 Household"))],
     ]
     apps = [url_button(CHANNELS[name], url) for name, value in _channels(customer)
             if (url := link(name, value)) is not None]
     if apps:
         rows.append(apps)
-    members_row = [button(f"👤 {(m.name or _('(no name)'))[:20]}", "c", m.customer_id)
+    members_row = [OpenCard(m.customer_id).button(f"👤 {(m.name or _('(no name)'))[:20]}")
                    for m in (members or [])[:3]]
     if members_row:
         rows.append(members_row)
-    last = [button(_("✏️ Edit"), "ce", cid), button(_("🕘 History"), "ch", cid, 0),
-            button(_("🗄 Archive"), "ca", cid)]
+    last = [EditCustomer(cid).button(_("✏️ Edit")), ShowHistory(cid, 0).button(_("🕘 History")),
+            ArchiveCustomer(cid).button(_("🗄 Archive"))]
     if customer.segment in COMPANY_SEGMENTS:
-        last.insert(1, button(_("🧭 SWOT"), "sw", cid))
+        last.insert(1, ShowSwot(cid).button(_("🧭 SWOT")))
     rows.append(last)
     return keyboard(rows)
 
@@ -242,23 +260,20 @@ async def show_card(update: Update, context: Ctx, customer: Customer, *,
             message.chat_id, message.message_id, customer.id, context.clock.now())
 
 
-async def customer_from_button(update: Update, context: Ctx, index: int = 1) -> Customer | None:
-    """The RM's own customer named by the button, or None after saying the button expired."""
-    raw = context.button[index] if context.button and len(context.button) > index else ""
-    customer = (await context.storage.customers.get(context.me.id, int(raw))
-                if raw.isdigit() else None)
-    if customer is None and update.callback_query is not None:
+async def own_customer(update: Update, context: Ctx, customer_id: int) -> Customer | None:
+    """The RM's own customer a button names, or None after saying the button expired."""
+    customer = await context.storage.customers.get(context.me.id, customer_id)
+    if customer is None:
         await expired(update)
     return customer
 
 
 async def open_card(update: Update, context: Ctx) -> None:
     """Show a customer's card from a button (search results, lists, notifications)."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(OpenCard).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await show_card(update, context, customer)
 
 
@@ -272,12 +287,12 @@ def _history_line(kind: str, when: str, text: str, file_name: str | None) -> str
 
 async def show_history(update: Update, context: Ctx) -> None:
     """Page through every interaction with the customer, newest first."""
-    customer = await customer_from_button(update, context)
+    action = context.action(ShowHistory)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    await update.callback_query.answer()
-    page = int(context.button[2]) if len(context.button) > 2 and context.button[2].isdigit() else 0
+    await context.query.answer()
+    page = action.page
     items, total = await context.storage.interactions.history(
         context.me.id, customer.id, offset=page * HISTORY_PAGE, limit=HISTORY_PAGE)
     header = _("<b>History of {name}</b> ({count})").format(
@@ -298,30 +313,27 @@ async def show_history(update: Update, context: Ctx) -> None:
         lines.append(_history_line(item.kind, format_datetime(item.happened_at), item_text,
                                    item.file_name))
         if item.file_id:
-            rows.append([button(_("📎 Send again: {what}").format(
-                what=(item.file_name or _(INTERACTION_KINDS[item.kind]))[:30]), "cfile", item.id)])
+            rows.append([ResendFile(item.id).button(_("📎 Send again: {what}").format(
+                what=(item.file_name or _(INTERACTION_KINDS[item.kind]))[:30]))])
     pager = []
     if page > 0:
-        pager.append(button(_("◀ Newer"), "ch", customer.id, page - 1))
+        pager.append(ShowHistory(customer.id, page - 1).button(_("◀ Newer")))
     if (page + 1) * HISTORY_PAGE < total:
-        pager.append(button(_("Older ▶"), "ch", customer.id, page + 1))
+        pager.append(ShowHistory(customer.id, page + 1).button(_("Older ▶")))
     rows.append(pager)
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     await reply(update, "\n\n".join(lines), keyboard(rows))
 
 
 async def resend_file(update: Update, context: Ctx) -> None:
     """Send a stored photo, voice note or document again, by its Telegram file id."""
-    raw = context.button[1] if context.button and len(context.button) > 1 else ""
-    interactions = context.storage.interactions
-    item = await interactions.get(context.me.id, int(raw)) if raw.isdigit() else None
-    assert update.callback_query is not None
+    item = await context.storage.interactions.get(
+        context.me.id, context.action(ResendFile).interaction_id)
     if item is None or not item.file_id:
         await expired(update)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     if item.file_type == "photo":
         await chat.send_photo(item.file_id)
     elif item.file_type == "voice":

@@ -19,7 +19,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from core.buttons import button, keyboard
+from core.actions import ClearCardField, DiscardCard, EditCardField, KeepCardPhoto, SaveCard
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _, format_list, label_value
 from core.messages import esc, reply
@@ -28,7 +29,7 @@ from domain.cardscan import Line, ScannedCard, read_card
 from domain.customers import MAX_NAME
 from domain.phones import display_phone, parse_phone
 from handlers import capture, notes
-from handlers.common import button_arg, button_int, expired
+from handlers.common import expired
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,7 @@ def _photo_of(message: Message) -> tuple[str, str] | None:
 
 async def card_command(update: Update, context: Ctx) -> None:
     """/card: read the photo it replies to, or say how to send one."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     target = message.reply_to_message
     if target is not None and _photo_of(target) is not None:
         await scan_card(update, context, target)
@@ -116,8 +116,7 @@ async def _read(update: Update, context: Ctx, item_id: int, file_id: str,
             "I found no name, company, phone or e-mail in this photo. I kept it in your "
             "/inbox."))
         return
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     data = _draft(card, item_id, context.me.region)
     await context.storage.states.set(context.me.id, chat.id, CARD_FLOW, data,
                                      context.clock.now())
@@ -170,11 +169,12 @@ def _draft_text(data: dict[str, Any], region: str) -> str:
 
 def _markup(data: dict[str, Any]) -> InlineKeyboardMarkup:
     draft = data["draft"]
-    edits = [button(_("✏️ {field}").format(field=_(label)), "scf", draft, field)
+    edits = [EditCardField(draft, field).button(_("✏️ {field}").format(field=_(label)))
              for field, label in FIELDS.items()]
     return keyboard([edits[0:2], edits[2:4], edits[4:6],
-                     [button(_("✅ Save"), "scs", draft), button(_("🗑 Discard"), "scx", draft)],
-                     [button(_("Not a card: keep the photo"), "sci", draft)]])
+                     [SaveCard(draft).button(_("✅ Save")),
+                      DiscardCard(draft).button(_("🗑 Discard"))],
+                     [KeepCardPhoto(draft).button(_("Not a card: keep the photo"))]])
 
 
 async def _show(update: Update, context: Ctx, data: dict[str, Any],
@@ -186,13 +186,11 @@ async def _show(update: Update, context: Ctx, data: dict[str, Any],
         await reply(update, text, markup)
 
 
-async def _current(update: Update, context: Ctx) -> dict[str, Any] | None:
+async def _current(update: Update, context: Ctx, draft: int) -> dict[str, Any] | None:
     """The draft a button belongs to, if it is still the open one; else say it expired."""
-    chat = update.effective_chat
-    assert chat is not None
-    state = await context.storage.states.get(context.me.id, chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is None or state.flow not in (CARD_FLOW, CARD_EDIT_FLOW) \
-            or state.data.get("draft") != button_int(context, 1):
+            or state.data.get("draft") != draft:
         await expired(update)
         return None
     return state.data
@@ -200,21 +198,20 @@ async def _current(update: Update, context: Ctx) -> dict[str, Any] | None:
 
 async def ask_field(update: Update, context: Ctx) -> None:
     """Ask for the new value of one field of the draft."""
-    data = await _current(update, context)
-    field = button_arg(context, 2)
+    action = context.action(EditCardField)
+    data = await _current(update, context, action.draft)
+    field = action.field
     if data is None:
         return
-    assert update.callback_query is not None
     if field not in FIELDS:
         await expired(update)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, CARD_EDIT_FLOW,
                                      {**data, "field": field}, context.clock.now())
     current = _value(data, field, context.me.region)
-    markup = keyboard([[button(_("Leave it empty"), "scc", data["draft"], field)]]) \
+    markup = keyboard([[ClearCardField(data["draft"], field).button(_("Leave it empty"))]]) \
         if current else None
     await reply(update, _("Type the {field}. (/cancel to stop; the card waits in your /inbox)")
                 .format(field=_(FIELDS[field]).lower()), markup)
@@ -222,8 +219,7 @@ async def ask_field(update: Update, context: Ctx) -> None:
 
 async def type_field(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the typed value of the field being corrected, then show the draft again."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = " ".join((message.text or "").split())
     field = str(data.get("field", ""))
     if field == "phone":
@@ -248,22 +244,21 @@ async def type_field(update: Update, context: Ctx, data: dict[str, Any]) -> None
 
 async def clear_field(update: Update, context: Ctx) -> None:
     """Empty one field of the draft."""
-    data = await _current(update, context)
-    field = button_arg(context, 2)
+    action = context.action(ClearCardField)
+    data = await _current(update, context, action.draft)
+    field = action.field
     if data is None:
         return
-    assert update.callback_query is not None
     if field not in FIELDS:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     await _set_field(update, context, data, field, "")
 
 
 async def _set_field(update: Update, context: Ctx, data: dict[str, Any], field: str,
                      value: str) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     fresh = {key: value_ for key, value_ in data.items() if key != "field"}
     fresh[field] = value
     await context.storage.states.set(context.me.id, chat.id, CARD_FLOW, fresh,
@@ -286,18 +281,15 @@ def card_note(data: dict[str, Any], region: str) -> str:
 
 async def save_card(update: Update, context: Ctx) -> None:
     """Save the draft as a prospect (the same duplicate check as /add), photo on its file."""
-    data = await _current(update, context)
+    data = await _current(update, context, context.action(SaveCard).draft)
     if data is None:
         return
-    assert update.callback_query is not None
     name = str(data.get("name") or data.get("company") or "")[:MAX_NAME]
     if not name and not data.get("phone"):
-        await update.callback_query.answer(_("Add a name or a phone number first."),
-                                           show_alert=True)
+        await context.query.answer(_("Add a name or a phone number first."), show_alert=True)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     await context.storage.states.clear(context.me.id, chat.id)
     region = context.me.region
     draft = {"name": name, "phone": data.get("phone") or None, "note": "",
@@ -308,13 +300,11 @@ async def save_card(update: Update, context: Ctx) -> None:
 
 async def discard_card(update: Update, context: Ctx) -> None:
     """Drop the draft and the photo."""
-    data = await _current(update, context)
+    data = await _current(update, context, context.action(DiscardCard).draft)
     if data is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     now = context.clock.now()
     await context.storage.states.clear(context.me.id, chat.id)
     await context.storage.inbox.discard(context.me.id, int(data["item"]), now)
@@ -323,13 +313,11 @@ async def discard_card(update: Update, context: Ctx) -> None:
 
 async def keep_photo(update: Update, context: Ctx) -> None:
     """Not a card after all: the photo stays in the inbox, to file under a customer."""
-    data = await _current(update, context)
+    data = await _current(update, context, context.action(KeepCardPhoto).draft)
     if data is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     await context.storage.states.clear(context.me.id, chat.id)
     item = await context.storage.inbox.get_open(context.me.id, int(data["item"]))
     if item is None:

@@ -4,8 +4,8 @@ catalog in merchant group chats (product pitches only, nothing about any custome
 Wiring (group 0, in this order relative to the generic handlers):
 
 * ``CommandHandler("products", show_products, filters=PRIVATE)`` and ``"pitch"`` → show_pitch;
-* buttons ``pg`` → show_group (no argument: all groups), ``pp`` → show_product,
-  ``gp`` → show_group_pitch (public buttons, pressed by anyone in a group);
+* buttons ``ShowProductGroup`` → show_group (no group: all groups), ``ShowProduct`` →
+  show_product, ``ShowGroupPitch`` → show_group_pitch (public: anyone in a group may press);
 * ``MessageHandler(PRIVATE & CATALOG_FILES, load_catalog)`` BEFORE the generic file capture.
   ``load_catalog`` checks :func:`is_catalog_upload` itself and hands anything else (a
   non-admin's .csv, say) to ``notes.capture_message``, so such a file is kept in the inbox
@@ -23,7 +23,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import filters
 
-from core.buttons import button, keyboard
+from core.actions import ShowGroupPitch, ShowProduct, ShowProductGroup
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import (
     N_,
@@ -46,7 +47,7 @@ from domain.catalog import (
     pick,
 )
 from handlers import notes
-from handlers.common import button_arg, button_int, expired
+from handlers.common import expired
 from storage import Storage
 from storage.catalog import Product, ProductGroup
 
@@ -96,8 +97,8 @@ async def _groups_view(context: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
         return _("The product catalog is empty. An administrator can load one by sending me a "
                  "YAML or CSV file."), None
     language = current_language()
-    rows = [[button(_label(f"{SEGMENT_ICONS[g.segment]} {pick(g.names, language)}"), "pg", g.id)]
-            for g in groups]
+    rows = [[ShowProductGroup(g.id).button(
+        _label(f"{SEGMENT_ICONS[g.segment]} {pick(g.names, language)}"))] for g in groups]
     return _("<b>Products</b>\nPick a group: 👤 individuals, 🏢 companies."), keyboard(rows)
 
 
@@ -109,36 +110,34 @@ async def show_products(update: Update, context: Ctx) -> None:
 
 async def show_group(update: Update, context: Ctx) -> None:
     """Show a group's products as buttons, or every group when the button has no group."""
-    assert update.callback_query is not None
-    group_id = button_int(context, 1)
-    group = await context.storage.catalog.group(group_id) if group_id is not None else None
-    if group_id is None and not button_arg(context, 1):
-        await update.callback_query.answer()
+    group_id = context.action(ShowProductGroup).group_id
+    if group_id is None:
+        await context.query.answer()
         await edit_or_reply(update, *await _groups_view(context))
         return
+    group = await context.storage.catalog.group(group_id)
     products = await context.storage.catalog.products_in(group.id) if group else []
     if group is None or not products:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     language = current_language()
-    rows = [[button(_label(pick(p.names, language)), "pp", p.id)] for p in products]
-    rows.append([button(_("◀ All groups"), "pg")])
+    rows = [[ShowProduct(p.id).button(_label(pick(p.names, language)))] for p in products]
+    rows.append([ShowProductGroup().button(_("◀ All groups"))])
     await edit_or_reply(update, f"{SEGMENT_ICONS[group.segment]} <b>"
                         f"{esc(pick(group.names, language))}</b>", keyboard(rows))
 
 
 async def show_product(update: Update, context: Ctx) -> None:
     """Show a product's FABE pitch, with a button back to its group."""
-    assert update.callback_query is not None
-    product_id = button_int(context, 1)
-    product = await context.storage.catalog.get(product_id) if product_id is not None else None
+    product = await context.storage.catalog.get(context.action(ShowProduct).product_id)
     if product is None or not product.active:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     text = await _pitch_text(context.storage, product, current_language())
-    await edit_or_reply(update, text, keyboard([[button(_("◀ Back"), "pg", product.group_id)]]))
+    await edit_or_reply(update, text,
+                        keyboard([[ShowProductGroup(product.group_id).button(_("◀ Back"))]]))
 
 
 async def show_pitch(update: Update, context: Ctx) -> None:
@@ -164,7 +163,7 @@ async def show_pitch(update: Update, context: Ctx) -> None:
     elif len(found) == 1:
         await reply(update, await _pitch_text(context.storage, found[0], language))
     else:
-        rows = [[button(_label(pick(p.names, language)), "pp", p.id)]
+        rows = [[ShowProduct(p.id).button(_label(pick(p.names, language)))]
                 for p in found[:MAX_MATCHES]]
         await reply(update, _("Several products match “{query}”. Which one?").format(
             query=esc(query)), keyboard(rows))
@@ -268,7 +267,7 @@ async def list_for_group(update: Update, context: Ctx,
             lines.append(label_value(
                 f"{SEGMENT_ICONS[group.segment]} <b>{esc(pick(group.names, language))}</b>",
                 esc(format_list(names, style="plain"))))
-            buttons += [button(_label(name), "gp", product.id, language, public=True)
+            buttons += [ShowGroupPitch(product.id, language).button(_label(name))
                         for product, name in zip(products, names, strict=True)]
     buttons = buttons[:MAX_GROUP_BUTTONS]
     rows = [buttons[index:index + 2] for index in range(0, len(buttons), 2)]
@@ -277,14 +276,14 @@ async def list_for_group(update: Update, context: Ctx,
 
 async def show_group_pitch(update: Update, context: Ctx) -> None:
     """Answer a public product button in a group with the pitch, in the group's language."""
-    assert update.callback_query is not None
-    product_id, language = button_int(context, 1), button_arg(context, 2)
-    product = await context.storage.catalog.get(product_id) if product_id is not None else None
+    action = context.action(ShowGroupPitch)
+    language = action.language
+    product = await context.storage.catalog.get(action.product_id)
     if product is None or not product.active or language not in LANGUAGES:
         with active(language if language in LANGUAGES else current_language(), "UTC"):
-            await update.callback_query.answer(_("This product is no longer offered."),
-                                               show_alert=True)
+            await context.query.answer(_("This product is no longer offered."),
+                                       show_alert=True)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     with active(language, str(current_timezone())):
         await reply(update, await _pitch_text(context.storage, product, language))

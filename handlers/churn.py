@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import OpenCard, WatchChurn
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _, active, format_date, label_value, local, ngettext
 from core.languages import language_of
@@ -41,7 +42,7 @@ from domain.churn import (
     ref_key,
 )
 from domain.pushes import Kind
-from handlers.common import button_int, expired
+from handlers.common import expired
 from storage import Storage
 from storage.churn import NewVolume, RefHolder
 from storage.staff import Staff
@@ -77,8 +78,7 @@ async def _leads_of(storage: Storage, owner: Staff) -> list[Staff]:
 
 async def start_volume_import(update: Update, context: Ctx) -> None:
     """Wait for a weekly volume file (/volumes)."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, VOLUMES_FLOW, {},
                                      context.clock.now())
     lines = [_("📊 Send me the weekly transaction volumes as an Excel (.xlsx) or CSV file."),
@@ -329,10 +329,10 @@ async def _watch_view(context: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
         if len(rows) < MAX_WATCH_BUTTONS:
             label = alert.customer_name[:40] or alert.client_ref
             if alert.owner_id == me.id:
-                rows.append([button(label, "c", alert.customer_id),
-                             button("📈", "cw", alert.id)])
+                rows.append([OpenCard(alert.customer_id).button(label),
+                             WatchChurn(alert.id).button("📈")])
             else:
-                rows.append([button(f"📈 {label}", "cw", alert.id)])
+                rows.append([WatchChurn(alert.id).button(f"📈 {label}")])
     return "\n".join(lines), keyboard(rows)
 
 
@@ -343,9 +343,8 @@ async def show_watch(update: Update, context: Ctx) -> None:
 
 async def show_watch_button(update: Update, context: Ctx) -> None:
     """The list again (no argument), or one alert's figures and chart (an alert id)."""
-    query = update.callback_query
-    assert query is not None
-    alert_id = button_int(context, 1)
+    query = context.query
+    alert_id = context.action(WatchChurn).alert_id
     if alert_id is None:
         await query.answer()
         await edit_or_reply(update, *await _watch_view(context))
@@ -358,7 +357,5 @@ async def show_watch_button(update: Update, context: Ctx) -> None:
     await query.answer()
     me = context.me
     owner = None if alert.owner_id == me.id else await context.storage.staff.get(alert.owner_id)
-    chat = update.effective_chat
-    assert chat is not None
-    await send_photo_text(context.bot, chat.id, await alert_chart(context.storage, alert),
+    await send_photo_text(context.bot, context.chat.id, await alert_chart(context.storage, alert),
                           alert_text(alert, owner), alert_buttons(alert, me))

@@ -36,18 +36,6 @@ async def lead_team(update: Update, context: Ctx) -> int | None:
     return me.team_id
 
 
-def button_arg(context: Ctx, index: int) -> str:
-    """The button's argument at `index` (1 is the first after the action), or ''."""
-    args = context.button or []
-    return args[index] if len(args) > index else ""
-
-
-def button_int(context: Ctx, index: int) -> int | None:
-    """The button's argument at `index` as a whole number, or None."""
-    raw = button_arg(context, index)
-    return int(raw) if raw.isdigit() else None
-
-
 async def note_too_long(update: Update, text: str) -> bool:
     """Answer and return True if a note is over the limit (nothing is cut silently)."""
     if len(text) <= MAX_NOTE:

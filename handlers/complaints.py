@@ -4,12 +4,13 @@ and /service shows the service-quality figures."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import AnswerCsat, AnswerNps, OpenCard, PickComplaintCustomer, ResolveComplaint
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, format_datetime, format_number, local, ngettext
 from core.messages import edit_or_reply, esc, reply
@@ -28,8 +29,8 @@ from domain.complaints import (
 from domain.customers import MAX_NOTE
 from domain.names import fold
 from handlers.access import recorded, send_answer
-from handlers.cards import display_name
-from handlers.common import button_arg, button_int, expired, note_too_long
+from handlers.cards import display_name, own_customer
+from handlers.common import expired, note_too_long
 from handlers.lookup import split_customer
 from storage import Storage
 from storage.customers import Customer
@@ -39,6 +40,7 @@ COMPLAINT_FLOW = "complaint"  # data {"customer_id"}: the next text is the compl
 RESOLVE_FLOW = "resolve"      # data {"complaint_id", "first"}: the next text is the resolution
 # Not a question: the text of a /complaint whose customer the RM is picking (data {"text"}).
 PICK_STATE = "complaint_pick"
+About = Literal["c", "s"]  # what a score is asked after: a complaint, or a sale
 CONTEXTS = {"c": "complaint", "s": "sale"}
 NO_FIGURE = "—"
 
@@ -48,8 +50,8 @@ NO_FIGURE = "—"
 
 async def complaint_command(update: Update, context: Ctx) -> None:
     """Open a complaint in one line: /complaint <customer> <text>."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = context.message
+    assert message.text is not None  # a command
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
@@ -69,21 +71,18 @@ async def complaint_command(update: Update, context: Ctx) -> None:
         return
     await context.storage.states.set(context.me.id, message.chat_id, PICK_STATE,
                                      {"text": text}, context.clock.now())
-    rows = [[button(display_name(c)[:40], "svo", c.id)] for c in candidates[:6]]
+    rows = [[PickComplaintCustomer(c.id).button(display_name(c)[:40])] for c in candidates[:6]]
     await reply(update, _("Which customer is the complaint from?"), keyboard(rows))
 
 
 async def pick_customer(update: Update, context: Ctx) -> None:
     """Open the /complaint typed earlier for the customer picked from several."""
-    raw = button_int(context, 1)
-    customer = await context.storage.customers.get(context.me.id, raw) if raw else None
+    customer = await own_customer(update, context,
+                                  context.action(PickComplaintCustomer).customer_id)
     if customer is None:
-        await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     state = await context.storage.states.get(context.me.id, chat.id)
     text = _without_name(str(state.data.get("text", "")), customer) if (
         state is not None and state.flow == PICK_STATE) else ""
@@ -104,8 +103,7 @@ def _without_name(text: str, customer: Customer) -> str:
 
 
 async def _ask_complaint(update: Update, context: Ctx, customer: Customer) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, COMPLAINT_FLOW,
                                      {"customer_id": customer.id}, context.clock.now())
     await reply(update, _("What is {name}'s complaint? Type it in a few words. (/cancel to "
@@ -114,8 +112,7 @@ async def _ask_complaint(update: Update, context: Ctx, customer: Customer) -> No
 
 async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the typed complaint of the customer asked about."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     customer = await context.storage.customers.get(context.me.id,
                                                    int(data.get("customer_id", 0)))
@@ -154,8 +151,8 @@ async def complaint_opened(context: Ctx, customer: Customer,
     await context.storage.audit.record(actor_id=staff.id, action="complaint.opened",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"complaint": complaint_id})
-    markup = keyboard([[button(_("✅ Resolved on the spot"), "svr", complaint_id, 1),
-                        button(_("Open the card"), "c", customer.id)]])
+    markup = keyboard([[ResolveComplaint(complaint_id, True).button(_("✅ Resolved on the spot")),
+                        OpenCard(customer.id).button(_("Open the card"))]])
     return _(
         "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it is "
         "resolved, and tell your team lead if it is late."
@@ -168,32 +165,25 @@ async def complaint_opened(context: Ctx, customer: Customer,
 
 async def ask_resolution(update: Update, context: Ctx) -> None:
     """Ask how a complaint was resolved ('✅ Resolved')."""
-    complaint_id = button_int(context, 1)
-    complaint = (await context.storage.complaints.get(context.me.id, complaint_id)
-                 if complaint_id else None)
+    action = context.action(ResolveComplaint)
+    complaint = await context.storage.complaints.get(context.me.id, action.complaint_id)
     if complaint is None:
         await expired(update)
         return
-    assert update.callback_query is not None
     if complaint.resolved_at is not None:
-        await update.callback_query.answer(_("This complaint is already resolved."),
-                                           show_alert=True)
+        await context.query.answer(_("This complaint is already resolved."), show_alert=True)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
     await context.storage.states.set(
-        context.me.id, chat.id, RESOLVE_FLOW,
-        {"complaint_id": complaint.id, "first": button_arg(context, 2) == "1"},
-        context.clock.now())
+        context.me.id, context.chat.id, RESOLVE_FLOW,
+        {"complaint_id": complaint.id, "first": action.at_first_contact}, context.clock.now())
     await reply(update, _("How was {name}'s complaint resolved? Type a short note for the "
                           "file. (/cancel to stop)").format(name=esc(complaint.customer_name)))
 
 
 async def type_resolution(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Resolve the complaint with the typed note, then ask for the customer's scores."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     if not text:
         await reply(update, _("Please type how it was resolved, or /cancel."))
@@ -235,17 +225,17 @@ def nps_question(name: str) -> str:
         name=f"<b>{name}</b>")
 
 
-def csat_buttons(where: str, ref: int) -> InlineKeyboardMarkup:
-    """Score buttons 1–5 and skip; `where` is 'c' (complaint) or 's' (sale)."""
-    return keyboard([[button(str(score), "svc", where, ref, score) for score in CSAT_SCORES],
-                     [button(_("Skip"), "svc", where, ref, "x")]])
+def csat_buttons(about: About, ref: int) -> InlineKeyboardMarkup:
+    """Score buttons 1–5 and skip, about a complaint ('c') or a sale ('s')."""
+    return keyboard([[AnswerCsat(about, ref, score).button(str(score)) for score in CSAT_SCORES],
+                     [AnswerCsat(about, ref).button(_("Skip"))]])
 
 
-def nps_buttons(where: str, ref: int) -> InlineKeyboardMarkup:
+def nps_buttons(about: About, ref: int) -> InlineKeyboardMarkup:
     scores = list(NPS_SCORES)
-    return keyboard([[button(str(s), "svn", where, ref, s) for s in scores[:6]],
-                     [button(str(s), "svn", where, ref, s) for s in scores[6:]],
-                     [button(_("Skip"), "svn", where, ref, "x")]])
+    return keyboard([[AnswerNps(about, ref, s).button(str(s)) for s in scores[:6]],
+                     [AnswerNps(about, ref, s).button(str(s)) for s in scores[6:]],
+                     [AnswerNps(about, ref).button(_("Skip"))]])
 
 
 async def ask_after_sale(context: Ctx, customer: Customer, interaction_id: int) -> None:
@@ -257,15 +247,15 @@ async def ask_after_sale(context: Ctx, customer: Customer, interaction_id: int) 
         reply_markup=csat_buttons("s", interaction_id))
 
 
-async def _scored_customer(update: Update, context: Ctx) -> Customer | None:
+async def _scored_customer(update: Update, context: Ctx,
+                           answer: AnswerCsat | AnswerNps) -> Customer | None:
     """The customer a score button is about (its complaint or its sale), or None."""
-    where, ref = button_arg(context, 1), button_int(context, 2)
     customer_id = None
-    if where == "c" and ref:
-        complaint = await context.storage.complaints.get(context.me.id, ref)
+    if answer.about == "c":
+        complaint = await context.storage.complaints.get(context.me.id, answer.ref_id)
         customer_id = complaint.customer_id if complaint else None
-    elif where == "s" and ref:
-        sale = await context.storage.interactions.get(context.me.id, ref)
+    else:
+        sale = await context.storage.interactions.get(context.me.id, answer.ref_id)
         customer_id = sale.customer_id if sale and sale.kind == "stage" else None
     customer = (await context.storage.customers.get(context.me.id, customer_id)
                 if customer_id else None)
@@ -275,40 +265,40 @@ async def _scored_customer(update: Update, context: Ctx) -> Customer | None:
 
 
 async def _record(update: Update, context: Ctx, customer: Customer, kind: str,
-                  scores: range) -> bool:
+                  scores: range, answer: AnswerCsat | AnswerNps) -> bool:
     """Record the pressed score (or skip); False if nothing more should happen."""
-    assert update.callback_query is not None
-    raw = button_arg(context, 3)
-    if raw == "x":
-        await update.callback_query.answer()
+    if answer.score is None:
+        await context.query.answer()
         return True
-    score = int(raw) if raw.isdigit() else -1
-    if score not in scores:
+    if answer.score not in scores:
         await expired(update)
         return False
     if not await context.storage.complaints.record_score(
-            customer_id=customer.id, owner_id=context.me.id, kind=kind, score=score,
-            context=CONTEXTS[button_arg(context, 1)], ref_id=int(button_arg(context, 2)),
-            now=context.clock.now()):
-        await update.callback_query.answer(_("Already recorded."), show_alert=True)
+            customer_id=customer.id, owner_id=context.me.id, kind=kind, score=answer.score,
+            context=CONTEXTS[answer.about], ref_id=answer.ref_id, now=context.clock.now()):
+        await context.query.answer(_("Already recorded."), show_alert=True)
         return False
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     return True
 
 
 async def answer_csat(update: Update, context: Ctx) -> None:
     """Record the customer's satisfaction (1–5), then ask the NPS question."""
-    customer = await _scored_customer(update, context)
-    if customer is None or not await _record(update, context, customer, "csat", CSAT_SCORES):
+    answer = context.action(AnswerCsat)
+    customer = await _scored_customer(update, context, answer)
+    if customer is None or not await _record(update, context, customer, "csat", CSAT_SCORES,
+                                             answer):
         return
     await edit_or_reply(update, nps_question(esc(display_name(customer))),
-                        nps_buttons(button_arg(context, 1), int(button_arg(context, 2))))
+                        nps_buttons(answer.about, answer.ref_id))
 
 
 async def answer_nps(update: Update, context: Ctx) -> None:
     """Record how likely the customer is to recommend us (0–10)."""
-    customer = await _scored_customer(update, context)
-    if customer is None or not await _record(update, context, customer, "nps", NPS_SCORES):
+    answer = context.action(AnswerNps)
+    customer = await _scored_customer(update, context, answer)
+    if customer is None or not await _record(update, context, customer, "nps", NPS_SCORES,
+                                             answer):
         return
     await edit_or_reply(update, _("Thank you: {name}'s feedback is recorded. /service shows "
                                   "your figures.").format(name=esc(display_name(customer))))

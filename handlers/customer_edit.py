@@ -6,7 +6,20 @@ from typing import Any
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    ArchiveCustomer,
+    AskErase,
+    ChooseValue,
+    ClearValue,
+    EditCustomer,
+    EraseCustomer,
+    OpenCard,
+    PickField,
+    RestoreCustomer,
+    SetStage,
+    ShowStages,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone
 from core.messages import edit_or_reply, esc, reply
@@ -24,7 +37,7 @@ from domain.household import COMPANY_SEGMENTS
 from domain.names import fold
 from domain.phones import parse_phone
 from handlers import complaints, referrals, swot
-from handlers.cards import customer_from_button, display_name, show_card
+from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired, read_date
 from storage.customers import Customer
 
@@ -34,49 +47,46 @@ LOST_FLOW = "lost"   # data {"customer_id"}: waiting for the reason a deal was l
 
 async def show_edit_menu(update: Update, context: Ctx) -> None:
     """List the fields of the customer file as buttons."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(EditCustomer).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     rows, row = [], []
     for field in FIELDS:
-        row.append(button(_(field.label), "cef", customer.id, field.name))
+        row.append(PickField(customer.id, field.name).button(_(field.label)))
         if len(row) == 2:
             rows.append(row)
             row = []
     rows.append(row)
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     await edit_or_reply(update, _("What would you like to change for {name}?").format(
         name=f"<b>{esc(display_name(customer))}</b>"), keyboard(rows))
 
 
 async def pick_field(update: Update, context: Ctx) -> None:
     """Offer the choices of a field, or ask for its new text."""
-    customer = await customer_from_button(update, context)
-    assert update.callback_query is not None and context.button is not None
-    field = FIELDS_BY_NAME.get(context.button[2] if len(context.button) > 2 else "")
+    action = context.action(PickField)
+    customer = await own_customer(update, context, action.customer_id)
+    field = FIELDS_BY_NAME.get(action.field)
     if customer is None:
         return
     if field is None:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     label = _(field.label)
     if field.choices is not None:
-        rows = [[button(_(text), "cev", customer.id, field.name, value)]
+        rows = [[ChooseValue(customer.id, field.name, value).button(_(text))]
                 for value, text in field.choices.items()]
-        rows.append([button(_("Back to the card"), "c", customer.id)])
+        rows.append([OpenCard(customer.id).button(_("Back to the card"))])
         await edit_or_reply(update, _("{field} of {name}:").format(
             field=label, name=esc(display_name(customer))), keyboard(rows))
         return
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.set(context.me.id, chat.id, EDIT_FLOW,
+    await context.storage.states.set(context.me.id, context.chat.id, EDIT_FLOW,
                                      {"customer_id": customer.id, "field": field.name},
                                      context.clock.now())
     hint = _field_hint(field.name)
-    markup = keyboard([[button(_("Clear this field"), "cec", customer.id, field.name)]])
+    markup = keyboard([[ClearValue(customer.id, field.name).button(_("Clear this field"))]])
     await reply(update, _("Type the new “{field}” for {name}. {hint}(/cancel to stop)").format(
         field=label, name=esc(display_name(customer)), hint=hint + " " if hint else ""), markup)
 
@@ -99,35 +109,32 @@ def _field_hint(field: str) -> str:
 
 async def choose_value(update: Update, context: Ctx) -> None:
     """Apply a value picked from a field's choices."""
-    customer = await customer_from_button(update, context)
+    action = context.action(ChooseValue)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    name = context.button[2] if len(context.button) > 2 else ""
-    value = context.button[3] if len(context.button) > 3 else ""
+    name, value = action.field, action.value
     field = FIELDS_BY_NAME.get(name)
     if field is None or field.choices is None or value not in field.choices:
         await expired(update)
         return
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     updated = await _save(context, customer, {name: value})
     await show_card(update, context, updated, edit=True)
 
 
 async def clear_value(update: Update, context: Ctx) -> None:
     """Empty a text field."""
-    customer = await customer_from_button(update, context)
+    action = context.action(ClearValue)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    name = context.button[2] if len(context.button) > 2 else ""
+    name = action.field
     if name not in FIELDS_BY_NAME or FIELDS_BY_NAME[name].choices is not None:
         await expired(update)
         return
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.clear(context.me.id, chat.id)
-    await update.callback_query.answer(_("Saved."))
+    await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer(_("Saved."))
     changes: dict[str, Any] = {name: "" if name == "name" else None}
     if name == "birthday":
         changes.update(birthday_lunar=0, birthday_leap=0)
@@ -139,8 +146,7 @@ async def clear_value(update: Update, context: Ctx) -> None:
 
 async def type_value(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the typed value of the field being edited."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     staff = context.me
     customer = await context.storage.customers.get(staff.id, int(data.get("customer_id", 0)))
@@ -241,36 +247,34 @@ async def _save(context: Ctx, customer: Customer, changes: dict[str, Any]) -> Cu
 
 async def show_stages(update: Update, context: Ctx) -> None:
     """Offer the pipeline stages."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(ShowStages).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    rows = [[button(("• " if stage == customer.stage else "") + _(label), "css", customer.id,
-                    stage)] for stage, label in STAGES.items()]
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    await context.query.answer()
+    rows = [[SetStage(customer.id, stage).button(("• " if stage == customer.stage else "")
+                                                 + _(label))]
+            for stage, label in STAGES.items()]
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     await edit_or_reply(update, _("Move {name} to which stage?").format(
         name=f"<b>{esc(display_name(customer))}</b>"), keyboard(rows))
 
 
 async def set_stage(update: Update, context: Ctx) -> None:
     """Move the customer to a stage; 'lost' asks for the reason first."""
-    customer = await customer_from_button(update, context)
+    action = context.action(SetStage)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    stage = context.button[2] if len(context.button) > 2 else ""
+    stage = action.stage
     if stage not in STAGES:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     if stage == customer.stage:
         await show_card(update, context, customer, edit=True)
         return
     if stage == "lost":
-        chat = update.effective_chat
-        assert chat is not None
-        await context.storage.states.set(context.me.id, chat.id, LOST_FLOW,
+        await context.storage.states.set(context.me.id, context.chat.id, LOST_FLOW,
                                          {"customer_id": customer.id}, context.clock.now())
         await edit_or_reply(update, _(
             "Why was {name} lost? Type the reason (price, chose another bank, no longer "
@@ -285,8 +289,7 @@ async def set_stage(update: Update, context: Ctx) -> None:
 
 async def type_lost_reason(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the reason a deal was lost and close the pipeline."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     reason = (message.text or "").strip()[:MAX_FIELD]
     staff = context.me
     customer = await context.storage.customers.get(staff.id, int(data.get("customer_id", 0)))
@@ -315,31 +318,37 @@ async def record_stage(context: Ctx, customer: Customer, stage: str,
 
 
 async def archive(update: Update, context: Ctx) -> None:
-    """Archive (action 'ca') or restore (action 'cr') a customer."""
-    customer = await customer_from_button(update, context)
+    """Archive a customer: hidden from search and the pipeline until restored."""
+    await _set_archived(update, context, context.action(ArchiveCustomer).customer_id, True)
+
+
+async def restore(update: Update, context: Ctx) -> None:
+    """Bring an archived customer back."""
+    await _set_archived(update, context, context.action(RestoreCustomer).customer_id, False)
+
+
+async def _set_archived(update: Update, context: Ctx, customer_id: int, archived: bool) -> None:
+    customer = await own_customer(update, context, customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    archived = context.button[0] == "ca"
     staff, now = context.me, context.clock.now()
     await context.storage.customers.set_archived(staff.id, customer.id, archived, now)
     await context.storage.audit.record(
         actor_id=staff.id, action="customer.archived" if archived else "customer.restored",
         entity="customer", entity_id=customer.id, now=now)
-    await update.callback_query.answer(_("Archived.") if archived else _("Restored."))
+    await context.query.answer(_("Archived.") if archived else _("Restored."))
     updated = await context.storage.customers.get(staff.id, customer.id) or customer
     await show_card(update, context, updated, edit=True)
 
 
 async def ask_delete(update: Update, context: Ctx) -> None:
     """Ask for confirmation before erasing a customer's personal data."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(AskErase).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    markup = keyboard([[button(_("Yes, erase for good"), "cdx", customer.id)],
-                       [button(_("No, keep it"), "c", customer.id)]])
+    await context.query.answer()
+    markup = keyboard([[EraseCustomer(customer.id).button(_("Yes, erase for good"))],
+                       [OpenCard(customer.id).button(_("No, keep it"))]])
     await edit_or_reply(update, _(
         "Erase {name} for good? Their name, phone, notes and files are deleted and cannot be "
         "recovered; only anonymous counts stay in the statistics."
@@ -348,13 +357,12 @@ async def ask_delete(update: Update, context: Ctx) -> None:
 
 async def delete(update: Update, context: Ctx) -> None:
     """Erase the customer's personal data (right to erasure), keeping anonymous counts."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(EraseCustomer).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
     staff, now = context.me, context.clock.now()
     erased = await context.storage.customers.erase(staff.id, customer.id, now)
-    await update.callback_query.answer()
+    await context.query.answer()
     if erased:
         await context.storage.audit.record(actor_id=staff.id, action="customer.erased",
                                            entity="customer", entity_id=customer.id, now=now)

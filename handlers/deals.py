@@ -14,7 +14,24 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    AskDealLost,
+    AskDealWon,
+    CancelDealStep,
+    ChangeDealAmount,
+    ChangeDealClose,
+    LoseDeal,
+    OpenCard,
+    OpenDeal,
+    PickDealClose,
+    PickDealProduct,
+    SetDealStage,
+    ShowDeals,
+    SkipDealStep,
+    StartDeal,
+    WinDeal,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_date
 from core.messages import edit_or_reply, esc, reply
@@ -32,8 +49,8 @@ from domain.deals import (
 )
 from domain.holdings import kind_for_product
 from handlers import complaints, holdings
-from handlers.cards import customer_from_button, display_name
-from handlers.common import button_arg, button_int, expired, read_date
+from handlers.cards import display_name, own_customer
+from handlers.common import expired, read_date
 from storage.customers import Customer
 from storage.deals import Deal
 
@@ -66,9 +83,9 @@ def deal_line(deal: Deal, name: str) -> str:
     return " · ".join(parts)
 
 
-async def _deal_from_button(update: Update, context: Ctx) -> Deal | None:
-    deal_id = button_int(context, 1)
-    deal = await context.storage.deals.get(context.me.id, deal_id) if deal_id else None
+async def _deal(update: Update, context: Ctx, deal_id: int) -> Deal | None:
+    """The RM's own deal a button names, or None after saying the button expired."""
+    deal = await context.storage.deals.get(context.me.id, deal_id)
     if deal is None:
         await expired(update)
     return deal
@@ -77,22 +94,21 @@ async def _deal_from_button(update: Update, context: Ctx) -> Deal | None:
 # -- the list and one deal ----------------------------------------------------------------------
 async def show_deals(update: Update, context: Ctx) -> None:
     """List the customer's deals, with a button to open each and one to add a deal."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(ShowDeals).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     deals = await context.storage.deals.for_customer(context.me.id, customer.id)
     lines = [_("<b>Deals of {name}</b>").format(name=esc(display_name(customer)))]
     rows: list[list[InlineKeyboardButton]] = []
     for deal in deals[:15]:
         name = await product_name(context, deal.product_id)
         lines.append(("• " if deal.is_open else "◦ ") + deal_line(deal, name))
-        rows.append([button(_short(f"{name} · {amount_text(deal)}"), "dv", deal.id)])
+        rows.append([OpenDeal(deal.id).button(_short(f"{name} · {amount_text(deal)}"))])
     if not deals:
         lines.append(_("No deals yet."))
-    rows.append([button(_("➕ New deal"), "dn", customer.id),
-                 button(_("Back to the card"), "c", customer.id)])
+    rows.append([StartDeal(customer.id).button(_("➕ New deal")),
+                 OpenCard(customer.id).button(_("Back to the card"))])
     await edit_or_reply(update, "\n".join(lines), keyboard(rows))
 
 
@@ -123,24 +139,23 @@ async def deal_view(context: Ctx, deal: Deal) -> tuple[str, InlineKeyboardMarkup
                                                            reason=reason))
     rows: list[list[InlineKeyboardButton]] = []
     if deal.is_open:
-        rows.append([button(("• " if stage == deal.stage else "") + _(STAGES[stage]), "ds",
-                            deal.id, stage) for stage in OPEN_STAGES[:2]])
-        rows.append([button(("• " if stage == deal.stage else "") + _(STAGES[stage]), "ds",
-                            deal.id, stage) for stage in OPEN_STAGES[2:]])
-        rows.append([button(_("💰 Amount"), "da", deal.id), button(_("📅 Close date"), "dd",
-                                                                    deal.id)])
-        rows.append([button(_("🏆 Won"), "dw", deal.id), button(_("❌ Lost"), "dl", deal.id)])
-    rows.append([button(_("◀ Deals"), "cdl", deal.customer_id)])
+        stages = [SetDealStage(deal.id, stage).button(
+            ("• " if stage == deal.stage else "") + _(STAGES[stage])) for stage in OPEN_STAGES]
+        rows += [stages[:2], stages[2:]]
+        rows.append([ChangeDealAmount(deal.id).button(_("💰 Amount")),
+                     ChangeDealClose(deal.id).button(_("📅 Close date"))])
+        rows.append([AskDealWon(deal.id).button(_("🏆 Won")),
+                     AskDealLost(deal.id).button(_("❌ Lost"))])
+    rows.append([ShowDeals(deal.customer_id).button(_("◀ Deals"))])
     return "\n".join(lines), keyboard(rows)
 
 
 async def open_deal(update: Update, context: Ctx) -> None:
     """Show one deal with the buttons that change it."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(OpenDeal).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, *await deal_view(context, deal))
 
 
@@ -153,40 +168,39 @@ def _segment_of(customer: Customer) -> str | None:
 
 async def start_deal(update: Update, context: Ctx) -> None:
     """Offer the catalog's products (for the customer's segment) for a new deal."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(StartDeal).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     language = current_language()
     rows: list[list[InlineKeyboardButton]] = []
     # One key for this offer: its buttons, pressed twice, make one deal.
     key = secrets.token_urlsafe(6)
     for group in await context.storage.catalog.groups(_segment_of(customer)):
         for product in await context.storage.catalog.products_in(group.id):
-            rows.append([button(_short(pick(product.names, language)), "dp", customer.id,
-                                product.id, key)])
+            rows.append([PickDealProduct(customer.id, product.id, key).button(
+                _short(pick(product.names, language)))])
     if not rows:
         await reply(update, _("The product catalog is empty. An administrator can load one by "
                               "sending me a YAML or CSV file."))
         return
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     await edit_or_reply(update, _("New deal for {name}: which product?").format(
         name=f"<b>{esc(display_name(customer))}</b>"), keyboard(rows[:90]))
 
 
 async def pick_product(update: Update, context: Ctx) -> None:
     """Create the deal for the picked product (once), then ask its amount."""
-    customer = await customer_from_button(update, context)
-    product_id, key = button_int(context, 2), button_arg(context, 3)
+    action = context.action(PickDealProduct)
+    customer = await own_customer(update, context, action.customer_id)
+    product_id, key = action.product_id, action.key
     product = await context.storage.catalog.get(product_id) if product_id else None
     if customer is None:
         return
-    assert update.callback_query is not None and update.effective_chat is not None
     if product is None or not key:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     stage = customer.stage if customer.stage in OPEN_STAGES else "find"
     deal = await context.storage.deals.create(
         owner_id=context.me.id, customer_id=customer.id, actor_id=context.me.id,
@@ -199,13 +213,12 @@ async def pick_product(update: Update, context: Ctx) -> None:
 
 
 def _step_buttons(deal_id: int, step: str) -> InlineKeyboardMarkup:
-    return keyboard([[button(_("Skip"), "dsk", deal_id, step),
-                      button(_("Cancel"), "dcx", deal_id)]])
+    return keyboard([[SkipDealStep(deal_id, step).button(_("Skip")),
+                      CancelDealStep(deal_id).button(_("Cancel"))]])
 
 
 async def ask_amount(update: Update, context: Ctx, deal: Deal) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, DEAL_FLOW,
                                      {"deal_id": deal.id, "step": "amount"}, context.clock.now())
     customer = await context.storage.customers.get(context.me.id, deal.customer_id)
@@ -218,8 +231,7 @@ async def ask_amount(update: Update, context: Ctx, deal: Deal) -> None:
 
 
 async def ask_close(update: Update, context: Ctx, deal: Deal) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, DEAL_FLOW,
                                      {"deal_id": deal.id, "step": "close"}, context.clock.now())
     customer = await context.storage.customers.get(context.me.id, deal.customer_id)
@@ -227,9 +239,9 @@ async def ask_close(update: Update, context: Ctx, deal: Deal) -> None:
     choices = [(_("End of this month"), _month_end(today, 0)),
                (_("End of next month"), _month_end(today, 1)),
                (_("In 3 months"), today + timedelta(days=91))]
-    rows = [[button(label, "dcd", deal.id, day.isoformat())] for label, day in choices]
-    rows.append([button(_("Skip"), "dsk", deal.id, "close"), button(_("Cancel"), "dcx",
-                                                                    deal.id)])
+    rows = [[PickDealClose(deal.id, day.isoformat()).button(label)] for label, day in choices]
+    rows.append([SkipDealStep(deal.id, "close").button(_("Skip")),
+                 CancelDealStep(deal.id).button(_("Cancel"))])
     await reply(update, _(
         "When do you expect to close “{product}” with {name}? Pick one or type a date such as "
         "31/12/2026."
@@ -245,8 +257,7 @@ def _month_end(today: date, months_ahead: int) -> date:
 
 async def type_deal_value(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the typed amount or expected close of the deal being entered."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     deal = await context.storage.deals.get(context.me.id, int(data.get("deal_id", 0)))
     if deal is None or not deal.is_open:
@@ -309,41 +320,38 @@ async def _save_close(update: Update, context: Ctx, deal: Deal, day: date) -> No
 
 
 async def _done(update: Update, context: Ctx, deal: Deal) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.clear(context.me.id, chat.id)
     await reply(update, *await deal_view(context, deal))
 
 
 async def pick_close(update: Update, context: Ctx) -> None:
     """A preset expected-close date."""
-    deal = await _deal_from_button(update, context)
-    raw = button_arg(context, 2)
+    deal = await _deal(update, context, context.action(PickDealClose).deal_id)
+    raw = context.action(PickDealClose).day
     if deal is None:
         return
-    assert update.callback_query is not None
     try:
         day = date.fromisoformat(raw)
     except ValueError:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     await _save_close(update, context, deal, day)
 
 
 async def skip_step(update: Update, context: Ctx) -> None:
     """Skip the amount or the expected close (the button names which)."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(SkipDealStep).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None and update.effective_chat is not None
-    state = await context.storage.states.get(context.me.id, update.effective_chat.id)
-    step = button_arg(context, 2)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
+    step = context.action(SkipDealStep).step
     if (state is None or state.flow != DEAL_FLOW or state.data.get("deal_id") != deal.id
             or state.data.get("step") != step):
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     if step == "amount" and deal.expected_close is None:
         await ask_close(update, context, deal)
     else:
@@ -352,48 +360,44 @@ async def skip_step(update: Update, context: Ctx) -> None:
 
 async def cancel_step(update: Update, context: Ctx) -> None:
     """Stop entering the deal; what was saved stays."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(CancelDealStep).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None and update.effective_chat is not None
-    state = await context.storage.states.get(context.me.id, update.effective_chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is not None and state.flow == DEAL_FLOW and state.data.get("deal_id") == deal.id:
-        await context.storage.states.clear(context.me.id, update.effective_chat.id)
-    await update.callback_query.answer(_("Cancelled."))
+        await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer(_("Cancelled."))
     await edit_or_reply(update, *await deal_view(context, deal))
 
 
 async def change_amount(update: Update, context: Ctx) -> None:
     """Ask the deal's amount again (💰 Amount)."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(ChangeDealAmount).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await ask_amount(update, context, deal)
 
 
 async def change_close(update: Update, context: Ctx) -> None:
     """Ask the deal's expected close again (📅 Close date)."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(ChangeDealClose).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await ask_close(update, context, deal)
 
 
 async def set_stage(update: Update, context: Ctx) -> None:
     """Move an open deal to another open stage."""
-    deal = await _deal_from_button(update, context)
-    stage = button_arg(context, 2)
+    deal = await _deal(update, context, context.action(SetDealStage).deal_id)
+    stage = context.action(SetDealStage).stage
     if deal is None:
         return
-    assert update.callback_query is not None
     if stage not in OPEN_STAGES:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     if deal.is_open and stage != deal.stage:
         deal = await context.storage.deals.update(context.me.id, deal.id, context.me.id,
                                                   context.clock.now(), stage=stage) or deal
@@ -403,11 +407,10 @@ async def set_stage(update: Update, context: Ctx) -> None:
 # -- won and lost -------------------------------------------------------------------------------
 async def ask_won(update: Update, context: Ctx) -> None:
     """Ask to confirm the win: it records a holding and starts the after-sales care."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(AskDealWon).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     if not deal.is_open:
         await edit_or_reply(update, *await deal_view(context, deal))
         return
@@ -418,16 +421,15 @@ async def ask_won(update: Update, context: Ctx) -> None:
     ).format(product=esc(await product_name(context, deal.product_id)),
              amount=amount_text(deal),
              name=f"<b>{esc(display_name(customer)) if customer else ''}</b>"),
-        keyboard([[button(_("🏆 Yes, won"), "dwx", deal.id),
-                   button(_("No"), "dv", deal.id)]]))
+        keyboard([[WinDeal(deal.id).button(_("🏆 Yes, won")),
+                   OpenDeal(deal.id).button(_("No"))]]))
 
 
 async def win(update: Update, context: Ctx) -> None:
     """Close the deal as won, once; then ask the date the holding is chased for."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(WinDeal).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
     product = await context.storage.catalog.get(deal.product_id) if deal.product_id else None
     group = await context.storage.catalog.group(product.group_id) if product else None
     kind = kind_for_product(product.code, group.code if group else "") if product else "other"
@@ -436,10 +438,10 @@ async def win(update: Update, context: Ctx) -> None:
                                           context.clock.now(), holding_kind=kind,
                                           product_name=name)
     if won is None:  # pressed twice, or already lost
-        await update.callback_query.answer(_("Already closed."))
+        await context.query.answer(_("Already closed."))
         await edit_or_reply(update, *await deal_view(context, deal))
         return
-    await update.callback_query.answer(_("Won! 🎉"))
+    await context.query.answer(_("Won! 🎉"))
     await edit_or_reply(update, *await deal_view(context, won.deal))
     customer = await context.storage.customers.get(context.me.id, deal.customer_id)
     if customer is not None:
@@ -449,35 +451,33 @@ async def win(update: Update, context: Ctx) -> None:
 
 async def ask_lost(update: Update, context: Ctx) -> None:
     """Offer the one-tap reasons a deal was lost."""
-    deal = await _deal_from_button(update, context)
+    deal = await _deal(update, context, context.action(AskDealLost).deal_id)
     if deal is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     if not deal.is_open:
         await edit_or_reply(update, *await deal_view(context, deal))
         return
     reasons = list(LOST_REASONS.items())
-    rows = [[button(_(label), "dlr", deal.id, code) for code, label in reasons[i:i + 2]]
+    rows = [[LoseDeal(deal.id, code).button(_(label)) for code, label in reasons[i:i + 2]]
             for i in range(0, len(reasons), 2)]
-    rows.append([button(_("Cancel"), "dv", deal.id)])
+    rows.append([OpenDeal(deal.id).button(_("Cancel"))])
     await edit_or_reply(update, _("Why was “{product}” lost?").format(
         product=esc(await product_name(context, deal.product_id))), keyboard(rows))
 
 
 async def lose(update: Update, context: Ctx) -> None:
     """Close the deal as lost with the tapped reason, once."""
-    deal = await _deal_from_button(update, context)
-    reason = button_arg(context, 2)
+    deal = await _deal(update, context, context.action(LoseDeal).deal_id)
+    reason = context.action(LoseDeal).reason
     if deal is None:
         return
-    assert update.callback_query is not None
     if reason not in LOST_REASONS:
         await expired(update)
         return
     lost = await context.storage.deals.lose(context.me.id, deal.id, reason, context.me.id,
                                             context.clock.now())
-    await update.callback_query.answer(_("Saved.") if lost else _("Already closed."))
+    await context.query.answer(_("Saved.") if lost else _("Already closed."))
     await edit_or_reply(update, *await deal_view(context, lost or deal))
 
 

@@ -24,6 +24,7 @@ from handlers import (
     leads,
     notes,
     posts,
+    preferences,
     reminders,
     search,
     spreadsheets,
@@ -53,6 +54,14 @@ STEPS: dict[str, Step] = {
     household.HOUSEHOLD_FLOW: household.type_member,
     swot.SWOT_FLOW: swot.type_part,
 }
+# States that wait for a button, not for text: the next text is read as usual (a search or
+# a note), and the buttons check the state themselves.
+WAITING_FOR_BUTTONS = frozenset({
+    capture.DUPLICATE_FLOW,   # open the existing customer, or create anyway
+    cardscan.CARD_FLOW,       # a business card's draft: correct a field, save or discard
+    complaints.PICK_STATE,    # which customer the /complaint typed is from
+    preferences.ONBOARDING,   # the language, then the time zone
+})
 # A question left unanswered this long no longer captures the next text: by then the RM has
 # moved on, and a search typed a day later must not become a customer's name.
 FLOW_TIMEOUT = timedelta(minutes=30)
@@ -60,8 +69,7 @@ FLOW_TIMEOUT = timedelta(minutes=30)
 
 async def route_text(update: Update, context: Ctx) -> None:
     """Send a plain text to the open question, the replied-to card, or search/note."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     state = await context.storage.states.get(context.me.id, message.chat_id)
     if state is not None and state.flow in STEPS:
         fresh = state.updated_at is None or context.clock.now() - state.updated_at < FLOW_TIMEOUT
@@ -104,8 +112,7 @@ FILE_STEPS: dict[str, Step] = {
 async def route_media(update: Update, context: Ctx) -> None:
     """A file or photo: for the flow waiting for it, the admin's catalog, a business card
     (a photo with no caption), or the inbox."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     state = await context.storage.states.get(context.me.id, message.chat_id)
     fresh = state is not None and (state.updated_at is None
                                    or context.clock.now() - state.updated_at < FLOW_TIMEOUT)

@@ -8,7 +8,14 @@ from typing import Any
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    AskFollowUp,
+    CorrectFollowUp,
+    FollowUpPreset,
+    OpenCard,
+    PickRemindCustomer,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime, format_list
 from core.messages import esc, reply
@@ -23,7 +30,7 @@ from domain.timeparse import (
     read_time,
     scan_time,
 )
-from handlers.cards import customer_from_button, display_name
+from handlers.cards import display_name, own_customer
 from handlers.common import expired
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
@@ -33,7 +40,7 @@ FOLLOW_UP_FLOW = "followup"  # data {"customer_id"}: the next text is "<when> <w
 # names the customer of the time read from the whole text, a button picks one of the
 # customers those words name (with the time read after them).
 REMIND_PICK_FLOW = "remind_pick"
-PRESETS = {"1d": 1, "3d": 3, "1w": 7}
+PRESETS = {"1d": 1, "3d": 3, "1w": 7}  # FollowUpPreset.preset: days ahead
 START_OF_DAY = time(9, 0)
 
 
@@ -63,8 +70,7 @@ def problem_text(problem: TimeProblem, text: str) -> str:
 
 async def read_when(update: Update, context: Ctx) -> datetime | None:
     """The time the whole message names, or None after answering with examples that work."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     now = context.clock.now()
     found = read_time(text, current_language(), now.astimezone(current_timezone()),
@@ -81,14 +87,11 @@ async def read_when(update: Update, context: Ctx) -> datetime | None:
 
 async def ask_when(update: Update, context: Ctx) -> None:
     """Ask when to follow up with the customer on the card."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(AskFollowUp).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.set(context.me.id, chat.id, FOLLOW_UP_FLOW,
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, FOLLOW_UP_FLOW,
                                      {"customer_id": customer.id}, context.clock.now())
     await reply(update, _(
         "When should I remind you about {name}? Write the time, then what to do if you like. "
@@ -98,8 +101,7 @@ async def ask_when(update: Update, context: Ctx) -> None:
 
 async def type_when(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Read '<when> <what>' typed after 'Follow-up' and create the reminder."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     customer = await context.storage.customers.get(context.me.id,
                                                    int(data.get("customer_id", 0)))
     if customer is None:
@@ -137,8 +139,8 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
     await context.storage.audit.record(actor_id=staff.id, action="reminder.created",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"reminder": reminder_id})
-    markup = keyboard([[button(_("Change the time"), "fux", reminder_id or 0, customer.id),
-                        button(_("Open the card"), "c", customer.id)]])
+    markup = keyboard([[CorrectFollowUp(reminder_id or 0, customer.id).button(_("Change the time")),
+                        OpenCard(customer.id).button(_("Open the card"))]])
     text = _("⏰ I will remind you about {name} on {when}.").format(
         name=f"<b>{esc(display_name(customer))}</b>", when=f"<b>{format_datetime(when)}</b>")
     if what:
@@ -148,15 +150,12 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
 
 async def preset(update: Update, context: Ctx) -> None:
     """Follow up tomorrow, in 3 days or next week, at the start of the working day."""
-    customer = await customer_from_button(update, context)
+    action = context.action(FollowUpPreset)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    days = PRESETS.get(context.button[2] if len(context.button) > 2 else "")
-    if days is None:
-        await expired(update)
-        return
-    await update.callback_query.answer()
+    days = PRESETS[action.preset]
+    await context.query.answer()
     zone = current_timezone()
     day = context.clock.now().astimezone(zone).date() + timedelta(days=days)
     await schedule(update, context, customer, datetime.combine(day, START_OF_DAY, tzinfo=zone),
@@ -165,29 +164,23 @@ async def preset(update: Update, context: Ctx) -> None:
 
 async def correct_time(update: Update, context: Ctx) -> None:
     """Cancel a just-made follow-up and ask for the right time."""
-    assert update.callback_query is not None and context.button is not None
-    raw_reminder = context.button[1] if len(context.button) > 1 else ""
-    raw_customer = context.button[2] if len(context.button) > 2 else ""
-    reminder = (await context.storage.reminders.get(context.me.id, int(raw_reminder))
-                if raw_reminder.isdigit() else None)
-    customer = (await context.storage.customers.get(context.me.id, int(raw_customer))
-                if raw_customer.isdigit() else None)
+    action = context.action(CorrectFollowUp)
+    reminder = await context.storage.reminders.get(context.me.id, action.reminder_id)
+    customer = await context.storage.customers.get(context.me.id, action.customer_id)
     if reminder is None or customer is None or reminder.status != "pending":
         await expired(update)
         return
     await context.storage.reminders.cancel(context.me.id, reminder.id, context.clock.now())
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.set(context.me.id, chat.id, FOLLOW_UP_FLOW,
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, FOLLOW_UP_FLOW,
                                      {"customer_id": customer.id}, context.clock.now())
     await reply(update, _("Which time is right? {examples}").format(examples=examples()))
 
 
 async def remind_command(update: Update, context: Ctx) -> None:
     """Set a follow-up in one line: /remind <customer> <when> <what>."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = context.message
+    assert message.text is not None  # a command
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
@@ -223,15 +216,14 @@ async def _ask_if_name_is_a_time(update: Update, context: Ctx, text: str, rest: 
     if whole is None or whole.start != 0 or whole.end < name_end:
         return False
     name = text[:name_end]
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, REMIND_PICK_FLOW,
                                      {"text": text, "rest": rest}, context.clock.now())
     after = find_time(rest, current_language(), local_now, region=context.me.region)
     rows = []
     if after is not None:  # each customer those words name, with the time read after them
         label = format_datetime(after.when)
-        rows = [[button(f"{display_name(c)} · {label}", "rmw", c.id)]
+        rows = [[PickRemindCustomer(c.id).button(f"{display_name(c)} · {label}")]
                 for c in await matches(context, name)]
     await reply(update, _(
         "“{name}” is a customer's name and also a time: {when}. Which customer is this "
@@ -242,24 +234,22 @@ async def _ask_if_name_is_a_time(update: Update, context: Ctx, text: str, rest: 
 
 async def pick_remind_customer(update: Update, context: Ctx) -> None:
     """Set the /remind follow-up for the customer picked among those its words name."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context,
+                                  context.action(PickRemindCustomer).customer_id)
     if customer is None:
         return
-    chat = update.effective_chat
-    assert chat is not None and update.callback_query is not None
-    state = await context.storage.states.get(context.me.id, chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is None or state.flow != REMIND_PICK_FLOW:
         await expired(update)
         return
-    await update.callback_query.answer()
-    await context.storage.states.clear(context.me.id, chat.id)
+    await context.query.answer()
+    await context.storage.states.clear(context.me.id, context.chat.id)
     await _schedule_from_text(update, context, customer, str(state.data.get("rest", "")))
 
 
 async def type_remind_customer(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """The customer typed for a /remind whose first words were a time: the whole text's time."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     query = (message.text or "").strip()
     found = await matches(context, query) if query else []
     if len(found) != 1:

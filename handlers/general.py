@@ -23,8 +23,7 @@ async def show_help(update: Update, context: Ctx) -> None:
 
 async def cancel(update: Update, context: Ctx) -> None:
     """Leave whatever multi-step flow the user is in."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     state = await context.storage.states.get(context.me.id, chat.id)
     await context.storage.states.clear(context.me.id, chat.id)
     if state is None:
@@ -36,10 +35,3 @@ async def cancel(update: Update, context: Ctx) -> None:
 async def unknown_command(update: Update, context: Ctx) -> None:
     """Answer a command the bot does not have."""
     await reply(update, _("I do not know that command. Send /help to see what I can do."))
-
-
-async def unknown_button(update: Update, context: Ctx) -> None:
-    """A genuine button whose action no longer exists (after an upgrade, say)."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(_("This button has expired. Please start again."),
-                                       show_alert=True)

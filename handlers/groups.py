@@ -8,7 +8,8 @@ from __future__ import annotations
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 
-from core.buttons import button, keyboard
+from core.actions import ChooseGroupLanguage
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, _, activate, current_language
 from core.messages import edit_or_reply, esc, reply
@@ -26,8 +27,7 @@ async def redirect_to_private(update: Update, context: Ctx) -> None:
 
 async def link_group(update: Update, context: Ctx) -> None:
     """/link in a group: the RM who sends it owns the group's leads and questions."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     if context.staff is None:
         await reply(update, _("Only the bank's staff can link this group."))
         return
@@ -44,7 +44,8 @@ async def link_group(update: Update, context: Ctx) -> None:
     await context.storage.audit.record(actor_id=context.me.id, action="group.linked",
                                        entity="group", entity_id=chat.id, now=now)
     activate(language, context.me.timezone)
-    markup = keyboard([[button(LANGUAGE_NAMES[code], "glang", code)] for code in LANGUAGES])
+    markup = keyboard([[ChooseGroupLanguage(code).button(LANGUAGE_NAMES[code])]
+                       for code in LANGUAGES])
     await reply(update, _("This group is now linked to {name}. Members can ask me about our "
                           "products with /products. Which language should I use here?").format(
         name=esc(context.me.name)), markup)
@@ -52,18 +53,16 @@ async def link_group(update: Update, context: Ctx) -> None:
 
 async def choose_group_language(update: Update, context: Ctx) -> None:
     """The owning RM picks the language the bot speaks in the group."""
-    chat = update.effective_chat
-    assert chat is not None and context.button is not None
+    chat = context.chat
     group = await context.storage.groups.get(chat.id)
-    language = context.button[1] if len(context.button) > 1 else ""
+    language = context.action(ChooseGroupLanguage).language
     if (group is None or context.staff is None or group.owner_id != context.me.id
             or language not in LANGUAGES):
         await expired(update)
         return
     await context.storage.groups.set_language(chat.id, language, context.clock.now())
     activate(language, context.me.timezone)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _("From now on I speak {language} in this group.").format(
         language=LANGUAGE_NAMES[language]))
 
@@ -97,8 +96,7 @@ async def track_membership(update: Update, context: Ctx) -> None:
 
 async def follow_migration(update: Update, context: Ctx) -> None:
     """A group became a supergroup: its link, queued posts and questions follow it."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     if message.migrate_to_chat_id:
         old, new = message.chat_id, message.migrate_to_chat_id
     elif message.migrate_from_chat_id:
@@ -113,8 +111,7 @@ async def follow_migration(update: Update, context: Ctx) -> None:
 
 async def show_products_in_group(update: Update, context: Ctx) -> None:
     """/products in a group: the catalog in the group's language, for everyone there."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     group = await context.storage.groups.get(chat.id)
     language = group.language if group else current_language()
     text, markup = await list_for_group(update, context, language)

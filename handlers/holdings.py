@@ -11,15 +11,16 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import OpenCard, PickHoldingDate, ShowHoldings, SkipHoldingDate
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_date
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import MAX_FIELD
 from domain.datefields import DateKind, DateRefusal, Refusal, find_date_field
 from domain.holdings import HOLDING_KINDS, parse_day_of_month
-from handlers.cards import customer_from_button, display_name, holding_line
-from handlers.common import button_arg, button_int, expired, read_date
+from handlers.cards import display_name, holding_line, own_customer
+from handlers.common import expired, read_date
 from handlers.lookup import split_customer
 from storage.holdings import Holding
 
@@ -31,8 +32,8 @@ DATE_FIELD = {"deposit": "maturity_date", "loan": "monthly_day", "insurance": "s
 
 async def add_maturity(update: Update, context: Ctx) -> None:
     """Record a maturing product: /maturity <customer> <dd/mm/yyyy> <product, amount>."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = context.message
+    assert message.text is not None  # a command
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     example = _("/maturity Nguyễn Văn An 15/12/2026 tiền gửi 12 tháng 500 triệu")
@@ -67,21 +68,21 @@ async def add_maturity(update: Update, context: Ctx) -> None:
 
 async def show_holdings(update: Update, context: Ctx) -> None:
     """List what the customer holds, each with a button to give it its dates."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(ShowHoldings).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     holdings = await context.storage.holdings.for_customer(context.me.id, customer.id)
     lines = [_("<b>Products held by {name}</b>").format(name=esc(display_name(customer)))]
     rows = []
     for holding in holdings[:20]:
         lines.append(f"💰 {_(HOLDING_KINDS[holding.kind])}: {holding_line(holding)}")
         for field, label in _fields(holding.kind):
-            rows.append([button(f"{label} · {holding.product[:24]}", "hd", holding.id, field)])
+            rows.append([PickHoldingDate(holding.id, field).button(
+                f"{label} · {holding.product[:24]}")])
     if not holdings:
         lines.append(_("None recorded yet: a won deal adds one, or /maturity."))
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     await edit_or_reply(update, "\n".join(lines), keyboard(rows))
 
 
@@ -112,8 +113,8 @@ def _question(holding: Holding, field: str, name: str) -> str:
 
 
 def _step_buttons(holding_id: int, field: str) -> InlineKeyboardMarkup:
-    return keyboard([[button(_("Skip"), "hsk", holding_id, field),
-                      button(_("Cancel"), "hsk", holding_id, field)]])
+    return keyboard([[SkipHoldingDate(holding_id, field).button(_("Skip")),
+                      SkipHoldingDate(holding_id, field).button(_("Cancel"))]])
 
 
 async def ask_holding_date(update: Update, context: Ctx, holding_id: int,
@@ -136,32 +137,30 @@ async def ask_holding_date(update: Update, context: Ctx, holding_id: int,
 
 async def pick_date_field(update: Update, context: Ctx) -> None:
     """Ask one of a holding's dates (from the list of products held)."""
-    holding_id, field = button_int(context, 1), button_arg(context, 2)
+    action = context.action(PickHoldingDate)
+    holding_id, field = action.holding_id, action.field
     holding = await context.storage.holdings.get(context.me.id, holding_id) if holding_id \
         else None
-    assert update.callback_query is not None
     if holding is None or field not in ("maturity_date", "monthly_day", "start_date"):
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     await ask_holding_date(update, context, holding.id, field)
 
 
 async def skip_date(update: Update, context: Ctx) -> None:
     """Skip (or cancel) the date question; nothing changes."""
-    assert update.callback_query is not None and update.effective_chat is not None
-    state = await context.storage.states.get(context.me.id, update.effective_chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if (state is not None and state.flow == HOLDING_FLOW
-            and state.data.get("holding_id") == button_int(context, 1)):
-        await context.storage.states.clear(context.me.id, update.effective_chat.id)
-    await update.callback_query.answer(_("Nothing was changed."))
+            and state.data.get("holding_id") == context.action(SkipHoldingDate).holding_id):
+        await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer(_("Nothing was changed."))
     await edit_or_reply(update, _("Nothing was changed."))
 
 
 async def type_holding_date(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the typed date (or day of the month) of a holding."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     holding = await context.storage.holdings.get(context.me.id, int(data.get("holding_id", 0)))
     field = str(data.get("field"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
+from core.actions import AnswerQuestion, Interested
 from core.context import Ctx
 from core.i18n import _, active, label_value
 from core.languages import language_of
@@ -15,7 +16,7 @@ from domain.phones import parse_phone
 from domain.pushes import Kind
 from handlers import mycard
 from handlers.capture import add_from_contact
-from handlers.common import button_int, expired
+from handlers.common import expired
 from handlers.posts import product_name
 from storage.groups import Group
 
@@ -24,11 +25,8 @@ ANSWER_FLOW = "answer"  # data {"question_id"}: the next text is posted in the g
 
 async def press_interested(update: Update, context: Ctx) -> None:
     """A group member wants the offer: one prospect for the owning RM, however often pressed."""
-    query = update.callback_query
-    chat = update.effective_chat
-    assert query is not None and chat is not None
-    post_id = button_int(context, 1)
-    post = await context.storage.posts.get(post_id) if post_id else None
+    query, chat = context.query, context.chat
+    post = await context.storage.posts.get(context.action(Interested).post_id)
     group = await context.storage.groups.get(chat.id)
     if post is None or group is None or post.chat_id != chat.id:
         await expired(update)
@@ -80,8 +78,7 @@ async def start_lead(update: Update, context: Ctx, token: str) -> None:
     markup = ReplyKeyboardMarkup(
         [[KeyboardButton(_("📞 Share my phone number"), request_contact=True)]],
         one_time_keyboard=True, resize_keyboard=True)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await chat.send_message(_(
         "Thank you for your interest! {name}, your relationship manager at the bank, will "
         "contact you. If you would like a call back, share your phone number with the button "
@@ -123,8 +120,7 @@ async def route_contact(update: Update, context: Ctx) -> None:
                                                kind=Kind.LEAD, text=note, due_at=now, now=now)
     await context.storage.audit.record(actor_id=user.id, action="lead.consent", entity="lead",
                                        entity_id=lead.id, now=now)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await chat.send_message(_("Thank you! {name} will call you soon.").format(
         name=esc(owner.name if owner else "")), reply_markup=ReplyKeyboardRemove())
 
@@ -155,8 +151,7 @@ async def ask_question(update: Update, context: Ctx) -> None:
 
 
 def _addressed_to_bot(update: Update, context: Ctx) -> bool:
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     replied = message.reply_to_message
     if (replied is not None and replied.from_user is not None
             and replied.from_user.id == context.bot.id):
@@ -167,15 +162,13 @@ def _addressed_to_bot(update: Update, context: Ctx) -> bool:
 
 async def start_answer(update: Update, context: Ctx) -> None:
     """'Answer in the group' on a question: ask for the answer's text."""
-    question_id = button_int(context, 1)
-    question = (await context.storage.groups.question(context.me.id, question_id)
-                if question_id else None)
+    question = await context.storage.groups.question(
+        context.me.id, context.action(AnswerQuestion).question_id)
     if question is None:
         await expired(update)
         return
-    assert update.callback_query is not None and update.effective_chat is not None
-    await update.callback_query.answer()
-    await context.storage.states.set(context.me.id, update.effective_chat.id, ANSWER_FLOW,
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, ANSWER_FLOW,
                                      {"question_id": question.id}, context.clock.now())
     await reply(update, _("Type your answer to {name}; I will post it in the group as a reply "
                           "to their question. (/cancel to stop)").format(
@@ -184,8 +177,7 @@ async def start_answer(update: Update, context: Ctx) -> None:
 
 async def type_answer(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Queue the typed answer as a reply in the group."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     question = await context.storage.groups.question(context.me.id,
                                                      int(data.get("question_id", 0)))
     await context.storage.states.clear(context.me.id, message.chat_id)

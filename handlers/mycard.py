@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from core.buttons import button, keyboard
+from core.actions import SendMyCard
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, active
 from core.messages import esc, reply
 from domain.mycard import SOURCES, deep_link, qr_png
 from domain.phones import parse_phone
-from handlers.common import button_arg, expired
+from handlers.common import expired
 
 
 async def show_mycard(update: Update, context: Ctx) -> None:
     """Ask where the QR code will be shown (/mycard)."""
-    rows = [[button(_(label), "myc", source)] for source, label in SOURCES.items()]
+    rows = [[SendMyCard(source).button(_(label))] for source, label in SOURCES.items()]
     await reply(update, _(
         "📇 <b>Your contact card</b>\nPeople who scan it can leave their name and phone "
         "number for you. Where will you show it? Each place gets its own code, so you see where "
@@ -30,18 +31,17 @@ async def show_mycard(update: Update, context: Ctx) -> None:
 
 async def send_mycard(update: Update, context: Ctx) -> None:
     """Send the QR code and link for the picked place."""
-    source = button_arg(context, 1)
-    assert update.callback_query is not None and update.effective_chat is not None
+    source = context.action(SendMyCard).source
     if source not in SOURCES:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     card = await context.storage.mycard.card_for(context.me.id, source, context.clock.now())
     link = deep_link(context.bot.username, card.token)
     caption = _("📇 {name} — {source}\nScan to leave your name and phone number, or open: "
                 "{link}").format(name=esc(context.me.name), source=_(SOURCES[source]), link=link)
-    await update.effective_chat.send_photo(InputFile(qr_png(link), filename="mycard.png"),
-                                           caption=caption)
+    await context.chat.send_photo(InputFile(qr_png(link), filename="mycard.png"),
+                                  caption=caption)
 
 
 async def start_visit(update: Update, context: Ctx, token: str) -> None:

@@ -6,7 +6,18 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    AskFollowUp,
+    AskNote,
+    DiscardItem,
+    FileItem,
+    FollowUpPreset,
+    LogContact,
+    LogWithoutNote,
+    OpenCard,
+    SearchForItem,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
@@ -14,7 +25,7 @@ from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from domain.phones import phone_international
 from handlers import complaints
 from handlers.access import recorded, send_answer
-from handlers.cards import customer_from_button, display_name, show_card
+from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired, note_too_long
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
@@ -26,26 +37,32 @@ LOGGED_KINDS = ("call", "visit", "meeting", "message", "note", "complaint")
 
 
 async def ask_note(update: Update, context: Ctx) -> None:
-    """Ask for the text of a note ('cn') or of a logged call, visit or meeting ('cl')."""
-    customer = await customer_from_button(update, context)
+    """Ask for the text of a note (📝 on the card)."""
+    await _ask(update, context, context.action(AskNote).customer_id, "note")
+
+
+async def ask_contact_note(update: Update, context: Ctx) -> None:
+    """Ask what came out of a call, visit or meeting (or a complaint) being logged."""
+    action = context.action(LogContact)
+    await _ask(update, context, action.customer_id, action.kind)
+
+
+async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> None:
+    customer = await own_customer(update, context, customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    kind = context.button[2] if context.button[0] == "cl" and len(context.button) > 2 else "note"
     if kind not in LOGGED_KINDS:
         await expired(update)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.set(context.me.id, chat.id, NOTE_FLOW,
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, NOTE_FLOW,
                                      {"customer_id": customer.id, "kind": kind},
                                      context.clock.now())
     name = esc(display_name(customer))
     if kind == "note":
         await reply(update, _("Type the note for {name}. (/cancel to stop)").format(name=name))
         return
-    markup = keyboard([[button(_("Log it without a note"), "cls", customer.id, kind)]])
+    markup = keyboard([[LogWithoutNote(customer.id, kind).button(_("Log it without a note"))]])
     text = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
         kind=_(INTERACTION_KINDS[kind]), name=name)
     if kind == "call" and customer.phone:
@@ -57,8 +74,7 @@ async def ask_note(update: Update, context: Ctx) -> None:
 
 async def type_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Save the typed text as the note of the interaction being logged."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     customer = await context.storage.customers.get(context.me.id,
                                                    int(data.get("customer_id", 0)))
     await context.storage.states.clear(context.me.id, message.chat_id)
@@ -72,18 +88,16 @@ async def type_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
 
 async def log_without_note(update: Update, context: Ctx) -> None:
     """Log a call, visit or meeting with no text."""
-    customer = await customer_from_button(update, context)
+    action = context.action(LogWithoutNote)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    kind = context.button[2] if len(context.button) > 2 else ""
+    kind = action.kind
     if kind not in LOGGED_KINDS:
         await expired(update)
         return
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.clear(context.me.id, chat.id)
+    await context.query.answer()
+    await context.storage.states.clear(context.me.id, context.chat.id)
     await save_interaction(update, context, customer, kind, "")
 
 
@@ -111,11 +125,11 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
 
 def _follow_up_buttons(customer: Customer) -> InlineKeyboardMarkup:
     return keyboard([
-        [button(_("Tomorrow"), "fu", customer.id, "1d"),
-         button(_("In 3 days"), "fu", customer.id, "3d"),
-         button(_("Next week"), "fu", customer.id, "1w")],
-        [button(_("Another time…"), "cf", customer.id), button(_("Open the card"), "c",
-                                                                customer.id)],
+        [FollowUpPreset(customer.id, "1d").button(_("Tomorrow")),
+         FollowUpPreset(customer.id, "3d").button(_("In 3 days")),
+         FollowUpPreset(customer.id, "1w").button(_("Next week"))],
+        [AskFollowUp(customer.id).button(_("Another time…")),
+         OpenCard(customer.id).button(_("Open the card"))],
     ])
 
 
@@ -137,8 +151,8 @@ async def note_from_reply(update: Update, context: Ctx) -> bool:
 
 async def note_command(update: Update, context: Ctx) -> None:
     """Add a note in one line: /note <name or phone> <text>."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = context.message
+    assert message.text is not None  # a command
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
@@ -157,8 +171,7 @@ async def note_command(update: Update, context: Ctx) -> None:
 
 async def capture_message(update: Update, context: Ctx) -> None:
     """Keep a photo, voice note, document or forwarded message until the RM picks a customer."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     file_id, file_type, file_name = _attachment(message)
     text = message.text or message.caption or ""
     if file_id is None and not text:
@@ -186,63 +199,55 @@ def _attachment(message: Message) -> tuple[str | None, str | None, str | None]:
 async def offer_customers(update: Update, context: Ctx, item: InboxItem,
                           candidates: list[Customer]) -> None:
     """Ask which customer an inbox item belongs to."""
-    rows = [[button(display_name(c)[:40], "pick", item.id, c.id)] for c in candidates[:6]]
-    rows.append([button(_("🔎 Another customer…"), "picks", item.id),
-                 button(_("Discard"), "pickx", item.id)])
+    rows = [[FileItem(item.id, c.id).button(display_name(c)[:40])] for c in candidates[:6]]
+    rows.append([SearchForItem(item.id).button(_("🔎 Another customer…")),
+                 DiscardItem(item.id).button(_("Discard"))])
     await reply(update, _("Which customer is this for? It is kept in your /inbox until you "
                           "choose."), keyboard(rows))
 
 
-async def _inbox_item(update: Update, context: Ctx) -> InboxItem | None:
-    raw = context.button[1] if context.button and len(context.button) > 1 else ""
-    item = (await context.storage.inbox.get_open(context.me.id, int(raw))
-            if raw.isdigit() else None)
-    if item is None and update.callback_query is not None:
-        await update.callback_query.answer(_("This was already filed."), show_alert=True)
+async def _inbox_item(context: Ctx, item_id: int) -> InboxItem | None:
+    """The RM's inbox item still waiting, or None after saying it was filed already."""
+    item = await context.storage.inbox.get_open(context.me.id, item_id)
+    if item is None:
+        await context.query.answer(_("This was already filed."), show_alert=True)
     return item
 
 
 async def file_item(update: Update, context: Ctx) -> None:
     """File an inbox item under the chosen customer (once, however often it is pressed)."""
-    item = await _inbox_item(update, context)
+    action = context.action(FileItem)
+    item = await _inbox_item(context, action.item_id)
     if item is None:
         return
-    assert update.callback_query is not None and context.button is not None
-    raw = context.button[2] if len(context.button) > 2 else ""
-    customer = (await context.storage.customers.get(context.me.id, int(raw))
-                if raw.isdigit() else None)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
-        await expired(update)
         return
     now = context.clock.now()
     if not await context.storage.file_inbox_item(context.me.id, item.id, customer.id, now):
-        await update.callback_query.answer(_("This was already filed."), show_alert=True)
+        await context.query.answer(_("This was already filed."), show_alert=True)
         return
     await context.storage.audit.record(actor_id=context.me.id, action=f"interaction.{item.kind}",
                                        entity="customer", entity_id=customer.id, now=now)
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await show_card(update, context, customer, edit=True, prefix=_("✅ Added to {name}.").format(
         name=esc(display_name(customer))))
 
 
 async def search_for_item(update: Update, context: Ctx) -> None:
     """Ask for a name or phone to find the customer an inbox item belongs to."""
-    item = await _inbox_item(update, context)
+    item = await _inbox_item(context, context.action(SearchForItem).item_id)
     if item is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
-    await context.storage.states.set(context.me.id, chat.id, PICK_FLOW, {"item_id": item.id},
-                                     context.clock.now())
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, PICK_FLOW,
+                                     {"item_id": item.id}, context.clock.now())
     await reply(update, _("Type a name, phone number or company to find the customer."))
 
 
 async def type_pick_query(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Search with the typed text and offer the results for the inbox item."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     item = await context.storage.inbox.get_open(context.me.id, int(data.get("item_id", 0)))
     await context.storage.states.clear(context.me.id, message.chat_id)
     if item is None:
@@ -257,12 +262,11 @@ async def type_pick_query(update: Update, context: Ctx, data: dict[str, Any]) ->
 
 async def discard_item(update: Update, context: Ctx) -> None:
     """Drop an inbox item the RM does not want to keep."""
-    item = await _inbox_item(update, context)
+    item = await _inbox_item(context, context.action(DiscardItem).item_id)
     if item is None:
         return
-    assert update.callback_query is not None
     await context.storage.inbox.discard(context.me.id, item.id, context.clock.now())
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _("Discarded."))
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    ListArchived,
+    ListStage,
+    OpenCard,
+    PickProbability,
+    SetProbability,
+    ShowTeamPipeline,
+)
+from core.buttons import Action, keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, label_count, label_value, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from domain.deals import OPEN_STAGES, add_totals, forecast, format_totals, parse_probability
-from handlers.common import button_arg, expired
+from handlers.common import expired
 from handlers.search import result_label
 from storage.customers import Page
 
@@ -69,20 +79,19 @@ async def show_pipeline(update: Update, context: Ctx) -> None:
     for stage, label in STAGES.items():
         count = counts.get(stage, 0)
         if count:
-            rows.append([button(label_count(_(label), count), "pl", stage, 0)])
+            rows.append([ListStage(stage, 0).button(label_count(_(label), count))])
     if context.me.is_lead and context.me.team_id is not None:
-        rows.append([button(_("👥 The team's pipeline"), "plt")])
+        rows.append([ShowTeamPipeline().button(_("👥 The team's pipeline"))])
     # An empty keyboard is refused by Telegram: none at all when there is nothing to list.
     await reply(update, text, keyboard(rows) if rows else None)
 
 
 async def show_team_pipeline(update: Update, context: Ctx) -> None:
     """A lead's view: the whole team's customers and deals summed (no customer names)."""
-    assert update.callback_query is not None
     if not context.me.is_lead or context.me.team_id is None:
         await expired(update)
         return
-    await update.callback_query.answer()
+    await context.query.answer()
     owners = await _team_ids(context)
     await reply(update, await pipeline_text(context, owners, ngettext(
         "<b>The team's pipeline</b> ({count} person)",
@@ -98,7 +107,7 @@ async def show_probabilities(update: Update, context: Ctx) -> None:
     rows = []
     if context.me.is_lead and context.me.team_id is not None:
         lines.append(_("Tap a stage to change it for your team."))
-        rows = [[button(_(STAGES[stage]), "prb", stage)] for stage in OPEN_STAGES]
+        rows = [[PickProbability(stage).button(_(STAGES[stage]))] for stage in OPEN_STAGES]
     else:
         lines.append(_("Your team lead sets them."))
     await reply(update, "\n".join(lines), keyboard(rows) if rows else None)
@@ -106,13 +115,12 @@ async def show_probabilities(update: Update, context: Ctx) -> None:
 
 async def pick_probability(update: Update, context: Ctx) -> None:
     """Offer the percentages for one stage (leads)."""
-    stage = button_arg(context, 1)
-    assert update.callback_query is not None
+    stage = context.action(PickProbability).stage
     if stage not in OPEN_STAGES or not context.me.is_lead or context.me.team_id is None:
         await expired(update)
         return
-    await update.callback_query.answer()
-    rows = [[button(f"{p}%", "prs", stage, p) for p in PERCENT_CHOICES[i:i + 4]]
+    await context.query.answer()
+    rows = [[SetProbability(stage, p).button(f"{p}%") for p in PERCENT_CHOICES[i:i + 4]]
             for i in range(0, len(PERCENT_CHOICES), 4)]
     await edit_or_reply(update, _("Win probability for “{stage}”:").format(
         stage=esc(_(STAGES[stage]))), keyboard(rows))
@@ -120,57 +128,57 @@ async def pick_probability(update: Update, context: Ctx) -> None:
 
 async def set_probability(update: Update, context: Ctx) -> None:
     """Set the team's probability for a stage (the same press twice sets the same value)."""
-    stage, percent = button_arg(context, 1), parse_probability(button_arg(context, 2))
-    assert update.callback_query is not None
+    action = context.action(SetProbability)
+    stage, percent = action.stage, parse_probability(str(action.percent))
     if (stage not in OPEN_STAGES or percent is None or not context.me.is_lead
             or context.me.team_id is None):
         await expired(update)
         return
     await context.storage.deals.set_probabilities(context.me.team_id, {stage: percent},
                                                   context.me.id, context.clock.now())
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await edit_or_reply(update, _("Win probability for “{stage}” is now {percent}% for your "
                                   "team.").format(stage=esc(_(STAGES[stage])), percent=percent))
 
 
 async def list_stage(update: Update, context: Ctx) -> None:
     """List the customers at one stage, a page at a time."""
-    assert update.callback_query is not None and context.button is not None
-    args = context.button[1:]
-    if len(args) != 2 or args[0] not in STAGES or not args[1].isdigit():
+    action = context.action(ListStage)
+    stage, page = action.stage, action.page
+    if stage not in STAGES or page < 0:
         await expired(update)
         return
-    await update.callback_query.answer()
-    stage, page = args[0], int(args[1])
+    await context.query.answer()
     result = await context.storage.customers.in_stage(context.me.id, stage,
                                                       offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     title = _("<b>{stage}</b>: {count}").format(stage=_(STAGES[stage]), count=result.total)
-    await edit_or_reply(update, title, _list_keyboard(context, result, page, ("pl", stage)))
+    await edit_or_reply(update, title, _list_keyboard(
+        context, result, page, lambda to: ListStage(stage, to)))
 
 
 async def list_archived(update: Update, context: Ctx) -> None:
     """List archived customers (from /archived or a page button)."""
     page = 0
-    if update.callback_query is not None and context.button is not None:
-        raw = context.button[1] if len(context.button) > 1 else "0"
-        page = int(raw) if raw.isdigit() else 0
-        await update.callback_query.answer()
+    if isinstance(context.button, ListArchived):
+        page = max(context.button.page, 0)
+        await context.query.answer()
     result = await context.storage.customers.archived(context.me.id, offset=page * PAGE_SIZE,
                                                       limit=PAGE_SIZE)
     if result.total == 0:
         await reply(update, _("No archived customers."))
         return
     title = _("<b>Archived</b>: {count}").format(count=result.total)
-    await edit_or_reply(update, title, _list_keyboard(context, result, page, ("arch",)))
+    await edit_or_reply(update, title, _list_keyboard(context, result, page, ListArchived))
 
 
 def _list_keyboard(context: Ctx, result: Page, page: int,
-                   pager_action: tuple[str, ...]) -> InlineKeyboardMarkup | None:
-    rows = [[button(result_label(c, context.me.region), "c", c.id)] for c in result.customers]
+                   turn_to: Callable[[int], Action]) -> InlineKeyboardMarkup | None:
+    rows = [[OpenCard(c.id).button(result_label(c, context.me.region))]
+            for c in result.customers]
     pager = []
     if page > 0:
-        pager.append(button(_("◀ Previous"), *pager_action, page - 1))
+        pager.append(turn_to(page - 1).button(_("◀ Previous")))
     if (page + 1) * PAGE_SIZE < result.total:
-        pager.append(button(_("Next ▶"), *pager_action, page + 1))
+        pager.append(turn_to(page + 1).button(_("Next ▶")))
     rows.append(pager)
     return keyboard(rows) if any(rows) else None

@@ -6,12 +6,22 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    CancelPost,
+    PickGroupOwner,
+    PickPostProduct,
+    PreviewPost,
+    ReassignGroup,
+    SchedulePost,
+    SendPostNow,
+    TogglePostGroup,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, format_datetime, ngettext
 from core.messages import edit_or_reply, esc, reply, send_photo_text
 from domain.catalog import pick
-from handlers.common import button_arg, button_int, expired
+from handlers.common import expired
 from handlers.followups import examples, read_when
 from storage import Storage
 
@@ -28,8 +38,7 @@ async def product_name(storage: Storage, product_id: int | None, language: str) 
 
 async def start_post(update: Update, context: Ctx) -> None:
     """/post: compose an offer for one or more of the RM's groups."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     groups = await context.storage.groups.owned_by([context.me.id])
     if not groups:
         await reply(update, _("You have no linked group yet. Add me to a merchant group and "
@@ -43,8 +52,7 @@ async def start_post(update: Update, context: Ctx) -> None:
 
 async def receive_content(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Take the post's text (or photo and caption), then ask for the product."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     if data.get("step") == "when":
         await _schedule(update, context, data)
         return
@@ -61,17 +69,16 @@ async def receive_content(update: Update, context: Ctx, data: dict[str, Any]) ->
     await context.storage.states.set(context.me.id, message.chat_id, POST_FLOW, data,
                                      context.clock.now())
     products = await context.storage.catalog.active_products()
-    rows = [[button(await product_name(context.storage, p.id, current_language()) or p.code,
-                    "ppk", p.id)] for p in products[:MAX_PRODUCTS_SHOWN]]
-    rows.append([button(_("No product"), "ppk", 0)])
+    rows = [[PickPostProduct(p.id).button(
+        await product_name(context.storage, p.id, current_language()) or p.code)]
+        for p in products[:MAX_PRODUCTS_SHOWN]]
+    rows.append([PickPostProduct(0).button(_("No product"))])
     await reply(update, _("Which product is this post about? Interested members become leads "
                           "for it."), keyboard(rows))
 
 
 async def _state(update: Update, context: Ctx) -> dict[str, Any] | None:
-    chat = update.effective_chat
-    assert chat is not None
-    state = await context.storage.states.get(context.me.id, chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is None or state.flow != POST_FLOW:
         await expired(update)
         return None
@@ -79,8 +86,7 @@ async def _state(update: Update, context: Ctx) -> dict[str, Any] | None:
 
 
 async def _save(update: Update, context: Ctx, data: dict[str, Any]) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, POST_FLOW, data,
                                      context.clock.now())
 
@@ -90,14 +96,13 @@ async def pick_product(update: Update, context: Ctx) -> None:
     data = await _state(update, context)
     if data is None:
         return
-    product_id = button_int(context, 1) or None
+    product_id = context.action(PickPostProduct).product_id or None
     if product_id is not None and await context.storage.catalog.get(product_id) is None:
         await expired(update)
         return
     data.update(step="groups", product_id=product_id)
     await _save(update, context, data)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await _show_groups(update, context, data)
 
 
@@ -106,9 +111,9 @@ async def _show_groups(update: Update, context: Ctx, data: dict[str, Any]) -> No
     rows: list[list[InlineKeyboardButton]] = []
     for group in await context.storage.groups.owned_by([context.me.id]):
         mark = "✅" if group.chat_id in chosen else "⬜"
-        rows.append([button(f"{mark} {group.title[:40]}", "pgt", group.chat_id)])
+        rows.append([TogglePostGroup(group.chat_id).button(f"{mark} {group.title[:40]}")])
     if chosen:
-        rows.append([button(_("Preview ▶"), "ppv")])
+        rows.append([PreviewPost().button(_("Preview ▶"))])
     await edit_or_reply(update, _("Post to which groups? Tap to select."), keyboard(rows))
 
 
@@ -117,8 +122,7 @@ async def toggle_group(update: Update, context: Ctx) -> None:
     data = await _state(update, context)
     if data is None:
         return
-    raw = button_arg(context, 1)
-    chat_id = int(raw) if raw.lstrip("-").isdigit() else 0
+    chat_id = context.action(TogglePostGroup).chat_id
     group = await context.storage.groups.get(chat_id)
     if group is None or group.owner_id != context.me.id or not group.active:
         await expired(update)
@@ -127,8 +131,7 @@ async def toggle_group(update: Update, context: Ctx) -> None:
     chosen ^= {chat_id}
     data["groups"] = sorted(chosen)
     await _save(update, context, data)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await _show_groups(update, context, data)
 
 
@@ -146,10 +149,8 @@ async def preview(update: Update, context: Ctx) -> None:
     if not data.get("groups"):
         await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    chat = update.effective_chat
-    assert chat is not None
+    await context.query.answer()
+    chat = context.chat
     text = await _post_text(context, data, current_language())
     if data.get("photo"):
         await send_photo_text(context.bot, chat.id, data["photo"], text)
@@ -161,8 +162,9 @@ async def preview(update: Update, context: Ctx) -> None:
         "in the group's language.",
         "This is how it will look ({count} groups). Each post gets an “I'm interested” button "
         "in the group's language.", count).format(count=count),
-                keyboard([[button(_("Send now"), "psn"), button(_("Schedule…"), "psc")],
-                          [button(_("Cancel"), "pcx")]]))
+                keyboard([[SendPostNow().button(_("Send now")),
+                           SchedulePost().button(_("Schedule…"))],
+                          [CancelPost().button(_("Cancel"))]]))
 
 
 async def _queue(update: Update, context: Ctx, data: dict[str, Any], due_now: bool,
@@ -179,8 +181,7 @@ async def _queue(update: Update, context: Ctx, data: dict[str, Any], due_now: bo
             staff_id=context.me.id, chat_id=chat_id, text=text, due_at=due, now=now,
             product_id=data.get("product_id"), photo_file_id=data.get("photo"))
         queued += 1
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.clear(context.me.id, chat.id)
     await context.storage.audit.record(actor_id=context.me.id, action="post.queued",
                                        entity="post", entity_id=None, now=now,
@@ -202,8 +203,7 @@ async def send_now(update: Update, context: Ctx) -> None:
     data = await _state(update, context)
     if data is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await _queue(update, context, data, due_now=True)
 
 
@@ -214,8 +214,7 @@ async def ask_schedule(update: Update, context: Ctx) -> None:
         return
     data["step"] = "when"
     await _save(update, context, data)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await reply(update, _("When should it go out? {examples}").format(examples=examples()))
 
 
@@ -227,10 +226,8 @@ async def _schedule(update: Update, context: Ctx, data: dict[str, Any]) -> None:
 
 async def cancel_post(update: Update, context: Ctx) -> None:
     """Drop the post being composed."""
-    chat = update.effective_chat
-    assert chat is not None and update.callback_query is not None
-    await context.storage.states.clear(context.me.id, chat.id)
-    await update.callback_query.answer()
+    await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer()
     await edit_or_reply(update, _("Cancelled. Nothing was changed."))
 
 
@@ -251,15 +248,14 @@ async def list_groups(update: Update, context: Ctx) -> None:
     for group in groups:
         lines.append(f"• {esc(group.title)} — {esc(names.get(group.owner_id, '?'))}")
         if me.is_lead and len(owners) > 1:
-            rows.append([button(_("Reassign {title}").format(title=group.title[:30]), "grp",
-                                group.chat_id)])
+            rows.append([PickGroupOwner(group.chat_id).button(
+                _("Reassign {title}").format(title=group.title[:30]))])
     await reply(update, "\n".join(lines), keyboard(rows) if rows else None)
 
 
 async def pick_new_owner(update: Update, context: Ctx) -> None:
     """Offer the team's RMs as the group's new owner."""
-    raw = button_arg(context, 1)
-    group = await context.storage.groups.get(int(raw)) if raw.lstrip("-").isdigit() else None
+    group = await context.storage.groups.get(context.action(PickGroupOwner).chat_id)
     me = context.me
     if group is None or not me.is_lead or me.team_id is None:
         await expired(update)
@@ -268,9 +264,8 @@ async def pick_new_owner(update: Update, context: Ctx) -> None:
     if group.owner_id not in {m.id for m in members} | {me.id}:
         await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    rows = [[button(m.name[:40], "gro", group.chat_id, m.id)] for m in members
+    await context.query.answer()
+    rows = [[ReassignGroup(group.chat_id, m.id).button(m.name[:40])] for m in members
             if m.id != group.owner_id]
     await edit_or_reply(update, _("Who should own “{title}”?").format(title=esc(group.title)),
                         keyboard(rows))
@@ -278,9 +273,9 @@ async def pick_new_owner(update: Update, context: Ctx) -> None:
 
 async def reassign_group(update: Update, context: Ctx) -> None:
     """Give the group to another RM of the lead's team."""
-    raw = button_arg(context, 1)
-    group = await context.storage.groups.get(int(raw)) if raw.lstrip("-").isdigit() else None
-    new_owner = button_int(context, 2)
+    action = context.action(ReassignGroup)
+    group = await context.storage.groups.get(action.chat_id)
+    new_owner = action.owner_id
     me = context.me
     members = await context.storage.staff.list_team(me.team_id) if me.team_id else []
     team_ids = {m.id for m in members}
@@ -293,6 +288,5 @@ async def reassign_group(update: Update, context: Ctx) -> None:
     await context.storage.audit.record(actor_id=me.id, action="group.reassigned",
                                        entity="group", entity_id=group.chat_id, now=now,
                                        detail={"from": group.owner_id, "to": new_owner})
-    assert update.callback_query is not None
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await list_groups(update, context)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import InlineKeyboardMarkup, Update
 
-from core.buttons import button, keyboard
+from core.actions import ChooseLanguage, ChooseTimezone, OpenSetting, SetTextMode
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import (
     LANGUAGE_NAMES,
@@ -48,7 +49,7 @@ ROLE_NAMES = {"rm": N_("Relationship manager"), "lead": N_("Team lead"), "admin"
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[button(LANGUAGE_NAMES[code], "lang", code)] for code in LANGUAGES])
+    return keyboard([[ChooseLanguage(code).button(LANGUAGE_NAMES[code])] for code in LANGUAGES])
 
 
 def zone_name(zone: str, now: datetime) -> str:
@@ -75,7 +76,7 @@ def zone_by_name(text: str) -> str | None:
 
 def timezone_keyboard(now: datetime) -> InlineKeyboardMarkup:
     return keyboard(
-        [[button(zone_name(zone, now), "tz", index)] for index, (zone, _label)
+        [[ChooseTimezone(index).button(zone_name(zone, now))] for index, (zone, _label)
          in enumerate(TIMEZONES)]
     )
 
@@ -92,15 +93,14 @@ async def show_language_choice(update: Update, context: Ctx) -> None:
 
 async def choose_language(update: Update, context: Ctx) -> None:
     """Store the chosen language and answer in it from now on."""
-    assert update.callback_query is not None and context.button is not None
-    language = context.button[1] if len(context.button) > 1 else ""
+    language = context.action(ChooseLanguage).language
     if language not in LANGUAGES:
         await expired(update)
         return
     staff = context.me
     await context.storage.staff.set_language(staff.id, language)
     activate(language, staff.timezone)
-    await update.callback_query.answer()
+    await context.query.answer()
     await publish_menu(context.bot, staff, language)
     if await _in_onboarding(context):
         await edit_or_reply(update, _(
@@ -132,13 +132,12 @@ async def set_timezone(update: Update, context: Ctx) -> None:
 
 async def choose_timezone(update: Update, context: Ctx) -> None:
     """Store the time zone picked from the buttons."""
-    assert update.callback_query is not None and context.button is not None
-    index = context.button[1] if len(context.button) > 1 else ""
-    if not index.isdigit() or int(index) >= len(TIMEZONES):
+    index = context.action(ChooseTimezone).index
+    if not 0 <= index < len(TIMEZONES):
         await expired(update)
         return
-    await update.callback_query.answer()
-    await _store_timezone(update, context, TIMEZONES[int(index)][0])
+    await context.query.answer()
+    await _store_timezone(update, context, TIMEZONES[index][0])
 
 
 async def _store_timezone(update: Update, context: Ctx, zone: str) -> None:
@@ -180,9 +179,10 @@ async def show_settings(update: Update, context: Ctx) -> None:
     other_mode = "note" if staff.text_mode == "search" else "search"
     business_lines, business_rows = await business.settings_part(context)
     markup = keyboard([
-        [button(_("Change language"), "set", "lang"), button(_("Change time zone"), "set", "tz")],
-        [button(_("Plain messages: {mode}").format(mode=_(TEXT_MODES[other_mode])), "mode",
-                other_mode)],
+        [OpenSetting("lang").button(_("Change language")),
+         OpenSetting("tz").button(_("Change time zone"))],
+        [SetTextMode(other_mode).button(
+            _("Plain messages: {mode}").format(mode=_(TEXT_MODES[other_mode])))],
         *business_rows,
     ])
     await reply(update, "\n".join([*lines, "", *business_lines]), markup)
@@ -190,9 +190,8 @@ async def show_settings(update: Update, context: Ctx) -> None:
 
 async def open_setting(update: Update, context: Ctx) -> None:
     """Open the picker behind a button of /settings."""
-    assert update.callback_query is not None and context.button is not None
-    await update.callback_query.answer()
-    if context.button[1:] == ["lang"]:
+    await context.query.answer()
+    if context.action(OpenSetting).setting == "lang":
         await edit_or_reply(update, _("Which language would you like me to use?"),
                             language_keyboard())
     else:
@@ -202,12 +201,11 @@ async def open_setting(update: Update, context: Ctx) -> None:
 
 async def set_text_mode(update: Update, context: Ctx) -> None:
     """Choose whether a plain message searches customers or becomes a note."""
-    assert update.callback_query is not None and context.button is not None
-    mode = context.button[1] if len(context.button) > 1 else ""
+    mode = context.action(SetTextMode).mode
     if mode not in TEXT_MODES:
         await expired(update)
         return
     await context.storage.staff.set_text_mode(context.me.id, mode)
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await edit_or_reply(update, _("From now on a plain message is {mode}.").format(
         mode=_(TEXT_MODES[mode])))

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, Update
 
-from core.buttons import button, keyboard
+from core.actions import (
+    CancelReassign,
+    ConfirmReassign,
+    PickReassignCustomer,
+    PickReassignScope,
+    PickReceiver,
+    Reassign,
+)
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, label_count, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from domain.pushes import Kind
-from handlers.common import button_int, expired, lead_team
+from handlers.common import expired, lead_team
 from storage.staff import Staff
 
 PICK_PAGE = 8
@@ -23,14 +31,14 @@ async def _members(context: Ctx, team_id: int) -> dict[int, Staff]:
     return {member.id: member for member in members}
 
 
-async def _from_member(update: Update, context: Ctx) -> tuple[dict[int, Staff], int] | None:
+async def _from_member(update: Update, context: Ctx,
+                       from_id: int) -> tuple[dict[int, Staff], int] | None:
     """The lead's team members and the member named by the button; None after refusing."""
     team_id = await lead_team(update, context)
     if team_id is None:
         return None
     members = await _members(context, team_id)
-    from_id = button_int(context, 1)
-    if from_id is None or from_id not in members:
+    if from_id not in members:
         await expired(update)
         return None
     return members, from_id
@@ -55,26 +63,26 @@ async def start_reassign(update: Update, context: Ctx) -> None:
     for member in members.values():
         count = await context.storage.reassign.count_owned(member.id)
         if count:
-            rows.append([button(label_count(_member_label(member), count), "tmf", member.id)])
+            rows.append([PickReassignScope(member.id).button(
+                label_count(_member_label(member), count))])
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await context.query.answer()
     if not rows:
         await reply(update, _("Nobody in your team has customers to hand over."))
         return
-    rows.append([button(_("Cancel"), "tmq")])
+    rows.append([CancelReassign().button(_("Cancel"))])
     await edit_or_reply(update, _("Whose customers should be handed over? (🚫: access turned "
                                   "off)"), keyboard(rows))
 
 
 async def pick_scope(update: Update, context: Ctx) -> None:
     """All of the RM's customers, or one of them?"""
-    found = await _from_member(update, context)
+    found = await _from_member(update, context, context.action(PickReassignScope).from_id)
     if found is None:
         return
     members, from_id = found
     count = await context.storage.reassign.count_owned(from_id)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     if not count:
         await edit_or_reply(update, _("{name} has no customers left.").format(
             name=esc(members[from_id].name)))
@@ -83,35 +91,37 @@ async def pick_scope(update: Update, context: Ctx) -> None:
         "{name} has {count} customer. Hand over all of them, or one?",
         "{name} has {count} customers. Hand over all of them, or one?", count).format(
             name=esc(members[from_id].name), count=count),
-                        keyboard([[button(ngettext("All {count} customer", "All {count} customers",
-                                                   count).format(count=count), "tmr",
-                                          from_id, 0)],
-                                  [button(_("Pick one customer"), "tmp", from_id, 0)],
-                                  [button(_("Cancel"), "tmq")]]))
+                        keyboard([[PickReceiver(from_id, 0).button(ngettext(
+                                      "All {count} customer", "All {count} customers",
+                                      count).format(count=count))],
+                                  [PickReassignCustomer(from_id, 0).button(
+                                      _("Pick one customer"))],
+                                  [CancelReassign().button(_("Cancel"))]]))
 
 
 async def pick_customer(update: Update, context: Ctx) -> None:
     """One page of the RM's customers to pick from."""
-    found = await _from_member(update, context)
-    page = button_int(context, 2)
-    if found is None or page is None:
+    action = context.action(PickReassignCustomer)
+    found = await _from_member(update, context, action.from_id)
+    page = action.page
+    if found is None or page < 0:
         if found is not None:
             await expired(update)
         return
     members, from_id = found
     customers, total = await context.storage.reassign.customers_of(
         from_id, offset=page * PICK_PAGE, limit=PICK_PAGE)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    rows = [[button(f"{'🗄 ' if c.archived else ''}{(c.name or _('(no name)'))[:32]} · "
-                    f"{_(STAGES[c.stage])}"[:60], "tmr", from_id, c.id)] for c in customers]
+    await context.query.answer()
+    rows = [[PickReceiver(from_id, c.id).button(
+        f"{'🗄 ' if c.archived else ''}{(c.name or _('(no name)'))[:32]} · "
+        f"{_(STAGES[c.stage])}"[:60])] for c in customers]
     pager = []
     if page > 0:
-        pager.append(button(_("◀ Back"), "tmp", from_id, page - 1))
+        pager.append(PickReassignCustomer(from_id, page - 1).button(_("◀ Back")))
     if (page + 1) * PICK_PAGE < total:
-        pager.append(button(_("More ▶"), "tmp", from_id, page + 1))
+        pager.append(PickReassignCustomer(from_id, page + 1).button(_("More ▶")))
     rows.append(pager)
-    rows.append([button(_("Cancel"), "tmq")])
+    rows.append([CancelReassign().button(_("Cancel"))])
     await edit_or_reply(update, _("Which customer of {name}? ({count})").format(
         name=esc(members[from_id].name), count=total), keyboard(rows))
 
@@ -131,11 +141,10 @@ async def _scope_label(context: Ctx, from_member: Staff, customer_id: int) -> st
 
 async def pick_receiver(update: Update, context: Ctx) -> None:
     """Which RM of the same team takes the customers over?"""
-    found = await _from_member(update, context)
-    customer_id = button_int(context, 2)
-    if found is None or customer_id is None:
-        if found is not None:
-            await expired(update)
+    action = context.action(PickReceiver)
+    found = await _from_member(update, context, action.from_id)
+    customer_id = action.customer_id
+    if found is None:
         return
     members, from_id = found
     what = await _scope_label(context, members[from_id], customer_id)
@@ -143,25 +152,25 @@ async def pick_receiver(update: Update, context: Ctx) -> None:
     if what is None:
         await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     if not receivers:
         await edit_or_reply(update, _("There is nobody else in the team to hand over to."))
         return
-    rows = [[button(m.name[:40], "tmt", from_id, customer_id, m.id)] for m in receivers]
-    rows.append([button(_("Cancel"), "tmq")])
+    rows = [[ConfirmReassign(from_id, customer_id, m.id).button(m.name[:40])]
+            for m in receivers]
+    rows.append([CancelReassign().button(_("Cancel"))])
     await edit_or_reply(update, _("Who takes over {what}?").format(what=what), keyboard(rows))
 
 
-async def _reassign_args(update: Update, context: Ctx) -> tuple[int, Staff, Staff, int] | None:
+async def _reassign_args(update: Update, context: Ctx, action: ConfirmReassign | Reassign
+                         ) -> tuple[int, Staff, Staff, int] | None:
     """(team, from, to, customer or 0) from a confirm/execute button, all checked again."""
     team_id = await lead_team(update, context)
     if team_id is None:
         return None
-    from_id, customer_id, to_id = (button_int(context, 1), button_int(context, 2),
-                                   button_int(context, 3))
+    from_id, customer_id, to_id = action.from_id, action.customer_id, action.to_id
     members = await _members(context, team_id)
-    if (from_id not in members or to_id not in members or customer_id is None
+    if (from_id not in members or to_id not in members or customer_id < 0
             or from_id == to_id or not _can_receive(members[to_id])):
         await expired(update)
         return None
@@ -170,7 +179,7 @@ async def _reassign_args(update: Update, context: Ctx) -> tuple[int, Staff, Staf
 
 async def confirm_reassign(update: Update, context: Ctx) -> None:
     """Ask once more before the customers change hands."""
-    args = await _reassign_args(update, context)
+    args = await _reassign_args(update, context, context.action(ConfirmReassign))
     if args is None:
         return
     _team_id, from_member, to_member, customer_id = args
@@ -178,28 +187,26 @@ async def confirm_reassign(update: Update, context: Ctx) -> None:
     if what is None:
         await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _(
         "Hand over {what} to {receiver}? Their history stays as it is; open follow-ups move "
         "to {receiver}, and {name} no longer sees them."
     ).format(what=what, receiver=f"<b>{esc(to_member.name)}</b>", name=esc(from_member.name)),
-        keyboard([[button(_("Yes, hand over"), "tmx", from_member.id, customer_id,
-                          to_member.id)],
-                  [button(_("Cancel"), "tmq")]]))
+        keyboard([[Reassign(from_member.id, customer_id, to_member.id).button(
+            _("Yes, hand over"))],
+                  [CancelReassign().button(_("Cancel"))]]))
 
 
 async def reassign_customers(update: Update, context: Ctx) -> None:
     """Move the customers, write the audit log and tell the RM who takes them over."""
-    args = await _reassign_args(update, context)
+    args = await _reassign_args(update, context, context.action(Reassign))
     if args is None:
         return
     team_id, from_member, to_member, customer_id = args
     me, now = context.me, context.clock.now()
     moved = await context.storage.reassign.reassign(from_member.id, to_member.id, now,
                                                     customer_id or None)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     if not moved:
         await edit_or_reply(update, _("Nothing left to hand over: this was done already."))
         return
@@ -224,6 +231,5 @@ async def reassign_customers(update: Update, context: Ctx) -> None:
 
 async def cancel_reassign(update: Update, context: Ctx) -> None:
     """Leave the hand-over without changing anything."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _("Cancelled. Nothing was changed."))

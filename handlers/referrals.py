@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import KeepReferrerName, LinkReferrer, ListReferred, OpenCard
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from domain.names import fold
 from domain.phones import display_phone
-from handlers.cards import customer_from_button, display_name, show_card
+from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired
 from handlers.lookup import matches
 from storage.customers import Customer
@@ -29,9 +30,9 @@ async def offer_referrers(update: Update, context: Ctx, customer: Customer,
     found = exact or [c for c in await matches(context, typed) if c.id != customer.id]
     if not found:
         return
-    rows = [[button(_pick_label(c, context.me.region), "rfp", customer.id, c.id)]
+    rows = [[LinkReferrer(customer.id, c.id).button(_pick_label(c, context.me.region))]
             for c in found[:MAX_PICKS]]
-    rows.append([button(_("None of them"), "rfn")])
+    rows.append([KeepReferrerName().button(_("None of them"))])
     await reply(update, _("Is “{typed}” one of your customers? Pick them to link the referral "
                           "(it then counts in /referrals).").format(typed=esc(typed[:60])),
                 keyboard(rows))
@@ -48,13 +49,13 @@ def _pick_label(customer: Customer, region: str) -> str:
 
 async def link_referrer(update: Update, context: Ctx) -> None:
     """Record the picked customer as the one who referred this customer."""
-    customer = await customer_from_button(update, context)
+    action = context.action(LinkReferrer)
+    customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    referrer = await customer_from_button(update, context, 2)
+    referrer = await own_customer(update, context, action.referrer_id)
     if referrer is None:
         return
-    assert update.callback_query is not None
     if referrer.id == customer.id:
         await expired(update)
         return
@@ -65,7 +66,7 @@ async def link_referrer(update: Update, context: Ctx) -> None:
     await context.storage.audit.record(actor_id=staff.id, action="customer.updated",
                                        entity="customer", entity_id=customer.id, now=now,
                                        detail={"fields": ["referred_by", "referrer"]})
-    await update.callback_query.answer(_("Saved."))
+    await context.query.answer(_("Saved."))
     await show_card(update, context, updated or customer, edit=True, prefix=_(
         "🤝 {name} was referred by {referrer}.").format(
         name=esc(display_name(customer)), referrer=esc(display_name(referrer))))
@@ -73,8 +74,7 @@ async def link_referrer(update: Update, context: Ctx) -> None:
 
 async def keep_referrer_name(update: Update, context: Ctx) -> None:
     """Keep the typed referrer as a name only (not a customer on file)."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, _("Kept as a name only."))
 
 
@@ -93,25 +93,24 @@ async def show_referrals(update: Update, context: Ctx) -> None:
             "{rank}. <b>{name}</b>: referred {referred}, of whom {became} became customers",
             referrer.became).format(rank=rank, name=esc(referrer.name),
                                     referred=referrer.referred, became=referrer.became))
-        rows.append([button(f"👤 {referrer.name[:30]}", "c", referrer.id),
-                     button(_("👥 Whom they brought ({count})").format(count=referrer.referred),
-                            "rfl", referrer.id)])
+        rows.append([OpenCard(referrer.id).button(f"👤 {referrer.name[:30]}"),
+                     ListReferred(referrer.id).button(
+                         _("👥 Whom they brought ({count})").format(count=referrer.referred))])
     await reply(update, "\n".join(lines), keyboard(rows))
 
 
 async def list_referred(update: Update, context: Ctx) -> None:
     """List the customers a referrer brought, each with a button to open them."""
-    referrer = await customer_from_button(update, context)
+    referrer = await own_customer(update, context, context.action(ListReferred).referrer_id)
     if referrer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     people = await context.storage.referrals.referred_by(context.me.id, referrer.id)
     lines = [_("<b>Referred by {name}</b> ({count})").format(
         name=esc(display_name(referrer)), count=len(people))]
     lines += [f"• {esc(person.name or _('(no name)'))} · {_(STAGES[person.stage])}"
               for person in people]
-    rows = [[button(person.name[:40] or _("(no name)"), "c", person.id)]
+    rows = [[OpenCard(person.id).button(person.name[:40] or _("(no name)"))]
             for person in people[:LISTED]]
-    rows.append([button(_("Back to the card"), "c", referrer.id)])
+    rows.append([OpenCard(referrer.id).button(_("Back to the card"))])
     await reply(update, "\n".join(lines), keyboard(rows))

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
+from core.actions import MarkDone, Snooze
 from core.context import Ctx
 from core.i18n import _, current_timezone, format_datetime
 from core.messages import esc, reply
@@ -23,16 +24,12 @@ OUTCOME_FLOW = "outcome"  # data {"reminder_id", "customer_id"}: optional note a
 SNOOZE_FLOW = "snooze"    # data {"reminder_id", "version"}: the next text is the new time
 
 
-async def _reminder_from_button(update: Update, context: Ctx) -> tuple[Reminder, int] | None:
-    assert update.callback_query is not None and context.button is not None
-    args = context.button[1:]
-    reminder = None
-    if len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
-        reminder = await context.storage.reminders.get(context.me.id, int(args[0]))
+async def _reminder(update: Update, context: Ctx, reminder_id: int) -> Reminder | None:
+    """The RM's own reminder a button names, or None after saying the button expired."""
+    reminder = await context.storage.reminders.get(context.me.id, reminder_id)
     if reminder is None:
         await expired(update)
-        return None
-    return reminder, int(args[1])
+    return reminder
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -45,22 +42,19 @@ async def _drop_buttons(update: Update) -> None:
 
 async def mark_done(update: Update, context: Ctx) -> None:
     """Mark a reminder done (once) and offer to note the outcome."""
-    found = await _reminder_from_button(update, context)
-    if found is None:
+    action = context.action(MarkDone)
+    reminder = await _reminder(update, context, action.reminder_id)
+    if reminder is None:
         return
-    reminder, version = found
-    assert update.callback_query is not None
-    if not await context.storage.reminders.complete(context.me.id, reminder.id, version,
+    if not await context.storage.reminders.complete(context.me.id, reminder.id, action.version,
                                                     context.clock.now()):
-        await update.callback_query.answer(_("Already handled."), show_alert=True)
+        await context.query.answer(_("Already handled."), show_alert=True)
         return
-    await update.callback_query.answer(_("Done ✅"))
+    await context.query.answer(_("Done ✅"))
     await _drop_buttons(update)
-    chat = update.effective_chat
-    assert chat is not None
     if reminder.customer_id is None:
         return
-    await context.storage.states.set(context.me.id, chat.id, OUTCOME_FLOW,
+    await context.storage.states.set(context.me.id, context.chat.id, OUTCOME_FLOW,
                                      {"reminder_id": reminder.id,
                                       "customer_id": reminder.customer_id},
                                      context.clock.now())
@@ -70,8 +64,7 @@ async def mark_done(update: Update, context: Ctx) -> None:
 
 async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Store the outcome of a done reminder, as a note in the customer's file."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     await context.storage.states.clear(context.me.id, message.chat_id)
     text = (message.text or "").strip()[:MAX_NOTE]
     customer = await context.storage.customers.get(context.me.id,
@@ -102,21 +95,18 @@ def _snooze_until(preset: str, now: datetime) -> datetime | None:
 
 async def snooze(update: Update, context: Ctx) -> None:
     """Snooze a reminder by a preset, or ask for a typed time."""
-    found = await _reminder_from_button(update, context)
-    if found is None:
+    action = context.action(Snooze)
+    reminder = await _reminder(update, context, action.reminder_id)
+    if reminder is None:
         return
-    reminder, version = found
-    assert update.callback_query is not None and context.button is not None
-    preset = context.button[3] if len(context.button) > 3 else ""
+    version, preset = action.version, action.preset
     now = context.clock.now()
     if preset == "x":
         if reminder.status not in ("pending", "sending", "sent") or reminder.version != version:
-            await update.callback_query.answer(_("Already handled."), show_alert=True)
+            await context.query.answer(_("Already handled."), show_alert=True)
             return
-        await update.callback_query.answer()
-        chat = update.effective_chat
-        assert chat is not None
-        await context.storage.states.set(context.me.id, chat.id, SNOOZE_FLOW,
+        await context.query.answer()
+        await context.storage.states.set(context.me.id, context.chat.id, SNOOZE_FLOW,
                                          {"reminder_id": reminder.id, "version": version}, now)
         await reply(update, _("When should I remind you again? {examples}").format(
             examples=examples()))
@@ -126,17 +116,16 @@ async def snooze(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     if not await context.storage.reminders.snooze(context.me.id, reminder.id, version, until):
-        await update.callback_query.answer(_("Already handled."), show_alert=True)
+        await context.query.answer(_("Already handled."), show_alert=True)
         return
-    await update.callback_query.answer(_("I will remind you again on {when}.").format(
+    await context.query.answer(_("I will remind you again on {when}.").format(
         when=format_datetime(until)))
     await _drop_buttons(update)
 
 
 async def type_snooze(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Read the typed time for a snoozed reminder."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     when = await read_when(update, context)
     if when is None:
         return

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from telegram import Update
 from telegram.constants import ChatType
 
-from core.buttons import button, keyboard
+from core.actions import StartReassign, TurnReviewWeek
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _, current_language, format_list
 from core.messages import esc, reply, send_photo_text
@@ -33,7 +34,7 @@ from domain.review import (
     week_from_ref,
     week_ref,
 )
-from handlers.common import button_int, expired, lead_team
+from handlers.common import expired, lead_team
 
 # Each language's own examples (the catalogs give them in its words, which are accepted).
 TARGETS_EXAMPLE = N_("/targets prospects 12 contacts 10")
@@ -62,14 +63,13 @@ async def show_review(update: Update, context: Ctx) -> None:
 
 async def turn_review_week(update: Update, context: Ctx) -> None:
     """A week button under a review: show that week."""
-    monday = week_from_ref(button_int(context, 1))
+    monday = week_from_ref(context.action(TurnReviewWeek).week)
     now = context.clock.now()
     if (monday is None or monday.weekday() != 0
             or monday > this_week(now, context.me.timezone)):
         await expired(update)
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await _send_review(update, context, monday)
 
 
@@ -77,12 +77,11 @@ async def _send_review(update: Update, context: Ctx, monday: date) -> None:
     me, now = context.me, context.clock.now()
     report = await rm_report(context.storage, me, monday, now)
     png = await report_chart(report)
-    row = [button(_("◀ Week before"), "tmv", week_ref(monday - timedelta(days=7)))]
+    row = [TurnReviewWeek(week_ref(monday - timedelta(days=7))).button(_("◀ Week before"))]
     current = this_week(now, me.timezone)
     if monday < current:
-        row.append(button(_("This week"), "tmv", week_ref(current)))
-    chat = update.effective_chat
-    assert chat is not None
+        row.append(TurnReviewWeek(week_ref(current)).button(_("This week")))
+    chat = context.chat
     await send_photo_text(context.bot, chat.id, png, review_text(report), keyboard([row]))
 
 
@@ -99,13 +98,12 @@ async def show_team(update: Update, context: Ctx) -> None:
     if report is None:
         await reply(update, _("This team no longer exists."))
         return
-    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
+    markup = keyboard([[StartReassign().button(_("🔁 Hand over customers"))]])
     if not report.members:
         await reply(update, team_text(report), markup)
         return
     png = await team_chart(report)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await chat.send_photo(png, caption=f"👥 <b>{esc(report.team_name)}</b>\n"
                           + week_label(report.monday, report.current))
     await reply(update, team_text(report), markup)
@@ -198,8 +196,7 @@ async def set_review_time(update: Update, context: Ctx) -> None:
 async def link_team_group(update: Update, context: Ctx) -> None:
     """/teamgroup in a group: the lead makes it the team's group (weekly counts, no customers);
     /teamgroup off stops it."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     if chat.type == ChatType.PRIVATE:
         await reply(update, _("Send /teamgroup in your team's group chat: it then gets the "
                               "team's weekly activity counts (never customer data)."))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import AddFromSearch, NoteFromSearch, OpenCard, TurnSearchPage
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
@@ -49,16 +50,13 @@ async def run_search(update: Update, context: Ctx, query: str, *,
 
 async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page of a saved search."""
-    assert update.callback_query is not None and context.button is not None
-    args = context.button[1:]
-    query = None
-    if len(args) == 2 and args[0].isdigit() and args[1].isdigit():
-        query = await context.storage.customers.saved_search(context.me.id, int(args[0]))
-    if query is None:
+    action = context.action(TurnSearchPage)
+    query = await context.storage.customers.saved_search(context.me.id, action.search_id)
+    if query is None or action.page < 0:
         await expired(update)
         return
-    await update.callback_query.answer()
-    await _show_page(update, context, int(args[0]), query, int(args[1]), False, edit=True)
+    await context.query.answer()
+    await _show_page(update, context, action.search_id, query, action.page, False, edit=True)
 
 
 async def _show_page(update: Update, context: Ctx, search_id: int, query: str, page: int,
@@ -72,20 +70,21 @@ async def _show_page(update: Update, context: Ctx, search_id: int, query: str, p
     if result.total == 0:
         rows = []
         if offer_alternatives:
-            rows = [[button(_("➕ Add as a new prospect"), "fadd", search_id)],
-                    [button(_("📝 Save as a note…"), "fnote", search_id)]]
+            rows = [[AddFromSearch(search_id).button(_("➕ Add as a new prospect"))],
+                    [NoteFromSearch(search_id).button(_("📝 Save as a note…"))]]
         await reply(update, _("No customer matches “{query}”.").format(query=shown_query),
                     keyboard(rows) if rows else None)
         return
-    rows = [[button(result_label(c, context.me.region), "c", c.id)] for c in result.customers]
+    rows = [[OpenCard(c.id).button(result_label(c, context.me.region))]
+            for c in result.customers]
     pager = []
     if page > 0:
-        pager.append(button(_("◀ Previous"), "fp", search_id, page - 1))
+        pager.append(TurnSearchPage(search_id, page - 1).button(_("◀ Previous")))
     if (page + 1) * PAGE_SIZE < result.total:
-        pager.append(button(_("Next ▶"), "fp", search_id, page + 1))
+        pager.append(TurnSearchPage(search_id, page + 1).button(_("Next ▶")))
     rows.append(pager)
     if offer_alternatives and page == 0:
-        rows.append([button(_("📝 Save as a note…"), "fnote", search_id)])
+        rows.append([NoteFromSearch(search_id).button(_("📝 Save as a note…"))])
     text = _("Customers matching “{query}”: {count}").format(query=shown_query,
                                                              count=result.total)
     if edit:
@@ -94,21 +93,18 @@ async def _show_page(update: Update, context: Ctx, search_id: int, query: str, p
         await reply(update, text, keyboard(rows))
 
 
-async def _saved_query(update: Update, context: Ctx) -> str | None:
-    assert update.callback_query is not None and context.button is not None
-    raw = context.button[1] if len(context.button) > 1 else ""
-    query = (await context.storage.customers.saved_search(context.me.id, int(raw))
-             if raw.isdigit() else None)
+async def _saved_query(update: Update, context: Ctx, search_id: int) -> str | None:
+    query = await context.storage.customers.saved_search(context.me.id, search_id)
     if query is None:
         await expired(update)
         return None
-    await update.callback_query.answer()
+    await context.query.answer()
     return query
 
 
 async def add_from_search(update: Update, context: Ctx) -> None:
     """Turn a text that found nobody into a new prospect."""
-    query = await _saved_query(update, context)
+    query = await _saved_query(update, context, context.action(AddFromSearch).search_id)
     if query is None:
         return
     name, phone, note = parse_quick_add(query, context.me.region)
@@ -117,7 +113,7 @@ async def add_from_search(update: Update, context: Ctx) -> None:
 
 async def note_from_search(update: Update, context: Ctx) -> None:
     """Keep a text that was searched as a note, and ask which customer it is for."""
-    query = await _saved_query(update, context)
+    query = await _saved_query(update, context, context.action(NoteFromSearch).search_id)
     if query is None:
         return
     item = await context.storage.inbox.add(staff_id=context.me.id, kind="note", text=query,

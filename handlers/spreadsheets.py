@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
 
-from core.buttons import button, keyboard
+from core.actions import ApplyImport, CancelImport
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _, current_language, current_timezone, local, ngettext
 from core.messages import edit_or_reply, esc, reply
@@ -43,7 +44,7 @@ from domain.spreadsheets import (
     table_from_sheet,
 )
 from domain.spreadsheets import write_workbook as write_xlsx
-from handlers.common import button_int, expired
+from handlers.common import expired
 
 IMPORT_FLOW = "import"  # waiting for the file; data {}
 IMPORT_TTL = timedelta(days=1)  # a preview older than this can no longer be applied
@@ -63,8 +64,7 @@ async def _owner_ids(context: Ctx) -> list[int] | None:
 
 async def export_customers(update: Update, context: Ctx) -> None:
     """Send the customers (and their notes) as an .xlsx file (/export)."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     owner_ids = await _owner_ids(context)
     storage = context.storage
     customers = await storage.spreadsheets.customers(owner_ids)
@@ -95,8 +95,7 @@ async def export_customers(update: Update, context: Ctx) -> None:
 
 async def start_import(update: Update, context: Ctx) -> None:
     """Ask for the file to import (/import)."""
-    chat = update.effective_chat
-    assert chat is not None
+    chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, IMPORT_FLOW, {},
                                      context.clock.now())
     await reply(update, _(
@@ -164,8 +163,8 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
         unchanged=plan.unchanged, rejected=len(plan.rejected), now=context.clock.now(),
         sheets={("deals" if s.sheet == DEALS_SHEET else "holdings"):
                 {"creates": s.creates, "updates": s.updates} for s in sheets})
-    markup = keyboard([[button(_("✅ Apply"), "ima", import_id),
-                        button(_("✖️ Cancel"), "imx", import_id)]])
+    markup = keyboard([[ApplyImport(import_id).button(_("✅ Apply")),
+                        CancelImport(import_id).button(_("✖️ Cancel"))]])
     note = _("Nothing is saved until you press Apply.")
     if plan.rejected or any(s.rejected for s in sheets):
         note += " " + _("Rejected rows are left out.")
@@ -228,16 +227,12 @@ def _preview(file_name: str, plan: Plan) -> str:
 
 
 async def confirm_import(update: Update, context: Ctx) -> None:
-    """Apply a previewed import, once (button 'ima')."""
-    query = update.callback_query
-    assert query is not None
-    import_id = button_int(context, 1)
-    if import_id is None:
-        await expired(update)
-        return
+    """Apply a previewed import, once."""
+    query = context.query
     me = context.me
     outcome = await context.storage.spreadsheets.apply_saved(
-        me.id, import_id, region=me.region, now=context.clock.now(), ttl=IMPORT_TTL)
+        me.id, context.action(ApplyImport).import_id, region=me.region,
+        now=context.clock.now(), ttl=IMPORT_TTL)
     if outcome.status == "missing":
         await expired(update)
         return
@@ -267,12 +262,10 @@ async def confirm_import(update: Update, context: Ctx) -> None:
 
 
 async def cancel_import(update: Update, context: Ctx) -> None:
-    """Drop a previewed import without changing anything (button 'imx')."""
-    query = update.callback_query
-    assert query is not None
-    import_id = button_int(context, 1)
-    saved = (await context.storage.spreadsheets.get_import(context.me.id, import_id)
-             if import_id is not None else None)
+    """Drop a previewed import without changing anything."""
+    query = context.query
+    saved = await context.storage.spreadsheets.get_import(
+        context.me.id, context.action(CancelImport).import_id)
     if saved is None:
         await expired(update)
         return

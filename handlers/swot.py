@@ -8,12 +8,13 @@ from typing import Any
 
 from telegram import Update
 
-from core.buttons import button, keyboard
+from core.actions import AskSwotPart, OpenCard, ShowSwot, StopSwotPart
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import N_, _
 from core.messages import edit_or_reply, esc, reply
-from handlers.cards import customer_from_button, display_name
-from handlers.common import button_arg, expired
+from handlers.cards import display_name, own_customer
+from handlers.common import expired
 from storage.customers import Customer
 
 SWOT_FLOW = "swot"  # data {"customer_id", "part"}
@@ -38,19 +39,18 @@ def swot_text(customer: Customer) -> str:
 
 def _buttons(customer: Customer) -> Any:
     parts = list(PARTS.items())
-    rows = [[button(f"{ICONS[p]} {_(label)}", "swp", customer.id, p)
+    rows = [[AskSwotPart(customer.id, p).button(f"{ICONS[p]} {_(label)}")
              for p, label in parts[i:i + 2]] for i in range(0, 4, 2)]
-    rows.append([button(_("Back to the card"), "c", customer.id)])
+    rows.append([OpenCard(customer.id).button(_("Back to the card"))])
     return keyboard(rows)
 
 
 async def show_swot(update: Update, context: Ctx) -> None:
     """Show the SWOT with a button per part to write it."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(ShowSwot).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await context.query.answer()
     await edit_or_reply(update, swot_text(customer), _buttons(customer))
 
 
@@ -66,29 +66,27 @@ async def offer_swot(update: Update, context: Ctx, customer: Customer) -> None:
 
 async def ask_part(update: Update, context: Ctx) -> None:
     """Ask one part of the SWOT (the next message)."""
-    customer = await customer_from_button(update, context)
-    part = button_arg(context, 2)
+    customer = await own_customer(update, context, context.action(AskSwotPart).customer_id)
+    part = context.action(AskSwotPart).part
     if customer is None:
         return
-    assert update.callback_query is not None and update.effective_chat is not None
     if part not in PARTS:
         await expired(update)
         return
-    await update.callback_query.answer()
-    await context.storage.states.set(context.me.id, update.effective_chat.id, SWOT_FLOW,
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, SWOT_FLOW,
                                      {"customer_id": customer.id, "part": part},
                                      context.clock.now())
     await reply(update, _("{part} of {name}: type a short text (at most {limit} "
                           "characters).").format(
         part=_(PARTS[part]), name=f"<b>{esc(display_name(customer))}</b>", limit=MAX_PART),
-        keyboard([[button(_("Skip"), "swx", customer.id),
-                   button(_("Cancel"), "swx", customer.id)]]))
+        keyboard([[StopSwotPart(customer.id).button(_("Skip")),
+                   StopSwotPart(customer.id).button(_("Cancel"))]]))
 
 
 async def type_part(update: Update, context: Ctx, data: dict[str, Any]) -> None:
     """Save the typed part of the SWOT."""
-    message = update.effective_message
-    assert message is not None
+    message = context.message
     text = (message.text or "").strip()
     part = str(data.get("part"))
     customer = await context.storage.customers.get(context.me.id,
@@ -111,12 +109,11 @@ async def type_part(update: Update, context: Ctx, data: dict[str, Any]) -> None:
 
 async def stop_part(update: Update, context: Ctx) -> None:
     """Skip or cancel the part being asked; nothing changes."""
-    customer = await customer_from_button(update, context)
+    customer = await own_customer(update, context, context.action(StopSwotPart).customer_id)
     if customer is None:
         return
-    assert update.callback_query is not None and update.effective_chat is not None
-    state = await context.storage.states.get(context.me.id, update.effective_chat.id)
+    state = await context.storage.states.get(context.me.id, context.chat.id)
     if state is not None and state.flow == SWOT_FLOW:
-        await context.storage.states.clear(context.me.id, update.effective_chat.id)
-    await update.callback_query.answer(_("Nothing was changed."))
+        await context.storage.states.clear(context.me.id, context.chat.id)
+    await context.query.answer(_("Nothing was changed."))
     await edit_or_reply(update, swot_text(customer), _buttons(customer))

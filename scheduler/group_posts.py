@@ -9,7 +9,8 @@ from datetime import timedelta
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from core.buttons import button, keyboard
+from core.actions import Interested
+from core.buttons import keyboard
 from core.clock import Clock
 from core.i18n import _, active
 from core.messages import Send, at_once, send_photo_text
@@ -58,7 +59,7 @@ class GroupPoster:
         if await self.storage.review.team_of_group(post.chat_id) is not None:
             return None  # a team's own group (its weekly summary): staff, not prospects
         with active(language, "UTC"):
-            return keyboard([[button(_("🙋 I'm interested"), "int", post.id, public=True)]])
+            return keyboard([[Interested(post.id).button(_("🙋 I'm interested"))]])
 
     async def _send(self, post: Post) -> int:
         group = await self.storage.groups.get(post.chat_id)

@@ -8,7 +8,8 @@ from datetime import datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.buttons import button, keyboard
+from core.actions import OpenCard
+from core.buttons import keyboard
 from core.i18n import _, current_timezone, format_datetime, format_day_heading, local
 from core.pushes.base import Push
 from core.pushes.reminders import KIND_ICONS, reminder_line
@@ -55,9 +56,9 @@ def agenda_message(title: str, due: Sequence[Reminder], overdue: Sequence[Remind
     for reminder in [*overdue, *due]:
         if reminder.customer_id and reminder.customer_id not in seen and len(rows) < 8:
             seen.add(reminder.customer_id)
-            rows.append([button(f"{KIND_ICONS.get(reminder.kind, '•')} "
-                                f"{(reminder.customer_name or '')[:30]}", "c",
-                                reminder.customer_id)])
+            label = (f"{KIND_ICONS.get(reminder.kind, '•')} "
+                     f"{(reminder.customer_name or '')[:30]}")
+            rows.append([OpenCard(reminder.customer_id).button(label)])
     return "\n".join(lines), keyboard(rows) if rows else None
 
 

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.buttons import button, keyboard
+from core.actions import SendCare
+from core.buttons import keyboard
 from core.i18n import _, active, current_language, current_timezone, format_date
 from core.messages import esc
 from core.pushes.base import Push
@@ -77,7 +78,7 @@ async def render_customer_care(storage: Storage, staff: Staff, reminder: Reminde
         lines.append(_("Telegram lets me send as you only within 24 hours of the customer's "
                        "last message to you; send it yourself this time."))
         return Push("\n".join(lines), markup)
-    row = [button(_("📨 Send it as you on Telegram"), "bcs", reminder.id, customer.id)]
+    row = [SendCare(reminder.id, customer.id).button(_("📨 Send it as you on Telegram"))]
     return Push("\n".join(lines), keyboard([row, *_rows(markup)]))
 
 
@@ -91,8 +92,8 @@ async def render_holiday_greetings(storage: Storage, staff: Staff, reminder: Rem
                                                       HOLIDAY_BUTTONS)
     if not customers:
         return push
-    rows = [[button(_("📨 {name}").format(name=(c.name or _("(no name)"))[:40]), "bcs",
-                    reminder.id, c.id)] for c in customers]
+    rows = [[SendCare(reminder.id, c.id).button(
+        _("📨 {name}").format(name=(c.name or _("(no name)"))[:40]))] for c in customers]
     text = push.text + "\n" + _("Send the greeting as you on Telegram, one tap per customer:")
     return Push(text, keyboard([*rows, *_rows(push.markup)]))
 

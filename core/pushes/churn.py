@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.buttons import button, keyboard
+from core.actions import MarkDone, OpenCard, WatchChurn
+from core.buttons import keyboard
 from core.i18n import _, format_date, format_money, format_number
 from core.messages import esc
 from core.pushes.base import Push
@@ -115,11 +116,11 @@ def alert_buttons(alert: ChurnAlert, staff: Staff,
                    reminder: Reminder | None = None) -> InlineKeyboardMarkup:
     row: list[InlineKeyboardButton] = []
     if reminder is not None:
-        row.append(button(_("✅ Done"), "rd", reminder.id, reminder.version))
+        row.append(MarkDone(reminder.id, reminder.version).button(_("✅ Done")))
     if alert.owner_id == staff.id:
-        row.append(button(_("Open the card"), "c", alert.customer_id))
+        row.append(OpenCard(alert.customer_id).button(_("Open the card")))
     else:
-        row.append(button(_("📉 On alert"), "cw"))
+        row.append(WatchChurn().button(_("📉 On alert")))
     return keyboard([row])
 
 
@@ -132,8 +133,8 @@ async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
         text = "\n".join([_("📉 <b>Churn early warning</b>"), esc(reminder.text),
                           _("The figures were corrected since: the client is no longer on "
                             "alert.")])
-        return Push(text, keyboard([[button(_("✅ Done"), "rd", reminder.id,
-                                            reminder.version)]]))
+        done = MarkDone(reminder.id, reminder.version).button(_("✅ Done"))
+        return Push(text, keyboard([[done]]))
     owner = None if alert.owner_id == staff.id else await storage.staff.get(alert.owner_id)
     return Push(alert_text(alert, owner), alert_buttons(alert, staff, reminder),
                 await alert_chart(storage, alert))

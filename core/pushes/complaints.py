@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.buttons import button, keyboard
+from core.actions import MarkDone, OpenCard, ResolveComplaint
+from core.buttons import keyboard
 from core.i18n import _, format_date, format_datetime
 from core.messages import esc
 from core.pushes.base import Push
@@ -35,8 +36,8 @@ async def render_complaint(storage: Storage, staff: Staff, reminder: Reminder,
     lines = [_("⚠️ <b>Complaint to resolve</b>"),
              _("Customer: {name}").format(name=f"<b>{esc(complaint.customer_name)}</b>"),
              *_complaint_lines(complaint, now)]
-    markup = keyboard([[button(_("✅ Resolved"), "svr", complaint.id, 0),
-                        button(_("Open the card"), "c", complaint.customer_id)]])
+    markup = keyboard([[ResolveComplaint(complaint.id).button(_("✅ Resolved")),
+                        OpenCard(complaint.customer_id).button(_("Open the card"))]])
     return Push("\n".join(lines), markup)
 
 
@@ -53,5 +54,5 @@ async def render_escalation(storage: Storage, staff: Staff, reminder: Reminder,
                  rm=f"<b>{esc(owner.name if owner else '')}</b>",
                  name=f"<b>{esc(complaint.customer_name)}</b>"),
              *_complaint_lines(complaint, now)]
-    markup = keyboard([[button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
+    markup = keyboard([[MarkDone(reminder.id, reminder.version).button(_("✅ Done"))]])
     return Push("\n".join(lines), markup)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.buttons import button, keyboard
+from core.actions import OpenCard
+from core.buttons import keyboard
 from core.i18n import _
 from core.messages import esc
 from core.pushes.base import Push
@@ -22,7 +23,7 @@ async def render_handover(storage: Storage, staff: Staff, reminder: Reminder,
         text = _("🔁 <b>A customer was handed over to you</b>\n{customer}, until now a customer "
                  "of {name}. Their history is on the card.").format(
             customer=f"<b>{esc(reminder.customer_name or _('(no name)'))}</b>", name=name)
-        return Push(text, keyboard([[button(_("Open the card"), "c", reminder.customer_id)]]))
+        return Push(text, keyboard([[OpenCard(reminder.customer_id).button(_("Open the card"))]]))
     text = _("🔁 <b>Customers were handed over to you</b>\nThe customers of {name} are now "
              "yours, with their history and open follow-ups. See /pipeline and /overdue.").format(
         name=name)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.buttons import button, keyboard
+from core.actions import MarkDone, OpenCard
+from core.buttons import keyboard
 from core.i18n import N_, _, active, current_language, current_timezone
 from core.messages import esc
 from core.pushes.base import Push
@@ -32,8 +33,8 @@ async def render_thanks(storage: Storage, staff: Staff, reminder: Reminder,
     with active(reminder.customer_language or current_language(), current_timezone().key):
         greeting = _(THANKS).format(name=esc(referred)) if referred else _(THANKS_NO_NAME)
     lines += [_("Suggested message:"), f"<i>{greeting}</i>"]
-    row = [button(_("✅ Done"), "rd", reminder.id, reminder.version)]
+    row = [MarkDone(reminder.id, reminder.version).button(_("✅ Done"))]
     if reminder.customer_id:
-        row.append(button(f"👤 {(reminder.customer_name or '')[:30]}", "c",
-                          reminder.customer_id))
+        row.append(OpenCard(reminder.customer_id).button(
+            f"👤 {(reminder.customer_name or '')[:30]}"))
     return Push("\n".join(lines), keyboard([row]))

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup
 
-from core.buttons import button, keyboard
+from core.actions import AnswerQuestion, MarkDone, OpenCard, Snooze
+from core.buttons import keyboard
 from core.i18n import (
     N_,
     _,
@@ -143,14 +144,14 @@ def reminder_message(reminder: Reminder, now: datetime,
     if reminder.kind in (Kind.LEAD, Kind.QUESTION, Kind.MYCARD):
         return "\n".join(lines), _group_buttons(reminder)
     rows = [
-        [button(_("✅ Done"), "rd", rid, version)],
-        [button(_("In 1 hour"), "rs", rid, version, "1h"),
-         button(_("Tomorrow morning"), "rs", rid, version, "tm"),
-         button(_("Next week"), "rs", rid, version, "nw")],
-        [button(_("Another time…"), "rs", rid, version, "x")],
+        [MarkDone(rid, version).button(_("✅ Done"))],
+        [Snooze(rid, version, "1h").button(_("In 1 hour")),
+         Snooze(rid, version, "tm").button(_("Tomorrow morning")),
+         Snooze(rid, version, "nw").button(_("Next week"))],
+        [Snooze(rid, version, "x").button(_("Another time…"))],
     ]
     if reminder.customer_id:
-        rows[-1].append(button(_("Open the card"), "c", reminder.customer_id))
+        rows[-1].append(OpenCard(reminder.customer_id).button(_("Open the card")))
     return "\n".join(lines), keyboard(rows)
 
 
@@ -158,10 +159,10 @@ def _group_buttons(reminder: Reminder) -> InlineKeyboardMarkup:
     """A lead opens its new prospect; a question can be answered in the group."""
     row = []
     if reminder.kind == Kind.QUESTION and reminder.ref_id:
-        row.append(button(_("💬 Answer in the group"), "qa", reminder.ref_id))
+        row.append(AnswerQuestion(reminder.ref_id).button(_("💬 Answer in the group")))
     if reminder.customer_id:
-        row.append(button(_("Open the card"), "c", reminder.customer_id))
-    return keyboard([row, [button(_("✅ Done"), "rd", reminder.id, reminder.version)]])
+        row.append(OpenCard(reminder.customer_id).button(_("Open the card")))
+    return keyboard([row, [MarkDone(reminder.id, reminder.version).button(_("✅ Done"))]])
 
 
 def digest(reminders: Sequence[Reminder]) -> Push:
@@ -174,10 +175,10 @@ def digest(reminders: Sequence[Reminder]) -> Push:
         lines.append(f"{format_datetime(reminder.due_at)} · {line}")
     for reminder in list(reminders)[:8]:
         label = reminder.customer_name or _(KIND_TITLES.get(reminder.kind, "Follow-up"))
-        row = [button(_("✅ Done: {what}").format(what=label[:24]), "rd", reminder.id,
-                      reminder.version)]
+        row = [MarkDone(reminder.id, reminder.version).button(
+            _("✅ Done: {what}").format(what=label[:24]))]
         if reminder.customer_id:
-            row.append(button(_("Open"), "c", reminder.customer_id))
+            row.append(OpenCard(reminder.customer_id).button(_("Open")))
         rows.append(row)
     lines.append(_("Send /overdue to see everything still open."))
     return Push("\n".join(lines), keyboard(rows))

@@ -15,7 +15,8 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from core.buttons import button, keyboard
+from core.actions import StartReassign
+from core.buttons import keyboard
 from core.fonts import chart_families
 from core.i18n import (
     _,
@@ -420,7 +421,7 @@ async def render_team_review(storage: Storage, staff: Staff, reminder: Reminder,
               if staff.team_id is not None and staff.is_lead else None)
     if report is None:
         return Push(_("You no longer lead a team, so there is no team review for you."))
-    markup = keyboard([[button(_("🔁 Hand over customers"), "tms")]])
+    markup = keyboard([[StartReassign().button(_("🔁 Hand over customers"))]])
     if not report.members:
         return Push(team_text(report), markup)
     return Push(team_text(report), markup, await team_chart(report))

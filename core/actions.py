@@ -1,0 +1,716 @@
+"""Every button the bot makes: one typed action per button, grouped by the feature that
+answers it (handlers/__init__.py names each one's handler, in the one ordered list).
+
+The prefixes are the callback data's first word and stay short: data, arguments and the
+signature must fit Telegram's 64 bytes. A customer, reminder or complaint named by a button
+is checked again by the handler (it must still be the presser's), so an action only says
+what was pressed, never that it is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from core.buttons import Action
+
+# -- the customer card (cards, notes, followups, customer_edit) ----------------------------
+
+
+@dataclass(frozen=True)
+class OpenCard(Action, prefix="c"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class ShowHistory(Action, prefix="ch"):
+    customer_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ResendFile(Action, prefix="cfile"):
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class AskNote(Action, prefix="cn"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class LogContact(Action, prefix="cl"):
+    """A call, visit, meeting or complaint to log (with a note, asked next)."""
+
+    customer_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class LogWithoutNote(Action, prefix="cls"):
+    customer_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class AskFollowUp(Action, prefix="cf"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class FollowUpPreset(Action, prefix="fu"):
+    customer_id: int
+    preset: Literal["1d", "3d", "1w"]
+
+
+@dataclass(frozen=True)
+class CorrectFollowUp(Action, prefix="fux"):
+    reminder_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class PickRemindCustomer(Action, prefix="rmw"):
+    """The customer a /remind is for, when the words naming them also read as a time."""
+
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class ShowStages(Action, prefix="cs"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class SetStage(Action, prefix="css"):
+    customer_id: int
+    stage: str
+
+
+@dataclass(frozen=True)
+class EditCustomer(Action, prefix="ce"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class PickField(Action, prefix="cef"):
+    customer_id: int
+    field: str
+
+
+@dataclass(frozen=True)
+class ChooseValue(Action, prefix="cev"):
+    customer_id: int
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ClearValue(Action, prefix="cec"):
+    customer_id: int
+    field: str
+
+
+@dataclass(frozen=True)
+class ArchiveCustomer(Action, prefix="ca"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class RestoreCustomer(Action, prefix="cr"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class AskErase(Action, prefix="cd"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class EraseCustomer(Action, prefix="cdx"):
+    customer_id: int
+
+
+# -- adding prospects (capture) and the inbox (notes) --------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenDuplicate(Action, prefix="dupo"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class CreateDuplicate(Action, prefix="dupn"):
+    pass
+
+
+@dataclass(frozen=True)
+class SkipStep(Action, prefix="skip"):
+    """Skip a question of the guided /add; it names the question, so a stale one is refused."""
+
+    step: str
+
+
+@dataclass(frozen=True)
+class EditCardField(Action, prefix="scf"):
+    """Correct one field of a business card's draft (the draft's id: only the open one)."""
+
+    draft: int
+    field: str
+
+
+@dataclass(frozen=True)
+class ClearCardField(Action, prefix="scc"):
+    draft: int
+    field: str
+
+
+@dataclass(frozen=True)
+class SaveCard(Action, prefix="scs"):
+    draft: int
+
+
+@dataclass(frozen=True)
+class DiscardCard(Action, prefix="scx"):
+    draft: int
+
+
+@dataclass(frozen=True)
+class KeepCardPhoto(Action, prefix="sci"):
+    """Not a card after all: the photo stays in the inbox."""
+
+    draft: int
+
+
+@dataclass(frozen=True)
+class FileItem(Action, prefix="pick"):
+    item_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class SearchForItem(Action, prefix="picks"):
+    item_id: int
+
+
+@dataclass(frozen=True)
+class DiscardItem(Action, prefix="pickx"):
+    item_id: int
+
+
+# -- search and the pipeline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TurnSearchPage(Action, prefix="fp"):
+    search_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class AddFromSearch(Action, prefix="fadd"):
+    search_id: int
+
+
+@dataclass(frozen=True)
+class NoteFromSearch(Action, prefix="fnote"):
+    search_id: int
+
+
+@dataclass(frozen=True)
+class ListStage(Action, prefix="pl"):
+    stage: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ListArchived(Action, prefix="arch"):
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ShowTeamPipeline(Action, prefix="plt"):
+    pass
+
+
+@dataclass(frozen=True)
+class PickProbability(Action, prefix="prb"):
+    """A lead picks the stage whose win probability to set."""
+
+    stage: str
+
+
+@dataclass(frozen=True)
+class SetProbability(Action, prefix="prs"):
+    stage: str
+    percent: int
+
+
+# -- deals, products held, the household and SWOT ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowDeals(Action, prefix="cdl"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class OpenDeal(Action, prefix="dv"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class StartDeal(Action, prefix="dn"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class PickDealProduct(Action, prefix="dp"):
+    """The product of a new deal; `key` names the offer, so a second press makes no second
+    deal."""
+
+    customer_id: int
+    product_id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class SkipDealStep(Action, prefix="dsk"):
+    deal_id: int
+    step: str  # the question it skips: amount or close
+
+
+@dataclass(frozen=True)
+class CancelDealStep(Action, prefix="dcx"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class PickDealClose(Action, prefix="dcd"):
+    deal_id: int
+    day: str  # ISO date
+
+
+@dataclass(frozen=True)
+class ChangeDealAmount(Action, prefix="da"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class ChangeDealClose(Action, prefix="dd"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class SetDealStage(Action, prefix="ds"):
+    deal_id: int
+    stage: str
+
+
+@dataclass(frozen=True)
+class AskDealWon(Action, prefix="dw"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class WinDeal(Action, prefix="dwx"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class AskDealLost(Action, prefix="dl"):
+    deal_id: int
+
+
+@dataclass(frozen=True)
+class LoseDeal(Action, prefix="dlr"):
+    deal_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ShowHoldings(Action, prefix="chl"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class PickHoldingDate(Action, prefix="hd"):
+    holding_id: int
+    field: str
+
+
+@dataclass(frozen=True)
+class SkipHoldingDate(Action, prefix="hsk"):
+    holding_id: int
+    field: str
+
+
+@dataclass(frozen=True)
+class ShowHousehold(Action, prefix="hh"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class AskMember(Action, prefix="hha"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class PickMember(Action, prefix="hhp"):
+    customer_id: int
+    other_id: int
+
+
+@dataclass(frozen=True)
+class LinkMember(Action, prefix="hhr"):
+    customer_id: int
+    other_id: int
+    relation: str
+
+
+@dataclass(frozen=True)
+class UnlinkMember(Action, prefix="hhu"):
+    customer_id: int
+    link_id: int
+
+
+@dataclass(frozen=True)
+class CancelLink(Action, prefix="hhx"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class ShowSwot(Action, prefix="sw"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class AskSwotPart(Action, prefix="swp"):
+    customer_id: int
+    part: str
+
+
+@dataclass(frozen=True)
+class StopSwotPart(Action, prefix="swx"):
+    customer_id: int
+
+
+# -- reminders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkDone(Action, prefix="rd"):
+    reminder_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Snooze(Action, prefix="rs"):
+    """Snooze by a preset (in an hour, tomorrow morning, next week) or ask for a time (x)."""
+
+    reminder_id: int
+    version: int
+    preset: Literal["1h", "tm", "nw", "x"]
+
+
+# -- the product catalog, posts and merchant groups ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowProductGroup(Action, prefix="pg"):
+    """A group's products; no group: every group."""
+
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowProduct(Action, prefix="pp"):
+    product_id: int
+
+
+@dataclass(frozen=True)
+class ShowGroupPitch(Action, prefix="gp", public=True):
+    """A product's pitch in a merchant group, for whoever taps it."""
+
+    product_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class PickPostProduct(Action, prefix="ppk"):
+    product_id: int  # 0: no product
+
+
+@dataclass(frozen=True)
+class TogglePostGroup(Action, prefix="pgt"):
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class PreviewPost(Action, prefix="ppv"):
+    pass
+
+
+@dataclass(frozen=True)
+class SendPostNow(Action, prefix="psn"):
+    pass
+
+
+@dataclass(frozen=True)
+class SchedulePost(Action, prefix="psc"):
+    pass
+
+
+@dataclass(frozen=True)
+class CancelPost(Action, prefix="pcx"):
+    pass
+
+
+@dataclass(frozen=True)
+class PickGroupOwner(Action, prefix="grp"):
+    chat_id: int
+
+
+@dataclass(frozen=True)
+class ReassignGroup(Action, prefix="gro"):
+    chat_id: int
+    owner_id: int
+
+
+@dataclass(frozen=True)
+class SendMyCard(Action, prefix="myc"):
+    """The RM's contact QR code for one place it will be shown."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class ChooseGroupLanguage(Action, prefix="glang"):
+    language: str
+
+
+@dataclass(frozen=True)
+class Interested(Action, prefix="int", public=True):
+    """A group member's "I'm interested" under a post."""
+
+    post_id: int
+
+
+@dataclass(frozen=True)
+class AnswerQuestion(Action, prefix="qa"):
+    question_id: int
+
+
+# -- complaints and referrals --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickComplaintCustomer(Action, prefix="svo"):
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class ResolveComplaint(Action, prefix="svr"):
+    complaint_id: int
+    at_first_contact: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerCsat(Action, prefix="svc"):
+    """The customer's satisfaction (1-5) after a complaint (c) or a sale (s); None: skipped."""
+
+    about: Literal["c", "s"]
+    ref_id: int
+    score: int | None = None
+
+
+@dataclass(frozen=True)
+class AnswerNps(Action, prefix="svn"):
+    """How likely the customer is to recommend us (0-10); None: skipped."""
+
+    about: Literal["c", "s"]
+    ref_id: int
+    score: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkReferrer(Action, prefix="rfp"):
+    customer_id: int
+    referrer_id: int
+
+
+@dataclass(frozen=True)
+class KeepReferrerName(Action, prefix="rfn"):
+    pass
+
+
+@dataclass(frozen=True)
+class ListReferred(Action, prefix="rfl"):
+    referrer_id: int
+
+
+# -- the weekly review and the hand-over of customers --------------------------------------
+
+
+@dataclass(frozen=True)
+class TurnReviewWeek(Action, prefix="tmv"):
+    week: int  # domain.review.week_ref of its Monday
+
+
+@dataclass(frozen=True)
+class StartReassign(Action, prefix="tms"):
+    pass
+
+
+@dataclass(frozen=True)
+class PickReassignScope(Action, prefix="tmf"):
+    from_id: int
+
+
+@dataclass(frozen=True)
+class PickReassignCustomer(Action, prefix="tmp"):
+    from_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class PickReceiver(Action, prefix="tmr"):
+    from_id: int
+    customer_id: int  # 0: all of them
+
+
+@dataclass(frozen=True)
+class ConfirmReassign(Action, prefix="tmt"):
+    from_id: int
+    customer_id: int  # 0: all of them
+    to_id: int
+
+
+@dataclass(frozen=True)
+class Reassign(Action, prefix="tmx"):
+    from_id: int
+    customer_id: int  # 0: all of them
+    to_id: int
+
+
+@dataclass(frozen=True)
+class CancelReassign(Action, prefix="tmq"):
+    pass
+
+
+# -- Telegram Business ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddBusinessProspect(Action, prefix="bpa"):
+    """Someone who wrote to the RM's own account first becomes a prospect."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class LinkBusinessProspect(Action, prefix="bpl"):
+    user_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class DeclineBusinessProspect(Action, prefix="bpx"):
+    user_id: int
+
+
+@dataclass(frozen=True)
+class KeepBusinessTexts(Action, prefix="bkt"):
+    keep: bool
+
+
+@dataclass(frozen=True)
+class SendCare(Action, prefix="bcs"):
+    """Send a care reminder's suggested message to the customer as the RM."""
+
+    reminder_id: int
+    customer_id: int
+
+
+# -- churn and spreadsheets ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WatchChurn(Action, prefix="cw"):
+    """The clients on alert; with an alert: its figures and chart."""
+
+    alert_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ApplyImport(Action, prefix="ima"):
+    import_id: int
+
+
+@dataclass(frozen=True)
+class CancelImport(Action, prefix="imx"):
+    import_id: int
+
+
+# -- settings and administration -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChooseLanguage(Action, prefix="lang"):
+    language: str
+
+
+@dataclass(frozen=True)
+class ChooseTimezone(Action, prefix="tz"):
+    index: int  # in preferences.TIMEZONES
+
+
+@dataclass(frozen=True)
+class OpenSetting(Action, prefix="set"):
+    setting: Literal["lang", "tz"]
+
+
+@dataclass(frozen=True)
+class SetTextMode(Action, prefix="mode"):
+    mode: str
+
+
+@dataclass(frozen=True)
+class PickInviteRole(Action, prefix="inv"):
+    """The invite's role; then its team (0: none), which makes the link."""
+
+    role: str
+    team_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RevokeInvite(Action, prefix="invrev"):
+    code: str
+
+
+@dataclass(frozen=True)
+class ListStaff(Action, prefix="stfs"):
+    page: int
+
+
+@dataclass(frozen=True)
+class ShowMember(Action, prefix="stf"):
+    staff_id: int
+
+
+@dataclass(frozen=True)
+class SetRole(Action, prefix="stfr"):
+    staff_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class SetTeam(Action, prefix="stft"):
+    staff_id: int
+    team_id: int  # 0: no team
+
+
+@dataclass(frozen=True)
+class SetAccess(Action, prefix="stfa"):
+    staff_id: int
+    active: bool
