@@ -15,15 +15,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core import buttons
-from core.buttons import pattern
 from core.context import Ctx
 from core.i18n import _, active, ngettext
 from core.languages import CONTENT_LANGUAGES as LANGUAGES
-from core.messages import esc, reply
+from core.messages import esc
 from domain.catalog import (
     CSV_COLUMNS,
     MAX_FILE_BYTES,
@@ -369,35 +366,18 @@ async def test_search_ignores_accents_case_and_script(storage: Storage) -> None:
     assert await codes("  ") == []
 
 
-# -- the bot: wiring for these tests --------------------------------------------------------------
+# -- the bot ------------------------------------------------------------------------------------
 
 
-async def group_products(update: Update, context: Ctx) -> None:
-    """What the lead's group /products will do: the catalog in the group's language."""
-    text, markup = await handlers.list_for_group(update, context, "zh_Hans")
-    await reply(update, text, markup)
-
-
-def wire(bot: Harness) -> None:
-    private = filters.ChatType.PRIVATE
-    wired = [
-        CommandHandler("products", handlers.show_products, filters=private),
-        CommandHandler("pitch", handlers.show_pitch, filters=private),
-        CommandHandler("products", group_products, filters=filters.ChatType.GROUPS),
-        CallbackQueryHandler(handlers.show_group, pattern=pattern("pg")),
-        CallbackQueryHandler(handlers.show_product, pattern=pattern("pp")),
-        CallbackQueryHandler(handlers.show_group_pitch, pattern=pattern("gp")),
-        MessageHandler(private & handlers.CATALOG_FILES, handlers.load_catalog),
-    ]
-    for handler in reversed(wired):
-        bot.app.handlers[0].insert(0, handler)
+async def link_group(bot: Harness, owner: Person) -> None:
+    """A merchant group the owner linked, where the bot speaks Simplified Chinese."""
+    await bot.storage.groups.link(GROUP_ID, "商户群", owner.id, "zh_Hans", NOW)
 
 
 @pytest.fixture
-async def wired(bot: Harness) -> Harness:
+async def no_catalog(bot: Harness) -> Harness:
     # Start from an empty catalog: withdraw the sample every installation starts with.
     await bot.storage.db.execute("UPDATE products SET active = 0")
-    wire(bot)
     return bot
 
 
@@ -433,8 +413,8 @@ def pitch_of(code: str, language: str) -> dict[str, str]:
 # -- the administrator's upload -------------------------------------------------------------------
 
 
-async def test_admin_uploads_a_catalog_then_a_bad_one(wired: Harness, admin: Person) -> None:
-    bot = wired
+async def test_admin_uploads_a_catalog_then_a_bad_one(no_catalog: Harness, admin: Person) -> None:
+    bot = no_catalog
     calls = await upload(bot, admin, "Catalog.YAML", GOOD.encode())
     assert [c.method for c in calls if c.method in ("getFile", "download")] == [
         "getFile", "download"]
@@ -460,19 +440,19 @@ async def test_admin_uploads_a_catalog_then_a_bad_one(wired: Harness, admin: Per
     assert message.text == loaded("vi", groups=8, products=total, deactivated=3)
 
 
-async def test_at_most_twenty_errors_are_listed(wired: Harness, admin: Person) -> None:
+async def test_at_most_twenty_errors_are_listed(no_catalog: Harness, admin: Person) -> None:
     rows = [csv_row(code=f"Bad {n}") for n in range(25)]
-    message = only_message(await upload(wired, admin, "c.csv", csv_text(rows).encode()))
+    message = only_message(await upload(no_catalog, admin, "c.csv", csv_text(rows).encode()))
     lines = message.text.split("\n")
     assert lines[0] == tr("vi", NOT_LOADED).format(count=25)
     assert len(lines) == 22 and lines[-1] == tr("vi", "… and {count} more.").format(count=5)
-    assert await wired.storage.catalog.count() == 0
+    assert await no_catalog.storage.catalog.count() == 0
 
 
 async def test_a_non_admin_catalog_file_goes_to_the_inbox(
-    wired: Harness, admin: Person, rm: Person
+    no_catalog: Harness, admin: Person, rm: Person
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
     await bot.register(rm)
     assert not handlers.is_catalog_upload(bot.make.document(rm, "c.yaml"), _ctx(bot, None))
@@ -494,9 +474,9 @@ def _ctx(bot: Harness, staff: object) -> Ctx:
 
 @pytest.mark.parametrize("language", ["vi", "zh_Hans"])
 async def test_products_walks_groups_to_a_pitch(
-    wired: Harness, admin: Person, rm: Person, language: str
+    no_catalog: Harness, admin: Person, rm: Person, language: str
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
     await bot.register(rm, language=language)
     assert await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
@@ -527,9 +507,9 @@ def labels_of(call: ApiCall) -> list[str]:
 
 @pytest.mark.parametrize("language", ["vi", "zh_Hans"])
 async def test_pitch_by_code_and_by_name(
-    wired: Harness, admin: Person, rm: Person, language: str
+    no_catalog: Harness, admin: Person, rm: Person, language: str
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
     await bot.register(rm, language=language)
     await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
@@ -541,9 +521,9 @@ async def test_pitch_by_code_and_by_name(
 
 
 async def test_pitch_with_no_match_and_several_matches(
-    wired: Harness, admin: Person, rm: Person
+    no_catalog: Harness, admin: Person, rm: Person
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
     await bot.register(rm, language="zh_Hans")
     await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
@@ -562,25 +542,26 @@ async def test_pitch_with_no_match_and_several_matches(
     assert esc(pitch_of("savings_12m", "zh_Hans")["benefit"]) in pitch.text
 
 
-async def test_empty_catalog_says_how_to_load_one(wired: Harness, rm: Person,
+async def test_empty_catalog_says_how_to_load_one(no_catalog: Harness, rm: Person,
                                                   admin: Person) -> None:
-    await wired.send(admin, "/help")
-    await wired.register(rm, language="en")
+    await no_catalog.send(admin, "/help")
+    await no_catalog.register(rm, language="en")
     empty = tr("en", "The product catalog is empty. An administrator can load one by sending "
                      "me a YAML or CSV file.")
-    assert only_message(await wired.send(rm, "/products")).text == empty
-    assert only_message(await wired.send(rm, "/pitch home")).text == empty
+    assert only_message(await no_catalog.send(rm, "/products")).text == empty
+    assert only_message(await no_catalog.send(rm, "/pitch home")).text == empty
 
 
 # -- group chats ----------------------------------------------------------------------------------
 
 
 async def test_group_catalog_buttons_are_public_and_show_only_pitches(
-    wired: Harness, admin: Person, rm: Person, stranger: Person
+    no_catalog: Harness, admin: Person, rm: Person, stranger: Person
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
     await bot.register(rm, language="vi")
+    await link_group(bot, rm)
     await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     customer = await bot.storage.customers.create(
         owner_id=rm.id, name="Trần Thị Bích", phone="+84901234567", region="VN", now=NOW)
@@ -605,10 +586,11 @@ async def test_group_catalog_buttons_are_public_and_show_only_pitches(
 
 
 async def test_list_for_group_markup_and_retired_product(
-    wired: Harness, admin: Person, stranger: Person
+    no_catalog: Harness, admin: Person, stranger: Person
 ) -> None:
-    bot = wired
+    bot = no_catalog
     await bot.send(admin, "/help")
+    await link_group(bot, admin)
     await handlers.load_sample_if_empty(bot.storage, NOW, "VN")
     group = bot.make.group_chat(GROUP_ID)
     message = only_message(await bot.send(admin, "/products", group=group))
