@@ -141,15 +141,12 @@ async def _register_bootstrap_admin(update: Update, context: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     timezone = context.settings.default_timezone
-    context.staff = await context.storage.staff.register(
+    context.staff = await context.storage.register_staff(
         staff_id=user.id, name=user.full_name, username=user.username, role="admin",
         team_id=None, timezone=timezone,
         region=region_for_timezone(timezone, context.settings.default_region),
         invited_by=None, now=context.clock.now(), telegram_language=user.language_code,
-    )
-    await context.storage.audit.record(
-        actor_id=user.id, action="staff.bootstrap_admin", entity="staff", entity_id=user.id,
-        now=context.clock.now(),
+        action="staff.bootstrap_admin",
     )
 
 

@@ -69,14 +69,9 @@ async def pick_invite_team(update: Update, context: Ctx) -> None:
         await edit_or_reply(update, _("This team no longer exists. Please start again."))
         return
     now = context.clock.now()
-    invite = await context.storage.invites.create(
-        role=role, team_id=team_id, created_by=context.me.id, now=now,
-        ttl=timedelta(hours=context.settings.invite_ttl_hours),
-    )
-    await context.storage.audit.record(
-        actor_id=context.me.id, action="invite.created", entity="invite", entity_id=invite.code,
-        now=now, detail={"role": role, "team_id": team_id},
-    )
+    invite = await context.storage.create_invite(
+        context.me.id, role=role, team_id=team_id, now=now,
+        ttl=timedelta(hours=context.settings.invite_ttl_hours))
     link = f"https://t.me/{context.bot.username}?start={invite.code}"
     await edit_or_reply(update, _(
         "Here is a single-use invite link ({role}). Send it to your colleague in a private "
@@ -109,13 +104,9 @@ async def revoke_invite(update: Update, context: Ctx) -> None:
         return
     code = context.action(RevokeInvite).code
     now = context.clock.now()
-    revoked = await context.storage.invites.revoke(code, now)
+    revoked = await context.storage.revoke_invite(context.me.id, code, now)
     await context.query.answer()
     if revoked:
-        await context.storage.audit.record(
-            actor_id=context.me.id, action="invite.revoked", entity="invite", entity_id=code,
-            now=now,
-        )
         await edit_or_reply(update, _("The invite link was revoked."))
     else:
         await edit_or_reply(update, _("This invite link was already used or has expired."))
@@ -132,14 +123,10 @@ async def create_team(update: Update, context: Ctx) -> None:
         ).format(limit=MAX_TEAM_NAME, example=_("/newteam Ben Thanh retail")))
         return
     now = context.clock.now()
-    team = await context.storage.teams.create(name, now)
+    team = await context.storage.create_team(context.me.id, name, now)
     if team is None:
         await reply(update, _("A team called “{name}” already exists.").format(name=esc(name)))
         return
-    await context.storage.audit.record(
-        actor_id=context.me.id, action="team.created", entity="team", entity_id=team.id, now=now,
-        detail={"name": name},
-    )
     await reply(update, _("Team “{name}” created. Invite its members with /invite.").format(
         name=esc(name)))
 
@@ -233,8 +220,8 @@ async def set_role(update: Update, context: Ctx) -> None:
     if action.role not in ROLES:
         await expired(update)
         return
-    await context.storage.staff.set_role(member.id, action.role)
-    await _changed(update, context, member, "staff.role", action.role)
+    await context.storage.set_role(context.me.id, member.id, action.role, context.clock.now())
+    await _changed(update, context, member, menu=True)
 
 
 async def set_team(update: Update, context: Ctx) -> None:
@@ -250,8 +237,8 @@ async def set_team(update: Update, context: Ctx) -> None:
     if team_id is not None and await context.storage.teams.get(team_id) is None:
         await context.query.answer(_("This team no longer exists. Please start again."))
         return
-    await context.storage.staff.set_team(member.id, team_id)
-    await _changed(update, context, member, "staff.team", str(action.team_id))
+    await context.storage.set_team(context.me.id, member.id, team_id, context.clock.now())
+    await _changed(update, context, member, menu=False)
 
 
 async def set_access(update: Update, context: Ctx) -> None:
@@ -260,8 +247,9 @@ async def set_access(update: Update, context: Ctx) -> None:
     member = await _member(update, context, action.staff_id)
     if member is None or not await _not_self(context, member):
         return
-    await context.storage.staff.set_active(member.id, action.active)
-    await _changed(update, context, member, "staff.access", "1" if action.active else "0")
+    await context.storage.set_access(context.me.id, member.id, action.active,
+                                     context.clock.now())
+    await _changed(update, context, member, menu=True)
 
 
 async def _not_self(context: Ctx, member: Staff) -> bool:
@@ -274,19 +262,15 @@ async def _not_self(context: Ctx, member: Staff) -> bool:
     return False
 
 
-async def _changed(update: Update, context: Ctx, member: Staff, audit_action: str,
-                   value: str) -> None:
-    """Audit a change to a member, refresh their command menu and show them again."""
-    await context.storage.audit.record(
-        actor_id=context.me.id, action=audit_action, entity="staff", entity_id=member.id,
-        now=context.clock.now(), detail={"value": value},
-    )
+async def _changed(update: Update, context: Ctx, member: Staff, *, menu: bool) -> None:
+    """Show the member again; after a change of role or access, update their command menu
+    (none at all once their access is off)."""
     await context.query.answer(_("Saved."))
     updated = await context.storage.staff.get(member.id)
     assert updated is not None
-    if audit_action == "staff.access" and not updated.active:
+    if menu and isinstance(context.button, SetAccess) and not updated.active:
         await remove_menu(context.bot, updated.id)
-    elif audit_action in ("staff.role", "staff.access"):
+    elif menu:
         await publish_menu(context.bot, updated,
                            language_of(updated, context.settings.default_language))
     await _show_member(update, context, updated)

@@ -390,10 +390,7 @@ async def set_keep_texts(update: Update, context: Ctx) -> None:
     """Turn keeping the texts of Telegram Business messages on or off."""
     keep = context.action(KeepBusinessTexts).keep
     staff = context.me
-    await context.storage.staff.set_keep_business_texts(staff.id, keep)
-    await context.storage.audit.record(actor_id=staff.id, action="staff.keep_business_texts",
-                                       entity="staff", entity_id=staff.id,
-                                       now=context.clock.now(), detail={"keep": keep})
+    await context.storage.set_keep_business_texts(staff.id, keep, context.clock.now())
     await context.query.answer(_("Saved."))
     await edit_or_reply(update, _(
         "From now on I keep the texts of your Telegram chats with customers as notes on their "

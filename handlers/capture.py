@@ -120,17 +120,10 @@ async def _create(update: Update, context: Ctx, draft: dict[str, Any], *,
     staff, now = context.me, context.clock.now()
     async with recorded(update, context) as record:
         extra = {field: draft[field] for field in ("company", "language") if draft.get(field)}
-        created = await context.storage.customers.create(
+        created = await context.storage.create_prospect(
             owner_id=staff.id, name=draft["name"], phone=draft["phone"], region=staff.region,
-            now=now, source=draft.get("source"), **extra,
-        )
-        if draft.get("note"):
-            await context.storage.interactions.add(
-                customer_id=created.id, staff_id=staff.id, kind="note", happened_at=now,
-                now=now, text=draft["note"])
+            now=now, source=draft.get("source"), note=draft.get("note"), **extra)
         await _file_photo(context, draft, created.id)
-        await context.storage.audit.record(actor_id=staff.id, action="customer.created",
-                                           entity="customer", entity_id=created.id, now=now)
         customer = await context.storage.customers.get(staff.id, created.id) or created
         record.keep_answer(*await card_answer(context, customer, _("✅ New prospect saved.")),
                            card=customer.id)
@@ -164,10 +157,9 @@ async def open_duplicate(update: Update, context: Ctx) -> None:
         return
     prefix = ""
     if draft.get("note"):
-        now = context.clock.now()
-        await context.storage.interactions.add(
-            customer_id=customer.id, staff_id=context.me.id, kind="note", happened_at=now,
-            now=now, text=draft["note"])
+        await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
+                                              kind="note", now=context.clock.now(),
+                                              text=draft["note"])
         prefix = _("📝 Note added to the existing file.")
     if draft.get("item_id"):
         await _file_photo(context, draft, customer.id)
@@ -218,11 +210,8 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
             return
         # Saved at once, so nothing typed is lost if the RM walks away mid-way.
         async with recorded(update, context) as record:
-            customer = await customers.create(owner_id=staff.id, name=name, phone=None,
-                                              region=staff.region, now=now)
-            await context.storage.audit.record(actor_id=staff.id, action="customer.created",
-                                               entity="customer", entity_id=customer.id,
-                                               now=now)
+            customer = await context.storage.create_prospect(
+                owner_id=staff.id, name=name, phone=None, region=staff.region, now=now)
             await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
                                                            customer.id}, now)
             record.keep_answer(_("Saved. Their phone number?"), _skip("phone"))
@@ -243,7 +232,8 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                     "+84 901 234 567, or skip."
                 ).format(text=esc(text[:50])), _skip("phone"))
                 return
-            await customers.update(staff.id, customer.id, now, staff.region, phone=phone.e164)
+            await context.storage.update_customer(staff.id, customer.id, now, staff.region,
+                                                  phone=phone.e164)
         await states.set(staff.id, chat.id, ADD_FLOW, {"step": "note", "customer_id":
                                                        customer.id}, now)
         await reply(update, _("What do they need? (a first note, or skip)"), _skip("note"))
@@ -251,8 +241,8 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
     if text:
         if await _invalid(update, "", text):
             return
-        await context.storage.interactions.add(customer_id=customer.id, staff_id=staff.id,
-                                               kind="note", happened_at=now, now=now, text=text)
+        await context.storage.add_interaction(staff_id=staff.id, customer_id=customer.id,
+                                              kind="note", now=now, text=text)
     await states.clear(staff.id, chat.id)
     refreshed = await customers.get(staff.id, customer.id) or customer
     await show_card(update, context, refreshed, prefix=_("✅ New prospect saved."))

@@ -208,11 +208,8 @@ async def load_catalog(update: Update, context: Ctx) -> None:
         await reply(update, "\n".join(lines))
         return
     now = context.clock.now()
-    result = await context.storage.catalog.replace_all(parsed.groups, parsed.products, now)
-    await context.storage.audit.record(
-        actor_id=context.me.id, action="catalog.loaded", entity="catalog", entity_id=None,
-        now=now, detail={"groups": result.groups, "products": result.products,
-                         "deactivated": result.deactivated})
+    result = await context.storage.replace_catalog(context.me.id, parsed.groups,
+                                                   parsed.products, now)
     await reply(update, _("✅ Catalog loaded: {groups}, {products}. Products no longer in the "
                           "file, now hidden: {deactivated}.").format(
         groups=ngettext("{count} group", "{count} groups", result.groups).format(

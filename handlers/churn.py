@@ -158,13 +158,10 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
     await context.storage.states.clear(me.id, chat.id)
     rows = [NewVolume(holders[ref_key(row.client_ref)].client_ref, row.week, row.volume,
                       row.currency) for row in parsed.rows]
-    replaced = await context.storage.churn.replace(rows, now)
+    replaced = await context.storage.import_volumes(me.id, rows, now)
     outcome = await evaluate_import(context.storage, rows, now,
                                     context.settings.churn_drop_percent,
                                     context.settings.default_language)
-    await context.storage.audit.record(
-        actor_id=me.id, action="volumes.imported", entity="weekly_volumes", entity_id=None,
-        now=now, detail={"rows": len(rows), "replaced": replaced, "alerts": len(outcome.raised)})
     await reply(update, _import_summary(rows, replaced, outcome))
 
 

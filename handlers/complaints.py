@@ -124,40 +124,24 @@ async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> 
 
 
 async def open_complaint(update: Update, context: Ctx, customer: Customer, text: str) -> None:
-    """Record the complaint in the customer's history and open it with its due date."""
+    """Record the complaint in the customer's history and open it, due in two working days."""
     if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()
-    async with recorded(update, context) as record:
-        interaction_id = await context.storage.interactions.add(
-            customer_id=customer.id, staff_id=staff.id, kind="complaint", happened_at=now,
-            now=now, text=text)
-        await context.storage.audit.record(actor_id=staff.id, action="interaction.complaint",
-                                           entity="customer", entity_id=customer.id, now=now)
-        record.keep_answer(*await complaint_opened(context, customer, interaction_id))
-    await send_answer(update, context, record)
-
-
-async def complaint_opened(context: Ctx, customer: Customer,
-                           interaction_id: int) -> tuple[str, InlineKeyboardMarkup]:
-    """Open the complaint of a complaint note being saved (in its transaction): due in two
-    working days. Returns the confirmation."""
-    staff, now = context.me, context.clock.now()
     due = add_working_days(now.astimezone(ZoneInfo(staff.timezone)),
                            COMPLAINT_DUE_WORKING_DAYS, staff.region)
-    complaint_id = await context.storage.complaints.open(
-        customer_id=customer.id, owner_id=staff.id, interaction_id=interaction_id,
-        opened_at=now, due_at=due)
-    await context.storage.audit.record(actor_id=staff.id, action="complaint.opened",
-                                       entity="customer", entity_id=customer.id, now=now,
-                                       detail={"complaint": complaint_id})
-    markup = keyboard([[ResolveComplaint(complaint_id, True).button(_("✅ Resolved on the spot")),
-                        OpenCard(customer.id).button(_("Open the card"))]])
-    return _(
-        "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it is "
-        "resolved, and tell your team lead if it is late."
-    ).format(name=f"<b>{esc(display_name(customer))}</b>",
-             due=f"<b>{format_datetime(due)}</b>"), markup
+    async with recorded(update, context) as record:
+        complaint_id = await context.storage.open_complaint(staff.id, customer.id, text, now,
+                                                            due)
+        markup = keyboard([[ResolveComplaint(complaint_id, True).button(
+                                _("✅ Resolved on the spot")),
+                            OpenCard(customer.id).button(_("Open the card"))]])
+        record.keep_answer(_(
+            "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it "
+            "is resolved, and tell your team lead if it is late."
+        ).format(name=f"<b>{esc(display_name(customer))}</b>",
+                 due=f"<b>{format_datetime(due)}</b>"), markup)
+    await send_answer(update, context, record)
 
 
 # -- resolving it -----------------------------------------------------------------------------
@@ -196,16 +180,10 @@ async def type_resolution(update: Update, context: Ctx, data: dict[str, Any]) ->
         return
     # At first contact: resolved there and then, the day it was raised.
     first = bool(data.get("first")) and local(complaint.opened_at).date() == local(now).date()
-    if not await context.storage.complaints.resolve(staff.id, complaint.id, now,
-                                                 text[:MAX_NOTE], first):
+    if not await context.storage.resolve_complaint(staff.id, complaint.id, complaint.customer_id,
+                                                   now, text[:MAX_NOTE], first):
         await reply(update, _("This complaint is already resolved."))
         return
-    await context.storage.interactions.add(
-        customer_id=complaint.customer_id, staff_id=staff.id, kind="note", happened_at=now,
-        now=now, text=text[:MAX_NOTE], detail={"complaint": complaint.id, "resolved": True})
-    await context.storage.audit.record(actor_id=staff.id, action="complaint.resolved",
-                                       entity="customer", entity_id=complaint.customer_id,
-                                       now=now, detail={"complaint": complaint.id})
     name = esc(complaint.customer_name)
     await reply(update, _("✅ Complaint resolved for {name}; the note is in the file.").format(
         name=f"<b>{name}</b>") + "\n\n" + csat_question(name), csat_buttons("c", complaint.id))
@@ -273,7 +251,7 @@ async def _record(update: Update, context: Ctx, customer: Customer, kind: str,
     if answer.score not in scores:
         await expired(update)
         return False
-    if not await context.storage.complaints.record_score(
+    if not await context.storage.record_score(
             customer_id=customer.id, owner_id=context.me.id, kind=kind, score=answer.score,
             context=CONTEXTS[answer.about], ref_id=answer.ref_id, now=context.clock.now()):
         await context.query.answer(_("Already recorded."), show_alert=True)

@@ -236,12 +236,8 @@ async def _referrer_id(context: Ctx, text: str) -> int | None:
 
 async def _save(context: Ctx, customer: Customer, changes: dict[str, Any]) -> Customer:
     staff, now = context.me, context.clock.now()
-    updated = await context.storage.customers.update(staff.id, customer.id, now, staff.region,
-                                                     **changes)
-    # Field names only: the audit log must not keep a copy of personal data.
-    await context.storage.audit.record(actor_id=staff.id, action="customer.updated",
-                                       entity="customer", entity_id=customer.id, now=now,
-                                       detail={"fields": sorted(changes)})
+    updated = await context.storage.update_customer(staff.id, customer.id, now, staff.region,
+                                                    **changes)
     return updated or customer
 
 
@@ -305,13 +301,7 @@ async def record_stage(context: Ctx, customer: Customer, stage: str,
                        reason: str | None) -> Customer:
     """Change the stage and write it into the history and the audit log, dated now."""
     staff, now = context.me, context.clock.now()
-    await context.storage.customers.set_stage(staff.id, customer.id, stage, reason, now)
-    interaction_id = await context.storage.interactions.add(
-        customer_id=customer.id, staff_id=staff.id, kind="stage", happened_at=now, now=now,
-        text=reason or "", detail={"from": customer.stage, "to": stage})
-    await context.storage.audit.record(actor_id=staff.id, action="customer.stage",
-                                       entity="customer", entity_id=customer.id, now=now,
-                                       detail={"from": customer.stage, "to": stage})
+    interaction_id = await context.storage.change_stage(staff.id, customer, stage, reason, now)
     if stage == "won":  # while it is fresh: the customer's satisfaction and NPS
         await complaints.ask_after_sale(context, customer, interaction_id)
     return await context.storage.customers.get(staff.id, customer.id) or customer
@@ -332,10 +322,7 @@ async def _set_archived(update: Update, context: Ctx, customer_id: int, archived
     if customer is None:
         return
     staff, now = context.me, context.clock.now()
-    await context.storage.customers.set_archived(staff.id, customer.id, archived, now)
-    await context.storage.audit.record(
-        actor_id=staff.id, action="customer.archived" if archived else "customer.restored",
-        entity="customer", entity_id=customer.id, now=now)
+    await context.storage.set_archived(staff.id, customer.id, archived, now)
     await context.query.answer(_("Archived.") if archived else _("Restored."))
     updated = await context.storage.customers.get(staff.id, customer.id) or customer
     await show_card(update, context, updated, edit=True)
@@ -361,9 +348,6 @@ async def delete(update: Update, context: Ctx) -> None:
     if customer is None:
         return
     staff, now = context.me, context.clock.now()
-    erased = await context.storage.customers.erase(staff.id, customer.id, now)
+    await context.storage.erase_customer(staff.id, customer.id, now)
     await context.query.answer()
-    if erased:
-        await context.storage.audit.record(actor_id=staff.id, action="customer.erased",
-                                           entity="customer", entity_id=customer.id, now=now)
     await edit_or_reply(update, _("The customer's personal data was erased."))

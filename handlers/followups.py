@@ -20,7 +20,6 @@ from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_FIELD
-from domain.pushes import Kind
 from domain.timeparse import (
     MAX_YEARS_AHEAD,
     ParsedTime,
@@ -133,12 +132,8 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
                    what: str) -> None:
     """Store the follow-up and echo the understood time, with a button to correct it."""
     staff, now = context.me, context.clock.now()
-    reminder_id = await context.storage.reminders.create(
-        staff_id=staff.id, customer_id=customer.id, kind=Kind.FOLLOWUP, text=what[:MAX_FIELD],
-        due_at=when, now=now)
-    await context.storage.audit.record(actor_id=staff.id, action="reminder.created",
-                                       entity="customer", entity_id=customer.id, now=now,
-                                       detail={"reminder": reminder_id})
+    reminder_id = await context.storage.schedule_follow_up(staff.id, customer.id,
+                                                           what[:MAX_FIELD], when, now)
     markup = keyboard([[CorrectFollowUp(reminder_id or 0, customer.id).button(_("Change the time")),
                         OpenCard(customer.id).button(_("Open the card"))]])
     text = _("⏰ I will remind you about {name} on {when}.").format(

@@ -40,9 +40,7 @@ async def link_group(update: Update, context: Ctx) -> None:
             name=esc(owner.name if owner else "?")))
         return
     language = existing.language if existing else current_language()
-    await groups.link(chat.id, chat.title or "", context.me.id, language, now)
-    await context.storage.audit.record(actor_id=context.me.id, action="group.linked",
-                                       entity="group", entity_id=chat.id, now=now)
+    await context.storage.link_group(context.me.id, chat.id, chat.title or "", language, now)
     activate(language, context.me.timezone)
     markup = keyboard([[ChooseGroupLanguage(code).button(LANGUAGE_NAMES[code])]
                        for code in LANGUAGES])
@@ -60,7 +58,8 @@ async def choose_group_language(update: Update, context: Ctx) -> None:
             or language not in LANGUAGES):
         await expired(update)
         return
-    await context.storage.groups.set_language(chat.id, language, context.clock.now())
+    await context.storage.set_group_language(context.me.id, chat.id, language,
+                                             context.clock.now())
     activate(language, context.me.timezone)
     await context.query.answer()
     await edit_or_reply(update, _("From now on I speak {language} in this group.").format(
@@ -88,10 +87,8 @@ async def track_membership(update: Update, context: Ctx) -> None:
         return
     active = not _left(change)
     if active != group.active:
-        await context.storage.groups.set_active(change.chat.id, active, context.clock.now())
-        await context.storage.audit.record(
-            actor_id=change.from_user.id, action="group.added" if active else "group.removed",
-            entity="group", entity_id=change.chat.id, now=context.clock.now())
+        await context.storage.set_group_active(change.from_user.id, change.chat.id, active,
+                                               context.clock.now())
 
 
 async def follow_migration(update: Update, context: Ctx) -> None:
@@ -103,10 +100,7 @@ async def follow_migration(update: Update, context: Ctx) -> None:
         old, new = message.migrate_from_chat_id, message.chat_id
     else:
         return
-    if await context.storage.groups.migrate(old, new, context.clock.now()):
-        await context.storage.audit.record(actor_id=None, action="group.migrated",
-                                           entity="group", entity_id=new,
-                                           now=context.clock.now(), detail={"from": old})
+    await context.storage.migrate_group(old, new, context.clock.now())
 
 
 async def show_products_in_group(update: Update, context: Ctx) -> None:

@@ -19,6 +19,7 @@ from handlers.capture import add_from_contact
 from handlers.common import expired
 from handlers.posts import product_name
 from storage.groups import Group
+from storage.staff import Staff
 
 ANSWER_FLOW = "answer"  # data {"question_id"}: the next text is posted in the group
 
@@ -28,43 +29,28 @@ async def press_interested(update: Update, context: Ctx) -> None:
     query, chat = context.query, context.chat
     post = await context.storage.posts.get(context.action(Interested).post_id)
     group = await context.storage.groups.get(chat.id)
-    if post is None or group is None or post.chat_id != chat.id:
+    owner = await context.storage.staff.get(group.owner_id) if group is not None else None
+    if post is None or group is None or owner is None or post.chat_id != chat.id:
         await expired(update)
         return
-    member, now = query.from_user, context.clock.now()
-    lead, created = await context.storage.leads.create_once(
-        post_id=post.id, user_id=member.id, owner_id=group.owner_id, now=now)
-    if created:
-        await _new_prospect(context, group, lead.id, member.id, member.full_name,
-                            post.product_id)
+    member = query.from_user
+    lead = await context.storage.register_interest(
+        post_id=post.id, chat_id=group.chat_id, member_id=member.id,
+        member_name=member.full_name, owner=owner,
+        note=await _interest_note(context, owner, group, post.product_id),
+        now=context.clock.now())
     # Opens a private chat with the bot, where the member may leave a phone number.
     await query.answer(url=f"https://t.me/{context.bot.username}?start=lead_{lead.token}")
 
 
-async def _new_prospect(context: Ctx, group: Group, lead_id: int, member_id: int,
-                        member_name: str, product_id: int | None) -> None:
-    storage, now = context.storage, context.clock.now()
-    owner = await storage.staff.get(group.owner_id)
-    if owner is None:
-        return
+async def _interest_note(context: Ctx, owner: Staff, group: Group,
+                         product_id: int | None) -> str:
+    """What goes on the prospect's card, in the owning RM's language."""
     language = language_of(owner, context.settings.default_language)
-    product = await product_name(storage, product_id, language) if product_id else ""
-    customer = await storage.customers.by_telegram(owner.id, member_id)
-    if customer is None:
-        customer = await storage.customers.create(
-            owner_id=owner.id, name=member_name[:120], phone=None, region=owner.region, now=now,
-            source="merchant_group", telegram_id=member_id)
-        await storage.audit.record(actor_id=None, action="customer.created_from_group",
-                                   entity="customer", entity_id=customer.id, now=now,
-                                   detail={"group": group.chat_id})
-    await storage.leads.set_customer(lead_id, customer.id)
+    product = await product_name(context.storage, product_id, language) if product_id else ""
     with active(language, owner.timezone):
-        note = _("Interested in {product} (group “{group}”).").format(
+        return _("Interested in {product} (group “{group}”).").format(
             product=product or _("an offer"), group=group.title)
-    await storage.interactions.add(customer_id=customer.id, staff_id=owner.id, kind="note",
-                                   happened_at=now, now=now, text=note)
-    await storage.reminders.create(staff_id=owner.id, customer_id=customer.id, kind=Kind.LEAD,
-                                   text=note, due_at=now, now=now)
 
 
 async def start_lead(update: Update, context: Ctx, token: str) -> None:
@@ -106,20 +92,12 @@ async def route_contact(update: Update, context: Ctx) -> None:
     if phone is None:
         await reply(update, _("Sorry, I could not read that phone number."))
         return
-    now = context.clock.now()
-    await context.storage.leads.record_phone(lead.id, phone.e164, now)
-    if owner is not None and lead.customer_id is not None:
-        await context.storage.customers.update(owner.id, lead.customer_id, now, owner.region,
-                                               phone=phone.e164)
+    note = ""
+    if owner is not None:
         with active(language_of(owner, context.settings.default_language), owner.timezone):
             note = _("Left their phone number {phone} and agreed to be contacted.").format(
                 phone=phone.national)
-        await context.storage.interactions.add(customer_id=lead.customer_id, staff_id=owner.id,
-                                               kind="note", happened_at=now, now=now, text=note)
-        await context.storage.reminders.create(staff_id=owner.id, customer_id=lead.customer_id,
-                                               kind=Kind.LEAD, text=note, due_at=now, now=now)
-    await context.storage.audit.record(actor_id=user.id, action="lead.consent", entity="lead",
-                                       entity_id=lead.id, now=now)
+    await context.storage.record_consent(lead, owner, phone.e164, note, context.clock.now())
     chat = context.chat
     await chat.send_message(_("Thank you! {name} will call you soon.").format(
         name=esc(owner.name if owner else "")), reply_markup=ReplyKeyboardRemove())

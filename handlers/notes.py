@@ -104,22 +104,17 @@ async def log_without_note(update: Update, context: Ctx) -> None:
 async def save_interaction(update: Update, context: Ctx, customer: Customer, kind: str,
                            text: str) -> None:
     """Record an interaction dated now, confirm, and offer a follow-up."""
+    if kind == "complaint":  # followed up by the complaint's own reminders
+        await complaints.open_complaint(update, context, customer, text)
+        return
     if await note_too_long(update, text):
         return
-    staff, now = context.me, context.clock.now()
     async with recorded(update, context) as record:
-        interaction_id = await context.storage.interactions.add(
-            customer_id=customer.id, staff_id=staff.id, kind=kind, happened_at=now, now=now,
-            text=text)
-        await context.storage.audit.record(actor_id=staff.id, action=f"interaction.{kind}",
-                                           entity="customer", entity_id=customer.id, now=now)
-        if kind == "complaint":  # followed up by the complaint's own reminders
-            record.keep_answer(*await complaints.complaint_opened(context, customer,
-                                                                  interaction_id))
-        else:
-            record.keep_answer(_("✅ {kind} saved for {name}. Set a follow-up?").format(
-                kind=_(INTERACTION_KINDS[kind]),
-                name=f"<b>{esc(display_name(customer))}</b>"), _follow_up_buttons(customer))
+        await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
+                                              kind=kind, now=context.clock.now(), text=text)
+        record.keep_answer(_("✅ {kind} saved for {name}. Set a follow-up?").format(
+            kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>"),
+            _follow_up_buttons(customer))
     await send_answer(update, context, record)
 
 
@@ -223,12 +218,10 @@ async def file_item(update: Update, context: Ctx) -> None:
     customer = await own_customer(update, context, action.customer_id)
     if customer is None:
         return
-    now = context.clock.now()
-    if not await context.storage.file_inbox_item(context.me.id, item.id, customer.id, now):
+    if not await context.storage.file_inbox_item(context.me.id, item.id, customer.id,
+                                                 context.clock.now()):
         await context.query.answer(_("This was already filed."), show_alert=True)
         return
-    await context.storage.audit.record(actor_id=context.me.id, action=f"interaction.{item.kind}",
-                                       entity="customer", entity_id=customer.id, now=now)
     await context.query.answer(_("Saved."))
     await show_card(update, context, customer, edit=True, prefix=_("✅ Added to {name}.").format(
         name=esc(display_name(customer))))

@@ -34,25 +34,18 @@ async def start(update: Update, context: Ctx) -> None:
         return
     code = context.args[0] if context.args else ""
     now = context.clock.now()
-    invite = await context.storage.invites.claim(code, user.id, now)
-    if invite is None:
+    timezone = context.settings.default_timezone
+    staff = await context.storage.join_with_invite(
+        code, staff_id=user.id, name=user.full_name, username=user.username, timezone=timezone,
+        region=region_for_timezone(timezone, context.settings.default_region), now=now,
+        telegram_language=user.language_code)
+    if staff is None:
         await reply(update, _(
             "This invite link is not valid: it may have been used already or have expired. "
             "Please ask your administrator for a new one."
         ))
         return
-    timezone = context.settings.default_timezone
-    staff = await context.storage.staff.register(
-        staff_id=user.id, name=user.full_name, username=user.username, role=invite.role,
-        team_id=invite.team_id, timezone=timezone,
-        region=region_for_timezone(timezone, context.settings.default_region),
-        invited_by=invite.created_by, now=now, telegram_language=user.language_code,
-    )
     context.staff = staff
-    await context.storage.audit.record(
-        actor_id=user.id, action="staff.registered", entity="staff", entity_id=user.id,
-        now=now, detail={"role": invite.role, "team_id": invite.team_id},
-    )
     await context.storage.states.set(user.id, user.id, ONBOARDING, {}, now)
     await publish_menu(context.bot, staff, current_language())
     await reply(update, _(

@@ -24,6 +24,7 @@ from domain.catalog import pick
 from handlers.common import expired
 from handlers.followups import examples, read_when
 from storage import Storage
+from storage.changes import NewPost
 
 POST_FLOW = "post"  # data {"step", "text", "photo", "product_id", "groups": [chat ids]}
 MAX_POST = 3500     # leaves room for the product line (a longer caption follows its photo)
@@ -171,21 +172,15 @@ async def _queue(update: Update, context: Ctx, data: dict[str, Any], due_now: bo
                  when: Any = None) -> None:
     now = context.clock.now()
     due = now if due_now else when
-    queued = 0
+    posts = []
     for chat_id in data.get("groups", []):
         group = await context.storage.groups.get(chat_id)
         if group is None or group.owner_id != context.me.id or not group.active:
             continue
-        text = await _post_text(context, data, group.language)
-        await context.storage.posts.create(
-            staff_id=context.me.id, chat_id=chat_id, text=text, due_at=due, now=now,
-            product_id=data.get("product_id"), photo_file_id=data.get("photo"))
-        queued += 1
-    chat = context.chat
-    await context.storage.states.clear(context.me.id, chat.id)
-    await context.storage.audit.record(actor_id=context.me.id, action="post.queued",
-                                       entity="post", entity_id=None, now=now,
-                                       detail={"groups": queued})
+        posts.append(NewPost(chat_id, await _post_text(context, data, group.language), due,
+                             data.get("product_id"), data.get("photo")))
+    await context.storage.states.clear(context.me.id, context.chat.id)
+    queued = await context.storage.queue_posts(context.me.id, posts, now)
     if due_now:
         await reply(update, ngettext(
             "Queued for {count} group. Posts go out within Telegram's limits (20 a minute per "
@@ -283,10 +278,6 @@ async def reassign_group(update: Update, context: Ctx) -> None:
             or group.owner_id not in team_ids | {me.id}):
         await expired(update)
         return
-    now = context.clock.now()
-    await context.storage.groups.set_owner(group.chat_id, new_owner, now)
-    await context.storage.audit.record(actor_id=me.id, action="group.reassigned",
-                                       entity="group", entity_id=group.chat_id, now=now,
-                                       detail={"from": group.owner_id, "to": new_owner})
+    await context.storage.set_group_owner(me.id, group, new_owner, context.clock.now())
     await context.query.answer(_("Saved."))
     await list_groups(update, context)

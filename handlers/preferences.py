@@ -98,7 +98,7 @@ async def choose_language(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     staff = context.me
-    await context.storage.staff.set_language(staff.id, language)
+    await context.storage.set_language(staff.id, language, context.clock.now())
     activate(language, staff.timezone)
     await context.query.answer()
     await publish_menu(context.bot, staff, language)
@@ -143,11 +143,7 @@ async def choose_timezone(update: Update, context: Ctx) -> None:
 async def _store_timezone(update: Update, context: Ctx, zone: str) -> None:
     staff = context.me
     region = region_for_timezone(zone, staff.region)
-    await context.storage.staff.set_timezone(staff.id, zone, region)
-    await context.storage.audit.record(
-        actor_id=staff.id, action="staff.timezone", entity="staff", entity_id=staff.id,
-        now=context.clock.now(), detail={"timezone": zone},
-    )
+    await context.storage.set_timezone(staff.id, zone, region, context.clock.now())
     activate(current_language(), zone)
     if await _in_onboarding(context):
         await context.storage.states.clear(staff.id, staff.id)
@@ -205,7 +201,7 @@ async def set_text_mode(update: Update, context: Ctx) -> None:
     if mode not in TEXT_MODES:
         await expired(update)
         return
-    await context.storage.staff.set_text_mode(context.me.id, mode)
+    await context.storage.set_text_mode(context.me.id, mode, context.clock.now())
     await context.query.answer(_("Saved."))
     await edit_or_reply(update, _("From now on a plain message is {mode}.").format(
         mode=_(TEXT_MODES[mode])))

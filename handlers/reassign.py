@@ -18,7 +18,6 @@ from core.context import Ctx
 from core.i18n import _, label_count, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
-from domain.pushes import Kind
 from handlers.common import expired, lead_team
 from storage.staff import Staff
 
@@ -198,30 +197,18 @@ async def confirm_reassign(update: Update, context: Ctx) -> None:
 
 
 async def reassign_customers(update: Update, context: Ctx) -> None:
-    """Move the customers, write the audit log and tell the RM who takes them over."""
+    """Move the customers (audited, and the receiver told), then say it is done."""
     args = await _reassign_args(update, context, context.action(Reassign))
     if args is None:
         return
     team_id, from_member, to_member, customer_id = args
-    me, now = context.me, context.clock.now()
-    moved = await context.storage.reassign.reassign(from_member.id, to_member.id, now,
-                                                    customer_id or None)
+    moved = await context.storage.reassign_customers(
+        context.me.id, team_id, from_member.id, to_member.id, context.clock.now(),
+        customer_id or None)
     await context.query.answer()
     if not moved:
         await edit_or_reply(update, _("Nothing left to hand over: this was done already."))
         return
-    audit = context.storage.audit
-    for moved_id in moved:
-        await audit.record(actor_id=me.id, action="customer.reassigned", entity="customer",
-                           entity_id=moved_id, now=now,
-                           detail={"from": from_member.id, "to": to_member.id})
-    if not customer_id:
-        await audit.record(actor_id=me.id, action="staff.customers_reassigned", entity="staff",
-                           entity_id=from_member.id, now=now,
-                           detail={"to": to_member.id, "count": len(moved), "team": team_id})
-    await context.storage.reminders.create(
-        staff_id=to_member.id, customer_id=customer_id or None, kind=Kind.HANDOVER, text="",
-        due_at=now, now=now, ref_id=from_member.id)
     await edit_or_reply(update, ngettext(
         "Done: {count} customer of {name} is now {receiver}'s. Their history was kept.",
         "Done: {count} customers of {name} are now {receiver}'s. Their history was kept.",

@@ -60,12 +60,9 @@ async def link_referrer(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     staff, now = context.me, context.clock.now()
-    updated = await context.storage.customers.update(
+    updated = await context.storage.update_customer(
         staff.id, customer.id, now, staff.region, referred_by=referrer.id,
         referrer=referrer.name)
-    await context.storage.audit.record(actor_id=staff.id, action="customer.updated",
-                                       entity="customer", entity_id=customer.id, now=now,
-                                       detail={"fields": ["referred_by", "referrer"]})
     await context.query.answer(_("Saved."))
     await show_card(update, context, updated or customer, edit=True, prefix=_(
         "🤝 {name} was referred by {referrer}.").format(

@@ -72,11 +72,10 @@ async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> No
     if customer is None or not text:
         await reply(update, _("This customer is no longer in your list."))
         return
-    now = context.clock.now()
     await context.storage.reminders.set_outcome(context.me.id, int(data.get("reminder_id", 0)),
                                                 text)
-    await context.storage.interactions.add(customer_id=customer.id, staff_id=context.me.id,
-                                           kind="note", happened_at=now, now=now, text=text)
+    await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
+                                          kind="note", now=context.clock.now(), text=text)
     await reply(update, _("📝 Saved in {name}'s file.").format(name=esc(customer.name)))
 
 
@@ -163,7 +162,8 @@ async def set_agenda_time(update: Update, context: Ctx) -> None:
         await reply(update, _("Your daily agenda arrives at {time}. To change it, write for "
                               "example /agenda 07:30.").format(time=context.me.agenda_time))
         return
-    await context.storage.staff.set_schedule(context.me.id, agenda_time=at.strftime("%H:%M"))
+    await context.storage.set_schedule(context.me.id, context.clock.now(),
+                                       agenda_time=at.strftime("%H:%M"))
     await reply(update, _("Done: your daily agenda will arrive at {time}.").format(
         time=at.strftime("%H:%M")))
 
@@ -180,7 +180,8 @@ async def set_quiet_hours(update: Update, context: Ctx) -> None:
             "/quiet 21:00 07:30."
         ).format(start=context.me.quiet_start, end=context.me.quiet_end))
         return
-    await context.storage.staff.set_schedule(context.me.id, quiet_start=start.strftime("%H:%M"),
-                                             quiet_end=end.strftime("%H:%M"))
+    await context.storage.set_schedule(context.me.id, context.clock.now(),
+                                       quiet_start=start.strftime("%H:%M"),
+                                       quiet_end=end.strftime("%H:%M"))
     await reply(update, _("Done: quiet hours are now {start}–{end}.").format(
         start=start.strftime("%H:%M"), end=end.strftime("%H:%M")))

@@ -131,9 +131,7 @@ async def show_or_set_targets(update: Update, context: Ctx) -> None:
         return
     now = context.clock.now()
     if compact(text) in RESET_WORDS:
-        await context.storage.review.reset_targets(team_id)
-        await context.storage.audit.record(actor_id=me.id, action="team.targets_reset",
-                                           entity="team", entity_id=team_id, now=now)
+        await context.storage.reset_targets(me.id, team_id, now)
     else:
         values, unknown = parse_targets(text)
         if unknown or not values:
@@ -144,10 +142,7 @@ async def show_or_set_targets(update: Update, context: Ctx) -> None:
                      example=f"<code>{_(TARGETS_EXAMPLE)}</code>",
                      steps=format_list(_(label) for label in ACTIVITIES.values())))
             return
-        await context.storage.review.set_targets(team_id, values, me.id, now)
-        await context.storage.audit.record(actor_id=me.id, action="team.targets",
-                                           entity="team", entity_id=team_id, now=now,
-                                           detail={"targets": values})
+        await context.storage.set_targets(me.id, team_id, values, now)
     targets = await context.storage.review.targets(team_id)
     await reply(update, _("Saved.") + "\n\n" + targets_text(targets, team_name))
 
@@ -183,11 +178,8 @@ async def set_review_time(update: Update, context: Ctx) -> None:
             days=format_list(day_names(), style="or")))
         return
     day, at = parsed
-    await context.storage.review.set_review_time(team_id, day, at.strftime("%H:%M"))
-    now = context.clock.now()
-    await context.storage.audit.record(actor_id=me.id, action="team.review_time", entity="team",
-                                       entity_id=team_id, now=now,
-                                       detail={"day": day, "time": at.strftime("%H:%M")})
+    await context.storage.set_review_time(me.id, team_id, day, at.strftime("%H:%M"),
+                                          context.clock.now())
     await reply(update, _("Done: the weekly review will arrive on {day} at {time}.").format(
         day=_day_name(day), time=at.strftime("%H:%M")))
 
@@ -210,10 +202,7 @@ async def link_team_group(update: Update, context: Ctx) -> None:
     assert schedule is not None
     if context.args and compact(" ".join(context.args)) in OFF_WORDS:
         if await storage.review.team_of_group(chat.id) == me.team_id:
-            await storage.review.set_group(me.team_id, None)
-            await storage.audit.record(actor_id=me.id, action="team.group_unlinked",
-                                       entity="team", entity_id=me.team_id, now=now,
-                                       detail={"chat_id": chat.id})
+            await storage.unlink_team_group(me.id, me.team_id, chat.id, now)
         await reply(update, _("This group no longer gets the weekly summary of {team}.").format(
             team=esc(schedule.name)))
         return
@@ -222,12 +211,12 @@ async def link_team_group(update: Update, context: Ctx) -> None:
         await reply(update, _("This group is linked to a relationship manager as a merchant "
                               "group: a team's summary is not shown here."))
         return
+    # A group the bot is not linked to yet is linked to the lead, in its language so far.
+    language = None
     if group is None or not group.active:
         language = group.language if group is not None else current_language()
-        await storage.groups.link(chat.id, chat.title or "", me.id, language, now)
-    await storage.review.set_group(me.team_id, chat.id)
-    await storage.audit.record(actor_id=me.id, action="team.group_linked", entity="team",
-                               entity_id=me.team_id, now=now, detail={"chat_id": chat.id})
+    await storage.link_team_group(me.id, me.team_id, chat.id, now, title=chat.title or "",
+                                  language=language)
     await reply(update, _("This is now the group of {team}. Every week it gets the team's "
                           "activity counts, never customer data. /teamgroup off stops it.")
                 .format(team=esc(schedule.name)))

@@ -87,10 +87,8 @@ async def export_customers(update: Update, context: Ctx) -> None:
                 "the file and send it back after /import.").format(
         customers=len(customers), notes=len(notes))
     await chat.send_document(InputFile(data, filename=file_name), caption=caption)
-    await storage.audit.record(actor_id=context.me.id, action="customers.exported",
-                               entity="export", entity_id=None, now=now,
-                               detail={"customers": len(customers), "notes": len(notes),
-                                       "scope": "all" if owner_ids is None else len(owner_ids)})
+    await storage.record_export(context.me.id, customers=len(customers), notes=len(notes),
+                                scope="all" if owner_ids is None else len(owner_ids), now=now)
 
 
 async def start_import(update: Update, context: Ctx) -> None:

@@ -89,10 +89,9 @@ class GroupPoster:
             # now (the post moves with the group) and send again on the next drain.
             new_chat_id = int(error.new_chat_id)
             log.info("group %s migrated to %s", post.chat_id, new_chat_id)
-            if not await self.storage.groups.migrate(post.chat_id, new_chat_id,
-                                                     self.clock.now()):
+            if not await self.storage.migrate_group(post.chat_id, new_chat_id, self.clock.now()):
                 await self.storage.posts.fail(post.id, "group migrated")
-                await self.storage.groups.set_active(post.chat_id, False, self.clock.now())
+                await self.storage.set_group_active(None, post.chat_id, False, self.clock.now())
                 return 0
             await self.storage.posts.retry_later(post.id, self.worker, self.clock.now(),
                                                  "migrated")
@@ -102,7 +101,7 @@ class GroupPoster:
             log.warning("post %s to %s refused: %s", post.id, post.chat_id, error.message)
             await self.storage.posts.fail(post.id, error.message)
             if isinstance(error, Forbidden) or "chat not found" in error.message.lower():
-                await self.storage.groups.set_active(post.chat_id, False, self.clock.now())
+                await self.storage.set_group_active(None, post.chat_id, False, self.clock.now())
             return 0
         except TelegramError as error:
             backoff = min(2 ** post.attempts, MAX_BACKOFF)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
 from storage.business import BusinessRepo
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
+from storage.changes import Changes
 from storage.churn import ChurnRepo
 from storage.complaints import ComplaintRepo
 from storage.customers import CustomerRepo
@@ -33,8 +33,9 @@ from storage.staff import StaffRepo
 from storage.teams import TeamRepo
 
 
-class Storage:
-    """The repositories over one database connection."""
+class Storage(Changes):
+    """The repositories over one database connection, and the changes made of them
+    (storage/changes.py: each in one transaction, with its audit row)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -66,34 +67,6 @@ class Storage:
         self.holdings = HoldingRepo(db)
         self.household = HouseholdRepo(db)
         self.mycard = MyCardRepo(db)
-
-    async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
-                              now: datetime, text: str | None = None) -> bool:
-        """Attach an inbox item to a customer as an interaction, once; False if already done.
-        ``text`` replaces the item's own (what a business card says beside its photo)."""
-        async with self.db.transaction():
-            item = await self.inbox.get_open(staff_id, item_id)
-            if item is None or await self.customers.get(staff_id, customer_id) is None:
-                return False
-            await self.inbox.mark_filed(staff_id, item_id, now)
-            await self.interactions.add(
-                customer_id=customer_id, staff_id=staff_id, kind=item.kind, happened_at=now,
-                now=now, text=item.text if text is None else text, file_id=item.file_id,
-                file_type=item.file_type,
-                file_name=item.file_name,
-            )
-        return True
-
-    async def record_pitch(self, *, customer_id: int, staff_id: int, product_id: int, text: str,
-                           now: datetime) -> None:
-        """A pitch the RM sent the customer (inline mode): in their history, audited."""
-        async with self.db.transaction():
-            await self.interactions.add(customer_id=customer_id, staff_id=staff_id,
-                                        kind="message", happened_at=now, now=now, text=text,
-                                        detail={"product": product_id})
-            await self.audit.record(actor_id=staff_id, action="customer.pitch_sent",
-                                    entity="customer", entity_id=customer_id, now=now,
-                                    detail={"product": product_id})
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query (the health check's probe)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,6 +19,53 @@ from core.i18n import _, active
 from playground.fake_api import ApiCall, FakeBotApi
 from playground.fake_updates import Person, UpdateFactory
 from storage import Storage
+from storage.db import Database
+
+# Tables of staff and customer data: a change to one is audited (storage/changes.py).
+DATA_TABLES = frozenset({
+    "staff", "teams", "team_targets", "invites", "customers", "interactions", "holdings",
+    "complaints", "satisfaction", "groups", "leads", "products", "product_groups",
+    "weekly_volumes", "churn_alerts", "deals", "stage_probabilities", "household_links",
+})
+# What the bot writes for itself: the name and app language Telegram reports, whether the
+# person can be reached (they blocked the bot, or wrote again); and a Telegram Business chat's
+# later messages of a day, folded into that day's contact (audited with its first message).
+SYSTEM_WRITES = ("UPDATE staff SET name = ?, username = ?", "UPDATE staff SET reachable = ?",
+                 "UPDATE customers SET last_contact_at = CASE",
+                 "UPDATE interactions SET text = ?, detail = ? WHERE id = ?")
+_WRITE = re.compile(r"\b(?:INSERT INTO|DELETE FROM|(?<!FOR )UPDATE)\s+(\w+)")
+
+
+@contextlib.contextmanager
+def audited_writes(db: Database) -> Iterator[set[str]]:
+    """The tables written to (rows actually changed) while the block runs."""
+    written: set[str] = set()
+
+    def note(sql: str, changed: object) -> None:
+        if changed and not sql.lstrip().startswith(SYSTEM_WRITES):
+            written.update(match.group(1) for match in _WRITE.finditer(sql))
+
+    def wrap(name: str) -> Callable[..., Awaitable[Any]]:
+        original = getattr(db, name)
+
+        async def watched(sql: str, params: Any = (), *args: Any) -> Any:
+            if name == "execute_many":
+                params = list(params)
+            result = await original(sql, params, *args)
+            note(sql, result if name != "execute_many" else params)
+            return result
+        return watched
+
+    names = ("execute", "execute_many", "insert", "try_insert", "fetch_one", "fetch_all",
+             "fetch_value")
+    for name in names:
+        setattr(db, name, wrap(name))
+    try:
+        yield written
+    finally:
+        for name in names:
+            delattr(db, name)
+
 
 # Calls that show the user something (new messages, edits, files).
 SHOWN = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
@@ -62,7 +112,13 @@ class Harness:
         return services.storage
 
     async def process(self, update: Update) -> None:
-        await self.app.process_update(update)
+        """Handle an update; one that changed staff or customer data must have left an audit
+        row in the same go (every handler, in every test, is checked)."""
+        with audited_writes(self.storage.db) as written:
+            await self.app.process_update(update)
+        unaudited = written & DATA_TABLES
+        assert not unaudited or "audit_log" in written, (
+            f"update {update.update_id} changed {sorted(unaudited)} without an audit row")
 
     async def send(self, person: Person, text: str, **kwargs: Any) -> list[ApiCall]:
         """Send a text (or command) and return the API calls it caused."""
