@@ -183,6 +183,20 @@ class KeepCardPhoto(Action, prefix="sci"):
 
 
 @dataclass(frozen=True)
+class TakeSuggestion(Action, prefix="sga"):
+    """Write on the file what a note mentioned (handlers/suggestions.py)."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class DismissSuggestion(Action, prefix="sgx"):
+    """Never suggest it again for this customer."""
+
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
 class FileItem(Action, prefix="pick"):
     item_id: int
     customer_id: int

@@ -363,6 +363,8 @@ def clean(value: Decimal) -> Decimal:
 class Found:
     amount: Amount
     rest: str  # the text without the amount
+    start: int = 0  # where the amount is in the text
+    end: int = 0
 
 
 def find_amount(text: str, language: str, market: str) -> Found | None:
@@ -388,7 +390,7 @@ def find_amount(text: str, language: str, market: str) -> Found | None:
         return None
     start, end, amount = best
     rest = " ".join((text[:start] + " " + text[end:]).split())
-    return Found(amount, rest)
+    return Found(amount, rest, start, end)
 
 
 def _meaningful(tokens: Sequence[_Token]) -> bool:

@@ -109,6 +109,24 @@ def _find(text: str, region: str) -> tuple[int, int, Phone] | None:
     return None
 
 
+def find_phones(text: str, region: str) -> list[tuple[int, int, Phone]]:
+    """Every valid phone number in free text, with its span (a label before it included):
+    ``'SĐT mới 0903 456 789, nhà 028 3823 4567'`` gives both numbers."""
+    found: list[tuple[int, int, Phone]] = []
+    if not text:
+        return found
+    work = _GLUED_LABEL_RE.sub(lambda m: " " * len(m.group()), text.translate(_BREAKERS))
+    try:
+        for match in PhoneNumberMatcher(work, region.upper() if region else None,
+                                        Leniency.VALID):
+            label = _LABEL_RE.search(text, 0, match.start)
+            start = label.start() if label is not None else match.start
+            found.append((start, match.end, _to_phone(match.number)))
+    except phonenumbers.NumberParseException:  # pragma: no cover - matcher swallows these
+        return found
+    return found
+
+
 def split_at_phone(text: str, region: str) -> tuple[str, Phone, str] | None:
     """Split free text at its first valid phone number: (text before, phone, text after).
 

@@ -1779,3 +1779,34 @@ def _written_day(bits: _Bits) -> WrittenDay | None:
         return None
     return WrittenDay(month=bits.month, day=bits.day, year=bits.year,
                       short_year=bits.short_year, lunar=bool(bits.lunar), leap=bool(bits.leap))
+
+
+def scan_times(text: str, locale: str, now: datetime, *, region: str | None = None,
+               lone_words: bool = True) -> list[ParsedTime]:
+    """Every time phrase inside a longer text that names a moment ahead, left to right, the
+    longest at each place: a note's 'khách hẹn thứ 6 gặp lại' -> 'thứ 6', '客户说下周三再联系'
+    -> '下周三'. Inside the text only sure phrases count (never a lone 'Mai', a name as often
+    as 'tomorrow'); at its start, what scan_time accepts there, unless ``lone_words`` is
+    False (a note often starts with a name)."""
+    ctx = _context(text, locale, region)
+    start, end = _bounds(ctx.folded)
+    found: list[ParsedTime] = []
+    pos = start
+    while pos < end:
+        best: tuple[int, tuple[datetime, bool]] | None = None
+        for read_end, bits in _reads(ctx, pos):
+            if read_end > end or not _acceptable(bits, at_start=lone_words and pos == start):
+                continue
+            if best is not None and read_end <= best[0]:
+                continue
+            resolved = _resolve(bits, now, ctx.market)
+            if isinstance(resolved, tuple):
+                best = (read_end, resolved)
+        if best is None:
+            pos += 1
+            continue
+        outcome = _outcome(ctx, pos, best[0], best[1])
+        assert isinstance(outcome, ParsedTime)
+        found.append(outcome)
+        pos = best[0]
+    return found

@@ -52,6 +52,7 @@ from handlers import (
     review,
     search,
     spreadsheets,
+    suggestions,
     swot,
 )
 from handlers.errors import report_error
@@ -173,6 +174,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button(actions.SaveCard, cardscan.save_card),
     _button(actions.DiscardCard, cardscan.discard_card),
     _button(actions.KeepCardPhoto, cardscan.keep_photo),
+    _button(actions.TakeSuggestion, suggestions.take_suggestion),
+    _button(actions.DismissSuggestion, suggestions.dismiss_suggestion),
     _button(actions.FileItem, notes.file_item),
     _button(actions.SearchForItem, notes.search_for_item),
     _button(actions.DiscardItem, notes.discard_item),

@@ -13,6 +13,7 @@ from core.i18n import _, format_list
 from core.messages import esc, reply
 from domain.customers import MAX_NAME, split_name_and_note
 from domain.phones import parse_phone, split_at_phone
+from handlers import suggestions
 from handlers.access import recorded, send_answer
 from handlers.cards import card_answer, display_name, own_customer, show_card
 from handlers.common import expired, note_too_long
@@ -128,6 +129,7 @@ async def _create(update: Update, context: Ctx, draft: dict[str, Any], *,
         record.keep_answer(*await card_answer(context, customer, _("✅ New prospect saved.")),
                            card=customer.id)
     await send_answer(update, context, record, edit=edit)
+    await suggestions.offer_from_note(update, context, customer, str(draft.get("note") or ""))
 
 
 async def _file_photo(context: Ctx, draft: dict[str, Any], customer_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, Message, Update
 
 from core.actions import (
     AskFollowUp,
@@ -23,7 +23,7 @@ from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import INTERACTION_KINDS, MAX_NOTE
 from domain.phones import phone_international
-from handlers import complaints
+from handlers import complaints, suggestions
 from handlers.access import recorded, send_answer
 from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired, note_too_long
@@ -103,29 +103,35 @@ async def log_without_note(update: Update, context: Ctx) -> None:
 
 async def save_interaction(update: Update, context: Ctx, customer: Customer, kind: str,
                            text: str) -> None:
-    """Record an interaction dated now, confirm, and offer a follow-up."""
+    """Record an interaction dated now, confirm, and offer a follow-up (and what the note
+    mentions that the file lacks)."""
     if kind == "complaint":  # followed up by the complaint's own reminders
         await complaints.open_complaint(update, context, customer, text)
+        await suggestions.offer_from_note(update, context, customer, text)
         return
     if await note_too_long(update, text):
         return
     async with recorded(update, context) as record:
         await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
                                               kind=kind, now=context.clock.now(), text=text)
-        record.keep_answer(_("✅ {kind} saved for {name}. Set a follow-up?").format(
-            kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>"),
-            _follow_up_buttons(customer))
+        # What the note mentions that the file lacks is offered in the same message.
+        lines, rows = await suggestions.offer_part(
+            context, customer, await suggestions.offers_for(context, customer, text))
+        saved = _("✅ {kind} saved for {name}. Set a follow-up?").format(
+            kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>")
+        record.keep_answer("\n\n".join([saved, "\n".join(lines)]) if lines else saved,
+                           keyboard([*rows, *_follow_up_rows(customer)]))
     await send_answer(update, context, record)
 
 
-def _follow_up_buttons(customer: Customer) -> InlineKeyboardMarkup:
-    return keyboard([
+def _follow_up_rows(customer: Customer) -> list[list[InlineKeyboardButton]]:
+    return [
         [FollowUpPreset(customer.id, "1d").button(_("Tomorrow")),
          FollowUpPreset(customer.id, "3d").button(_("In 3 days")),
          FollowUpPreset(customer.id, "1w").button(_("Next week"))],
         [AskFollowUp(customer.id).button(_("Another time…")),
          OpenCard(customer.id).button(_("Open the card"))],
-    ])
+    ]
 
 
 async def note_from_reply(update: Update, context: Ctx) -> bool:
@@ -225,6 +231,7 @@ async def file_item(update: Update, context: Ctx) -> None:
     await context.query.answer(_("Saved."))
     await show_card(update, context, customer, edit=True, prefix=_("✅ Added to {name}.").format(
         name=esc(display_name(customer))))
+    await suggestions.offer_from_note(update, context, customer, item.text)
 
 
 async def search_for_item(update: Update, context: Ctx) -> None:

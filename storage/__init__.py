@@ -30,6 +30,7 @@ from storage.replicas import ReplicaRepo
 from storage.review import ReviewRepo
 from storage.spreadsheets import SpreadsheetRepo
 from storage.staff import StaffRepo
+from storage.suggestions import SuggestionRepo
 from storage.teams import TeamRepo
 
 
@@ -63,6 +64,7 @@ class Storage(Changes):
         self.reassign = ReassignRepo(db)
         self.replicas = ReplicaRepo(db)
         self.business = BusinessRepo(db)
+        self.suggestions = SuggestionRepo(db)
         self.deals = DealRepo(db)
         self.holdings = HoldingRepo(db)
         self.household = HouseholdRepo(db)

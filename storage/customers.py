@@ -218,6 +218,8 @@ class CustomerRepo:
             await self.db.execute(
                 "UPDATE business_messages SET line = NULL WHERE interaction_id IN"
                 " (SELECT id FROM interactions WHERE customer_id = ?)", (customer_id,))
+            # What their notes mentioned (numbers, days, amounts) goes with the notes.
+            await self.db.execute("DELETE FROM suggestions WHERE customer_id = ?", (customer_id,))
             await self.db.execute("DELETE FROM card_messages WHERE customer_id = ?", (customer_id,))
             # Reminders about them say what to do with whom: blanked, and never sent.
             await self.db.execute(

@@ -54,7 +54,9 @@ async def test_quick_add_vietnamese_line(bot: Harness) -> None:
     assert (customer.stage, customer.segment, customer.owner_id) == ("find", "individual", lan.id)
     notes = await history(bot, lan, customer)
     assert [(n.kind, n.text) for n in notes] == [("note", "vay mua nhà 2 tỷ")]
-    card = only_message(calls)
+    # The card, then what the note mentions that the file lacks (a deal: tests/test_suggestions).
+    card, offer = shown(calls)
+    assert "💡" in offer.text
     assert card.text == expected_card(customer, "vi", HCM, prefix=NEW_PROSPECT)
     assert "📞 0901 234 567" in card.text
     assert "<b>Nguyễn Văn An</b>" in card.text
@@ -345,8 +347,9 @@ async def main_flow(bot: Harness, language: str, person_id: int) -> list[ApiCall
     """Add, note, follow up, find and open: what every RM does first. Returns the replies."""
     rm = await make_rm(bot, language, person_id=person_id)
     replies: list[ApiCall] = []
-    replies.append(only_message(await bot.send(
-        rm, "/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ")))
+    # The card, then the deal its note mentions, offered (tests/test_suggestions.py).
+    card, _offer = shown(await bot.send(rm, "/add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ"))
+    replies.append(card)
     customer = await only_customer(bot, rm)
     replies.append(only_message(await bot.press(rm, tr(language, "📝 Note"),
                                                 call=replies[-1])))

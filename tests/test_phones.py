@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from domain.phones import (
     Phone,
     extract_phone,
+    find_phones,
     parse_phone,
     phone_digits,
     region_for_timezone,
@@ -352,3 +353,10 @@ def test_vn_mobile_found_in_any_text(number: str, before: str, after: str) -> No
     assert found is not None
     assert found[0].e164 == "+84" + number[1:]
     assert number not in found[1]
+
+
+def test_find_phones_finds_every_number_with_its_label() -> None:
+    text = "Nhà riêng 028 3823 4567, di động SĐT: 0903 456 789; vay 2 tỷ, năm 2026"
+    found = [(text[start:end], phone.e164) for start, end, phone in find_phones(text, "VN")]
+    assert found == [("028 3823 4567", "+842838234567"), ("SĐT: 0903 456 789", "+84903456789")]
+    assert find_phones("", "VN") == []

@@ -994,3 +994,22 @@ def test_long_adversarial_text_costs_what_a_short_one_does(unit: str) -> None:
         return ctx.steps
 
     assert steps(4096) <= steps(256) + 2 * len(timeparse._RULES)
+
+
+@pytest.mark.parametrize("locale, text, phrases", [
+    ("vi", "khách hẹn thứ 6 gặp lại, tuần sau nữa ký hợp đồng", ["thứ 6", "tuần sau nữa"]),
+    ("zh_Hans", "客户说下周三再联系", ["下周三"]),
+    ("zh_Hant", "陳生話聽日下晝三點再傾", ["聽日下晝三點"]),
+    ("en", "she said call back next Tuesday at 3pm", ["next Tuesday at 3pm"]),
+    ("vi", "đã gặp hôm qua, kỳ hạn 12 tháng", []),  # gone by; a term is no time
+])
+def test_scan_times_finds_phrases_anywhere(locale: str, text: str, phrases: list[str]) -> None:
+    found = timeparse.scan_times(text, locale, now_for(locale), region="VN")
+    assert [text[p.start:p.end] for p in found] == phrases
+
+
+def test_scan_times_takes_a_lone_word_at_the_start_only_when_asked() -> None:
+    now = now_for("vi")
+    assert [p.start for p in timeparse.scan_times("Mai gọi lại", "vi", now)] == [0]
+    assert timeparse.scan_times("Mai gọi lại", "vi", now, lone_words=False) == []
+    assert timeparse.scan_times("chị Mai gọi lại", "vi", now) == []
