@@ -184,6 +184,10 @@ class FakeBotApi(BaseRequest):
             body["parameters"] = {"migrate_to_chat_id": failure.migrate_to_chat_id}
         return json.dumps(body).encode()
 
+    def continue_after(self, message_id: int) -> None:
+        """Number the bot's next messages after ``message_id`` (a restart on the same data)."""
+        self._next_message_id = max(self._next_message_id, message_id)
+
     def bot_user(self) -> dict[str, Any]:
         return {
             "id": BOT_ID, "is_bot": True, "first_name": "Rapport", "username": self.username,

@@ -34,6 +34,12 @@ class UpdateFactory:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates (and the user's messages) after ``update_id``, as Telegram
+        does across a restart: an id the bot handled before would be dropped as handled."""
+        self._update_ids = itertools.count(update_id + 1)
+        self._message_ids = itertools.count(update_id + 1)
+
     def _wrap(self, body: dict[str, Any], update_id: int | None = None) -> Update:
         body["update_id"] = update_id if update_id is not None else next(self._update_ids)
         update = Update.de_json(body, self.bot)

@@ -100,6 +100,7 @@ async def run_shell(settings: Settings, build: Build) -> int:
     await application.start()
     api.on_call = terminal.show
     make = UpdateFactory(application.bot)
+    await _continue_numbering(application, api, make)
     person = Person(SHELL_ADMIN_ID, "Admin", language_code=settings.default_language.replace(
         "_", "-").lower())
     print(f"Rapport playground — database {db_path}. Type :help for help.\n")
@@ -123,6 +124,17 @@ async def run_shell(settings: Settings, build: Build) -> int:
             await application.post_shutdown(application)
         await application.shutdown()
     return 0
+
+
+async def _continue_numbering(application: RapportApp, api: FakeBotApi,
+                              make: UpdateFactory) -> None:
+    """On a database used before, number updates and messages on from where the last session
+    left off: Telegram never repeats an update id, so the bot drops one it has handled."""
+    services = application.bot_data.services
+    if services is None:
+        return
+    make.continue_after(await services.storage.updates.highest())
+    api.continue_after(await services.storage.customers.last_card_message())
 
 
 async def _handle_line(line: str, person: Person, terminal: Terminal, make: UpdateFactory,

@@ -124,6 +124,12 @@ class UpdateLog:
         )
         return changed == 1
 
+    async def highest(self) -> int:
+        """The highest update id claimed so far (0 if none): where the playground, which makes
+        its own updates, continues after a restart."""
+        value = await self.db.fetch_value("SELECT MAX(update_id) FROM processed_updates")
+        return int(value) if value is not None else 0
+
     async def handled(self, update_id: int) -> bool:
         return await self.db.fetch_value(
             "SELECT 1 FROM processed_updates WHERE update_id = ? AND status = 'done'",

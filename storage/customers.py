@@ -328,6 +328,13 @@ class CustomerRepo:
             (chat_id, message_id, customer_id, to_db_time(now)),
         )
 
+    async def last_card_message(self) -> int:
+        """The highest message id a card was shown in (0 if none): the playground's fake Bot
+        API numbers its messages on from there after a restart, so a reply to a new message
+        is never read as a reply to an old card."""
+        value = await self.db.fetch_value("SELECT MAX(message_id) FROM card_messages")
+        return int(value) if value is not None else 0
+
     async def card_customer(self, chat_id: int, message_id: int) -> int | None:
         value = await self.db.fetch_value(
             "SELECT customer_id FROM card_messages WHERE chat_id = ? AND message_id = ?",
