@@ -103,3 +103,8 @@ def split_name_and_note(text: str) -> tuple[str, str]:
     if match is None:
         return text.strip(), ""
     return text[: match.start()].strip(), text[match.end():].strip()
+
+
+def has_letters(name: str) -> bool:
+    """Whether a name has a letter of any script: 😀 or ... alone is not a name."""
+    return any(char.isalpha() for char in name)

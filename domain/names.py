@@ -292,3 +292,46 @@ def query_forms(query: str) -> list[str]:
         if form and escaped not in forms:
             forms.append(escaped)
     return forms
+
+
+# The most common Vietnamese family names, without accents (fold): with them a name typed
+# without accents (Le Minh) is still read as Vietnamese.
+_VIETNAMESE_SURNAMES = frozenset({
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do",
+    "ho", "ngo", "duong", "ly", "dinh", "dao", "doan", "trinh", "truong", "lam", "luong",
+    "mai", "cao", "ta", "chau", "quach", "thai", "la", "tang", "ton", "vuong", "ha", "kieu"
+})
+# Letters only Vietnamese writes among the Latin scripts.
+_VIETNAMESE_LETTERS = re.compile(
+    "[ăâđêôơưĂÂĐÊÔƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "ẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ]")
+
+
+def full_name(first: str | None, last: str | None, region: str = "") -> str:
+    """A person's name from a first and a last name (a shared contact's), in the order
+    their language writes it: Chinese and Vietnamese names family name first (Chinese without
+    a space), other names first name first. A name without Vietnamese letters is read as
+    Vietnamese only by an RM in Vietnam (``region``), when it starts with a Vietnamese family
+    name: ``Kevin Lam`` in Hong Kong stays as it is.
+
+    >>> full_name("Tuấn", "Lê Minh")
+    'Lê Minh Tuấn'
+    >>> full_name("伟", "王")
+    '王伟'
+    >>> full_name("Tuan", "Le Minh", "VN")
+    'Le Minh Tuan'
+    >>> full_name("Kevin", "Lam", "HK")
+    'Kevin Lam'
+    >>> full_name("John", "Smith", "VN")
+    'John Smith'
+    """
+    first, last = (first or "").strip(), (last or "").strip()
+    if not first or not last:
+        return first or last
+    if _CJK_RE.search(first + last):
+        return f"{last}{first}"
+    family = fold(last).split()
+    if _VIETNAMESE_LETTERS.search(first + last) or (
+            region.upper() == "VN" and family and family[0] in _VIETNAMESE_SURNAMES):
+        return f"{last} {first}"
+    return f"{first} {last}"

@@ -17,13 +17,17 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
 __all__ = [
+    "MARKETS",
     "Phone",
     "extract_phone",
+    "is_checked",
     "parse_phone",
+    "parse_phone_any_market",
     "phone_digits",
     "phone_international",
     "region_for_timezone",
     "search_forms",
+    "split_at_number",
 ]
 
 
@@ -60,6 +64,41 @@ def parse_phone(text: str, region: str) -> Phone | None:
         return None
     number = _parse_valid(text.strip(), region)
     return _to_phone(number) if number is not None else None
+
+
+# The markets Rapport serves, in the order a number that is not valid in the RM's own is tried
+# (a mainland mobile in a Vietnamese RM's book, a Taiwanese one in a Hong Kong RM's).
+MARKETS = ("VN", "CN", "TW", "HK", "SG", "MY")
+
+
+def parse_phone_any_market(text: str, region: str) -> Phone | None:
+    """A valid number in the RM's region, else in the one other market where it is one.
+
+    Only when that reading is certain: a number written with the RM's own trunk prefix
+    (``0123 456 789`` in Vietnam, an old number) is theirs, not read as Malaysian; one valid
+    in two markets (``9123 4567``: Hong Kong and Singapore) is nobody's.
+
+    >>> parse_phone_any_market("13800138000", "VN")
+    Phone(e164='+8613800138000', national='138 0013 8000')
+    >>> parse_phone_any_market("0123 456 789", "VN") is None
+    True
+    """
+    region = region.upper()
+    home = parse_phone(text, region)
+    if home is not None or text.lstrip().startswith(("+", "00")):
+        return home
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = metadata.national_prefix if metadata is not None else None
+    if trunk and phone_digits(text).startswith(trunk):
+        return None
+    found = {phone for market in MARKETS if market != region
+             if (phone := parse_phone(text, market)) is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def is_checked(stored: str) -> bool:
+    """Whether a stored phone is a valid number (E.164), not one kept as typed."""
+    return stored.startswith("+") and parse_phone(stored, "") is not None
 
 
 # Labels glued to a number ("SĐT0901234567", "tel:+84...") stop libphonenumber from matching,
@@ -141,6 +180,65 @@ def split_at_phone(text: str, region: str) -> tuple[str, Phone, str] | None:
         return None
     start, end, phone = found
     return _tidy(text[:start]), phone, _tidy(text[end:])
+
+
+# A run of 7 or more digits, with the spaces, dots, dashes and brackets people write in
+# phone numbers, and a leading '+': in a line like /add's, it is a phone number.
+_RUN_RE = re.compile(r"(?<![\w+])\+?\(?\d[\d .\-()]*\d\)?(?!\w)")
+_MIN_RUN_DIGITS = 7
+# 500.000.000 and 1,000,000 are amounts; so is a run followed by a unit (2 tỷ, 50 万).
+_AMOUNT_RE = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")
+_UNIT_RE = re.compile(
+    r"\s*(?:tỷ|ty\b|triệu|trieu|tr\b|nghìn|nghin|ngàn|ngan|k\b|đ\b|đồng|dong\b|vnd|usd|"
+    r"\$|%|万|萬|亿|億|元|块|塊|千|百)", re.IGNORECASE)
+
+
+def _number_runs(text: str) -> list[tuple[int, int]]:
+    """Spans of the digit runs that may be phone numbers (not amounts)."""
+    runs = []
+    for match in _RUN_RE.finditer(text.translate(_BREAKERS)):
+        start, end = match.span()
+        if _UNIT_RE.match(text, end):
+            # '0912345 2 tỷ': the last group is the amount's, not the number's.
+            cut = text.rfind(" ", start, end)
+            if cut <= start:
+                continue
+            end = cut
+        run = text[start:end].strip(" .-")
+        end = start + len(text[start:end].rstrip(" .-"))
+        if len(phone_digits(run)) < _MIN_RUN_DIGITS or _AMOUNT_RE.fullmatch(run):
+            continue
+        runs.append((start, end))
+    return runs
+
+
+def split_at_number(text: str, region: str) -> tuple[str, Phone | str, str] | None:
+    """Split a line at its first phone number: (text before, phone, text after).
+
+    A valid number in the RM's region is found as :func:`split_at_phone` finds it; a run of
+    7+ digits that is not (``13800138000`` in Vietnam) is read in the other markets, and if no
+    market has such a number it is returned as typed (a ``str``), never left in the text
+    around it: digits are never part of a name.
+
+    >>> split_at_number("Vương Vĩ 13800138000 khách Trung Quốc", "VN")
+    ('Vương Vĩ', Phone(e164='+8613800138000', national='138 0013 8000'), 'khách Trung Quốc')
+    >>> split_at_number("Ngô Thị Lụa 0123 456 789 số cũ", "VN")
+    ('Ngô Thị Lụa', '0123 456 789', 'số cũ')
+    """
+    found = _find(text, region)
+    runs = _number_runs(text)
+    if found is not None and (not runs or found[0] <= runs[0][0]):
+        start, end, phone = found
+        return _tidy(text[:start]), phone, _tidy(text[end:])
+    if not runs:
+        return None
+    start, end = runs[0]
+    typed = " ".join(text[start:end].split())
+    label = _LABEL_RE.search(text, 0, start)
+    if label is not None:
+        start = label.start()
+    checked = parse_phone_any_market(typed, region)
+    return _tidy(text[:start]), checked if checked is not None else typed, _tidy(text[end:])
 
 
 def extract_phone(text: str, region: str) -> tuple[Phone, str] | None:

@@ -11,8 +11,9 @@ from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, format_list
 from core.messages import esc, reply
-from domain.customers import MAX_NAME, split_name_and_note
-from domain.phones import parse_phone, split_at_phone
+from domain.customers import MAX_NAME, has_letters, split_name_and_note
+from domain.names import full_name
+from domain.phones import Phone, parse_phone, parse_phone_any_market, split_at_number
 from handlers import suggestions
 from handlers.access import recorded, send_answer
 from handlers.cards import card_answer, display_name, own_customer, show_card
@@ -28,6 +29,11 @@ def _example() -> str:
 
 async def _invalid(update: Update, name: str, note: str) -> bool:
     """Answer and return True if the draft cannot be saved as it is."""
+    if name and not has_letters(name):
+        await reply(update, _(
+            "“{name}” has no letters: a name needs them. Type the customer's name, for "
+            "example: {example}").format(name=esc(name[:40]), example=_example()))
+        return True
     if len(name) > MAX_NAME:
         await reply(update, _(
             "That name is {length} characters long; a name can have at most {limit}. Put the "
@@ -38,15 +44,17 @@ async def _invalid(update: Update, name: str, note: str) -> bool:
 
 
 def parse_quick_add(text: str, region: str) -> tuple[str, str | None, str]:
-    """Name, phone (E.164) and note from one line: the name comes before the phone."""
-    split = split_at_phone(text, region)
+    """Name, phone and note from one line: the name comes before the phone. The phone is
+    E.164 when it is a valid number (in the RM's market or, certainly, another), else kept as
+    typed, and shown on the card as not checked: digits never become part of the name."""
+    split = split_at_number(text, region)
     if split is None:
         name, note = split_name_and_note(text)
         return name, None, note
     before, phone, after = split
     if not before:
         before, after = split_name_and_note(after)
-    return before, phone.e164, after
+    return before, phone.e164 if isinstance(phone, Phone) else phone, after
 
 
 async def add_customer(update: Update, context: Ctx) -> None:
@@ -75,22 +83,18 @@ async def add_from_contact(update: Update, context: Ctx) -> None:
     message = update.effective_message
     assert message is not None and message.contact is not None
     contact = message.contact
-    # Chinese names are family name first and written without a space (王伟, not 王 伟), so
-    # they match the same name typed with /add.
-    name = "".join(p.strip() for p in (contact.last_name, contact.first_name) if p) \
-        if _looks_cjk(contact.first_name) else \
-        " ".join(p for p in (contact.first_name, contact.last_name) if p)
-    phone = parse_phone(contact.phone_number, context.me.region)
+    # Chinese and Vietnamese names are family name first (王伟, Lê Minh Tuấn), so they match
+    # the same name typed with /add.
+    name = full_name(contact.first_name, contact.last_name, context.me.region)
+    phone = parse_phone_any_market(contact.phone_number, context.me.region)
     if phone is None and contact.phone_number:
         phone = parse_phone("+" + contact.phone_number.lstrip("+"), context.me.region)
     await create_or_flag(update, context, {
-        "name": name[:MAX_NAME], "phone": phone.e164 if phone else None,
-        "note": "" if phone else contact.phone_number or "",
+        # A number no market has is kept as shared, and shown as not checked.
+        "name": name[:MAX_NAME],
+        "phone": phone.e164 if phone else (contact.phone_number or "").strip() or None,
+        "note": "",
     })
-
-
-def _looks_cjk(text: str | None) -> bool:
-    return bool(text) and any("\u4e00" <= char <= "\u9fff" for char in text or "")
 
 
 async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) -> None:
@@ -227,7 +231,7 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
     customer = found
     if step == "phone":
         if text:
-            phone = parse_phone(text, staff.region)
+            phone = parse_phone_any_market(text, staff.region)
             if phone is None:
                 await reply(update, _(
                     "“{text}” is not a phone number I can use. Type it like 0901 234 567 or "

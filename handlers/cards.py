@@ -38,7 +38,7 @@ from domain.customers import INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
 from domain.deals import add_totals, format_amount, format_totals, from_minor
 from domain.household import COMPANY_SEGMENTS, RELATIONS
 from domain.mycard import SOURCES as QR_SOURCES
-from domain.phones import display_phone
+from domain.phones import display_phone, is_checked
 from handlers.common import expired
 from storage.customers import Customer
 from storage.holdings import Holding
@@ -97,8 +97,12 @@ def card_text(customer: Customer, next_follow_up: str | None, region: str,
     ]
     if customer.archived_at is not None:
         lines.append(_("🗄 Archived on {date}").format(date=format_date(customer.archived_at)))
-    if customer.phone:
+    if customer.phone and is_checked(customer.phone):
         lines.append(f"📞 {esc(display_phone(customer.phone, region))}")
+    elif customer.phone:
+        # Kept as typed: no market has such a number (an old or incomplete one).
+        lines.append("📞 " + _("{phone} (number not checked)").format(
+            phone=esc(customer.phone)))
     channels = [f"{CHANNELS[name] if name in ('zalo', 'line', 'whatsapp') else _(CHANNELS[name])}"
                 f" {esc(_channel_value(name, value, region))}"
                 for name, value in _channels(customer)]

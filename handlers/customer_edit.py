@@ -31,11 +31,12 @@ from domain.customers import (
     FIELDS_BY_NAME,
     MAX_FIELD,
     STAGES,
+    has_letters,
 )
 from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
 from domain.household import COMPANY_SEGMENTS
 from domain.names import fold
-from domain.phones import parse_phone
+from domain.phones import parse_phone_any_market
 from handlers import complaints, referrals, swot
 from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired, read_date
@@ -175,8 +176,12 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
     if not text:
         await reply(update, _("Please type a value, or /cancel."))
         return None
+    if field == "name" and not has_letters(text):
+        await reply(update, _("“{name}” has no letters: a name needs them. Type the "
+                              "customer's name, or /cancel.").format(name=esc(text[:40])))
+        return None
     if field == "phone":
-        phone = parse_phone(text, context.me.region)
+        phone = parse_phone_any_market(text, context.me.region)
         if phone is None:
             await reply(update, _(
                 "“{text}” is not a phone number I can use. Type it like 0901 234 567 or "

@@ -169,6 +169,46 @@ async def test_emoji_names(bot: Harness) -> None:
     found = await bot.send(mei, "/find hoa")
     assert labels(only_message(found))[0].startswith("🌸 Hoa 💐")
 
+@pytest.mark.parametrize(("language", "zone", "line", "name", "phone", "note"), [
+    # A mainland mobile in a Vietnamese RM's book: read in the market where it is valid.
+    ("vi", HCM, "Vương Vĩ 13800138000 khách Trung Quốc", "Vương Vĩ", "+8613800138000",
+     "khách Trung Quốc"),
+    # An old Vietnamese number (written with Vietnam's 0): no market has it; kept as typed.
+    ("vi", HCM, "Ngô Thị Lụa 0123 456 789 số cũ", "Ngô Thị Lụa", "0123 456 789", "số cũ"),
+    # Too short for any market.
+    ("zh_Hant_TW", "Asia/Taipei", "蔡依林 0912345 電話不完整", "蔡依林", "0912345",
+     "電話不完整"),
+])
+async def test_digits_are_a_phone_never_part_of_the_name(
+        bot: Harness, language: str, zone: str, line: str, name: str, phone: str,
+        note: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    calls = await bot.send(rm, f"/add {line}")
+    customer = await only_customer(bot, rm)
+    assert (customer.name, customer.phone) == (name, phone)
+    assert [n.text for n in await history(bot, rm, customer)] == [note]
+    card = shown(calls)[0].text
+    unchecked = tr(language, "{phone} (number not checked)").format(phone=phone)
+    assert (unchecked in card) is (not phone.startswith("+"))
+    # Found by the digits as typed.
+    found = await bot.send(rm, f"/find {phone.replace(' ', '')[-7:]}")
+    assert any(name in call.text or name in str(call.buttons) for call in shown(found))
+
+
+@pytest.mark.parametrize("line", ["😀", "🌸💐 0901234567 thích hoa", "... 0901234567"])
+async def test_a_name_without_letters_is_refused(bot: Harness, line: str) -> None:
+    lan = await make_rm(bot, "vi")
+    calls = await bot.send(lan, f"/add {line}")
+    assert await customers_of(bot, lan) == []
+    assert tr("vi", "“{name}” has no letters: a name needs them. Type the customer's "
+              "name, for example: {example}").split("“")[0] in only_message(calls).text
+    # Step by step too.
+    await bot.send(lan, "/add")
+    calls = await bot.send(lan, "😀🌷")
+    assert await customers_of(bot, lan) == []
+    assert "😀🌷" in only_message(calls).text
+
+
 # -- guided add --------------------------------------------------------------------------------
 
 
@@ -267,7 +307,29 @@ async def test_shared_contact_creates_a_prospect(bot: Harness) -> None:
     assert (customer.name, customer.phone) == ("Nguyễn Văn An", "+84901234567")
     assert only_message(calls).text == expected_card(customer, "vi", HCM, prefix=NEW_PROSPECT)
     await bot.send_update(bot.make.contact(lan, "+84 912 345 678", "Bình", "Trần"))
-    assert (await customer_named(bot, lan, "Bình Trần")).phone == "+84912345678"
+    assert (await customer_named(bot, lan, "Trần Bình")).phone == "+84912345678"
+
+
+@pytest.mark.parametrize(("first", "last", "zone", "name"), [
+    ("Tuấn", "Lê Minh", HCM, "Lê Minh Tuấn"),       # Vietnamese: family name first
+    ("Tuan", "Le Minh", HCM, "Le Minh Tuan"),       # …without accents, in Vietnam too
+    ("依林", "蔡", "Asia/Taipei", "蔡依林"),          # Chinese: family name first, no space
+    ("Kevin", "Lam", "Asia/Hong_Kong", "Kevin Lam"),  # an English name stays first-last
+])
+async def test_a_shared_contact_is_named_as_its_language_writes_names(
+        bot: Harness, first: str, last: str, zone: str, name: str) -> None:
+    lan = await make_rm(bot, "vi", zone=zone)
+    await bot.send_update(bot.make.contact(lan, "+84 912 345 678", first, last))
+    assert (await only_customer(bot, lan)).name == name
+
+
+async def test_a_shared_number_no_market_has_is_kept_as_shared(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    calls = await bot.send_update(bot.make.contact(lan, "0123 456 789", "Lụa", "Ngô Thị"))
+    customer = await only_customer(bot, lan)
+    assert (customer.name, customer.phone) == ("Ngô Thị Lụa", "0123 456 789")
+    assert tr("vi", "{phone} (number not checked)").format(phone="0123 456 789") in \
+        shown(calls)[0].text
 
 
 async def test_shared_chinese_contact_is_family_name_first(bot: Harness) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.names import fold, query_forms, search_key
+from domain.names import fold, full_name, query_forms, search_key
 
 
 def _unescape(form: str) -> str:
@@ -500,3 +500,19 @@ def test_fold_is_idempotent(text: str) -> None:
     # the folded name is a valid query for the original name
     if once:
         assert matches(search_key(text), once)
+
+
+@pytest.mark.parametrize(("first", "last", "region", "name"), [
+    ("Tuấn", "Lê Minh", "", "Lê Minh Tuấn"),
+    ("Tuan", "Le Minh", "VN", "Le Minh Tuan"),
+    ("Tuan", "Le Minh", "SG", "Tuan Le Minh"),
+    ("伟", "王", "CN", "王伟"),
+    ("大文", "陳", "HK", "陳大文"),
+    ("Kevin", "Lam", "HK", "Kevin Lam"),
+    ("John", "Smith", "VN", "John Smith"),
+    ("An", "", "VN", "An"),
+    ("", "Nguyễn", "VN", "Nguyễn"),
+])
+def test_full_name_puts_the_family_name_where_the_language_does(
+        first: str, last: str, region: str, name: str) -> None:
+    assert full_name(first, last, region) == name

@@ -12,10 +12,12 @@ from domain.phones import (
     Phone,
     extract_phone,
     find_phones,
+    is_checked,
     parse_phone,
     phone_digits,
     region_for_timezone,
     search_forms,
+    split_at_number,
 )
 
 # ---------------------------------------------------------------- parse_phone
@@ -360,3 +362,39 @@ def test_find_phones_finds_every_number_with_its_label() -> None:
     found = [(text[start:end], phone.e164) for start, end, phone in find_phones(text, "VN")]
     assert found == [("028 3823 4567", "+842838234567"), ("SĐT: 0903 456 789", "+84903456789")]
     assert find_phones("", "VN") == []
+
+
+@pytest.mark.parametrize(("text", "region", "expected"), [
+    # Valid in the RM's market: as split_at_phone reads it.
+    ("Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ", "VN",
+     ("Nguyễn Văn An", "+84901234567", "vay mua nhà 2 tỷ")),
+    # Valid in exactly one other market.
+    ("Vương Vĩ 13800138000 khách Trung Quốc", "VN",
+     ("Vương Vĩ", "+8613800138000", "khách Trung Quốc")),
+    # Written with the RM's own leading 0: theirs, kept as typed (not read as Malaysian).
+    ("Ngô Thị Lụa 0123 456 789 số cũ", "VN", ("Ngô Thị Lụa", "0123 456 789", "số cũ")),
+    ("Lê Bình SĐT: 0123.456.789, khách cũ", "VN", ("Lê Bình", "0123.456.789", "khách cũ")),
+    # Too short for any market.
+    ("蔡依林 0912345 電話不完整", "TW", ("蔡依林", "0912345", "電話不完整")),
+    # Valid in two other markets (Vietnam and Taiwan) for a Hong Kong RM: nobody's.
+    ("陳小明 0912 345 678 客戶", "HK", ("陳小明", "0912 345 678", "客戶")),
+    # The amount after an incomplete number stays in the note.
+    ("Trần An 0912345 2 tỷ", "VN", ("Trần An", "0912345", "2 tỷ")),
+])
+def test_split_at_number(text: str, region: str, expected: tuple[str, str, str]) -> None:
+    split = split_at_number(text, region)
+    assert split is not None
+    before, phone, after = split
+    assert (before, phone.e164 if isinstance(phone, Phone) else phone, after) == expected
+
+
+@pytest.mark.parametrize("text", ["Trần An vay 500.000.000", "An 12.000.000 đ",
+                                  "王伟 贷款 5000000 万", "Trần An sinh 15/12/1980",
+                                  "Hoa 123456"])
+def test_amounts_dates_and_short_numbers_are_not_phones(text: str) -> None:
+    assert split_at_number(text, "VN") is None
+
+
+def test_a_checked_phone_is_a_valid_e164_number() -> None:
+    assert is_checked("+84901234567")
+    assert not is_checked("0123 456 789") and not is_checked("+84123")
