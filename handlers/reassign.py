@@ -188,8 +188,8 @@ async def confirm_reassign(update: Update, context: Ctx) -> None:
         return
     await context.query.answer()
     await edit_or_reply(update, _(
-        "Hand over {what} to {receiver}? Their history stays as it is; open follow-ups move "
-        "to {receiver}, and {name} no longer sees them."
+        "Hand over {what} to {receiver}? Their history stays as it is; their complaints, "
+        "deals, leads and open follow-ups move to {receiver}, and {name} no longer sees them."
     ).format(what=what, receiver=f"<b>{esc(to_member.name)}</b>", name=esc(from_member.name)),
         keyboard([[Reassign(from_member.id, customer_id, to_member.id).button(
             _("Yes, hand over"))],

@@ -46,10 +46,13 @@ class ReassignRepo:
                        customer_id: int | None = None) -> list[int]:
         """Give one customer (or, with None, all) of one RM to another, in one transaction.
 
-        The customer rows change owner; interactions keep the staff_id of who did them (the
-        history stays true); open reminders about the customers and their group leads move to
-        the new owner, with a new version so buttons on the old RM's messages stop working.
-        Returns the ids moved (empty if the customer is not the old RM's).
+        Everything the customer has goes with them: their complaints (so "Resolved", the
+        daily reminders, the escalation and /service follow the new owner), their deals, their
+        group leads, their household links, the open offers on their notes, and the open
+        reminders about them, with a new version so buttons on the old RM's messages stop
+        working. Interactions, deal events and satisfaction scores keep the staff id of who
+        did them (the history stays true). Returns the ids moved (empty if the customer is
+        not the old RM's).
         """
         if from_id == to_id:
             return []
@@ -73,7 +76,18 @@ class ReassignRepo:
                     f"UPDATE reminders SET staff_id = ?, version = version + 1"
                     f" WHERE customer_id IN ({marks}) AND staff_id = ? AND status IN {_OPEN}",
                     [to_id, *chunk, from_id])
+                for table in ("leads", "complaints", "deals"):
+                    await self.db.execute(
+                        f"UPDATE {table} SET owner_id = ? WHERE customer_id IN ({marks})",
+                        [to_id, *chunk])
                 await self.db.execute(
-                    f"UPDATE leads SET owner_id = ? WHERE customer_id IN ({marks})",
-                    [to_id, *chunk])
+                    f"UPDATE suggestions SET staff_id = ? WHERE customer_id IN ({marks})"
+                    " AND status = 'open'", [to_id, *chunk])
+                # A link is its owner's: it moves once both of its customers are the new RM's.
+                await self.db.execute(
+                    "UPDATE household_links SET owner_id = ?"
+                    f" WHERE (customer_id IN ({marks}) OR other_id IN ({marks}))"
+                    " AND customer_id IN (SELECT id FROM customers WHERE owner_id = ?)"
+                    " AND other_id IN (SELECT id FROM customers WHERE owner_id = ?)",
+                    [to_id, *chunk, *chunk, to_id, to_id])
         return moved

@@ -240,3 +240,39 @@ async def test_receiver_must_be_in_the_same_team(bot: Harness, team_id: int) -> 
     assert [a.params.get("text") for a in of(calls, "answerCallbackQuery")] == [
         tr("vi", EXPIRED)]
     assert await bot.storage.customers.get(LAN.id, made["an"].id) is not None
+
+
+async def test_everything_the_customer_has_moves_with_them(bot: Harness, team_id: int) -> None:
+    """Complaints, deals, open offers and household links follow the customer; the old RM's
+    service figures no longer count a complaint that is not theirs to resolve."""
+    made = await fill_last_week(bot)
+    an, bich = made["an"], made["bich"]
+    now = bot.clock.now()
+    complaint_id = await bot.storage.open_complaint(LAN.id, an.id, "thẻ bị khoá", now,
+                                                    now + timedelta(days=2))
+    deal = await bot.storage.deals.create(owner_id=LAN.id, customer_id=an.id, actor_id=LAN.id,
+                                          now=now, amount_minor=500_000_000, currency="VND")
+    assert deal is not None
+    await bot.storage.household.link(LAN.id, an.id, bich.id, "spouse", LAN.id, now)
+    await bot.send(LEAD, "/reassign")
+    await bot.press(LEAD, "Lan Nguyễn")
+    with active("vi", HCM):
+        everyone = ngettext("All {count} customer", "All {count} customers", 4).format(count=4)
+    await bot.press(LEAD, everyone)
+    await bot.press(LEAD, "Minh Lê")
+    await bot.press(LEAD, tr("vi", "Yes, hand over"))
+    # The complaint is Minh's: he can resolve it, /service counts it, the reminders go to him.
+    calls = await bot.press_data(MINH, buttons.pack("svr", complaint_id, owner=MINH.id))
+    assert [a.params.get("text") for a in of(calls, "answerCallbackQuery")] == [None]
+    assert (await bot.storage.complaints.rows(MINH.id, now, now - timedelta(days=30))).open == 1
+    assert (await bot.storage.complaints.rows(LAN.id, now, now - timedelta(days=30))).open == 0
+    assert [c.owner_id for c in await bot.storage.complaints.open_complaints()] == [MINH.id]
+    # The deal is on Minh's card and opens for him.
+    assert [d.id for d in await bot.storage.deals.for_customer(MINH.id, an.id)] == [deal.id]
+    calls = await bot.press_data(MINH, buttons.pack("dv", deal.id, owner=MINH.id))
+    assert [a.params.get("text") for a in of(calls, "answerCallbackQuery")] == [None]
+    assert await bot.storage.deals.for_customer(LAN.id, an.id) == []
+    # Both spouses are Minh's now, and so is the link between them.
+    members = await bot.storage.household.members(MINH.id, an.id)
+    assert [m.customer_id for m in members] == [bich.id]
+    assert await bot.storage.household.unlink(MINH.id, members[0].link_id, MINH.id, now)
