@@ -40,6 +40,13 @@ async def start(update: Update, context: Ctx) -> None:
         region=region_for_timezone(timezone, context.settings.default_region), now=now,
         telegram_language=user.language_code)
     if staff is None:
+        former = await context.storage.staff.get(user.id)
+        if former is not None and not former.active:
+            # An invite must not undo an administrator's decision.
+            await reply(update, _(
+                "Your access to Rapport has been turned off, and an invite link cannot turn "
+                "it back on. Please ask an administrator to restore your access."))
+            return
         await reply(update, _(
             "This invite link is not valid: it may have been used already or have expired. "
             "Please ask your administrator for a new one."

@@ -82,8 +82,13 @@ class Changes:
     async def join_with_invite(self, code: str, *, staff_id: int, name: str,
                                username: str | None, timezone: str, region: str, now: datetime,
                                telegram_language: str | None) -> Staff | None:
-        """Use an invite (once) and register with its role and team; None if it cannot be."""
+        """Use an invite (once) and register with its role and team; None if it cannot be.
+        Someone whose access was turned off cannot come back this way: only an administrator
+        restores access (their invite is left unused)."""
         async with self.db.transaction():
+            existing = await self.staff.get(staff_id)
+            if existing is not None and not existing.active:
+                return None
             invite = await self.invites.claim(code, staff_id, now)
             if invite is None:
                 return None
@@ -136,6 +141,12 @@ class Changes:
         async with self.db.transaction():
             await self.staff.set_active(staff_id, active)
             await self._staff_changed(actor_id, staff_id, "staff.access", str(int(active)), now)
+            if not active:
+                revoked = await self.invites.revoke_made_by(staff_id, now)
+                if revoked:
+                    await self.audit.record(actor_id=actor_id, action="invite.revoked",
+                                            entity="staff", entity_id=staff_id, now=now,
+                                            detail={"count": revoked})
 
     async def _staff_changed(self, actor_id: int, staff_id: int, action: str, value: str,
                              now: datetime) -> None:

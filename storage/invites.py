@@ -48,11 +48,13 @@ class InviteRepo:
                       expires_at=now + ttl)
 
     async def claim(self, code: str, user_id: int, now: datetime) -> Invite | None:
-        """Use the invite once: None if unknown, already used or expired."""
+        """Use the invite once: None if unknown, already used, expired, or made by someone
+        whose access has been turned off since (their invites go with their access)."""
         async with self.db.transaction():
             changed = await self.db.execute(
                 "UPDATE invites SET used_by = ?, used_at = ?"
-                " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
+                " WHERE code = ? AND used_by IS NULL AND expires_at > ?"
+                " AND created_by NOT IN (SELECT id FROM staff WHERE active = 0)",
                 (user_id, to_db_time(now), code, to_db_time(now)),
             )
             if changed != 1:
@@ -78,6 +80,14 @@ class InviteRepo:
             (to_db_time(now), code, to_db_time(now)),
         )
         return changed > 0
+
+    async def revoke_made_by(self, created_by: int, now: datetime) -> int:
+        """Make every open invite this person made unusable; how many there were."""
+        return await self.db.execute(
+            "UPDATE invites SET expires_at = ? WHERE created_by = ? AND used_by IS NULL"
+            " AND expires_at > ?",
+            (to_db_time(now), created_by, to_db_time(now)),
+        )
 
     async def purge_expired(self, before: datetime) -> None:
         await self.db.execute(

@@ -257,3 +257,60 @@ async def test_demoted_admin_keeps_dead_buttons(bot: Harness, admin: Person) -> 
     calls = await bot.press(second, "Hùng", their_list)
     assert answer_of(calls).params["text"] == ONLY_ADMIN
     assert shown(calls) == []
+
+
+# -- invites and access ------------------------------------------------------------------------
+
+INVALID_INVITE = ("This invite link is not valid: it may have been used already or have expired. "
+                  "Please ask your administrator for a new one.")
+ACCESS_OFF = ("Your access to Rapport has been turned off, and an invite link cannot turn it "
+              "back on. Please ask an administrator to restore your access.")
+
+
+async def test_invites_go_with_their_makers_access(bot: Harness, admin: Person) -> None:
+    """A second administrator makes an admin invite, then leaves: the invite stops working."""
+    await as_admin(bot, admin)
+    deputy = Person(2500, "Thảo", "Vũ", language_code="vi")
+    await bot.register(deputy, "admin", language="vi")
+    code = await invite_link_code(bot, deputy, tr("vi", "Admin"))
+    rm_code = await invite_link_code(bot, deputy, tr("vi", "Relationship manager"))
+    await bot.send(admin, "/staff")
+    await bot.press(admin, "Thảo")
+    await bot.press(admin, tr("vi", "Turn off access"))
+    assert await bot.storage.invites.list_open(bot.clock.now()) == []
+    assert "invite.revoked" in await bot.storage.audit.actions_for("staff", deputy.id)
+    newcomer = Person(2600, "Mallory", language_code="en")
+    for used in (code, rm_code):
+        assert only_message(await bot.send(newcomer, f"/start {used}")).text == tr(
+            "en", INVALID_INVITE)
+    assert await bot.storage.staff.get(newcomer.id) is None
+    # An invite made before its maker left (access turned off elsewhere) does not work either.
+    late = await bot.storage.invites.create(role="admin", team_id=None, created_by=deputy.id,
+                                            now=bot.clock.now(), ttl=timedelta(hours=1))
+    assert only_message(await bot.send(newcomer, f"/start {late.code}")).text == tr(
+        "en", INVALID_INVITE)
+    assert await bot.storage.staff.get(newcomer.id) is None
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant"])
+async def test_a_deactivated_rm_cannot_come_back_with_an_invite(
+        bot: Harness, admin: Person, language: str) -> None:
+    await as_admin(bot, admin)
+    lan = Person(2001, "Lan", "Nguyễn", language_code=language.replace("_", "-").lower())
+    await bot.register(lan, "rm", language=language)
+    await bot.send(admin, "/staff")
+    await bot.press(admin, "Lan")
+    await bot.press(admin, tr("vi", "Turn off access"))
+    code = await invite_link_code(bot, admin, tr("vi", "Admin"))
+    answer = only_message(await bot.send(lan, f"/start {code}"))
+    assert answer.text == tr(language, ACCESS_OFF)
+    assert answer.text != ACCESS_OFF
+    staff = await bot.storage.staff.get(lan.id)
+    assert staff is not None and not staff.active and staff.role == "rm"
+    assert [i.code for i in await bot.storage.invites.list_open(bot.clock.now())] == [code]
+    # An administrator restores access: that is the way back.
+    await bot.send(admin, "/staff")
+    await bot.press(admin, "Lan")
+    await bot.press(admin, tr("vi", "Restore access"))
+    staff = await bot.storage.staff.get(lan.id)
+    assert staff is not None and staff.active
