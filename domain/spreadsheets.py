@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 from core.i18n import N_, _, active, render
 from core.languages import LANGUAGES
+from domain.channels import CHANNELS
+from domain.channels import normalise as channel_value
 from domain.customers import (
     CUSTOMER_LANGUAGES,
     GRADES,
@@ -54,7 +56,9 @@ COLUMNS: list[str] = [
     "id", "owner", "owner_name", "name", "phone", "segment", "grade", "stage", "lost_reason",
     "source", "referred_by", "referrer", "birthday", "birthday_lunar", "birthday_leap",
     "company", "family", "income", "products_held", "products_wanted", "tags", "about",
-    "language", "created_at", "last_contact_at", "archived",
+    "language", "client_ref", "zalo", "wechat", "line", "whatsapp", "id_expiry", "risk_expiry",
+    "kyc_due", "swot_strengths", "swot_weaknesses", "swot_opportunities", "swot_threats",
+    "created_at", "last_contact_at", "archived",
 ]
 NOTE_COLUMNS: list[str] = ["customer_id", "when", "kind", "text", "file_name"]
 # Deals and holdings: amounts as plain numbers in the unit of the currency (2000000000 VND).
@@ -66,7 +70,11 @@ HOLDING_COLUMNS: list[str] = ["id", "customer_id", "kind", "product", "amount", 
 READ_ONLY = frozenset({"owner", "owner_name", "created_at", "last_contact_at"})
 # Free text: at most MAX_FIELD characters each.
 TEXT_FIELDS = ("lost_reason", "referrer", "company", "family", "income", "products_held",
-               "products_wanted", "tags", "about")
+               "products_wanted", "tags", "about", "swot_strengths", "swot_weaknesses",
+               "swot_opportunities", "swot_threats")
+# Dates of the compliance calendar: YYYY-MM-DD (or DD/MM/YYYY) in a cell.
+COMPLIANCE_DATES = ("id_expiry", "risk_expiry", "kyc_due")
+MAX_CLIENT_REF = 64
 _WIDTHS = {"id": 8, "owner": 12, "name": 28, "phone": 16, "about": 40, "created_at": 26,
            "last_contact_at": 26, "archived": 26}
 _NOTE_WIDTHS = {"customer_id": 12, "when": 26, "kind": 10, "text": 80, "file_name": 24}
@@ -403,6 +411,25 @@ class _RowReader:
                     self.fail(N_("{column} is longer than {limit} characters."),
                               column=column, limit=MAX_FIELD)
                 out[column] = values[column] or None
+        if "client_ref" in values:
+            if len(values["client_ref"]) > MAX_CLIENT_REF:
+                self.fail(N_("{column} is longer than {limit} characters."),
+                          column="client_ref", limit=MAX_CLIENT_REF)
+            out["client_ref"] = values["client_ref"] or None
+        for column in CHANNELS:
+            if column in values:
+                out[column] = None
+                if values[column]:
+                    out[column] = channel_value(column, values[column], self.region)
+                    if out[column] is None:
+                        self.fail(N_("“{value}” is not a phone number or an ID {column} can "
+                                     "use."), value=values[column][:40], column=column)
+        for column in COMPLIANCE_DATES:
+            if column in values:
+                out[column] = _date_cell(values[column]) if values[column] else None
+                if values[column] and out[column] is None:
+                    self.fail(N_("{column}: “{value}” is not a date. Write 2031-12-20 or "
+                                 "20/12/2031."), column=column, value=values[column][:40])
         if "referred_by" in values:
             out["referred_by"] = self._referred_by(values["referred_by"])
         if "birthday" in values:
@@ -465,11 +492,14 @@ def _changes(current: Mapping[str, Any], wanted: dict[str, Any]) -> dict[str, An
 
 
 def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
-                foreign_ids: set[int], region: str, *, language: str, today: date) -> Plan:
+                foreign_ids: set[int], region: str, *, language: str, today: date,
+                held_refs: Mapping[str, int] | None = None) -> Plan:
     """Sort every row into new, updated, unchanged or rejected (with its reason).
 
     ``existing``: the RM's customers by id (their stored fields, ``archived_at`` included);
-    ``foreign_ids``: ids in the file that are other RMs' customers; ``language`` and
+    ``foreign_ids``: ids in the file that are other RMs' customers; ``held_refs``: the
+    client references in the file that a customer already holds (lower case → customer id;
+    a reference belongs to one customer in the whole bank); ``language`` and
     ``region`` read the RM's dates (day/month order, calendar), ``today`` (the RM's local
     date) bounds them.
     """
@@ -480,6 +510,7 @@ def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
             by_phone.setdefault(customer["phone"], []).append(customer_id)
     targets: dict[int, int] = {}       # customer id → first row that changes it
     new_phones: dict[str, int] = {}    # phone of a new customer → its row
+    refs: dict[str, int] = {}          # client reference → first row that sets it
     for number, values in table.rows:
         reader = _RowReader(number, values, region, existing, language, today)
         if number in table.overfull:
@@ -499,6 +530,8 @@ def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
                 reader.fail(N_("Customer {id} is already on row {first}."), id=target,
                             first=targets[target])
             targets.setdefault(target, number)
+        if reader.error is None and wanted.get("client_ref"):
+            _check_ref(reader, wanted["client_ref"], target, held_refs or {}, refs)
         if reader.error is not None:
             plan.rejected.append(reader.error)
         elif target is None:
@@ -508,6 +541,22 @@ def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
         else:
             plan.unchanged += 1
     return plan
+
+
+def _check_ref(reader: _RowReader, ref: str, target: int | None, held: Mapping[str, int],
+               refs: dict[str, int]) -> None:
+    """A client reference names one customer: not one another customer holds, nor one an
+    earlier row of the file sets."""
+    key = ref.strip().lower()
+    holder = held.get(key)
+    if holder is not None and holder != target:
+        reader.fail(N_("Another customer already has the client reference “{ref}”."),
+                    ref=ref[:40])
+    elif key in refs:
+        reader.fail(N_("The client reference {ref} is already on row {first}."),
+                    ref=ref[:40], first=refs[key])
+    else:
+        refs[key] = reader.number
 
 
 def _target(reader: _RowReader, values: dict[str, str], wanted: dict[str, Any],

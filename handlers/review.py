@@ -21,7 +21,6 @@ from core.pushes.review import (
     team_chart,
     team_report,
     team_text,
-    week_label,
 )
 from domain.review import (
     ACTIVITIES,
@@ -103,10 +102,8 @@ async def show_team(update: Update, context: Ctx) -> None:
         await reply(update, team_text(report), markup)
         return
     png = await team_chart(report)
-    chat = context.chat
-    await chat.send_photo(png, caption=f"👥 <b>{esc(report.team_name)}</b>\n"
-                          + week_label(report.monday, report.current))
-    await reply(update, team_text(report), markup)
+    # The header is said once: in the caption, or (a long team) in the text after the chart.
+    await send_photo_text(context.bot, context.chat.id, png, team_text(report), markup)
 
 
 # -- /targets and /reviewtime ----------------------------------------------------------------

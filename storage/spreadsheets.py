@@ -29,7 +29,9 @@ _CHUNK = 500  # ids per IN (...) list
 IMPORTED = frozenset({
     "name", "phone", "segment", "grade", "stage", "lost_reason", "source", "referred_by",
     "referrer", "birthday", "birthday_lunar", "birthday_leap", "company", "family", "income",
-    "products_held", "products_wanted", "tags", "about", "language",
+    "products_held", "products_wanted", "tags", "about", "language", "client_ref", "zalo",
+    "wechat", "line", "whatsapp", "id_expiry", "risk_expiry", "kyc_due", "swot_strengths",
+    "swot_weaknesses", "swot_opportunities", "swot_threats",
 })
 assert IMPORTED.issubset(EDITABLE | {"stage"})
 
@@ -106,6 +108,19 @@ class SpreadsheetRepo:
         return [Interaction.from_row(row) for row in rows]
 
     # -- import ---------------------------------------------------------------------------
+
+    async def held_refs(self, refs: Sequence[str]) -> dict[str, int]:
+        """Which of these client references a live customer (anyone's) holds: lower case →
+        that customer's id."""
+        held: dict[str, int] = {}
+        wanted = sorted({ref.strip().lower() for ref in refs if ref.strip()})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            rows = await self.db.fetch_all(
+                "SELECT c.id, LOWER(c.client_ref) AS ref FROM customers c"
+                f" WHERE LOWER(c.client_ref) IN ({_in(chunk)}) AND {_LIVE}", chunk)
+            held.update({str(row["ref"]): int(row["id"]) for row in rows})
+        return held
 
     async def foreign_ids(self, owner_id: int, ids: Sequence[int] | set[int]) -> set[int]:
         """Which of these ids are live customers of someone else."""

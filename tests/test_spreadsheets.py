@@ -40,6 +40,10 @@ BAO = Person(2005, "Bảo", "Phạm", language_code="vi")
 ADMIN = Person(ADMIN_ID, "Hùng", "Trần", language_code="vi")
 
 NOTHING_TO_CHANGE = "There is nothing to change."
+# The client reference, the messaging apps, the compliance dates and the SWOT, when not set.
+NOT_SET = dict.fromkeys(
+    ["client_ref", "zalo", "wechat", "line", "whatsapp", "id_expiry", "risk_expiry", "kyc_due",
+     "swot_strengths", "swot_weaknesses", "swot_opportunities", "swot_threats"])
 REFUSED = "I could not import this file; nothing was changed."
 ROW = "Row {row}: {reason}"
 
@@ -220,7 +224,7 @@ async def test_export_in_vietnamese_has_every_field_and_the_notes(
         "about": "Thích gặp buổi sáng\nNói chuyện thẳng thắn", "language": "vi",
         # 10:00 in Ho Chi Minh City; the call two days ago is the last contact.
         "created_at": "2026-11-23T10:00:00+07:00",
-        "last_contact_at": "2026-11-21T10:00:00+07:00", "archived": None,
+        "last_contact_at": "2026-11-21T10:00:00+07:00", "archived": None, **NOT_SET,
     }
     assert by_id[binh.id] | {"id": 0} == {
         "id": 0, "owner": LAN.id, "owner_name": lan_name, "name": "Trần Thị Bình",
@@ -231,7 +235,7 @@ async def test_export_in_vietnamese_has_every_field_and_the_notes(
         "company": "=Công ty TNHH Bình Minh", "family": None, "income": None,
         "products_held": None, "products_wanted": None, "tags": None, "about": None,
         "language": "en", "created_at": "2026-11-23T10:00:00+07:00",
-        "last_contact_at": "2026-11-23T10:00:00+07:00", "archived": None,
+        "last_contact_at": "2026-11-23T10:00:00+07:00", "archived": None, **NOT_SET,
     }
     assert workbook["Customers"].cell(row=3, column=COLUMNS.index("company") + 1).data_type == "s"
     assert by_id[cuong.id]["birthday"] == "--12-30"
@@ -283,7 +287,7 @@ async def test_export_in_chinese_uses_the_rms_zone(
         "products_held": None, "products_wanted": "一年期定期存款", "tags": "信用卡, 理财",
         "about": "喜欢喝茶，周末不方便", "language": "zh_Hans",
         "created_at": "2026-11-23T11:00:00+08:00",
-        "last_contact_at": "2026-11-23T08:00:00+08:00", "archived": None,
+        "last_contact_at": "2026-11-23T08:00:00+08:00", "archived": None, **NOT_SET,
     }
     assert rows[li.id]["phone"] == "+85291234567"
     assert rows[li.id]["family"] == "已婚，一个女儿"
@@ -523,6 +527,66 @@ async def test_bad_rows_are_listed_with_reasons_and_nothing_is_applied(bot: Harn
     assert answers[0].params["text"] == tr(
         "vi", "This import was cancelled. Send /import to start again.")
     assert await snapshot(bot) == before
+
+
+async def test_client_references_and_other_fields_are_set_in_bulk(
+        bot: Harness, uploads: list[tuple[str, bytes]]) -> None:
+    """The export carries the client reference, the apps, the compliance dates and the
+    SWOT, so they are set for many customers at once by sending the file back."""
+    await register(bot, LAN, "vi")
+    await register(bot, WEI, "zh_Hans", zone=SHANGHAI, region="CN")
+    book = await vietnamese_book(bot)
+    an, binh = book["an"], book["binh"]
+    await bot.storage.update_customer(LAN.id, an.id, bot.clock.now(), "VN",
+                                      client_ref="VCB-0001", zalo="+84901234567",
+                                      kyc_due="2027-03-31", swot_strengths="Dòng tiền tốt")
+    wei = await new(bot, WEI, "王伟", "+8613800138000", region="CN", client_ref="ICBC-88")
+    _call, workbook = await export(bot, LAN, uploads)
+    by_id = {row["id"]: row for row in sheet_rows(workbook, "Customers")}
+    assert (by_id[an.id]["client_ref"], by_id[an.id]["zalo"], by_id[an.id]["kyc_due"],
+            by_id[an.id]["swot_strengths"]) == ("VCB-0001", "+84901234567", "2027-03-31",
+                                                "Dòng tiền tốt")
+    rows: list[list[Any]] = [["" if value is None else value for value in row]
+                             for row in workbook["Customers"].iter_rows(values_only=True)]
+    column = {name: index for index, name in enumerate(rows[0])}
+    for row in rows[1:]:
+        if row[column["id"]] == binh.id:
+            row[column["client_ref"]] = "VCB-0002"
+            row[column["whatsapp"]] = "+852 9123 4567"
+            row[column["id_expiry"]] = "20/12/2031"
+            row[column["swot_threats"]] = "Đối thủ giảm phí"
+    for values in ({"name": "Phạm Thị Hoa", "client_ref": "VCB-0003"},
+                   {"name": "Đỗ Minh", "client_ref": "icbc-88"},      # Wei's customer's
+                   {"name": "Lý Thu", "client_ref": "VCB-0003"},      # row 5's again
+                   {"name": "Hà Vy", "kyc_due": "31/02/2027"},
+                   {"name": "Tạ Khoa", "zalo": "12"}):
+        rows.append([values.get(name, "") for name in rows[0]])
+    preview = await import_file(bot, LAN, csv_bytes(rows), "khach_hang.csv")
+    for line in summary("vi", new=1, updated=1, unchanged=2, rejected=4):
+        assert line in preview.text, preview.text
+    for line in (
+            reason("vi", 6, "Another customer already has the client reference “{ref}”.",
+                   ref="icbc-88"),
+            reason("vi", 7, "The client reference {ref} is already on row {first}.",
+                   ref="VCB-0003", first=5),
+            reason("vi", 8, "{column}: “{value}” is not a date. Write 2031-12-20 or "
+                   "20/12/2031.", column="kyc_due", value="31/02/2027"),
+            reason("vi", 9, "“{value}” is not a phone number or an ID {column} can use.",
+                   value="12", column="zalo")):
+        assert line in preview.text, (line, preview.text)
+    await bot.press(LAN, tr("vi", "✅ Apply"), preview)
+    changed = await bot.storage.customers.get(LAN.id, binh.id)
+    assert changed is not None
+    assert (changed.client_ref, changed.whatsapp, changed.id_expiry, changed.swot_threats) == (
+        "VCB-0002", "+85291234567", "2031-12-20", "Đối thủ giảm phí")
+    hoa = await bot.storage.customers.duplicates(LAN.id, "Phạm Thị Hoa", None)
+    assert [c.client_ref for c in hoa] == ["VCB-0003"]
+    assert await bot.storage.customers.get(WEI.id, wei.id) == wei
+    # The same reference in Wei's file, in Chinese: refused with the reason in his language.
+    taken = [["name", "client_ref"], ["李娜", "vcb-0001"]]
+    preview = await import_file(bot, WEI, csv_bytes(taken), "客户.csv")
+    assert reason("zh_Hans", 2, "Another customer already has the client reference “{ref}”.",
+                  ref="vcb-0001") in preview.text
 
 
 async def test_more_than_twenty_rejections_are_cut(bot: Harness) -> None:
