@@ -54,3 +54,10 @@ _NOTICES = frozenset({Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER}
 NOTICE_KINDS = tuple(kind for kind in Kind if kind.notice)
 # What the agenda and a lead's team view count as an RM's follow-ups.
 FOLLOW_UP_KINDS = (Kind.FOLLOWUP, Kind.APPOINTMENT)
+# Closed with the customer's pipeline when they are lost: what chases a sale or keeps a
+# relationship warm (the care rules stop creating them for a lost customer, too).
+CLOSED_WHEN_LOST = (Kind.FOLLOWUP, Kind.APPOINTMENT, Kind.TOUCH, Kind.CARE, Kind.BIRTHDAY)
+# Closed when the customer is archived: everything about them but an open complaint, which
+# the bank must still answer.
+CLOSED_WHEN_ARCHIVED = tuple(kind for kind in Kind if kind not in (
+    Kind.COMPLAINT, Kind.ESCALATION, *NOTICE_KINDS))

@@ -7,7 +7,7 @@ from datetime import date
 from telegram import Update
 
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.messages import reply
 from domain.customers import MAX_NOTE
 from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
@@ -18,6 +18,15 @@ async def expired(update: Update) -> None:
     text = _("This button has expired. Please start again.")
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
+
+
+def closed_text(count: int) -> str:
+    """What a confirmation adds when the customer's open reminders were closed with it."""
+    if not count:
+        return ""
+    return ngettext("{count} open follow-up or care reminder closed.",
+                    "{count} open follow-ups and care reminders closed.", count
+                    ).format(count=count)
 
 
 async def lead_team(update: Update, context: Ctx) -> int | None:

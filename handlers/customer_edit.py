@@ -39,7 +39,7 @@ from domain.names import fold
 from domain.phones import parse_phone_any_market
 from handlers import complaints, referrals, swot
 from handlers.cards import display_name, own_customer, show_card
-from handlers.common import expired, read_date
+from handlers.common import closed_text, expired, read_date
 from storage.customers import Customer
 
 EDIT_FLOW = "edit"   # data {"customer_id", "field"}
@@ -298,18 +298,25 @@ async def type_lost_reason(update: Update, context: Ctx, data: dict[str, Any]) -
     if customer is None:
         await reply(update, _("This customer is no longer in your list."))
         return
-    updated = await record_stage(context, customer, "lost", reason or None)
-    await show_card(update, context, updated)
+    updated, closed = await record_stage_closing(context, customer, "lost", reason or None)
+    await show_card(update, context, updated, prefix=closed_text(closed))
 
 
 async def record_stage(context: Ctx, customer: Customer, stage: str,
                        reason: str | None) -> Customer:
     """Change the stage and write it into the history and the audit log, dated now."""
+    return (await record_stage_closing(context, customer, stage, reason))[0]
+
+
+async def record_stage_closing(context: Ctx, customer: Customer, stage: str,
+                               reason: str | None) -> tuple[Customer, int]:
+    """Change the stage; the customer as now, and how many of their reminders closed."""
     staff, now = context.me, context.clock.now()
-    interaction_id = await context.storage.change_stage(staff.id, customer, stage, reason, now)
+    change = await context.storage.change_stage(staff.id, customer, stage, reason, now)
     if stage == "won":  # while it is fresh: the customer's satisfaction and NPS
-        await complaints.ask_after_sale(context, customer, interaction_id)
-    return await context.storage.customers.get(staff.id, customer.id) or customer
+        await complaints.ask_after_sale(context, customer, change.interaction_id)
+    updated = await context.storage.customers.get(staff.id, customer.id) or customer
+    return updated, change.reminders_closed
 
 
 async def archive(update: Update, context: Ctx) -> None:
@@ -327,10 +334,12 @@ async def _set_archived(update: Update, context: Ctx, customer_id: int, archived
     if customer is None:
         return
     staff, now = context.me, context.clock.now()
-    await context.storage.set_archived(staff.id, customer.id, archived, now)
-    await context.query.answer(_("Archived.") if archived else _("Restored."))
+    closed = await context.storage.set_archived(staff.id, customer.id, archived, now)
+    done = _("Archived.") if archived else _("Restored.")
+    await context.query.answer(f"{done} {closed_text(closed)}".strip())
     updated = await context.storage.customers.get(staff.id, customer.id) or customer
-    await show_card(update, context, updated, edit=True)
+    await show_card(update, context, updated, edit=True,
+                    prefix=f"{done} {closed_text(closed)}" if closed else "")
 
 
 async def ask_delete(update: Update, context: Ctx) -> None:
@@ -353,6 +362,7 @@ async def delete(update: Update, context: Ctx) -> None:
     if customer is None:
         return
     staff, now = context.me, context.clock.now()
-    await context.storage.erase_customer(staff.id, customer.id, now)
+    closed = await context.storage.erase_customer(staff.id, customer.id, now)
     await context.query.answer()
-    await edit_or_reply(update, _("The customer's personal data was erased."))
+    text = _("The customer's personal data was erased.")
+    await edit_or_reply(update, f"{text}\n{closed_text(closed)}" if closed else text)

@@ -50,7 +50,7 @@ from domain.deals import (
 from domain.holdings import kind_for_product
 from handlers import complaints, holdings
 from handlers.cards import display_name, own_customer
-from handlers.common import expired, read_date
+from handlers.common import closed_text, expired, read_date
 from storage.customers import Customer
 from storage.deals import Deal
 
@@ -475,10 +475,11 @@ async def lose(update: Update, context: Ctx) -> None:
     if reason not in LOST_REASONS:
         await expired(update)
         return
-    lost = await context.storage.deals.lose(context.me.id, deal.id, reason, context.me.id,
-                                            context.clock.now())
+    lost, closed = await context.storage.lose_deal(context.me.id, deal.id, reason,
+                                                   context.clock.now())
     await context.query.answer(_("Saved.") if lost else _("Already closed."))
-    await edit_or_reply(update, *await deal_view(context, lost or deal))
+    text, markup = await deal_view(context, lost or deal)
+    await edit_or_reply(update, f"{closed_text(closed)}\n\n{text}" if closed else text, markup)
 
 
 def won_amount_text(totals: dict[str, Any]) -> str:

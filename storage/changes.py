@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.pushes import Kind
+from domain.pushes import CLOSED_WHEN_ARCHIVED, CLOSED_WHEN_LOST, FOLLOW_UP_KINDS, Kind
 from storage.bookkeeping import AuditLog
 from storage.catalog import CatalogRepo, GroupSpec, ProductSpec, ReplaceResult
 from storage.churn import ChurnRepo, NewVolume
 from storage.complaints import ComplaintRepo
 from storage.customers import Customer, CustomerRepo
 from storage.db import Database
+from storage.deals import Deal, DealRepo
 from storage.groups import Group, GroupRepo
 from storage.inbox import InboxRepo
 from storage.interactions import InteractionRepo
@@ -32,6 +33,12 @@ from storage.reminders import ReminderRepo
 from storage.review import ReviewRepo
 from storage.staff import Staff, StaffRepo
 from storage.teams import Team, TeamRepo
+
+
+@dataclass(frozen=True)
+class StageChange:
+    interaction_id: int   # the history row (a sale's reference)
+    reminders_closed: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class Changes:
     teams: TeamRepo
     invites: InviteRepo
     customers: CustomerRepo
+    deals: DealRepo
     interactions: InteractionRepo
     inbox: InboxRepo
     reminders: ReminderRepo
@@ -219,35 +227,73 @@ class Changes:
         return updated
 
     async def change_stage(self, owner_id: int, customer: Customer, stage: str,
-                           reason: str | None, now: datetime) -> int:
-        """Move the customer along the pipeline; the history row's id (a sale's reference)."""
+                           reason: str | None, now: datetime) -> StageChange:
+        """Move the customer along the pipeline; a lost customer's follow-ups and care
+        reminders close with it."""
         moved = {"from": customer.stage, "to": stage}
         async with self.db.transaction():
             await self.customers.set_stage(owner_id, customer.id, stage, reason, now)
             interaction_id = await self.interactions.add(
                 customer_id=customer.id, staff_id=owner_id, kind="stage", happened_at=now,
                 now=now, text=reason or "", detail=moved)
+            closed = 0
+            if stage == "lost":
+                closed = await self.reminders.close_for_customer(customer.id, CLOSED_WHEN_LOST,
+                                                                 now)
             await self.audit.record(actor_id=owner_id, action="customer.stage",
                                     entity="customer", entity_id=customer.id, now=now,
-                                    detail=moved)
-        return interaction_id
+                                    detail={**moved, "reminders_closed": closed}
+                                    if closed else moved)
+        return StageChange(interaction_id, closed)
 
     async def set_archived(self, owner_id: int, customer_id: int, archived: bool,
-                           now: datetime) -> None:
+                           now: datetime) -> int:
+        """Archive (closing the customer's open reminders) or restore; how many closed."""
         async with self.db.transaction():
-            await self.customers.set_archived(owner_id, customer_id, archived, now)
+            if not await self.customers.set_archived(owner_id, customer_id, archived, now):
+                return 0
+            closed = 0
+            if archived:
+                closed = await self.reminders.close_for_customer(customer_id,
+                                                                 CLOSED_WHEN_ARCHIVED, now)
             await self.audit.record(
                 actor_id=owner_id, action="customer.archived" if archived else "customer.restored",
-                entity="customer", entity_id=customer_id, now=now)
+                entity="customer", entity_id=customer_id, now=now,
+                detail={"reminders_closed": closed} if closed else None)
+        return closed
 
-    async def erase_customer(self, owner_id: int, customer_id: int, now: datetime) -> bool:
-        """Erase the customer's personal data; False if it was not theirs, or erased already."""
+    async def erase_customer(self, owner_id: int, customer_id: int, now: datetime) -> int | None:
+        """Erase the customer's personal data, closing every reminder about them; how many
+        were open, or None if it was not theirs, or erased already."""
         async with self.db.transaction():
+            if await self.customers.get(owner_id, customer_id) is None:
+                return None
+            closed = await self.reminders.close_for_customer(customer_id, tuple(Kind), now)
             if not await self.customers.erase(owner_id, customer_id, now):
-                return False
+                return None
             await self.audit.record(actor_id=owner_id, action="customer.erased",
                                     entity="customer", entity_id=customer_id, now=now)
-        return True
+        return closed
+
+    async def lose_deal(self, owner_id: int, deal_id: int, reason: str,
+                        now: datetime) -> tuple[Deal | None, int]:
+        """Close the deal as lost, once (None if it was closed already); when it was the
+        customer's last open deal, their follow-ups close with it (how many)."""
+        async with self.db.transaction():
+            lost = await self.deals.lose(owner_id, deal_id, reason, owner_id, now)
+            if lost is None:
+                return None, 0
+            others = [deal for deal in await self.deals.for_customer(owner_id, lost.customer_id)
+                      if deal.is_open]
+            closed = 0
+            if not others:
+                closed = await self.reminders.close_for_customer(lost.customer_id,
+                                                                 FOLLOW_UP_KINDS, now)
+            if closed:
+                await self.audit.record(actor_id=owner_id, action="reminders.closed",
+                                        entity="customer", entity_id=lost.customer_id, now=now,
+                                        detail={"deal": deal_id, "count": closed})
+        return lost, closed
 
     async def add_interaction(self, *, staff_id: int, customer_id: int, kind: str, now: datetime,
                               text: str = "", detail: dict[str, Any] | None = None) -> int:

@@ -7,6 +7,7 @@ again; a row is 'sent' only once Telegram accepted the message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,6 +107,18 @@ class ReminderRepo:
             (to_db_time(now), reminder_id, staff_id),
         )
         return changed == 1
+
+    async def close_for_customer(self, customer_id: int, kinds: Sequence[str],
+                                 now: datetime) -> int:
+        """Close the customer's open reminders of these kinds (the customer was lost,
+        archived or erased); how many were open."""
+        if not kinds:
+            return 0
+        return await self.db.execute(
+            "UPDATE reminders SET status = 'cancelled', done_at = ?, version = version + 1"
+            f" WHERE customer_id = ? AND status IN ('pending', 'sending', 'sent')"
+            f" AND kind IN ({', '.join('?' for _ in kinds)})",
+            [to_db_time(now), customer_id, *kinds])
 
     # -- the dispatcher's side ---------------------------------------------------------------
     async def claim_due(self, now: datetime, worker: str, lease_until: datetime,

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from core import buttons
-from core.i18n import _, active, format_date
+from core.i18n import _, active, format_date, ngettext
 from core.messages import esc
 from domain.customers import MAX_NAME, SEGMENTS, SOURCES, STAGES
 from playground.fake_api import ApiCall
@@ -430,3 +430,80 @@ async def test_audit_log_keeps_actions_and_field_names_never_values(bot: Harness
     for value in ("0901234567", "+84901234567", "901234567", "0912345678", "912345678",
                   "0912 345 678", "Nguyễn", "Secret Gold", "mortgage"):
         assert value not in everything, value
+
+
+# -- what closes with the customer -------------------------------------------------------------
+CLOSED = ("{count} open follow-up or care reminder closed.",
+          "{count} open follow-ups and care reminders closed.")
+
+
+def closed_text(language: str, count: int) -> str:
+    with active(language, "UTC"):
+        return ngettext(*CLOSED, count).format(count=count)
+
+
+async def _with_follow_ups(bot: Harness, rm: Person, customer: Customer, count: int) -> None:
+    now = bot.clock.now()
+    for day in range(1, count + 1):
+        await bot.storage.schedule_follow_up(rm.id, customer.id, f"call {day}",
+                                             now + timedelta(days=day), now)
+    await bot.storage.reminders.create(staff_id=rm.id, customer_id=customer.id, kind="care",
+                                       text="", due_at=now + timedelta(days=2), now=now)
+
+
+@pytest.mark.parametrize(("language", "zone", "name"), [
+    ("vi", HCM, "Nguyễn Văn An"), ("zh_Hans", SHANGHAI, "王伟"),
+    ("zh_Hant_TW", "Asia/Taipei", "陳志明")])
+async def test_archiving_closes_the_customers_reminders_and_says_so(
+        bot: Harness, language: str, zone: str, name: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    customer = await add(bot, rm, name)
+    await _with_follow_ups(bot, rm, customer, 2)
+    assert name in only_message(await bot.send(rm, "/week")).text
+    card = await open_card(bot, rm, customer)
+    archived = await press_action(bot, rm, "ca", customer.id, call=card)
+    said = closed_text(language, 3)
+    assert said in answer_of(archived).params["text"]
+    assert said in only_message(archived).text
+    assert_translated_plural(language)
+    assert {r["status"] for r in await reminders_of(bot, customer)} == {"cancelled"}
+    assert name not in only_message(await bot.send(rm, "/week")).text
+    restored = await press_action(bot, rm, "cr", customer.id, call=only_message(archived))
+    assert answer_of(restored).params["text"] == tr(language, "Restored.")
+
+
+def assert_translated_plural(language: str) -> None:
+    if language != "en":
+        assert closed_text(language, 3) != closed_text("en", 3)
+
+
+@pytest.mark.parametrize(("language", "zone", "name"), [
+    ("vi", HCM, "Lê Thị Mai"), ("zh_Hant_HK", "Asia/Hong_Kong", "陳大文")])
+async def test_a_lost_customer_closes_their_follow_ups(bot: Harness, language: str, zone: str,
+                                                       name: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    customer = await add(bot, rm, name)
+    await _with_follow_ups(bot, rm, customer, 1)
+    await bot.press_data(rm, buttons.pack("css", customer.id, "lost", owner=rm.id))
+    answer = only_message(await bot.send(rm, "giá cao"))
+    assert answer.text.startswith(closed_text(language, 2))
+    assert {r["status"] for r in await reminders_of(bot, customer)} == {"cancelled"}
+    assert name not in only_message(await bot.send(rm, "/week")).text
+
+
+async def test_erasing_says_how_many_reminders_closed(bot: Harness) -> None:
+    rm = await make_rm(bot, "zh_Hans", zone=SHANGHAI)
+    customer = await add(bot, rm, "李娜")
+    await _with_follow_ups(bot, rm, customer, 1)
+    archived = only_message(await press_action(bot, rm, "ca", customer.id,
+                                               call=await open_card(bot, rm, customer)))
+    assert closed_text("zh_Hans", 2) in archived.text
+    # An open complaint stays open in the archive (it must still be answered), not erased.
+    await bot.storage.reminders.create(staff_id=rm.id, customer_id=customer.id,
+                                       kind="complaint", text="", due_at=bot.clock.now(),
+                                       now=bot.clock.now())
+    asked = only_message(await press_action(bot, rm, "cd", customer.id, call=archived))
+    erased = only_message(await press_action(bot, rm, "cdx", customer.id, call=asked))
+    assert erased.text == "{}\n{}".format(
+        tr("zh_Hans", "The customer's personal data was erased."), closed_text("zh_Hans", 1))
+    assert {r["status"] for r in await reminders_of(bot, customer)} == {"cancelled"}

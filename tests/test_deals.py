@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import buttons
-from core.i18n import active
+from core.i18n import active, ngettext
 from core.pushes.review import review_text, rm_report, team_report, team_text
 from domain.deals import (
     CURRENCIES,
@@ -481,3 +481,33 @@ async def test_the_weekly_review_shows_won_amounts_and_lost_reasons(bot: Harness
         assert team_view is not None
         summary = team_text(team_view)
         assert "2 tỷ" in summary and f"{tr('vi', 'Rate')} 1" in summary
+
+
+@pytest.mark.parametrize(("language", "zone", "name", "region"), [
+    ("zh_Hans", "Asia/Shanghai", "王伟", "CN"), ("vi", "Asia/Ho_Chi_Minh", "Trần Văn Bảo", "VN")])
+async def test_the_last_open_deal_lost_closes_the_follow_ups(bot: Harness, language: str,
+                                                             zone: str, name: str,
+                                                             region: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    customer = await seed(bot, rm, name, region=region)
+    now = bot.clock.now()
+    first, second = [await bot.storage.deals.create(owner_id=rm.id, customer_id=customer.id,
+                                                    actor_id=rm.id, now=now) for _ in "12"]
+    assert first is not None and second is not None
+    await bot.storage.schedule_follow_up(rm.id, customer.id, "gọi lại", now + timedelta(days=1),
+                                         now)
+    await bot.press_data(rm, buttons.pack("dl", first.id, owner=rm.id))
+    kept = only_message(await press_action(bot, rm, "dlr", first.id, "rate"))
+    with active(language, zone):
+        closed = ngettext("{count} open follow-up or care reminder closed.",
+                          "{count} open follow-ups and care reminders closed.", 1
+                          ).format(count=1)
+    assert closed not in kept.text  # another deal is still open: the follow-up stays
+    assert name in only_message(await bot.send(rm, "/week")).text
+    await bot.press_data(rm, buttons.pack("dl", second.id, owner=rm.id))
+    reasons = bot.last_for(rm)
+    lost = await press_action(bot, rm, "dlr", second.id, "competitor")
+    assert only_message(lost).text.startswith(closed)
+    assert name not in only_message(await bot.send(rm, "/week")).text
+    again = await press_action(bot, rm, "dlr", second.id, "competitor", call=reasons)
+    assert answer_of(again).params["text"] == tr(language, "Already closed.")
