@@ -38,6 +38,7 @@ from domain.customers import (
     SEGMENTS,
     SOURCES,
     STAGES,
+    has_letters,
 )
 from domain.datefields import DateKind, DateRefusal, FieldDate, Refusal, parse_date_field
 from domain.deals import DEAL_STAGES, LOST_REASONS, OPEN_STAGES, from_minor, parse_amount
@@ -386,6 +387,9 @@ class _RowReader:
             if len(values["name"]) > MAX_NAME:
                 self.fail(N_("The name is {length} characters long; at most {limit}."),
                           length=len(values["name"]), limit=MAX_NAME)
+            elif values["name"] and not has_letters(values["name"]):
+                self.fail(N_("The name “{name}” has no letters: a name needs them."),
+                          name=values["name"][:40])
             out["name"] = values["name"]
         if "phone" in values:
             out["phone"] = None

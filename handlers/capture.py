@@ -201,6 +201,16 @@ async def skip_step(update: Update, context: Ctx) -> None:
     await _advance(update, context, state.data, None)
 
 
+async def skip_typed(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """"Skip" typed at a guided-add question: the next question (a name cannot be skipped:
+    skipping it stops the add, with nothing saved)."""
+    if data.get("step") == "name":
+        await context.storage.states.clear(context.me.id, context.chat.id)
+        await reply(update, _("Skipped: nothing was saved."))
+        return
+    await _advance(update, context, data, None)
+
+
 def _skip(step: str) -> InlineKeyboardMarkup:
     return keyboard([[SkipStep(step).button(_("Skip"))]])
 

@@ -26,7 +26,7 @@ from core.i18n import N_, _, format_list, label_value
 from core.messages import esc, reply
 from core.ocr import OcrFailed, OcrUnavailable
 from domain.cardscan import Line, ScannedCard, read_card
-from domain.customers import MAX_NAME
+from domain.customers import MAX_NAME, has_letters
 from domain.phones import display_phone, parse_phone
 from handlers import capture, notes
 from handlers.common import expired
@@ -233,6 +233,10 @@ async def type_field(update: Update, context: Ctx, data: dict[str, Any]) -> None
     elif field == "email" and ("@" not in text or " " in text or "." not in text.split("@")[-1]):
         await reply(update, _("“{text}” is not an e-mail address. Type it like "
                               "an@example.com.").format(text=esc(text[:50])))
+        return
+    elif field == "name" and not has_letters(text):
+        await reply(update, _("“{name}” has no letters: a name needs them. Type the "
+                              "customer's name, or /cancel.").format(name=esc(text[:40])))
         return
     limit = MAX_NAME if field == "name" else MAX_FIELD
     if len(text) > limit:

@@ -63,7 +63,7 @@ async def complaint_command(update: Update, context: Ctx) -> None:
         await open_complaint(update, context, candidates[0], rest)
         return
     if len(candidates) == 1:
-        await _ask_complaint(update, context, candidates[0])
+        await ask_complaint(update, context, candidates[0])
         return
     if not candidates:
         await reply(update, _("No customer matches “{query}”.").format(
@@ -88,7 +88,7 @@ async def pick_customer(update: Update, context: Ctx) -> None:
         state is not None and state.flow == PICK_STATE) else ""
     await context.storage.states.clear(context.me.id, chat.id)
     if not text:
-        await _ask_complaint(update, context, customer)
+        await ask_complaint(update, context, customer)
         return
     await open_complaint(update, context, customer, text)
 
@@ -102,7 +102,8 @@ def _without_name(text: str, customer: Customer) -> str:
     return " ".join(words)
 
 
-async def _ask_complaint(update: Update, context: Ctx, customer: Customer) -> None:
+async def ask_complaint(update: Update, context: Ctx, customer: Customer) -> None:
+    """Ask what the customer complains about: the next text is it."""
     chat = context.chat
     await context.storage.states.set(context.me.id, chat.id, COMPLAINT_FLOW,
                                      {"customer_id": customer.id}, context.clock.now())
@@ -125,6 +126,10 @@ async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> 
 
 async def open_complaint(update: Update, context: Ctx, customer: Customer, text: str) -> None:
     """Record the complaint in the customer's history and open it, due in two working days."""
+    if not text.strip():
+        await reply(update, _("A complaint needs its content: what is it about?"))
+        await ask_complaint(update, context, customer)
+        return
     if await note_too_long(update, text):
         return
     staff, now = context.me, context.clock.now()

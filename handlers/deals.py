@@ -358,6 +358,19 @@ async def skip_step(update: Update, context: Ctx) -> None:
         await _done(update, context, deal)
 
 
+async def skip_typed(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """"Skip" typed at the amount or the expected close: as the Skip button."""
+    deal = await context.storage.deals.get(context.me.id, int(data.get("deal_id", 0)))
+    if deal is None or not deal.is_open:
+        await context.storage.states.clear(context.me.id, context.chat.id)
+        await reply(update, _("This deal is no longer open."))
+        return
+    if data.get("step") == "amount" and deal.expected_close is None:
+        await ask_close(update, context, deal)
+    else:
+        await _done(update, context, deal)
+
+
 async def cancel_step(update: Update, context: Ctx) -> None:
     """Stop entering the deal; what was saved stays."""
     deal = await _deal(update, context, context.action(CancelDealStep).deal_id)

@@ -10,6 +10,9 @@ from typing import Any
 from telegram import Update
 
 from core.context import Ctx
+from core.i18n import _
+from core.messages import reply
+from domain.flows import is_skip
 from handlers import (
     capture,
     cardscan,
@@ -54,6 +57,21 @@ STEPS: dict[str, Step] = {
     household.HOUSEHOLD_FLOW: household.type_member,
     swot.SWOT_FLOW: swot.type_part,
 }
+# What "skip" typed (domain/flows.py: bỏ qua, 跳过, 跳過, skip…) does where it is more than
+# dropping the question: the next question, or logging a call without a note.
+SKIPS: dict[str, Step] = {
+    capture.ADD_FLOW: capture.skip_typed,
+    notes.NOTE_FLOW: notes.skip_note,
+    deals.DEAL_FLOW: deals.skip_typed,
+}
+
+
+async def skip_question(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Drop the question asked: nothing is saved from it."""
+    await context.storage.states.clear(context.me.id, context.message.chat_id)
+    await reply(update, _("Skipped: nothing was saved."))
+
+
 # States that wait for a button, not for text: the next text is read as usual (a search or
 # a note), and the buttons check the state themselves.
 WAITING_FOR_BUTTONS = frozenset({
@@ -74,6 +92,9 @@ async def route_text(update: Update, context: Ctx) -> None:
     if state is not None and state.flow in STEPS:
         fresh = state.updated_at is None or context.clock.now() - state.updated_at < FLOW_TIMEOUT
         if fresh:
+            if is_skip(message.text or ""):
+                await SKIPS.get(state.flow, skip_question)(update, context, state.data)
+                return
             await STEPS[state.flow](update, context, state.data)
             return
         await context.storage.states.clear(context.me.id, message.chat_id)

@@ -55,13 +55,16 @@ async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> Non
         await expired(update)
         return
     await context.query.answer()
+    if kind == "complaint":  # a complaint needs its content: it cannot be logged without
+        await complaints.ask_complaint(update, context, customer)
+        return
+    if kind == "note":
+        await ask_note_text(update, context, customer)
+        return
     await context.storage.states.set(context.me.id, context.chat.id, NOTE_FLOW,
                                      {"customer_id": customer.id, "kind": kind},
                                      context.clock.now())
     name = esc(display_name(customer))
-    if kind == "note":
-        await reply(update, _("Type the note for {name}. (/cancel to stop)").format(name=name))
-        return
     markup = keyboard([[LogWithoutNote(customer.id, kind).button(_("Log it without a note"))]])
     text = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
         kind=_(INTERACTION_KINDS[kind]), name=name)
@@ -70,6 +73,27 @@ async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> Non
         # in international form tappable: the number comes first, to call from this message.
         text = f"📞 {esc(phone_international(customer.phone))}\n\n{text}"
     await reply(update, text, markup)
+
+
+async def ask_note_text(update: Update, context: Ctx, customer: Customer) -> None:
+    """Ask for the text of a note on this customer: the next message is it."""
+    await context.storage.states.set(context.me.id, context.chat.id, NOTE_FLOW,
+                                     {"customer_id": customer.id, "kind": "note"},
+                                     context.clock.now())
+    await reply(update, _("Type the note for {name}. (/cancel to stop)").format(
+        name=esc(display_name(customer))))
+
+
+async def skip_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """"Skip" typed for a note: a call, visit or meeting is logged without one."""
+    kind = str(data.get("kind", "note"))
+    customer = await context.storage.customers.get(context.me.id,
+                                                   int(data.get("customer_id", 0)))
+    await context.storage.states.clear(context.me.id, context.message.chat_id)
+    if customer is None or kind not in ("call", "visit", "meeting"):
+        await reply(update, _("Skipped: nothing was saved."))
+        return
+    await save_interaction(update, context, customer, kind, "")
 
 
 async def type_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -95,6 +119,10 @@ async def log_without_note(update: Update, context: Ctx) -> None:
     kind = action.kind
     if kind not in LOGGED_KINDS:
         await expired(update)
+        return
+    if kind == "complaint":  # a button from before complaints needed their content
+        await context.query.answer()
+        await complaints.ask_complaint(update, context, customer)
         return
     await context.query.answer()
     await context.storage.states.clear(context.me.id, context.chat.id)
@@ -163,6 +191,14 @@ async def note_command(update: Update, context: Ctx) -> None:
     candidates, rest = await split_customer(context, text)
     if len(candidates) == 1 and rest:
         await save_interaction(update, context, candidates[0], "note", rest)
+        return
+    if len(candidates) == 1:  # "/note Bảo": the customer, and no note yet
+        await ask_note_text(update, context, candidates[0])
+        return
+    if candidates and len(text.split()) == 1:  # "/note An": which An, then the text
+        rows = [[AskNote(c.id).button(display_name(c)[:40])] for c in candidates[:6]]
+        await reply(update, _("Which customer is the note for? Then type the note."),
+                    keyboard(rows))
         return
     # Not sure who it is about: keep the whole text and let the RM pick.
     item = await context.storage.inbox.add(staff_id=context.me.id, kind="note", text=text,
