@@ -499,7 +499,7 @@ class SendMyCard(Action, prefix="myc"):
 
 
 @dataclass(frozen=True)
-class ChooseGroupLanguage(Action, prefix="glang"):
+class ChooseGroupLanguage(Action, prefix="glang", in_groups=True):
     language: str
 
 

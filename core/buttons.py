@@ -108,18 +108,24 @@ class Action:
     the user the buttons are being made for, or for nobody if the class is ``public``). The
     access gate parses a pressed button back into ``OpenCard(customer_id=7)`` or refuses it;
     ``context.action(OpenCard)`` hands it to the handler handlers/__init__.py registers for it.
+    A button works only in its user's private chat with the bot unless the class says
+    ``public`` (anyone, anywhere) or ``in_groups`` (its user, in a group too).
     Arguments are ``int``, ``str``, ``bool`` or a ``Literal`` of strings, or ``None`` (empty;
     left out at the end); fields with defaults may be missing from the data.
     """
 
     prefix: ClassVar[str]
     public: ClassVar[bool]
+    in_groups: ClassVar[bool]
 
-    def __init_subclass__(cls, *, prefix: str, public: bool = False, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, prefix: str, public: bool = False, in_groups: bool = False,
+                          **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.fullmatch(prefix) or prefix in ACTIONS:
             raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not a new 1-6 letter code")
-        cls.prefix, cls.public = prefix, public
+        # Personal (the default): answered only in the private chat of the user it was made
+        # for, so a card forwarded into a group never shows customer data there.
+        cls.prefix, cls.public, cls.in_groups = prefix, public, public or in_groups
         ACTIONS[prefix] = cls
 
     def pack(self, owner: int | None = None) -> str:

@@ -223,4 +223,19 @@ async def check_button(update: Update, context: Ctx) -> None:
         log.warning("refused callback data %r from %s", query.data, query.from_user.id)
         await query.answer(_("This button has expired. Please start again."), show_alert=True)
         raise ApplicationHandlerStop
+    if not action.in_groups and not _in_own_private_chat(update):
+        # A card forwarded into a group keeps its buttons: they must not post customer data
+        # there, so the one who pressed gets a notice only they see, and the group nothing.
+        await query.answer(_("This button works only in your private chat with me: customer "
+                             "data is never shown in a group."), show_alert=True)
+        raise ApplicationHandlerStop
     context.button = action
+
+
+def _in_own_private_chat(update: Update) -> bool:
+    """Whether the pressed button's message is in the presser's own chat with the bot (a
+    message sent inline has no chat to tell: it is not)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    return (query is not None and message is not None
+            and message.chat.type == ChatType.PRIVATE and message.chat.id == query.from_user.id)

@@ -4,6 +4,10 @@ access was turned off lose it at once."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+from typing import Any, Literal
+
 import pytest
 from telegram import Update
 
@@ -26,6 +30,7 @@ from tests.harness import (
 from tests.staff import (
     APOLOGY,
     EXPIRED,
+    GROUP_ID,
     REFUSAL,
     SETTINGS_TITLE,
     as_admin,
@@ -159,6 +164,67 @@ async def test_genuine_button_with_bad_arguments_expires(bot: Harness, rm: Perso
         assert shown(calls) == []
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None and staff.language == "vi"
+
+# -- personal buttons answer only in the owner's private chat ----------------------------------
+
+PRIVATE_ONLY = ("This button works only in your private chat with me: customer data is never "
+                "shown in a group.")
+
+
+def _example(action: type[buttons.Action], customer_id: int) -> buttons.Action:
+    """The action with plausible arguments: every number the customer's id."""
+    values: dict[str, Any] = {}
+    hints = typing.get_type_hints(action)
+    for field in dataclasses.fields(action):  # type: ignore[arg-type]
+        kind = hints[field.name]
+        options = [k for k in typing.get_args(kind) if k is not type(None)] or [kind]
+        if typing.get_origin(kind) is Literal:
+            values[field.name] = typing.get_args(kind)[0]
+        elif int in options:
+            values[field.name] = customer_id
+        elif bool in options:
+            values[field.name] = True
+        elif str in options:
+            values[field.name] = "find"
+        else:
+            first = options[0]
+            values[field.name] = (typing.get_args(first)[0]
+                                  if typing.get_origin(first) is Literal else None)
+    return action(**values)
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hant_HK"])
+async def test_personal_buttons_pressed_in_a_group_show_nothing_there(
+        bot: Harness, language: str) -> None:
+    lan = Person(2001, "Lan", "Nguyễn", username="rm2001")
+    await bot.register(lan, language=language)
+    await bot.send(lan, "/add Nguyễn Văn An 0901234567 vay mua nhà 2 tỷ")
+    customer_id = await bot.storage.db.fetch_value(
+        "SELECT id FROM customers WHERE owner_id = ?", (lan.id,))
+    card = only_message(await bot.press_data(lan, buttons.pack("c", customer_id, owner=lan.id)))
+    assert "Nguyễn Văn An" in card.text
+    group = bot.make.group_chat(GROUP_ID)
+    # The card forwarded into a group keeps its buttons: each of them, and every other
+    # personal button there is, pressed there by the RM they were made for.
+    forwarded = dict(card.result, chat=group)
+    personal = [data for _label, data in card.buttons] + [
+        _example(action, customer_id).pack(owner=lan.id)
+        for action in buttons.ACTIONS.values() if not action.in_groups]
+    assert len(personal) > 100
+    for data in personal:
+        calls = await bot.press_data(lan, data, group=group)
+        calls += await bot.send_update(bot.make.callback(lan, data, message=forwarded))
+        assert [call.method for call in calls] == ["answerCallbackQuery"] * 2, (data, calls)
+        assert {call.params["text"] for call in calls} == {tr(language, PRIVATE_ONLY)}, data
+        assert "Nguyễn Văn An" not in str(calls)
+    # In the private chat the same buttons still work.
+    history = await bot.press_data(lan, data_for_action(card, "ch"), card)
+    assert "vay mua nhà" in str(shown(history))
+
+
+def data_for_action(call: ApiCall, action: str) -> str:
+    return next(data for _label, data in call.buttons if data.split(":")[0] == action)
+
 
 # -- strangers and staff whose access was turned off -------------------------------------------
 
