@@ -40,6 +40,8 @@ class Settings:
     invite_ttl_hours: int
     log_level: str
     churn_drop_percent: int = 30
+    # Days a group member's question, or interest never confirmed with a phone number, is kept.
+    group_retention_days: int = 90
     # postgresql://… selects PostgreSQL; empty keeps the embedded SQLite file at db_path.
     database_url: str = ""
     # The public https URL Telegram posts updates to; empty means long polling.
@@ -245,6 +247,9 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
             "RAPPORT_INVITE_TTL_HOURS", env.get("RAPPORT_INVITE_TTL_HOURS", "72")
         ),
         log_level=level,
+        group_retention_days=_positive_int(
+            "RAPPORT_GROUP_RETENTION_DAYS", env.get("RAPPORT_GROUP_RETENTION_DAYS", "90")
+        ),
         churn_drop_percent=_percent(
             "RAPPORT_CHURN_DROP_PERCENT", env.get("RAPPORT_CHURN_DROP_PERCENT", "30")
         ),

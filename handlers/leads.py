@@ -18,7 +18,6 @@ from handlers import mycard
 from handlers.capture import add_from_contact
 from handlers.common import expired
 from handlers.posts import product_name
-from storage.groups import Group
 from storage.staff import Staff
 
 ANSWER_FLOW = "answer"  # data {"question_id"}: the next text is posted in the group
@@ -33,24 +32,23 @@ async def press_interested(update: Update, context: Ctx) -> None:
     if post is None or group is None or owner is None or post.chat_id != chat.id:
         await expired(update)
         return
-    member = query.from_user
     lead = await context.storage.register_interest(
-        post_id=post.id, chat_id=group.chat_id, member_id=member.id,
-        member_name=member.full_name, owner=owner,
-        note=await _interest_note(context, owner, group, post.product_id),
+        post_id=post.id, chat_id=group.chat_id, member_id=query.from_user.id, owner=owner,
         now=context.clock.now())
     # Opens a private chat with the bot, where the member may leave a phone number.
     await query.answer(url=f"https://t.me/{context.bot.username}?start=lead_{lead.token}")
 
 
-async def _interest_note(context: Ctx, owner: Staff, group: Group,
-                         product_id: int | None) -> str:
-    """What goes on the prospect's card, in the owning RM's language."""
+async def _interest_note(context: Ctx, owner: Staff, post_id: int) -> str:
+    """What goes on the prospect's card for one offer, in the owning RM's language."""
     language = language_of(owner, context.settings.default_language)
-    product = await product_name(context.storage, product_id, language) if product_id else ""
+    post = await context.storage.posts.get(post_id)
+    group = await context.storage.groups.get(post.chat_id) if post is not None else None
+    product = (await product_name(context.storage, post.product_id, language)
+               if post is not None and post.product_id else "")
     with active(language, owner.timezone):
         return _("Interested in {product} (group “{group}”).").format(
-            product=product or _("an offer"), group=group.title)
+            product=product or _("an offer"), group=group.title if group else "?")
 
 
 async def start_lead(update: Update, context: Ctx, token: str) -> None:
@@ -92,12 +90,16 @@ async def route_contact(update: Update, context: Ctx) -> None:
     if phone is None:
         await reply(update, _("Sorry, I could not read that phone number."))
         return
-    note = ""
+    note, interests = "", []
     if owner is not None:
+        for waiting in await context.storage.leads.waiting_of(user.id, owner.id):
+            interests.append((waiting.id, await _interest_note(context, owner, waiting.post_id)))
         with active(language_of(owner, context.settings.default_language), owner.timezone):
             note = _("Left their phone number {phone} and agreed to be contacted.").format(
                 phone=phone.national)
-    await context.storage.record_consent(lead, owner, phone.e164, note, context.clock.now())
+    await context.storage.record_consent(
+        lead, owner, member_name=user.full_name, phone=phone.e164, interests=interests,
+        note=note, now=context.clock.now())
     chat = context.chat
     await chat.send_message(_("Thank you! {name} will call you soon.").format(
         name=esc(owner.name if owner else "")), reply_markup=ReplyKeyboardRemove())

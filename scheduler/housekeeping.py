@@ -21,7 +21,8 @@ KEEP_IMPORTS = timedelta(days=7)
 
 
 async def tidy_up(context: Ctx) -> None:
-    """Forget old update ids, abandoned chat flows and long-expired invites."""
+    """Forget old update ids, abandoned chat flows, long-expired invites, and group questions
+    and unconfirmed interest past their retention."""
     storage, now = context.storage, context.clock.now()
     await storage.updates.purge(now - KEEP_UPDATE_IDS)
     await storage.states.purge(now - KEEP_CHAT_STATES)
@@ -29,4 +30,8 @@ async def tidy_up(context: Ctx) -> None:
     await storage.customers.purge_searches(now - KEEP_SEARCHES)
     await storage.spreadsheets.purge(now - KEEP_IMPORTS)
     await storage.replicas.purge(now)
+    # What group members said or pressed without agreeing to be contacted is kept only so long.
+    kept_from_groups = now - timedelta(days=context.settings.group_retention_days)
+    await storage.groups.purge_questions(kept_from_groups)
+    await storage.leads.purge_unconsented(kept_from_groups)
     log.debug("housekeeping done")

@@ -506,44 +506,50 @@ class Changes:
         return len(posts)
 
     async def register_interest(self, *, post_id: int, chat_id: int, member_id: int,
-                                member_name: str, owner: Staff, note: str,
-                                now: datetime) -> Lead:
-        """A group member pressed "I'm interested": the lead (once per member and post), the
-        owning RM's prospect (one per member), a note in its history and the RM's reminder."""
+                                owner: Staff, now: datetime) -> Lead:
+        """A group member pressed "I'm interested": only the lead (once per member and post),
+        so the private chat can recognise them. Until they agree to be contacted by sharing
+        their number, nothing about them (not even their name) reaches the RM's book."""
         async with self.db.transaction():
             lead, created = await self.leads.create_once(
                 post_id=post_id, user_id=member_id, owner_id=owner.id, now=now)
-            if not created:
-                return lead
-            customer = await self.customers.by_telegram(owner.id, member_id)
-            if customer is None:
-                customer = await self.customers.create(
-                    owner_id=owner.id, name=member_name[:120], phone=None, region=owner.region,
-                    now=now, source="merchant_group", telegram_id=member_id)
-                await self.audit.record(actor_id=None, action="customer.created_from_group",
-                                        entity="customer", entity_id=customer.id, now=now,
-                                        detail={"group": chat_id})
-            await self.leads.set_customer(lead.id, customer.id)
-            await self.interactions.add(customer_id=customer.id, staff_id=owner.id, kind="note",
-                                        happened_at=now, now=now, text=note)
-            await self.reminders.create(staff_id=owner.id, customer_id=customer.id,
-                                        kind=Kind.LEAD, text=note, due_at=now, now=now)
-            await self.audit.record(actor_id=None, action="lead.interested", entity="lead",
-                                    entity_id=lead.id, now=now, detail={"group": chat_id})
+            if created:
+                await self.audit.record(actor_id=None, action="lead.interested", entity="lead",
+                                        entity_id=lead.id, now=now, detail={"group": chat_id})
         return lead
 
-    async def record_consent(self, lead: Lead, owner: Staff | None, phone: str, note: str,
+    async def record_consent(self, lead: Lead, owner: Staff | None, *, member_name: str,
+                             phone: str, interests: Sequence[tuple[int, str]], note: str,
                              now: datetime) -> None:
-        """The member shared their phone number: their consent, on the prospect's card."""
+        """The member shared their phone number, agreeing to be contacted: the owning RM's
+        prospect (one per member), a note per offer they were waiting on and the consent, and
+        the RM's reminder. ``interests`` are (lead id, note) of the leads this answers."""
         async with self.db.transaction():
             await self.leads.record_phone(lead.id, phone, now)
-            if owner is not None and lead.customer_id is not None:
-                await self.customers.update(owner.id, lead.customer_id, now, owner.region,
-                                            phone=phone)
-                await self.interactions.add(customer_id=lead.customer_id, staff_id=owner.id,
+            if owner is not None:
+                customer = await self.customers.by_telegram(owner.id, lead.user_id)
+                if customer is None:
+                    customer = await self.customers.create(
+                        owner_id=owner.id, name=member_name[:120], phone=phone,
+                        region=owner.region, now=now, source="merchant_group",
+                        telegram_id=lead.user_id)
+                    await self.audit.record(actor_id=lead.user_id,
+                                            action="customer.created_from_group",
+                                            entity="customer", entity_id=customer.id, now=now)
+                else:
+                    await self.customers.update(owner.id, customer.id, now, owner.region,
+                                                phone=phone)
+                for lead_id, interest in interests:
+                    await self.leads.set_customer(lead_id, customer.id)
+                    await self.interactions.add(customer_id=customer.id, staff_id=owner.id,
+                                                kind="note", happened_at=now, now=now,
+                                                text=interest)
+                await self.interactions.add(customer_id=customer.id, staff_id=owner.id,
                                             kind="note", happened_at=now, now=now, text=note)
-                await self.reminders.create(staff_id=owner.id, customer_id=lead.customer_id,
-                                            kind=Kind.LEAD, text=note, due_at=now, now=now)
+                await self.reminders.create(
+                    staff_id=owner.id, customer_id=customer.id, kind=Kind.LEAD,
+                    text="\n".join([*(interest for _id, interest in interests), note]),
+                    due_at=now, now=now)
             await self.audit.record(actor_id=lead.user_id, action="lead.consent", entity="lead",
                                     entity_id=lead.id, now=now)
 

@@ -116,6 +116,15 @@ class GroupRepo:
         return Question(row["id"], row["chat_id"], row["message_id"], row["user_name"],
                         row["text"], row["owner_id"], row["answered_at"] is not None)
 
+    async def purge_questions(self, before: datetime) -> int:
+        """Forget the questions asked before then, and the notices that carried their words."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "DELETE FROM reminders WHERE kind = 'question' AND ref_id IN"
+                " (SELECT id FROM questions WHERE created_at < ?)", (to_db_time(before),))
+            return await self.db.execute("DELETE FROM questions WHERE created_at < ?",
+                                         (to_db_time(before),))
+
     async def mark_answered(self, question_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE questions SET answered_at = ? WHERE id = ?",
                               (to_db_time(now), question_id))

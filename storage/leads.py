@@ -62,6 +62,18 @@ class LeadRepo:
             " AND consent_at IS NULL ORDER BY id DESC LIMIT 1", (user_id,))
         return Lead.from_row(row) if row else None
 
+    async def waiting_of(self, user_id: int, owner_id: int) -> list[Lead]:
+        """The member's leads with this RM still waiting for their consent, oldest first."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM leads WHERE user_id = ? AND owner_id = ?"
+            " AND consent_at IS NULL ORDER BY id", (user_id, owner_id))
+        return [Lead.from_row(row) for row in rows]
+
+    async def purge_unconsented(self, before: datetime) -> int:
+        """Forget interest never confirmed by a phone number, pressed before then."""
+        return await self.db.execute(
+            "DELETE FROM leads WHERE consent_at IS NULL AND created_at < ?", (to_db_time(before),))
+
     async def record_phone(self, lead_id: int, phone: str, now: datetime) -> None:
         """The member shared their number: that is their consent to be contacted by the same
         RM about every offer they were waiting on, so none of those asks again."""

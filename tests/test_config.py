@@ -21,6 +21,7 @@ VARIABLES = (
     "RAPPORT_DEFAULT_TIMEZONE",
     "RAPPORT_DEFAULT_REGION",
     "RAPPORT_INVITE_TTL_HOURS",
+    "RAPPORT_GROUP_RETENTION_DAYS",
     "RAPPORT_LOG_LEVEL",
     "RAPPORT_CHURN_DROP_PERCENT",
     "DATABASE_URL",
@@ -165,6 +166,8 @@ def test_missing_token(env: pytest.MonkeyPatch) -> None:
         ("RAPPORT_INVITE_TTL_HOURS", "1.5"),
         ("RAPPORT_INVITE_TTL_HOURS", "forever"),
         ("RAPPORT_INVITE_TTL_HOURS", "²"),  # a digit to str.isdigit, not to int()
+        ("RAPPORT_GROUP_RETENTION_DAYS", "0"),
+        ("RAPPORT_GROUP_RETENTION_DAYS", "forever"),
         ("RAPPORT_LOG_LEVEL", "LOUD"),
         ("RAPPORT_CHURN_DROP_PERCENT", "0"),
         ("RAPPORT_CHURN_DROP_PERCENT", "100"),

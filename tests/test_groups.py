@@ -19,6 +19,7 @@ import pytest
 from telegram.ext import CommandHandler
 
 from core import buttons
+from core.context import Ctx
 from core.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -41,6 +42,7 @@ from playground.fake_api import ApiCall
 from playground.fake_updates import Person
 from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
+from scheduler.housekeeping import tidy_up
 from storage.catalog import Product
 from storage.groups import Group
 from tests.harness import Harness, answer_of, of, only_message, shown, tr
@@ -619,7 +621,8 @@ async def _post_in_group(bot: Harness, rm: Profile, group: dict[str, Any],
     return bot.api.messages(group["id"])[-1]
 
 
-async def test_interested_member_becomes_one_prospect(bot: Harness, rm: Profile) -> None:
+async def test_interest_keeps_nothing_about_the_member_until_they_consent(
+        bot: Harness, rm: Profile) -> None:
     me, member = rm.person, rm.member
     group = group_chat(bot, rm)
     await link(bot, rm, group)
@@ -633,40 +636,27 @@ async def test_interested_member_becomes_one_prospect(bot: Harness, rm: Profile)
     url = f"https://t.me/{BOT_USERNAME}?start=lead_{lead['token']}"
     assert answer_of(calls).params.get("url") == url
     assert lead["user_id"] == member.id and lead["owner_id"] == me.id
-    [prospect] = await rows(bot, "SELECT id, name, source, telegram_id, owner_id FROM customers")
-    assert prospect == {"id": lead["customer_id"], "name": full_name(member),
-                        "source": "merchant_group", "telegram_id": member.id, "owner_id": me.id}
-    history, _total = await bot.storage.interactions.history(me.id, prospect["id"], offset=0,
-                                                            limit=10)
-    with active(rm.language, rm.timezone):
-        note = _(LEAD_NOTE).format(product=first.names[rm.language], group=TITLE)
-    assert [(i.kind, i.text) for i in history] == [("note", note)]
-    reminders = await rows(bot, "SELECT kind, customer_id, staff_id FROM reminders")
-    assert reminders == [{"kind": "lead", "customer_id": prospect["id"], "staff_id": me.id}]
-    assert await dispatcher(bot).drain() == 1
-    notice = bot.last_for(me)
-    assert tr(rm.language, LEAD_TITLE) in notice.text and esc(note) in notice.text
-    assert data_for(notice, "c", prospect["id"]) in [d for _l, d in notice.buttons]
-    assert tr(rm.language, OPEN_CARD) in labels(notice)
+    # Before any consent: no prospect, no note, no notice; their name is nowhere.
+    assert lead["customer_id"] is None and lead["phone"] is None
+    assert await rows(bot, "SELECT id FROM customers") == []
+    assert await rows(bot, "SELECT id FROM interactions") == []
+    assert await rows(bot, "SELECT id FROM reminders") == []
+    for table in ("leads", "audit_log", "customers", "reminders", "chat_states"):
+        everything = json.dumps(await rows(bot, f"SELECT * FROM {table}"), ensure_ascii=False)
+        assert member.first_name not in everything, table
+    assert await dispatcher(bot).drain() == 0
     # Pressing again: the same link, nothing new.
     calls = await bot.press_data(member, data, post, group=group)
     assert answer_of(calls).params.get("url") == url and shown(calls) == []
     assert len(await rows(bot, "SELECT id FROM leads")) == 1
-    assert len(await rows(bot, "SELECT id FROM customers")) == 1
-    assert len(await rows(bot, "SELECT id FROM reminders")) == 1
-    assert await dispatcher(bot).drain() == 0
-    # A second post: a second lead, still one prospect, with a second note.
+    # A second post: a second lead, still nothing about the member.
     post2 = await _post_in_group(bot, rm, group, second)
     calls = await bot.press_data(member, data_for(post2, "int"), post2, group=group)
     leads = await rows(bot, "SELECT id, token, customer_id FROM leads ORDER BY id")
-    assert len(leads) == 2 and {row["customer_id"] for row in leads} == {prospect["id"]}
+    assert len(leads) == 2 and {row["customer_id"] for row in leads} == {None}
     assert answer_of(calls).params.get("url") == (
         f"https://t.me/{BOT_USERNAME}?start=lead_{leads[1]['token']}")
-    assert len(await rows(bot, "SELECT id FROM customers")) == 1
-    history, _total = await bot.storage.interactions.history(me.id, prospect["id"], offset=0,
-                                                            limit=10)
-    assert len(history) == 2 and second.names[rm.language] in history[0].text
-    assert await dispatcher(bot).drain() == 1
+    assert await rows(bot, "SELECT id FROM customers") == []
 
     # The member opens the private chat from the link.
     calls = await bot.send(member, f"/start lead_{leads[1]['token']}")
@@ -681,28 +671,70 @@ async def test_interested_member_becomes_one_prospect(bot: Harness, rm: Profile)
         update = bot.make.contact(member, "84987654321", "Hoa", user_id=other)
         calls = await bot.send_update(update)
         assert only_message(calls).text == tr(rm.member_language, OWN_NUMBER)
-    assert (await bot.storage.customers.get(me.id, prospect["id"])).phone is None  # type: ignore[union-attr]
-    # Their own number: saved in E.164, consent recorded, the RM told again.
+    assert await rows(bot, "SELECT id FROM customers") == []
+    # Their own number: their consent. Now the RM gets one prospect, in E.164, with a note per
+    # offer they were waiting on and the consent, and is told.
     calls = await bot.send_update(bot.make.contact(member, rm.member_phone, member.first_name,
                                                    user_id=member.id))
     done = only_message(calls)
     assert done.text == tr(rm.member_language, CALL_SOON).format(name=esc(full_name(me)))
     assert markup_of(done) == {"remove_keyboard": True}
-    customer = await bot.storage.customers.get(me.id, prospect["id"])
-    assert customer is not None and customer.phone == rm.member_e164
-    consent = await rows(bot, "SELECT id, phone, consent_at FROM leads ORDER BY id")
-    assert consent[1]["phone"] == rm.member_e164 and consent[1]["consent_at"] is not None
-    # The earlier lead with the same RM was waiting too: it is answered by the same number.
-    assert consent[0]["phone"] == rm.member_e164 and consent[0]["consent_at"] is not None
+    [prospect] = await rows(bot, "SELECT id, name, phone, source, telegram_id, owner_id"
+                                 " FROM customers")
+    assert prospect == {"id": prospect["id"], "name": full_name(member), "phone": rm.member_e164,
+                        "source": "merchant_group", "telegram_id": member.id, "owner_id": me.id}
+    consent = await rows(bot, "SELECT phone, consent_at, customer_id FROM leads ORDER BY id")
+    assert all(row["phone"] == rm.member_e164 and row["consent_at"] is not None
+               and row["customer_id"] == prospect["id"] for row in consent)
+    history, _total = await bot.storage.interactions.history(me.id, prospect["id"], offset=0,
+                                                            limit=10)
+    with active(rm.language, rm.timezone):
+        notes = [_(LEAD_NOTE).format(product=product.names[rm.language], group=TITLE)
+                 for product in (first, second)]
+    assert sorted(i.text for i in history[1:]) == sorted(notes)
+    assert rm.member_e164[-6:] in history[0].text.replace(" ", "")
     assert await dispatcher(bot).drain() == 1
     notice = bot.last_for(me)
     assert tr(rm.language, LEAD_TITLE) in notice.text
+    assert all(esc(note) in notice.text for note in notes)
+    assert data_for(notice, "c", prospect["id"]) in [d for _l, d in notice.buttons]
     assert tr(rm.language, OPEN_CARD) in labels(notice)
-    phone_note = (await bot.storage.interactions.history(me.id, prospect["id"], offset=0,
-                                                         limit=1))[0][0].text
-    assert rm.member_e164[-6:] in phone_note.replace(" ", "")
     assert [r["action"] for r in await rows(bot, "SELECT action FROM audit_log WHERE"
                                                  " action = 'lead.consent'")] == ["lead.consent"]
+    # Pressing once more after consenting: nothing new for the RM.
+    await bot.press_data(member, data, post, group=group)
+    assert len(await rows(bot, "SELECT id FROM customers")) == 1
+    assert await dispatcher(bot).drain() == 0
+
+
+async def test_interest_never_confirmed_and_questions_are_kept_for_the_retention_period(
+        bot: Harness, rm: Profile) -> None:
+    me, member = rm.person, rm.member
+    group = group_chat(bot, rm)
+    bots_message = await link(bot, rm, group)
+    post = await _post_in_group(bot, rm, group, (await products(bot))[0])
+    await bot.press_data(member, data_for(post, "int"), post, group=group)
+    question = "Lãi suất vay mua nhà bao nhiêu ạ?"
+    await bot.send_update(bot.make.message(member, question, group=group,
+                                           reply_to=bots_message.result))
+    assert await dispatcher(bot).drain() == 1
+    assert question in bot.last_for(me).text
+    assert bot.app.bot_data.services is not None
+    days = bot.app.bot_data.services.settings.group_retention_days
+    assert days == 90
+    bot.clock.advance(days=days - 1)
+    await tidy_up(Ctx(bot.app))
+    assert len(await rows(bot, "SELECT id FROM leads")) == 1
+    assert len(await rows(bot, "SELECT id FROM questions")) == 1
+    bot.clock.advance(days=1, seconds=1)
+    await tidy_up(Ctx(bot.app))
+    assert await rows(bot, "SELECT id FROM leads") == []
+    assert await rows(bot, "SELECT id FROM questions") == []
+    everything = json.dumps(await rows(bot, "SELECT * FROM reminders"), ensure_ascii=False)
+    assert question not in everything and member.first_name not in everything
+    # Their link is gone with it.
+    calls = await bot.send(member, "/start lead_whatever")
+    assert only_message(calls).text == tr(rm.member_language, INVALID_LINK)
 
 
 async def test_lead_links_and_contacts_from_strangers(bot: Harness, rm: Profile) -> None:
