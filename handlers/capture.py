@@ -104,8 +104,10 @@ async def create_or_flag(update: Update, context: Ctx, draft: dict[str, Any]) ->
                                                             draft["phone"])
     if duplicates:
         chat = context.chat
-        await context.storage.states.set(staff.id, chat.id, DUPLICATE_FLOW, draft,
-                                         context.clock.now())
+        # The customers it matched go with the draft: erasing one of them drops it.
+        await context.storage.states.set(
+            staff.id, chat.id, DUPLICATE_FLOW,
+            {**draft, "duplicate_ids": [c.id for c in duplicates]}, context.clock.now())
         rows = [[OpenDuplicate(c.id).button(_("Open {name}").format(name=display_name(c)[:40]))]
                 for c in duplicates]
         rows.append([CreateDuplicate().button(_("Create a new prospect anyway"))])

@@ -117,7 +117,8 @@ async def ask_question(update: Update, context: Ctx) -> None:
         return
     now = context.clock.now()
     question_id = await context.storage.groups.add_question(
-        chat_id=chat.id, message_id=message.message_id, user_name=user.full_name,
+        chat_id=chat.id, message_id=message.message_id, user_id=user.id,
+        user_name=user.full_name,
         text=text[:MAX_NOTE], owner_id=group.owner_id, now=now)
     owner = await context.storage.staff.get(group.owner_id)
     # Written for the owner, in their language's punctuation ("商户群 · 陈美玲：请问…").

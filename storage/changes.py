@@ -273,6 +273,7 @@ class Changes:
                 return None
             await self.audit.record(actor_id=owner_id, action="customer.erased",
                                     entity="customer", entity_id=customer_id, now=now)
+        await self.db.forget_erased()
         return closed
 
     async def lose_deal(self, owner_id: int, deal_id: int, reason: str,
@@ -533,7 +534,7 @@ class Changes:
                         owner_id=owner.id, name=member_name[:120], phone=phone,
                         region=owner.region, now=now, source="merchant_group",
                         telegram_id=lead.user_id)
-                    await self.audit.record(actor_id=lead.user_id,
+                    await self.audit.record(actor_id=None,
                                             action="customer.created_from_group",
                                             entity="customer", entity_id=customer.id, now=now)
                 else:

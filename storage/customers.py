@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -197,6 +198,12 @@ class CustomerRepo:
         """Erase the personal data for good; stage, segment and dates stay for the counts."""
         blanks = ", ".join(f"{column} = NULL" for column in PERSONAL)
         async with self.db.transaction():
+            before = await self.db.fetch_one(
+                "SELECT name, phone, client_ref, telegram_id FROM customers"
+                f" WHERE id = ? AND owner_id = ? AND {_LIVE}", (customer_id, owner_id))
+            if before is None:
+                return False
+            await self._erase_copies(owner_id, customer_id, _Traces.of(customer_id, before))
             # Their Telegram chat with the RM (Telegram Business) is forgotten with them.
             await self.db.execute(
                 "DELETE FROM business_chats WHERE staff_id = ? AND user_id = (SELECT"
@@ -215,8 +222,9 @@ class CustomerRepo:
                 " detail = '{}' WHERE customer_id = ?",
                 (customer_id,),
             )
+            # Their messages' ids name their Telegram chat: gone, with the kept lines.
             await self.db.execute(
-                "UPDATE business_messages SET line = NULL WHERE interaction_id IN"
+                "DELETE FROM business_messages WHERE interaction_id IN"
                 " (SELECT id FROM interactions WHERE customer_id = ?)", (customer_id,))
             # What their notes mentioned (numbers, days, amounts) goes with the notes.
             await self.db.execute("DELETE FROM suggestions WHERE customer_id = ?", (customer_id,))
@@ -248,6 +256,67 @@ class CustomerRepo:
                 (customer_id,),
             )
         return True
+
+    async def _erase_copies(self, owner_id: int, customer_id: int, traces: _Traces) -> None:
+        """What other tables hold of the customer, outside their own rows: drafts and
+        previews, searches, their group questions, volumes and alerts, Telegram traces."""
+        # A question the bot is asking (a duplicate /add's draft, an edit under way…) that
+        # is about them or holds what was typed about them: dropped.
+        for row in await self.db.fetch_all("SELECT user_id, chat_id, data FROM chat_states"):
+            # Another user's flow goes only if it names them by id (a name may be a namesake).
+            if traces.found_in(row["data"], values=row["user_id"] == owner_id):
+                await self.db.execute("DELETE FROM chat_states WHERE user_id = ? AND chat_id = ?",
+                                      (row["user_id"], row["chat_id"]))
+        # An import preview that would write them: cancelled (the file can be sent again).
+        for row in await self.db.fetch_all(
+                "SELECT id, payload FROM imports WHERE owner_id = ? AND status = 'pending'",
+                (owner_id,)):
+            if traces.found_in(row["payload"]):
+                await self.db.execute(
+                    "UPDATE imports SET status = 'cancelled', payload = '{}' WHERE id = ?",
+                    (row["id"],))
+        # The RM's recent searches (kept a day for their result pages) may have named them.
+        await self.db.execute("DELETE FROM searches WHERE staff_id = ?", (owner_id,))
+        # Questions they asked in the RM's groups, the notices quoting them and the answers.
+        asked = ("SELECT id FROM questions WHERE owner_id = ? AND (user_id = ?"
+                 " OR (user_id IS NULL AND user_name = ?))")
+        params = (owner_id, traces.telegram_id, traces.name)
+        await self.db.execute(
+            f"DELETE FROM reminders WHERE kind = 'question' AND ref_id IN ({asked})", params)
+        await self.db.execute(
+            "UPDATE posts SET text = '' WHERE EXISTS (SELECT 1 FROM questions q"
+            " WHERE q.chat_id = posts.chat_id AND q.message_id = posts.reply_to"
+            f" AND q.id IN ({asked}))", params)
+        await self.db.execute(f"DELETE FROM questions WHERE id IN ({asked})", params)
+        # Their client number: the alerts raised on it and the weekly volumes imported for it.
+        await self.db.execute("DELETE FROM churn_alerts WHERE customer_id = ?", (customer_id,))
+        if traces.client_ref:
+            await self.db.execute("DELETE FROM weekly_volumes WHERE LOWER(client_ref) = ?",
+                                  (traces.client_ref.lower(),))
+        if traces.telegram_id is not None:
+            # Their Telegram id: interest never confirmed, card visits, their chat with the RM.
+            await self.db.execute("DELETE FROM leads WHERE user_id = ? AND owner_id = ?"
+                                  " AND customer_id IS NULL", (traces.telegram_id, owner_id))
+            await self.db.execute(
+                "UPDATE mycard_visits SET user_id = -id WHERE user_id = ? AND card_id IN"
+                " (SELECT id FROM mycards WHERE staff_id = ?)", (traces.telegram_id, owner_id))
+            # What they did themselves (consenting, say) stays in the audit log, not by whom.
+            await self.db.execute(
+                "UPDATE audit_log SET actor_id = NULL WHERE actor_id = ? AND NOT EXISTS"
+                " (SELECT 1 FROM staff WHERE staff.id = audit_log.actor_id)",
+                (traces.telegram_id,))
+        # A Telegram Business newcomer offered with their name or number.
+        await self.db.execute(
+            "DELETE FROM business_chats WHERE staff_id = ? AND (offer_name = ?"
+            " OR offer_phone = ?)", (owner_id, traces.name, traces.phone or ""))
+        # An update handled but not yet confirmed keeps its text and answer for a while.
+        for row in await self.db.fetch_all(
+                "SELECT update_id, payload, answer FROM processed_updates"
+                " WHERE payload IS NOT NULL OR answer IS NOT NULL"):
+            if traces.found_in(row["payload"]) or traces.found_in(row["answer"]):
+                await self.db.execute(
+                    "UPDATE processed_updates SET payload = NULL, answer = NULL"
+                    " WHERE update_id = ?", (row["update_id"],))
 
     async def search(self, owner_id: int, forms: list[str], digits: str, *, offset: int,
                      limit: int, archived: bool = False,
@@ -363,3 +432,50 @@ class CustomerRepo:
             f"SELECT {_COLUMNS} FROM customers WHERE owner_id = ? AND telegram_id = ?"
             f" AND {_LIVE} ORDER BY id LIMIT 1", (owner_id, telegram_id))
         return Customer.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class _Traces:
+    """What identifies an erased customer in text another table keeps (a draft, a preview)."""
+
+    customer_id: int
+    name: str
+    phone: str | None
+    client_ref: str | None
+    telegram_id: int | None
+
+    @classmethod
+    def of(cls, customer_id: int, row: Row) -> _Traces:
+        return cls(customer_id, row["name"], row["phone"], row["client_ref"], row["telegram_id"])
+
+    def found_in(self, stored: str | None, *, values: bool = True) -> bool:
+        """Whether a JSON (or plain) text refers to the customer by id or (``values``) holds
+        their name, number or client reference."""
+        if not stored:
+            return False
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            value = stored
+        return self._in(value, None, values)
+
+    def _in(self, value: object, key: str | None, values: bool) -> bool:
+        if isinstance(value, dict):
+            return any(self._in(item, str(name), values) for name, item in value.items())
+        if isinstance(value, list):
+            return any(self._in(item, key, values) for item in value)
+        if isinstance(value, bool) or value is None:
+            return False
+        if isinstance(value, int):
+            return value == self.customer_id and key is not None and any(
+                word in key for word in ("customer", "duplicate", "updates"))
+        if not values:
+            return False
+        text = str(value)
+        if self.name and len(self.name) >= 2 and self.name.casefold() in text.casefold():
+            return True
+        if self.client_ref and self.client_ref.casefold() in text.casefold():
+            return True
+        digits = "".join(ch for ch in text if ch.isdigit())
+        number = "".join(ch for ch in self.phone or "" if ch.isdigit())[-9:]
+        return len(number) >= 7 and number in digits

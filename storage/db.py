@@ -215,6 +215,11 @@ class Database(abc.ABC):
     def json_text(self, column: str, key: str) -> str:
         """SQL for the text at ``key`` of the JSON object stored in ``column``."""
 
+    async def forget_erased(self) -> None:
+        """After an erasure committed: leave no readable copy of the old rows in the
+        database's own files where the engine allows it (see docs/operations.md)."""
+        return None
+
     async def serialize(self, key: str) -> None:
         """Inside a transaction: wait until no other transaction (any replica) holds ``key``.
 

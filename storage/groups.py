@@ -100,12 +100,12 @@ class GroupRepo:
             " ORDER BY LOWER(title)", owner_ids)
         return [Group.from_row(row) for row in rows]
 
-    async def add_question(self, *, chat_id: int, message_id: int, user_name: str, text: str,
-                           owner_id: int, now: datetime) -> int:
+    async def add_question(self, *, chat_id: int, message_id: int, user_id: int,
+                           user_name: str, text: str, owner_id: int, now: datetime) -> int:
         return await self.db.insert(
-            "INSERT INTO questions (chat_id, message_id, user_name, text, owner_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (chat_id, message_id, user_name, text, owner_id, to_db_time(now)))
+            "INSERT INTO questions (chat_id, message_id, user_id, user_name, text, owner_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, message_id, user_id, user_name, text, owner_id, to_db_time(now)))
 
     async def question(self, owner_id: int, question_id: int) -> Question | None:
         row = await self.db.fetch_one(

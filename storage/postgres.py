@@ -40,6 +40,14 @@ RECONNECT_FOR_SECONDS = 30.0
 POOL_MAX_SIZE = 10
 # Both engines' migrations run under this lock, so replicas starting together apply each once.
 MIGRATION_LOCK = 7_311_502_027
+# Every table an erasure deletes from or blanks (storage/customers.py, CustomerRepo.erase).
+ERASED_TABLES = (
+    "customers", "interactions", "reminders", "business_chats", "business_messages",
+    "suggestions", "card_messages", "holdings", "household_links", "complaints", "leads",
+    "mycard_visits", "chat_states", "imports", "searches", "questions", "posts",
+    "churn_alerts", "weekly_volumes", "processed_updates", "deals",
+)
+
 _CONNECTION_LOST = (
     OSError,
     asyncio.TimeoutError,
@@ -182,6 +190,18 @@ class PostgresDatabase(Database):
     async def serialize(self, key: str) -> None:
         assert self._current() is not None, "serialize() only inside a transaction"
         await self.fetch_all("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
+
+    async def forget_erased(self) -> None:
+        """VACUUM the tables an erasure rewrites, so their old row versions are removed now
+        rather than when autovacuum comes by (what PostgreSQL still keeps after that, and for
+        how long, is in docs/operations.md). An erasure already committed stands if it fails."""
+        async def work(conn: asyncpg.Connection) -> None:
+            await conn.execute(f"VACUUM {', '.join(ERASED_TABLES)}")
+
+        try:
+            await self._write(work)
+        except (asyncpg.PostgresError, *_CONNECTION_LOST) as error:
+            log.warning("VACUUM after an erasure failed: %s", type(error).__name__)
 
     def json_text(self, column: str, key: str) -> str:
         return f"({column}::jsonb ->> '{key}')"

@@ -91,6 +91,9 @@ class SqliteDatabase(Database):
         await self._use_wal()
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten rows are zeroed in the file, whatever SQLite was built with:
+        # an erased customer's data must not linger in free pages.
+        await self._conn.execute("PRAGMA secure_delete=ON")
         # An in-memory database is one connection's own: there, reads share the writer.
         self._reader = self._conn if memory else await self._connect()
         if not memory:
@@ -128,6 +131,14 @@ class SqliteDatabase(Database):
 
     def json_text(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
+
+    async def forget_erased(self) -> None:
+        """Copy the WAL into the database and truncate it to nothing: its frames hold the
+        pages as they were before the erasure (secure_delete zeroes only the database file).
+        Waits for readers up to the busy timeout; if one still holds it, the next erasure or
+        SQLite's own checkpoints (every 1,000 pages) overwrite them."""
+        async with self._write_lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         params = clean_params(params)

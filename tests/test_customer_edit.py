@@ -5,7 +5,8 @@ restore, erasure, and the audit log's field names without values."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from core.messages import esc
 from domain.customers import MAX_NAME, SEGMENTS, SOURCES, STAGES
 from playground.fake_api import ApiCall
 from playground.fake_updates import Person
+from storage.churn import NewVolume
 from storage.customers import PERSONAL, Customer
 from tests.conftest import NOW
 from tests.customers import (
@@ -507,3 +509,122 @@ async def test_erasing_says_how_many_reminders_closed(bot: Harness) -> None:
     assert erased.text == "{}\n{}".format(
         tr("zh_Hans", "The customer's personal data was erased."), closed_text("zh_Hans", 1))
     assert {r["status"] for r in await reminders_of(bot, customer)} == {"cancelled"}
+
+
+# -- erasure leaves no copy anywhere ------------------------------------------------------------
+
+MEMBER = Person(7001, "Phạm Thị Hồng", "Nhung", language_code="vi")
+GROUP_CHAT = -100777
+GROUP = {"id": GROUP_CHAT, "type": "supergroup", "title": "Chợ vải Tân Bình"}
+
+
+async def _customer_through_every_feature(bot: Harness, lan: Person) -> Customer:
+    """A group member who tapped "interested", agreed, asked a question, chatted with the RM
+    on Telegram, and whose file then got every kind of entry there is."""
+    now = bot.clock.now()
+    await bot.send(lan, "/link", group=GROUP)
+    post_id = await bot.storage.posts.create(staff_id=lan.id, chat_id=GROUP_CHAT,
+                                             text="Ưu đãi", due_at=now, now=now)
+    await bot.press_data(MEMBER, buttons.pack("int", post_id, public=True), group=GROUP)
+    token = await bot.storage.db.fetch_value("SELECT token FROM leads")
+    await bot.send(MEMBER, f"/start lead_{token}")
+    await bot.send_update(bot.make.contact(MEMBER, "84908765432", "Nhung", user_id=MEMBER.id))
+    customer = await only_customer(bot, lan)
+    assert customer.name == "Phạm Thị Hồng Nhung" and customer.telegram_id == MEMBER.id
+    await bot.send(MEMBER, "@rapport_bot cho hỏi phí chuyển tiền quốc tế?", group=GROUP)
+    question_id = await bot.storage.db.fetch_value("SELECT id FROM questions")
+    await bot.press_data(lan, buttons.pack("qa", question_id, owner=lan.id))
+    await bot.send(lan, "Dạ chị Hồng Nhung, phí 0,1%")
+    for field, value in [("company", "Tiệm may Thiên Hương"), ("client_ref", "KH-778899"),
+                         ("about", "thích trà sen"), ("birthday", "12/03/1986")]:
+        await edit_text_field(bot, lan, customer, field, value)
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "cn", customer.id, call=card)
+    await bot.send(lan, "muốn gửi tiết kiệm 730 triệu, số mới 0912 000 111")
+    await bot.send_update(bot.make.message(lan, caption="sao kê lương", photo=PHOTO))
+    await bot.press(lan, "Phạm Thị Hồng Nhung")
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "cf", customer.id, call=card)
+    await bot.send(lan, "mai 9h gọi lại chị Nhung báo lãi suất")
+    # What other features keep about them, written as those features write it.
+    storage = bot.storage
+    other = await storage.customers.create(owner_id=lan.id, name="Lê Văn Tâm", phone=None,
+                                           region="VN", now=now)
+    assert await storage.household.link(lan.id, customer.id, other.id, "spouse", lan.id, now)
+    await storage.deals.create(owner_id=lan.id, customer_id=customer.id, actor_id=lan.id,
+                               now=now, amount_minor=500_000_000, currency="VND")
+    await storage.holdings.add(customer_id=customer.id, kind="deposit", product="Tiết kiệm",
+                               now=now, maturity_date="2027-06-01", actor_id=lan.id)
+    complaint = await storage.open_complaint(lan.id, customer.id, "chị Nhung phàn nàn phí",
+                                             now, now + timedelta(days=2))
+    await storage.resolve_complaint(lan.id, complaint, customer.id, now,
+                                    "đã hoàn phí cho chị Nhung", False)
+    await storage.churn.replace([NewVolume("KH-778899", date(2026, 11, 30), 12.5, "VND")], now)
+    await storage.churn.save_alert(client_ref="KH-778899", week=date(2026, 11, 30),
+                                   customer_id=customer.id, volume=12.5, avg_4w=40.0,
+                                   avg_13w=None, drop_4w=0.7, drop_13w=None, now=now)
+    await storage.spreadsheets.save_import(
+        owner_id=lan.id, file_name="khach.xlsx", now=now, unchanged=0, rejected=0,
+        creates=[{"name": "Phạm Thị Hồng Nhung", "phone": "+84908765432"}],
+        updates=[(customer.id, {"about": "khách VIP thích trà sen"})])
+    await storage.business.see_chat(staff_id=lan.id, user_id=MEMBER.id, incoming=True, at=now)
+    await storage.business.offer(staff_id=lan.id, user_id=MEMBER.id,
+                                 name="Phạm Thị Hồng Nhung", phone="+84908765432", now=now)
+    await storage.business.log_message(
+        connection_id="bc-1", staff_id=lan.id, customer_id=customer.id, user_id=MEMBER.id,
+        message_id=1, sent_at=now, day=now.date().isoformat(),
+        line="Nhung: em gửi hồ sơ chiều nay", now=now)
+    card_code = await storage.mycard.card_for(lan.id, "street", now)
+    await storage.mycard.visit(card_code, MEMBER.id, now)
+    # A search for them, and a second /add of the same person waiting for "same person?".
+    await bot.send(lan, "/find hong nhung")
+    asked = only_message(await bot.send(lan, "/add Phạm Thị Hồng Nhung 0908765432 hỏi vay"))
+    assert "Open" in str(asked.buttons) or asked.buttons
+    return customer
+
+
+VALUES = ("Phạm Thị Hồng Nhung", "pham thi hong nhung", "908765432", "912000111",
+          "Thiên Hương", "KH-778899", "thích trà sen", "730 triệu", "sao kê", "ph-big",
+          "phí chuyển tiền quốc tế", "em gửi hồ sơ", "phàn nàn phí", "hoàn phí", "chị Nhung",
+          "hỏi vay", "Hồng Nhung", "1986-03-12")
+
+
+async def test_erasure_leaves_none_of_their_values_in_any_table_or_file(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await _customer_through_every_feature(bot, lan)
+    card = await open_card(bot, lan, customer)
+    await press_action(bot, lan, "ca", customer.id, call=card)
+    await press_action(bot, lan, "cd", customer.id, call=last_card(bot, lan))
+    erased = await press_action(bot, lan, "cdx", customer.id)
+    assert only_message(erased).text == tr("vi", "The customer's personal data was erased.")
+    db = bot.storage.db
+    if db.dialect == "sqlite":
+        tables = [r[0] for r in await db.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    else:
+        tables = [r[0] for r in await db.fetch_all(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")]
+    assert len(tables) > 30
+    for table in tables:
+        rows = [dict(r) for r in await db.fetch_all(f"SELECT * FROM {table}")]
+        dump = json.dumps(rows, ensure_ascii=False, default=str)
+        digits = "".join(ch for ch in dump if ch.isdigit())
+        for value in VALUES:
+            found = value in digits if value.isdigit() else value.casefold() in dump.casefold()
+            assert not found, (table, value)
+        # Their Telegram id is nowhere either.
+        assert not any(v == MEMBER.id for row in rows for v in row.values()), table
+    if db.dialect == "sqlite":
+        path = Path(db.path)  # type: ignore[attr-defined]
+        wal = path.with_name(path.name + "-wal")
+        # Only what was written after the erasure is in the WAL (marking the update handled).
+        assert not wal.exists() or wal.stat().st_size < 64 * 1024
+        for file in (path, wal, path.with_name(path.name + "-shm")):
+            raw = file.read_bytes() if file.exists() else b""
+            for value in VALUES:
+                assert value.encode() not in raw, (file.name, value)
+        assert await db.fetch_value("PRAGMA secure_delete") == 1
+    # The row stays, blank, for the counts; the other spouse keeps their file.
+    assert await db.fetch_value("SELECT name FROM customers WHERE id = ?", (customer.id,)) == ""
+    assert await bot.storage.customers.get(lan.id, customer.id) is None
