@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -275,6 +276,12 @@ class CustomerRepo:
                 await self.db.execute(
                     "UPDATE imports SET status = 'cancelled', payload = '{}' WHERE id = ?",
                     (row["id"],))
+        # A forwarded message waiting in the RM's /inbox that names them or gives their number.
+        for row in await self.db.fetch_all(
+                "SELECT id, text, file_name FROM inbox WHERE staff_id = ? AND filed_at IS NULL",
+                (owner_id,)):
+            if traces.found_in(row["text"]) or traces.found_in(row["file_name"]):
+                await self.db.execute("DELETE FROM inbox WHERE id = ?", (row["id"],))
         # The RM's recent searches (kept a day for their result pages) may have named them.
         await self.db.execute("DELETE FROM searches WHERE staff_id = ?", (owner_id,))
         # Questions they asked in the RM's groups, the notices quoting them and the answers.
@@ -453,10 +460,10 @@ class _Traces:
         their name, number or client reference."""
         if not stored:
             return False
-        try:
-            value = json.loads(stored)
-        except ValueError:
-            value = stored
+        value: object = stored
+        if stored[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                value = json.loads(stored)
         return self._in(value, None, values)
 
     def _in(self, value: object, key: str | None, values: bool) -> bool:

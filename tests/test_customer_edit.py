@@ -574,6 +574,10 @@ async def _customer_through_every_feature(bot: Harness, lan: Person) -> Customer
         connection_id="bc-1", staff_id=lan.id, customer_id=customer.id, user_id=MEMBER.id,
         message_id=1, sent_at=now, day=now.date().isoformat(),
         line="Nhung: em gửi hồ sơ chiều nay", now=now)
+    await storage.inbox.add(staff_id=lan.id, kind="note", now=now,
+                            text="Phạm Thị Hồng Nhung: em gửi hồ sơ chiều nay nhé")
+    await storage.inbox.add(staff_id=lan.id, kind="note", now=now, text="0908 765 432")
+    await storage.inbox.add(staff_id=lan.id, kind="note", now=now, text="giữ lại ghi chú này")
     card_code = await storage.mycard.card_for(lan.id, "street", now)
     await storage.mycard.visit(card_code, MEMBER.id, now)
     # A search for them, and a second /add of the same person waiting for "same person?".
@@ -625,6 +629,9 @@ async def test_erasure_leaves_none_of_their_values_in_any_table_or_file(bot: Har
             for value in VALUES:
                 assert value.encode() not in raw, (file.name, value)
         assert await db.fetch_value("PRAGMA secure_delete") == 1
+    # What was not theirs stays.
+    assert [item.text for item in await bot.storage.inbox.list_open(lan.id)] == [
+        "giữ lại ghi chú này"]
     # The row stays, blank, for the counts; the other spouse keeps their file.
     assert await db.fetch_value("SELECT name FROM customers WHERE id = ?", (customer.id,)) == ""
     assert await bot.storage.customers.get(lan.id, customer.id) is None
