@@ -18,28 +18,28 @@ from core.buttons import Action
 
 
 @dataclass(frozen=True)
-class OpenCard(Action, prefix="c"):
+class OpenCard(Action, prefix="c", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class ShowHistory(Action, prefix="ch"):
+class ShowHistory(Action, prefix="ch", writes=False):
     customer_id: int
     page: int = 0
 
 
 @dataclass(frozen=True)
-class ResendFile(Action, prefix="cfile"):
+class ResendFile(Action, prefix="cfile", writes=False):
     interaction_id: int
 
 
 @dataclass(frozen=True)
-class AskNote(Action, prefix="cn"):
+class AskNote(Action, prefix="cn", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class LogContact(Action, prefix="cl"):
+class LogContact(Action, prefix="cl", writes=False):
     """A call, visit, meeting or complaint to log (with a note, asked next)."""
 
     customer_id: int
@@ -47,87 +47,87 @@ class LogContact(Action, prefix="cl"):
 
 
 @dataclass(frozen=True)
-class LogWithoutNote(Action, prefix="cls"):
+class LogWithoutNote(Action, prefix="cls", writes=True):
     customer_id: int
     kind: str
 
 
 @dataclass(frozen=True)
-class AskFollowUp(Action, prefix="cf"):
+class AskFollowUp(Action, prefix="cf", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class FollowUpPreset(Action, prefix="fu"):
+class FollowUpPreset(Action, prefix="fu", writes=True):
     customer_id: int
     preset: Literal["1d", "3d", "1w"]
 
 
 @dataclass(frozen=True)
-class CorrectFollowUp(Action, prefix="fux"):
+class CorrectFollowUp(Action, prefix="fux", writes=True):
     reminder_id: int
     customer_id: int
 
 
 @dataclass(frozen=True)
-class PickRemindCustomer(Action, prefix="rmw"):
+class PickRemindCustomer(Action, prefix="rmw", writes=True):
     """The customer a /remind is for, when the words naming them also read as a time."""
 
     customer_id: int
 
 
 @dataclass(frozen=True)
-class ShowStages(Action, prefix="cs"):
+class ShowStages(Action, prefix="cs", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class SetStage(Action, prefix="css"):
+class SetStage(Action, prefix="css", writes=True):
     customer_id: int
     stage: str
 
 
 @dataclass(frozen=True)
-class EditCustomer(Action, prefix="ce"):
+class EditCustomer(Action, prefix="ce", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class PickField(Action, prefix="cef"):
+class PickField(Action, prefix="cef", writes=False):
     customer_id: int
     field: str
 
 
 @dataclass(frozen=True)
-class ChooseValue(Action, prefix="cev"):
+class ChooseValue(Action, prefix="cev", writes=True):
     customer_id: int
     field: str
     value: str
 
 
 @dataclass(frozen=True)
-class ClearValue(Action, prefix="cec"):
+class ClearValue(Action, prefix="cec", writes=True):
     customer_id: int
     field: str
 
 
 @dataclass(frozen=True)
-class ArchiveCustomer(Action, prefix="ca"):
+class ArchiveCustomer(Action, prefix="ca", writes=True):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class RestoreCustomer(Action, prefix="cr"):
+class RestoreCustomer(Action, prefix="cr", writes=True):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class AskErase(Action, prefix="cd"):
+class AskErase(Action, prefix="cd", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class EraseCustomer(Action, prefix="cdx"):
+class EraseCustomer(Action, prefix="cdx", writes=True):
     customer_id: int
 
 
@@ -135,24 +135,24 @@ class EraseCustomer(Action, prefix="cdx"):
 
 
 @dataclass(frozen=True)
-class OpenDuplicate(Action, prefix="dupo"):
+class OpenDuplicate(Action, prefix="dupo", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class CreateDuplicate(Action, prefix="dupn"):
+class CreateDuplicate(Action, prefix="dupn", writes=True):
     pass
 
 
 @dataclass(frozen=True)
-class SkipStep(Action, prefix="skip"):
+class SkipStep(Action, prefix="skip", writes=True):
     """Skip a question of the guided /add; it names the question, so a stale one is refused."""
 
     step: str
 
 
 @dataclass(frozen=True)
-class EditCardField(Action, prefix="scf"):
+class EditCardField(Action, prefix="scf", writes=False):
     """Correct one field of a business card's draft (the draft's id: only the open one)."""
 
     draft: int
@@ -160,55 +160,55 @@ class EditCardField(Action, prefix="scf"):
 
 
 @dataclass(frozen=True)
-class ClearCardField(Action, prefix="scc"):
+class ClearCardField(Action, prefix="scc", writes=True):
     draft: int
     field: str
 
 
 @dataclass(frozen=True)
-class SaveCard(Action, prefix="scs"):
+class SaveCard(Action, prefix="scs", writes=True):
     draft: int
 
 
 @dataclass(frozen=True)
-class DiscardCard(Action, prefix="scx"):
+class DiscardCard(Action, prefix="scx", writes=True):
     draft: int
 
 
 @dataclass(frozen=True)
-class KeepCardPhoto(Action, prefix="sci"):
+class KeepCardPhoto(Action, prefix="sci", writes=True):
     """Not a card after all: the photo stays in the inbox."""
 
     draft: int
 
 
 @dataclass(frozen=True)
-class TakeSuggestion(Action, prefix="sga"):
+class TakeSuggestion(Action, prefix="sga", writes=True):
     """Write on the file what a note mentioned (handlers/suggestions.py)."""
 
     suggestion_id: int
 
 
 @dataclass(frozen=True)
-class DismissSuggestion(Action, prefix="sgx"):
+class DismissSuggestion(Action, prefix="sgx", writes=True):
     """Never suggest it again for this customer."""
 
     suggestion_id: int
 
 
 @dataclass(frozen=True)
-class FileItem(Action, prefix="pick"):
+class FileItem(Action, prefix="pick", writes=True):
     item_id: int
     customer_id: int
 
 
 @dataclass(frozen=True)
-class SearchForItem(Action, prefix="picks"):
+class SearchForItem(Action, prefix="picks", writes=False):
     item_id: int
 
 
 @dataclass(frozen=True)
-class DiscardItem(Action, prefix="pickx"):
+class DiscardItem(Action, prefix="pickx", writes=True):
     item_id: int
 
 
@@ -216,46 +216,46 @@ class DiscardItem(Action, prefix="pickx"):
 
 
 @dataclass(frozen=True)
-class TurnSearchPage(Action, prefix="fp"):
+class TurnSearchPage(Action, prefix="fp", writes=False):
     search_id: int
     page: int
 
 
 @dataclass(frozen=True)
-class AddFromSearch(Action, prefix="fadd"):
+class AddFromSearch(Action, prefix="fadd", writes=True):
     search_id: int
 
 
 @dataclass(frozen=True)
-class NoteFromSearch(Action, prefix="fnote"):
+class NoteFromSearch(Action, prefix="fnote", writes=True):
     search_id: int
 
 
 @dataclass(frozen=True)
-class ListStage(Action, prefix="pl"):
+class ListStage(Action, prefix="pl", writes=False):
     stage: str
     page: int
 
 
 @dataclass(frozen=True)
-class ListArchived(Action, prefix="arch"):
+class ListArchived(Action, prefix="arch", writes=False):
     page: int = 0
 
 
 @dataclass(frozen=True)
-class ShowTeamPipeline(Action, prefix="plt"):
+class ShowTeamPipeline(Action, prefix="plt", writes=False):
     pass
 
 
 @dataclass(frozen=True)
-class PickProbability(Action, prefix="prb"):
+class PickProbability(Action, prefix="prb", writes=False):
     """A lead picks the stage whose win probability to set."""
 
     stage: str
 
 
 @dataclass(frozen=True)
-class SetProbability(Action, prefix="prs"):
+class SetProbability(Action, prefix="prs", writes=True):
     stage: str
     percent: int
 
@@ -264,22 +264,22 @@ class SetProbability(Action, prefix="prs"):
 
 
 @dataclass(frozen=True)
-class ShowDeals(Action, prefix="cdl"):
+class ShowDeals(Action, prefix="cdl", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class OpenDeal(Action, prefix="dv"):
+class OpenDeal(Action, prefix="dv", writes=False):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class StartDeal(Action, prefix="dn"):
+class StartDeal(Action, prefix="dn", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class PickDealProduct(Action, prefix="dp"):
+class PickDealProduct(Action, prefix="dp", writes=True):
     """The product of a new deal; `key` names the offer, so a second press makes no second
     deal."""
 
@@ -289,123 +289,123 @@ class PickDealProduct(Action, prefix="dp"):
 
 
 @dataclass(frozen=True)
-class SkipDealStep(Action, prefix="dsk"):
+class SkipDealStep(Action, prefix="dsk", writes=True):
     deal_id: int
     step: str  # the question it skips: amount or close
 
 
 @dataclass(frozen=True)
-class CancelDealStep(Action, prefix="dcx"):
+class CancelDealStep(Action, prefix="dcx", writes=True):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class PickDealClose(Action, prefix="dcd"):
+class PickDealClose(Action, prefix="dcd", writes=True):
     deal_id: int
     day: str  # ISO date
 
 
 @dataclass(frozen=True)
-class ChangeDealAmount(Action, prefix="da"):
+class ChangeDealAmount(Action, prefix="da", writes=False):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class ChangeDealClose(Action, prefix="dd"):
+class ChangeDealClose(Action, prefix="dd", writes=False):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class SetDealStage(Action, prefix="ds"):
+class SetDealStage(Action, prefix="ds", writes=True):
     deal_id: int
     stage: str
 
 
 @dataclass(frozen=True)
-class AskDealWon(Action, prefix="dw"):
+class AskDealWon(Action, prefix="dw", writes=False):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class WinDeal(Action, prefix="dwx"):
+class WinDeal(Action, prefix="dwx", writes=True):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class AskDealLost(Action, prefix="dl"):
+class AskDealLost(Action, prefix="dl", writes=False):
     deal_id: int
 
 
 @dataclass(frozen=True)
-class LoseDeal(Action, prefix="dlr"):
+class LoseDeal(Action, prefix="dlr", writes=True):
     deal_id: int
     reason: str
 
 
 @dataclass(frozen=True)
-class ShowHoldings(Action, prefix="chl"):
+class ShowHoldings(Action, prefix="chl", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class PickHoldingDate(Action, prefix="hd"):
+class PickHoldingDate(Action, prefix="hd", writes=False):
     holding_id: int
     field: str
 
 
 @dataclass(frozen=True)
-class SkipHoldingDate(Action, prefix="hsk"):
+class SkipHoldingDate(Action, prefix="hsk", writes=True):
     holding_id: int
     field: str
 
 
 @dataclass(frozen=True)
-class ShowHousehold(Action, prefix="hh"):
+class ShowHousehold(Action, prefix="hh", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class AskMember(Action, prefix="hha"):
+class AskMember(Action, prefix="hha", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class PickMember(Action, prefix="hhp"):
+class PickMember(Action, prefix="hhp", writes=False):
     customer_id: int
     other_id: int
 
 
 @dataclass(frozen=True)
-class LinkMember(Action, prefix="hhr"):
+class LinkMember(Action, prefix="hhr", writes=True):
     customer_id: int
     other_id: int
     relation: str
 
 
 @dataclass(frozen=True)
-class UnlinkMember(Action, prefix="hhu"):
+class UnlinkMember(Action, prefix="hhu", writes=True):
     customer_id: int
     link_id: int
 
 
 @dataclass(frozen=True)
-class CancelLink(Action, prefix="hhx"):
+class CancelLink(Action, prefix="hhx", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class ShowSwot(Action, prefix="sw"):
+class ShowSwot(Action, prefix="sw", writes=False):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class AskSwotPart(Action, prefix="swp"):
+class AskSwotPart(Action, prefix="swp", writes=False):
     customer_id: int
     part: str
 
 
 @dataclass(frozen=True)
-class StopSwotPart(Action, prefix="swx"):
+class StopSwotPart(Action, prefix="swx", writes=False):
     customer_id: int
 
 
@@ -413,13 +413,13 @@ class StopSwotPart(Action, prefix="swx"):
 
 
 @dataclass(frozen=True)
-class MarkDone(Action, prefix="rd"):
+class MarkDone(Action, prefix="rd", writes=True):
     reminder_id: int
     version: int
 
 
 @dataclass(frozen=True)
-class Snooze(Action, prefix="rs"):
+class Snooze(Action, prefix="rs", writes=True):
     """Snooze by a preset (in an hour, tomorrow morning, next week) or ask for a time (x)."""
 
     reminder_id: int
@@ -431,19 +431,19 @@ class Snooze(Action, prefix="rs"):
 
 
 @dataclass(frozen=True)
-class ShowProductGroup(Action, prefix="pg"):
+class ShowProductGroup(Action, prefix="pg", writes=False):
     """A group's products; no group: every group."""
 
     group_id: int | None = None
 
 
 @dataclass(frozen=True)
-class ShowProduct(Action, prefix="pp"):
+class ShowProduct(Action, prefix="pp", writes=False):
     product_id: int
 
 
 @dataclass(frozen=True)
-class ShowGroupPitch(Action, prefix="gp", public=True):
+class ShowGroupPitch(Action, prefix="gp", public=True, writes=False):
     """A product's pitch in a merchant group, for whoever taps it."""
 
     product_id: int
@@ -451,67 +451,69 @@ class ShowGroupPitch(Action, prefix="gp", public=True):
 
 
 @dataclass(frozen=True)
-class PickPostProduct(Action, prefix="ppk"):
+class PickPostProduct(Action, prefix="ppk", writes=False):
     product_id: int  # 0: no product
 
 
 @dataclass(frozen=True)
-class TogglePostGroup(Action, prefix="pgt"):
+class TogglePostGroup(Action, prefix="pgt", writes=False):
     chat_id: int
 
 
 @dataclass(frozen=True)
-class PreviewPost(Action, prefix="ppv"):
+class PreviewPost(Action, prefix="ppv", writes=False):
     pass
 
 
 @dataclass(frozen=True)
-class SendPostNow(Action, prefix="psn"):
+class SendPostNow(Action, prefix="psn", writes=True):
     pass
 
 
 @dataclass(frozen=True)
-class SchedulePost(Action, prefix="psc"):
+class SchedulePost(Action, prefix="psc", writes=False):
     pass
 
 
 @dataclass(frozen=True)
-class CancelPost(Action, prefix="pcx"):
+class CancelPost(Action, prefix="pcx", writes=False):
     pass
 
 
 @dataclass(frozen=True)
-class PickGroupOwner(Action, prefix="grp"):
+class PickGroupOwner(Action, prefix="grp", writes=False):
     chat_id: int
 
 
 @dataclass(frozen=True)
-class ReassignGroup(Action, prefix="gro"):
+class ReassignGroup(Action, prefix="gro", writes=True):
     chat_id: int
     owner_id: int
 
 
 @dataclass(frozen=True)
-class SendMyCard(Action, prefix="myc"):
+class SendMyCard(Action, prefix="myc", writes=False):
     """The RM's contact QR code for one place it will be shown."""
 
     source: str
 
 
 @dataclass(frozen=True)
-class ChooseGroupLanguage(Action, prefix="glang", in_groups=True):
+class ChooseGroupLanguage(Action, prefix="glang", in_groups=True, writes=True):
     language: str
 
 
 @dataclass(frozen=True)
-class Interested(Action, prefix="int", public=True):
-    """A group member's "I'm interested" under a post."""
+class Interested(Action, prefix="int", public=True, writes=False):
+    """A group member's "I'm interested" under a post. Not claimed per press: the interest is
+    stored once per member and post (a unique key), and a second press must give the member
+    the link to leave their number again."""
 
     post_id: int
 
 
 @dataclass(frozen=True)
-class AnswerQuestion(Action, prefix="qa"):
+class AnswerQuestion(Action, prefix="qa", writes=False):
     question_id: int
 
 
@@ -519,18 +521,18 @@ class AnswerQuestion(Action, prefix="qa"):
 
 
 @dataclass(frozen=True)
-class PickComplaintCustomer(Action, prefix="svo"):
+class PickComplaintCustomer(Action, prefix="svo", writes=True):
     customer_id: int
 
 
 @dataclass(frozen=True)
-class ResolveComplaint(Action, prefix="svr"):
+class ResolveComplaint(Action, prefix="svr", writes=False):
     complaint_id: int
     at_first_contact: bool = False
 
 
 @dataclass(frozen=True)
-class AnswerCsat(Action, prefix="svc"):
+class AnswerCsat(Action, prefix="svc", writes=True):
     """The customer's satisfaction (1-5) after a complaint (c) or a sale (s); None: skipped."""
 
     about: Literal["c", "s"]
@@ -539,7 +541,7 @@ class AnswerCsat(Action, prefix="svc"):
 
 
 @dataclass(frozen=True)
-class AnswerNps(Action, prefix="svn"):
+class AnswerNps(Action, prefix="svn", writes=True):
     """How likely the customer is to recommend us (0-10); None: skipped."""
 
     about: Literal["c", "s"]
@@ -548,18 +550,18 @@ class AnswerNps(Action, prefix="svn"):
 
 
 @dataclass(frozen=True)
-class LinkReferrer(Action, prefix="rfp"):
+class LinkReferrer(Action, prefix="rfp", writes=True):
     customer_id: int
     referrer_id: int
 
 
 @dataclass(frozen=True)
-class KeepReferrerName(Action, prefix="rfn"):
+class KeepReferrerName(Action, prefix="rfn", writes=True):
     pass
 
 
 @dataclass(frozen=True)
-class ListReferred(Action, prefix="rfl"):
+class ListReferred(Action, prefix="rfl", writes=False):
     referrer_id: int
 
 
@@ -567,48 +569,48 @@ class ListReferred(Action, prefix="rfl"):
 
 
 @dataclass(frozen=True)
-class TurnReviewWeek(Action, prefix="tmv"):
+class TurnReviewWeek(Action, prefix="tmv", writes=False):
     week: int  # domain.review.week_ref of its Monday
 
 
 @dataclass(frozen=True)
-class StartReassign(Action, prefix="tms"):
+class StartReassign(Action, prefix="tms", writes=False):
     pass
 
 
 @dataclass(frozen=True)
-class PickReassignScope(Action, prefix="tmf"):
+class PickReassignScope(Action, prefix="tmf", writes=False):
     from_id: int
 
 
 @dataclass(frozen=True)
-class PickReassignCustomer(Action, prefix="tmp"):
+class PickReassignCustomer(Action, prefix="tmp", writes=False):
     from_id: int
     page: int
 
 
 @dataclass(frozen=True)
-class PickReceiver(Action, prefix="tmr"):
+class PickReceiver(Action, prefix="tmr", writes=False):
     from_id: int
     customer_id: int  # 0: all of them
 
 
 @dataclass(frozen=True)
-class ConfirmReassign(Action, prefix="tmt"):
-    from_id: int
-    customer_id: int  # 0: all of them
-    to_id: int
-
-
-@dataclass(frozen=True)
-class Reassign(Action, prefix="tmx"):
+class ConfirmReassign(Action, prefix="tmt", writes=False):
     from_id: int
     customer_id: int  # 0: all of them
     to_id: int
 
 
 @dataclass(frozen=True)
-class CancelReassign(Action, prefix="tmq"):
+class Reassign(Action, prefix="tmx", writes=True):
+    from_id: int
+    customer_id: int  # 0: all of them
+    to_id: int
+
+
+@dataclass(frozen=True)
+class CancelReassign(Action, prefix="tmq", writes=False):
     pass
 
 
@@ -616,30 +618,30 @@ class CancelReassign(Action, prefix="tmq"):
 
 
 @dataclass(frozen=True)
-class AddBusinessProspect(Action, prefix="bpa"):
+class AddBusinessProspect(Action, prefix="bpa", writes=True):
     """Someone who wrote to the RM's own account first becomes a prospect."""
 
     user_id: int
 
 
 @dataclass(frozen=True)
-class LinkBusinessProspect(Action, prefix="bpl"):
+class LinkBusinessProspect(Action, prefix="bpl", writes=True):
     user_id: int
     customer_id: int
 
 
 @dataclass(frozen=True)
-class DeclineBusinessProspect(Action, prefix="bpx"):
+class DeclineBusinessProspect(Action, prefix="bpx", writes=True):
     user_id: int
 
 
 @dataclass(frozen=True)
-class KeepBusinessTexts(Action, prefix="bkt"):
+class KeepBusinessTexts(Action, prefix="bkt", writes=True):
     keep: bool
 
 
 @dataclass(frozen=True)
-class SendCare(Action, prefix="bcs"):
+class SendCare(Action, prefix="bcs", writes=True):
     """Send a care reminder's suggested message to the customer as the RM."""
 
     reminder_id: int
@@ -650,19 +652,19 @@ class SendCare(Action, prefix="bcs"):
 
 
 @dataclass(frozen=True)
-class WatchChurn(Action, prefix="cw"):
+class WatchChurn(Action, prefix="cw", writes=False):
     """The clients on alert; with an alert: its figures and chart."""
 
     alert_id: int | None = None
 
 
 @dataclass(frozen=True)
-class ApplyImport(Action, prefix="ima"):
+class ApplyImport(Action, prefix="ima", writes=True):
     import_id: int
 
 
 @dataclass(frozen=True)
-class CancelImport(Action, prefix="imx"):
+class CancelImport(Action, prefix="imx", writes=True):
     import_id: int
 
 
@@ -670,27 +672,27 @@ class CancelImport(Action, prefix="imx"):
 
 
 @dataclass(frozen=True)
-class ChooseLanguage(Action, prefix="lang"):
+class ChooseLanguage(Action, prefix="lang", writes=True):
     language: str
 
 
 @dataclass(frozen=True)
-class ChooseTimezone(Action, prefix="tz"):
+class ChooseTimezone(Action, prefix="tz", writes=True):
     index: int  # in preferences.TIMEZONES
 
 
 @dataclass(frozen=True)
-class OpenSetting(Action, prefix="set"):
+class OpenSetting(Action, prefix="set", writes=False):
     setting: Literal["lang", "tz"]
 
 
 @dataclass(frozen=True)
-class SetTextMode(Action, prefix="mode"):
+class SetTextMode(Action, prefix="mode", writes=True):
     mode: str
 
 
 @dataclass(frozen=True)
-class PickInviteRole(Action, prefix="inv"):
+class PickInviteRole(Action, prefix="inv", writes=True):
     """The invite's role; then its team (0: none), which makes the link."""
 
     role: str
@@ -698,33 +700,33 @@ class PickInviteRole(Action, prefix="inv"):
 
 
 @dataclass(frozen=True)
-class RevokeInvite(Action, prefix="invrev"):
+class RevokeInvite(Action, prefix="invrev", writes=True):
     code: str
 
 
 @dataclass(frozen=True)
-class ListStaff(Action, prefix="stfs"):
+class ListStaff(Action, prefix="stfs", writes=False):
     page: int
 
 
 @dataclass(frozen=True)
-class ShowMember(Action, prefix="stf"):
+class ShowMember(Action, prefix="stf", writes=False):
     staff_id: int
 
 
 @dataclass(frozen=True)
-class SetRole(Action, prefix="stfr"):
+class SetRole(Action, prefix="stfr", writes=True):
     staff_id: int
     role: str
 
 
 @dataclass(frozen=True)
-class SetTeam(Action, prefix="stft"):
+class SetTeam(Action, prefix="stft", writes=True):
     staff_id: int
     team_id: int  # 0: no team
 
 
 @dataclass(frozen=True)
-class SetAccess(Action, prefix="stfa"):
+class SetAccess(Action, prefix="stfa", writes=True):
     staff_id: int
     active: bool

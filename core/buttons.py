@@ -101,7 +101,7 @@ class Action:
     """A button's action with typed arguments, like aiogram's CallbackData::
 
         @dataclass(frozen=True)
-        class OpenCard(Action, prefix="c"):
+        class OpenCard(Action, prefix="c", writes=False):
             customer_id: int
 
     ``OpenCard(7).button(_("Open"))`` is the button (callback data ``c:7|<sig>``, signed for
@@ -117,15 +117,21 @@ class Action:
     prefix: ClassVar[str]
     public: ClassVar[bool]
     in_groups: ClassVar[bool]
+    # Whether pressing it writes (a contact, a stage, a reminder done, a setting): such a
+    # press is claimed once per message (the access gate), so a double tap, an old message's
+    # button or the same tap on two replicas has one effect. Every action must say, so a
+    # new writing button cannot be left unguarded by omission.
+    writes: ClassVar[bool]
 
-    def __init_subclass__(cls, *, prefix: str, public: bool = False, in_groups: bool = False,
-                          **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, prefix: str, writes: bool, public: bool = False,
+                          in_groups: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.fullmatch(prefix) or prefix in ACTIONS:
             raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not a new 1-6 letter code")
         # Personal (the default): answered only in the private chat of the user it was made
         # for, so a card forwarded into a group never shows customer data there.
         cls.prefix, cls.public, cls.in_groups = prefix, public, public or in_groups
+        cls.writes = writes
         ACTIONS[prefix] = cls
 
     def pack(self, owner: int | None = None) -> str:

@@ -112,6 +112,8 @@ class RapportApplication(Application):
         try:
             if claim.failed:
                 await updates.release(claim.update_id, self.bot_data.worker)
+                # A writing button pressed in this update may be pressed again.
+                await services.storage.presses.release(claim.update_id)
             else:
                 await updates.finish(claim.update_id, self.bot_data.worker)
         except Exception:  # the database may be what failed; the lease lapses anyway

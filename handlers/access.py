@@ -230,6 +230,29 @@ async def check_button(update: Update, context: Ctx) -> None:
                              "data is never shown in a group."), show_alert=True)
         raise ApplicationHandlerStop
     context.button = action
+    if action.writes and not await _claim_press(update, context, action):
+        log.info("button %r pressed again; it acts once", query.data)
+        await query.answer(_("Already handled."), show_alert=True)
+        raise ApplicationHandlerStop
+
+
+async def _claim_press(update: Update, context: Ctx, action: buttons.Action) -> bool:
+    """Claim a writing button's press, once per message and action (per member, for a
+    button anyone in a group may press): False if it was pressed before, here or on another
+    replica. If the handler fails, the claim is given back with the update's (update_queue)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    payload = query.data.rsplit("|", 1)[0]
+    message = query.message
+    if message is not None:
+        chat_id, message_id = message.chat.id, message.message_id
+    else:  # a message sent in inline mode: known by its own id only
+        chat_id, message_id = 0, 0
+        payload = f"{payload}@{query.inline_message_id}"
+    if action.public:
+        payload = f"{payload}@{query.from_user.id}"
+    return await context.storage.presses.claim(chat_id, message_id, payload, update.update_id,
+                                               query.from_user.id, context.clock.now())
 
 
 def _in_own_private_chat(update: Update) -> bool:

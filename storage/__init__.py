@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.bookkeeping import AuditLog, ChatStates, Secrets, UpdateLog
+from storage.bookkeeping import AuditLog, ChatStates, PressLog, Secrets, UpdateLog
 from storage.business import BusinessRepo
 from storage.care import CareRepo
 from storage.catalog import CatalogRepo
@@ -45,6 +45,7 @@ class Storage(Changes):
         self.invites = InviteRepo(db)
         self.updates = UpdateLog(db)
         self.states = ChatStates(db)
+        self.presses = PressLog(db)
         self.audit = AuditLog(db)
         self.customers = CustomerRepo(db)
         self.interactions = InteractionRepo(db)

@@ -143,6 +143,38 @@ class UpdateLog:
             (to_db_time(before), to_db_time(before)))
 
 
+class PressLog:
+    """Presses of writing buttons, claimed once per message and action (every replica sees
+    the same table): the second tap of a double tap, or a tap on an old message's used button,
+    finds the claim and does nothing."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, chat_id: int, message_id: int, data: str, update_id: int,
+                    staff_id: int, now: datetime) -> bool:
+        """True if this update may act on the press: the first, or the same update delivered
+        again (after a crash)."""
+        row = await self.db.fetch_one(
+            "INSERT INTO button_presses (chat_id, message_id, data, update_id, staff_id,"
+            " pressed_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id, message_id, data) DO UPDATE SET pressed_at = ?"
+            " WHERE button_presses.update_id = ?"
+            " RETURNING update_id",
+            (chat_id, message_id, data, update_id, staff_id, to_db_time(now),
+             to_db_time(now), update_id))
+        return row is not None
+
+    async def release(self, update_id: int) -> None:
+        """The handler failed (and its writes were rolled back): the button works again."""
+        await self.db.execute("DELETE FROM button_presses WHERE update_id = ?", (update_id,))
+
+    async def pressed(self, chat_id: int, message_id: int, data: str) -> bool:
+        return await self.db.fetch_value(
+            "SELECT 1 FROM button_presses WHERE chat_id = ? AND message_id = ? AND data = ?",
+            (chat_id, message_id, data)) is not None
+
+
 class ChatStates:
     """Where a user is in a multi-message flow (guided add, typed time, ...)."""
 

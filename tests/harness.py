@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -149,6 +150,24 @@ class Harness:
         message = call.result if call is not None and isinstance(call.result, dict) else None
         before = len(self.api.calls)
         await self.process(self.make.callback(person, data, message=message, group=group))
+        return self.api.calls[before:]
+
+    async def press_together(self, person: Person, data: str, call: ApiCall | None = None,
+                             times: int = 2) -> list[ApiCall]:
+        """Press one button several times at once (a double tap, or the same tap reaching
+        two replicas): the presses are handled concurrently, on the same message."""
+        message = call.result if call is not None and isinstance(call.result, dict) else None
+        if message is None:
+            made = self.make.callback(person, data).callback_query
+            assert made is not None
+            message = made.to_dict()["message"]
+        updates = [self.make.callback(person, data, message=message) for _ in range(times)]
+        before = len(self.api.calls)
+        with audited_writes(self.storage.db) as written:
+            await asyncio.gather(*(self.app.process_update(update) for update in updates))
+        unaudited = written & DATA_TABLES
+        assert not unaudited or "audit_log" in written, (
+            f"presses changed {sorted(unaudited)} without an audit row")
         return self.api.calls[before:]
 
     async def register(self, person: Person, role: str = "rm", team_id: int | None = None,

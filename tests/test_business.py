@@ -277,7 +277,7 @@ async def test_a_birthday_greeting_is_sent_as_the_rm_once(bot: Harness, rm: Pers
     again = await bot.press(RM, vi("📨 Send it as you on Telegram"), call)
     assert [c for c in again if c.params.get("business_connection_id")] == []
     assert [c.params.get("text") for c in again if c.method == "answerCallbackQuery"] \
-        == [vi("Already sent.")]
+        == [vi("Already handled.")]  # the same button on the same message: claimed once
     assert "business.care_sent" in await bot.storage.audit.actions_for("customer", minh.id)
 
 

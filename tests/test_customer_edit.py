@@ -402,7 +402,9 @@ async def test_delete_asks_then_erases_everything_personal(bot: Harness) -> None
     for data in (buttons.pack("c", customer.id, owner=lan.id), data_for(card, "ch"),
                  data_for(card, "cn"), data_for(asked, "cdx")):
         again = await bot.press_data(lan, data, card)
-        assert answer_of(again).params["text"] == tr("vi", EXPIRED)
+        # The erase button itself was claimed by its first press; the others find no file.
+        answer = "Already handled." if data.startswith("cdx:") else EXPIRED
+        assert answer_of(again).params["text"] == tr("vi", answer)
         assert shown(again) == []
     assert "customer.erased" in await bot.storage.audit.actions_for("customer", customer.id)
 

@@ -72,7 +72,7 @@ async def test_linking_family_from_the_card(bot: Harness) -> None:
     assert tr("vi", "Spouse") in [label for label, _data in relations.buttons]
     await press_action(bot, rm, "hhr", an.id, lan.id, "spouse", call=relations)
     again = await press_action(bot, rm, "hhr", an.id, lan.id, "spouse", call=relations)
-    assert answer_of(again).params.get("text") == tr("vi", "Already linked.")
+    assert answer_of(again).params.get("text") == tr("vi", "Already handled.")
     assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM household_links") == 1
     card = await open_card(bot, rm, an)
     assert "Trần Thị Lan" in card.text and tr("vi", "Spouse") in card.text

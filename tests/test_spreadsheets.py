@@ -665,7 +665,7 @@ async def test_apply_works_on_another_replica(bot: Harness, settings: Settings,
         # Pressed on the first replica afterwards: already applied, nothing more.
         calls = await bot.press_data(LAN, preview.buttons[0][1], preview)
         answers = [call for call in calls if call.method == "answerCallbackQuery"]
-        assert answers[0].params["text"] == tr("vi", "This import was already applied.")
+        assert answers[0].params["text"] == tr("vi", "Already handled.")
     finally:
         await close_harness(other)
     assert await count(bot, LAN.id) == 1
