@@ -53,6 +53,17 @@ class LogWithoutNote(Action, prefix="cls", writes=True):
 
 
 @dataclass(frozen=True)
+class LogOutcome(Action, prefix="lo", writes=True):
+    """A contact logged with a one-tap outcome (domain.customers.OUTCOMES); from a done
+    reminder (``reminder_id``) it is the reminder's outcome, noted in the file."""
+
+    customer_id: int
+    kind: str
+    outcome: Literal["na", "cb", "in", "ni", "ds"]
+    reminder_id: int | None = None
+
+
+@dataclass(frozen=True)
 class AskFollowUp(Action, prefix="cf", writes=False):
     customer_id: int
 
@@ -414,6 +425,24 @@ class StopSwotPart(Action, prefix="swx", writes=False):
 
 @dataclass(frozen=True)
 class MarkDone(Action, prefix="rd", writes=True):
+    """Done (early, from the card, the agenda or its confirmation: ``keep`` the message's
+    other buttons, dropping only this reminder's)."""
+
+    reminder_id: int
+    version: int
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class MoveReminder(Action, prefix="rmv", writes=False):
+    """Offer the times a reminder can be moved to (the snooze buttons)."""
+
+    reminder_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class CancelReminder(Action, prefix="rx", writes=True):
     reminder_id: int
     version: int
 

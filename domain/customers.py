@@ -47,6 +47,17 @@ INTERACTION_KINDS: dict[str, str] = {
     "stage": N_("Stage change"),
     "file": N_("Attachment"),
 }
+# What came out of a call, visit or meeting, one tap each (on the card's contact and after ✅
+# on a reminder): kept in the interaction's detail as {"outcome": key}, its text the label in
+# the RM's language.
+OUTCOMES: dict[str, str] = {
+    "na": N_("No answer"),
+    "cb": N_("Call back"),
+    "in": N_("Interested"),
+    "ni": N_("Not interested"),
+    "ds": N_("Documents sent"),
+}
+OUTCOME_ICONS = {"na": "📵", "cb": "🔁", "in": "👍", "ni": "👎", "ds": "📄"}
 KIND_ICONS = {"call": "📞", "visit": "🚶", "meeting": "🤝", "message": "💬", "note": "📝",
               "complaint": "⚠️", "stage": "➡️", "file": "📎"}
 

@@ -152,6 +152,7 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button(actions.AskNote, notes.ask_note),
     _button(actions.LogContact, notes.ask_contact_note),
     _button(actions.LogWithoutNote, notes.log_without_note),
+    _button(actions.LogOutcome, notes.log_outcome),
     _button(actions.AskFollowUp, followups.ask_when),
     _button(actions.FollowUpPreset, followups.preset),
     _button(actions.CorrectFollowUp, followups.correct_time),
@@ -251,6 +252,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     _button(actions.SendCare, business.send_care),
     _button(actions.MarkDone, reminders.mark_done),
     _button(actions.Snooze, reminders.snooze),
+    _button(actions.MoveReminder, reminders.offer_move),
+    _button(actions.CancelReminder, reminders.cancel_reminder),
     # Content before plain text: a forwarded text is something to file, not a search; a
     # file goes to the flow waiting for it, else (an admin's) catalog, else the inbox.
     MessageHandler(filters.CONTACT & PRIVATE, leads.route_contact),

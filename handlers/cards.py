@@ -29,7 +29,7 @@ from core.buttons import keyboard, url_button
 from core.context import Ctx
 from core.i18n import _, current_language, format_date, format_datetime, label_value
 from core.messages import edit_or_reply, esc, reply
-from core.pushes.reminders import KIND_TITLES
+from core.pushes.reminders import KIND_TITLES, manage_buttons, short_when
 from domain.care import next_birthday
 from domain.channels import CHANNELS, link
 from domain.compliance import COMPLIANCE_FIELDS
@@ -46,6 +46,7 @@ from storage.household import Member
 from storage.reminders import Reminder
 
 HISTORY_PAGE = 5
+CARD_FOLLOW_UPS = 3  # open follow-ups listed (and managed) on the card
 HISTORY_ENTRY_LIMIT = 700
 # Family members' birthdays and care reminders this close are shown on the card.
 FAMILY_AHEAD = timedelta(days=30)
@@ -62,6 +63,7 @@ class CardExtras:
     holdings: list[str] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
     family_dates: list[str] = field(default_factory=list)
+    follow_ups: list[Reminder] = field(default_factory=list)  # open, soonest first
 
 
 def holding_line(holding: Holding) -> str:
@@ -116,6 +118,9 @@ def card_text(customer: Customer, next_follow_up: str | None, region: str,
             else _("never"))
     lines.append(_("Last contact: {when}").format(when=last))
     lines.append(_("Next follow-up: {when}").format(when=next_follow_up or _("none set")))
+    # The later ones too: each has its row of buttons (done, move, cancel) below.
+    lines += [f"⏰ {format_datetime(r.due_at)}" + (f" · {esc(r.text[:60])}" if r.text else "")
+              for r in extras.follow_ups[1:CARD_FOLLOW_UPS]]
     if customer.products_held:
         lines.append(_("Products: {products}").format(products=esc(customer.products_held)))
     lines += [f"💰 {line}" for line in extras.holdings]
@@ -158,8 +163,8 @@ def _compliance_lines(customer: Customer, today: date | None) -> list[str]:
     return ["🪪 " + " · ".join(parts)] if parts else []
 
 
-def card_buttons(customer: Customer,
-                 members: list[Member] | None = None) -> InlineKeyboardMarkup:
+def card_buttons(customer: Customer, members: list[Member] | None = None,
+                 follow_ups: list[Reminder] | None = None) -> InlineKeyboardMarkup:
     cid = customer.id
     if customer.archived_at is not None:
         return keyboard([
@@ -174,6 +179,7 @@ def card_buttons(customer: Customer,
          LogContact(cid, "complaint").button(_("⚠️ Complaint"))],
         [ShowDeals(cid).button(_("💼 Deals")), ShowHoldings(cid).button(_("💰 Products")),
          ShowHousehold(cid).button(_("👨‍👩‍👧 Household"))],
+        *(manage_buttons(r, short_when(r)) for r in (follow_ups or [])[:CARD_FOLLOW_UPS]),
     ]
     apps = [url_button(CHANNELS[name], url) for name, value in _channels(customer)
             if (url := link(name, value)) is not None]
@@ -202,6 +208,7 @@ async def card_extras(context: Ctx, customer: Customer) -> CardExtras:
     extras.holdings = [holding_line(h) for h in
                        await storage.holdings.for_customer(owner, customer.id)][:5]
     extras.members = await storage.household.members(owner, customer.id)
+    extras.follow_ups = await storage.reminders.open_follow_ups(owner, customer.id)
     if extras.members:
         extras.family_dates = await _family_dates(context, extras.members)
     return extras
@@ -246,7 +253,7 @@ async def card_answer(context: Ctx, customer: Customer,
                      context.clock.now().date())
     if prefix:
         text = f"{prefix}\n\n{text}"
-    return text, card_buttons(customer, extras.members)
+    return text, card_buttons(customer, extras.members, extras.follow_ups)
 
 
 async def show_card(update: Update, context: Ctx, customer: Customer, *,

@@ -19,6 +19,7 @@ from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_language, current_timezone, format_datetime, format_list
 from core.messages import esc, reply
+from core.pushes.reminders import manage_buttons
 from domain.customers import MAX_FIELD
 from domain.timeparse import (
     MAX_YEARS_AHEAD,
@@ -134,8 +135,12 @@ async def schedule(update: Update, context: Ctx, customer: Customer, when: datet
     staff, now = context.me, context.clock.now()
     reminder_id = await context.storage.schedule_follow_up(staff.id, customer.id,
                                                            what[:MAX_FIELD], when, now)
-    markup = keyboard([[CorrectFollowUp(reminder_id or 0, customer.id).button(_("Change the time")),
-                        OpenCard(customer.id).button(_("Open the card"))]])
+    reminder = await context.storage.reminders.get(staff.id, reminder_id or 0)
+    rows = [[CorrectFollowUp(reminder_id or 0, customer.id).button(_("Change the time")),
+             OpenCard(customer.id).button(_("Open the card"))]]
+    if reminder is not None:  # done early, moved or cancelled from here too
+        rows.insert(0, manage_buttons(reminder, _("Done early")))
+    markup = keyboard(rows)
     text = _("⏰ I will remind you about {name} on {when}.").format(
         name=f"<b>{esc(display_name(customer))}</b>", when=f"<b>{format_datetime(when)}</b>")
     if what:

@@ -13,6 +13,7 @@ from core.actions import (
     FileItem,
     FollowUpPreset,
     LogContact,
+    LogOutcome,
     LogWithoutNote,
     OpenCard,
     SearchForItem,
@@ -21,7 +22,7 @@ from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
-from domain.customers import INTERACTION_KINDS, MAX_NOTE
+from domain.customers import INTERACTION_KINDS, MAX_NOTE, OUTCOME_ICONS, OUTCOMES
 from domain.phones import phone_international
 from handlers import complaints, suggestions
 from handlers.access import recorded, send_answer
@@ -34,6 +35,19 @@ from storage.inbox import InboxItem
 NOTE_FLOW = "note"  # data {"customer_id", "kind"}: the next text is that interaction's note
 PICK_FLOW = "pick"  # data {"item_id"}: the next text searches for the customer to file under
 LOGGED_KINDS = ("call", "visit", "meeting", "message", "note", "complaint")
+CONTACT_KINDS = ("call", "visit", "meeting")  # logged with a one-tap outcome
+
+
+def outcome_label(key: str) -> str:
+    return f"{OUTCOME_ICONS[key]} {_(OUTCOMES[key])}"
+
+
+def outcome_rows(customer_id: int, kind: str,
+                 reminder_id: int | None = None) -> list[list[InlineKeyboardButton]]:
+    """The one-tap outcomes of a contact (or of a done reminder: noted in the file)."""
+    buttons = [LogOutcome(customer_id, kind, key, reminder_id).button(outcome_label(key))  # type: ignore[arg-type]
+               for key in OUTCOMES]
+    return [buttons[:3], buttons[3:]]
 
 
 async def ask_note(update: Update, context: Ctx) -> None:
@@ -65,8 +79,12 @@ async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> Non
                                      {"customer_id": customer.id, "kind": kind},
                                      context.clock.now())
     name = esc(display_name(customer))
-    markup = keyboard([[LogWithoutNote(customer.id, kind).button(_("Log it without a note"))]])
-    text = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+    rows = outcome_rows(customer.id, kind) if kind in CONTACT_KINDS else []
+    markup = keyboard([*rows,
+                       [LogWithoutNote(customer.id, kind).button(_("Log it without a note"))]])
+    text = (_("{kind} with {name}: how did it go? Tap the outcome, or type what came out of "
+              "it. (/cancel to stop)") if rows else
+            _("{kind} with {name}: what came out of it? (/cancel to stop)")).format(
         kind=_(INTERACTION_KINDS[kind]), name=name)
     if kind == "call" and customer.phone:
         # Telegram's buttons cannot dial (no tel: links), but its apps make a number written
@@ -129,8 +147,29 @@ async def log_without_note(update: Update, context: Ctx) -> None:
     await save_interaction(update, context, customer, kind, "")
 
 
+async def log_outcome(update: Update, context: Ctx) -> None:
+    """Log a call, visit or meeting (or a done reminder's outcome) with a one-tap outcome,
+    in place of the question, and offer the next follow-up."""
+    action = context.action(LogOutcome)
+    customer = await own_customer(update, context, action.customer_id)
+    if customer is None:
+        return
+    if action.kind not in (*CONTACT_KINDS, "note"):
+        await expired(update)
+        return
+    await context.query.answer()
+    state = await context.storage.states.get(context.me.id, context.chat.id)
+    if state is not None and state.data.get("customer_id") == customer.id:
+        await context.storage.states.clear(context.me.id, context.chat.id)
+    if action.reminder_id:
+        await context.storage.reminders.set_outcome(context.me.id, action.reminder_id,
+                                                    _(OUTCOMES[action.outcome]))
+    await save_interaction(update, context, customer, action.kind, _(OUTCOMES[action.outcome]),
+                           outcome=action.outcome)
+
+
 async def save_interaction(update: Update, context: Ctx, customer: Customer, kind: str,
-                           text: str) -> None:
+                           text: str, *, outcome: str | None = None) -> None:
     """Record an interaction dated now, confirm, and offer a follow-up (and what the note
     mentions that the file lacks)."""
     if kind == "complaint":  # followed up by the complaint's own reminders
@@ -140,19 +179,26 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
     if await note_too_long(update, text):
         return
     async with recorded(update, context) as record:
-        await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
-                                              kind=kind, now=context.clock.now(), text=text)
+        await context.storage.add_interaction(
+            staff_id=context.me.id, customer_id=customer.id, kind=kind, now=context.clock.now(),
+            text=text, detail={"outcome": outcome} if outcome else None)
         # What the note mentions that the file lacks is offered in the same message.
-        lines, rows = await suggestions.offer_part(
+        lines, rows = ([], []) if outcome else await suggestions.offer_part(
             context, customer, await suggestions.offers_for(context, customer, text))
-        saved = _("✅ {kind} saved for {name}. Set a follow-up?").format(
-            kind=_(INTERACTION_KINDS[kind]), name=f"<b>{esc(display_name(customer))}</b>")
+        name = f"<b>{esc(display_name(customer))}</b>"
+        if outcome:
+            saved = _("✅ {kind} saved for {name}: {outcome}. Set the next follow-up?").format(
+                kind=_(INTERACTION_KINDS[kind]), name=name, outcome=outcome_label(outcome))
+        else:
+            saved = _("✅ {kind} saved for {name}. Set a follow-up?").format(
+                kind=_(INTERACTION_KINDS[kind]), name=name)
         record.keep_answer("\n\n".join([saved, "\n".join(lines)]) if lines else saved,
-                           keyboard([*rows, *_follow_up_rows(customer)]))
-    await send_answer(update, context, record)
+                           keyboard([*rows, *follow_up_rows(customer)]))
+    # A tapped outcome replaces its question, so its buttons cannot be used again.
+    await send_answer(update, context, record, edit=outcome is not None)
 
 
-def _follow_up_rows(customer: Customer) -> list[list[InlineKeyboardButton]]:
+def follow_up_rows(customer: Customer) -> list[list[InlineKeyboardButton]]:
     return [
         [FollowUpPreset(customer.id, "1d").button(_("Tomorrow")),
          FollowUpPreset(customer.id, "3d").button(_("In 3 days")),

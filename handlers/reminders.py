@@ -9,7 +9,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from core.actions import MarkDone, Snooze
+from core import buttons
+from core.actions import CancelReminder, MarkDone, MoveReminder, Snooze
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, current_timezone, format_datetime
 from core.messages import esc, reply
@@ -18,6 +20,7 @@ from domain.customers import MAX_NOTE
 from domain.quiet import parse_hhmm
 from handlers.common import expired
 from handlers.followups import START_OF_DAY, examples, read_when
+from handlers.notes import follow_up_rows, outcome_rows
 from storage.reminders import Reminder
 
 OUTCOME_FLOW = "outcome"  # data {"reminder_id", "customer_id"}: optional note after done
@@ -40,6 +43,29 @@ async def _drop_buttons(update: Update) -> None:
             await query.edit_message_reply_markup(None)
 
 
+async def _drop_reminder_buttons(update: Update, context: Ctx, reminder_id: int) -> None:
+    """Take one reminder's buttons off a message that lists several (the card, the agenda,
+    a confirmation), keeping the rest."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if query is None or markup is None:
+        return
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = []
+        for button in row:
+            payload = (buttons.unpack(button.callback_data, query.from_user.id)
+                       if isinstance(button.callback_data, str) else None)
+            action = buttons.parse_action(payload) if payload else None
+            if getattr(action, "reminder_id", None) != reminder_id:
+                kept.append(button)
+        if kept:
+            rows.append(kept)
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(keyboard(rows) if rows else None)
+
+
 async def mark_done(update: Update, context: Ctx) -> None:
     """Mark a reminder done (once) and offer to note the outcome."""
     action = context.action(MarkDone)
@@ -51,15 +77,23 @@ async def mark_done(update: Update, context: Ctx) -> None:
         await context.query.answer(_("Already handled."), show_alert=True)
         return
     await context.query.answer(_("Done ✅"))
-    await _drop_buttons(update)
+    if action.keep:
+        await _drop_reminder_buttons(update, context, reminder.id)
+    else:
+        await _drop_buttons(update)
     if reminder.customer_id is None:
         return
     await context.storage.states.set(context.me.id, context.chat.id, OUTCOME_FLOW,
                                      {"reminder_id": reminder.id,
                                       "customer_id": reminder.customer_id},
                                      context.clock.now())
-    await reply(update, _("✅ Done. How did it go? Type a short note for {name}'s file, or "
-                          "just carry on.").format(name=esc(reminder.customer_name or "")))
+    customer = await context.storage.customers.get(context.me.id, reminder.customer_id)
+    # One tap for the outcome (noted in the file), one for the next follow-up.
+    rows = ([*outcome_rows(customer.id, "note", reminder.id), *follow_up_rows(customer)]
+            if customer is not None else [])
+    await reply(update, _("✅ Done. How did it go? Tap the outcome or type a short note for "
+                          "{name}'s file; or set the next follow-up.").format(
+        name=esc(reminder.customer_name or "")), keyboard(rows) if rows else None)
 
 
 async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -120,6 +154,46 @@ async def snooze(update: Update, context: Ctx) -> None:
     await context.query.answer(_("I will remind you again on {when}.").format(
         when=format_datetime(until)))
     await _drop_buttons(update)
+
+
+def _is_open(reminder: Reminder, version: int) -> bool:
+    return reminder.status in ("pending", "sending", "sent") and reminder.version == version
+
+
+async def offer_move(update: Update, context: Ctx) -> None:
+    """Offer the times a follow-up can be moved to (from the card, the agenda or its
+    confirmation)."""
+    action = context.action(MoveReminder)
+    reminder = await _reminder(update, context, action.reminder_id)
+    if reminder is None:
+        return
+    if not _is_open(reminder, action.version):
+        await context.query.answer(_("Already handled."), show_alert=True)
+        return
+    await context.query.answer()
+    rid, version = reminder.id, reminder.version
+    rows = [[Snooze(rid, version, "1h").button(_("In 1 hour")),
+             Snooze(rid, version, "tm").button(_("Tomorrow morning")),
+             Snooze(rid, version, "nw").button(_("Next week"))],
+            [Snooze(rid, version, "x").button(_("Another time…"))]]
+    await reply(update, _("Move the follow-up with {name} ({when}) to when?").format(
+        name=esc(reminder.customer_name or ""), when=format_datetime(reminder.due_at)),
+        keyboard(rows))
+
+
+async def cancel_reminder(update: Update, context: Ctx) -> None:
+    """Cancel a follow-up (from the card, the agenda or its confirmation), once."""
+    action = context.action(CancelReminder)
+    reminder = await _reminder(update, context, action.reminder_id)
+    if reminder is None:
+        return
+    if not await context.storage.reminders.cancel_version(
+            context.me.id, reminder.id, action.version, context.clock.now()):
+        await context.query.answer(_("Already handled."), show_alert=True)
+        return
+    await context.query.answer(_("Follow-up cancelled: {name}, {when}.").format(
+        name=reminder.customer_name or "", when=format_datetime(reminder.due_at)))
+    await _drop_reminder_buttons(update, context, reminder.id)
 
 
 async def type_snooze(update: Update, context: Ctx, data: dict[str, Any]) -> None:

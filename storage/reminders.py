@@ -120,6 +120,27 @@ class ReminderRepo:
             f" AND kind IN ({', '.join('?' for _ in kinds)})",
             [to_db_time(now), customer_id, *kinds])
 
+    async def cancel_version(self, staff_id: int, reminder_id: int, version: int,
+                             now: datetime) -> bool:
+        """Cancelled from a button, once: False if the button is stale (done, moved or
+        cancelled since it was made)."""
+        changed = await self.db.execute(
+            "UPDATE reminders SET status = 'cancelled', done_at = ?, version = version + 1"
+            " WHERE id = ? AND staff_id = ? AND version = ?"
+            " AND status IN ('pending', 'sending', 'sent')",
+            (to_db_time(now), reminder_id, staff_id, version),
+        )
+        return changed == 1
+
+    async def open_follow_ups(self, staff_id: int, customer_id: int) -> list[Reminder]:
+        """The customer's open follow-ups and appointments, soonest first (the card's)."""
+        rows = await self.db.fetch_all(
+            f"{_SELECT} WHERE r.customer_id = ? AND r.staff_id = ?"
+            " AND r.status IN ('pending', 'sending', 'sent')"
+            " AND r.kind IN ('followup', 'appointment') ORDER BY r.due_at, r.id",
+            (customer_id, staff_id))
+        return [Reminder.from_row(row) for row in rows]
+
     # -- the dispatcher's side ---------------------------------------------------------------
     async def claim_due(self, now: datetime, worker: str, lease_until: datetime,
                         limit: int, per_turn: int = 10) -> list[Reminder]:

@@ -197,7 +197,9 @@ async def test_follow_up_from_the_card(bot: Harness) -> None:
     with active("vi", HCM):
         assert echo.text == _(REMIND_ECHO).format(
             name="<b>Nguyễn Văn An</b>", when=f"<b>{format_datetime(due)}</b>") + "\ngọi lại"
-        assert labels(echo) == [_("Change the time"), _("Open the card")]
+        # The follow-up can be done, moved or cancelled from its confirmation.
+        assert labels(echo) == ["✅ " + _("Done early"), _("🕘 Move"), _("✖ Cancel"),
+                                _("Change the time"), _("Open the card")]
     assert "09:00" in echo.text
     assert await bot.storage.states.get(lan.id, lan.id) is None
     reopened = await open_card(bot, lan, customer)

@@ -10,7 +10,7 @@ import pytest
 
 from core.i18n import _, active
 from core.messages import LIMIT
-from domain.customers import INTERACTION_KINDS
+from domain.customers import INTERACTION_KINDS, OUTCOME_ICONS, OUTCOMES
 from playground.fake_updates import Person
 from tests.conftest import NOW
 from tests.customers import (
@@ -67,12 +67,15 @@ async def test_logging_a_contact_with_text(bot: Harness, kind: str, label: str) 
     card = await open_card(bot, wei, customer)
     prompt = only_message(await bot.press(wei, tr("zh_Hans", label), call=card))
     with active("zh_Hans", SHANGHAI):
-        question = _("{kind} with {name}: what came out of it? (/cancel to stop)").format(
+        question = _("{kind} with {name}: how did it go? Tap the outcome, or type what came "
+                     "out of it. (/cancel to stop)").format(
             kind=_(INTERACTION_KINDS[kind]), name="王伟")
         # A call shows the number first, which Telegram's apps make tappable to dial.
         dial = "📞 +86 138 0013 8000\n\n" if kind == "call" else ""
         assert prompt.text == dial + question
-        assert labels(prompt) == [_("Log it without a note")]
+        assert labels(prompt) == [*(f"{OUTCOME_ICONS[key]} {_(text)}"
+                                    for key, text in OUTCOMES.items()),
+                                  _("Log it without a note")]
     saved = only_message(await bot.send(wei, "客户下周来行里签约"))
     with active("zh_Hans", SHANGHAI):
         # Then next week, the note's time, offered as the follow-up (tests/test_suggestions).

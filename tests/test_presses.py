@@ -93,6 +93,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "dlr": {"reason": "rate"}, "stfr": {"role": "lead"},
     "lang": {"language": "zh_Hans"}, "mode": {"mode": "note"},
     "tmx": {"customer_id": 0}, "inv": {"role": "rm"}, "cls": {"kind": "call"},
+    "lo": {"kind": "call"},
     "svc": {"about": "c", "score": 5}, "svn": {"about": "c", "score": 9},
     "dp": {"key": "k1"}, "dcd": {"day": "2030-01-01"}, "hsk": {"field": "maturity_date"},
     "stfa": {"active": False}, "bkt": {"keep": True}, "prs": {"stage": "contact", "percent": 55},
@@ -174,7 +175,7 @@ def test_every_action_says_whether_it_writes() -> None:
         type("Forgetful", (Action,), {}, prefix="zzfgt")
     # The writes the issue names are all guarded.
     for prefix in ("cls", "css", "svo", "svc", "svn", "ima", "tmx", "psn", "ca", "cdx",
-                   "sga", "sgx", "dwx", "dlr", "rd"):
+                   "sga", "sgx", "dwx", "dlr", "rd", "lo", "rx"):
         assert ACTIONS[prefix].writes, prefix
     assert set(NEEDS_A_CONVERSATION) <= set(WRITING)
 

@@ -211,8 +211,9 @@ async def test_done_works_once_from_a_stale_message(bot: Harness, rm: Person) ->
     message = bot.last_for(rm)
     with active("vi", "Asia/Ho_Chi_Minh"):
         done, already = _("✅ Done"), _("Already handled.")
-        outcome_prompt = _("✅ Done. How did it go? Type a short note for {name}'s file, or "
-                           "just carry on.").format(name="Nguyễn Văn An")
+        outcome_prompt = _("✅ Done. How did it go? Tap the outcome or type a short note for "
+                           "{name}'s file; or set the next follow-up.").format(
+            name="Nguyễn Văn An")
     calls = await bot.press(rm, done, message)
     assert await status(bot, reminder_id) == "done"
     assert any(c.method == "sendMessage" and c.text == outcome_prompt for c in calls)

@@ -12,13 +12,15 @@ from core.actions import OpenCard
 from core.buttons import keyboard
 from core.i18n import _, current_timezone, format_datetime, format_day_heading, local
 from core.pushes.base import Push
-from core.pushes.reminders import KIND_ICONS, reminder_line
+from core.pushes.reminders import KIND_ICONS, manage_buttons, reminder_line, short_when
 from domain.pushes import NOTICE_KINDS
 from storage import Storage
 from storage.reminders import Reminder
 from storage.staff import Staff
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
+MANAGED_KINDS = ("followup", "appointment")
+MANAGED_ROWS = 6
 
 
 def local_day_bounds(now: datetime, days: int = 1) -> tuple[datetime, datetime]:
@@ -59,6 +61,10 @@ def agenda_message(title: str, due: Sequence[Reminder], overdue: Sequence[Remind
             label = (f"{KIND_ICONS.get(reminder.kind, '•')} "
                      f"{(reminder.customer_name or '')[:30]}")
             rows.append([OpenCard(reminder.customer_id).button(label)])
+    # Each follow-up listed can be done, moved or cancelled from here.
+    managed = [r for r in [*overdue, *due] if r.kind in MANAGED_KINDS][:MANAGED_ROWS]
+    rows += [manage_buttons(r, f"{short_when(r)} {(r.customer_name or '')[:16]}".strip())
+             for r in managed]
     return "\n".join(lines), keyboard(rows) if rows else None
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.actions import AnswerQuestion, MarkDone, OpenCard, Snooze
+from core.actions import AnswerQuestion, CancelReminder, MarkDone, MoveReminder, OpenCard, Snooze
 from core.buttons import keyboard
 from core.i18n import (
     N_,
@@ -22,6 +22,7 @@ from core.i18n import (
     current_timezone,
     format_date,
     format_datetime,
+    format_month_day,
     format_time,
 )
 from core.languages import regional
@@ -85,6 +86,20 @@ def _what(reminder: Reminder) -> str:
     except ValueError:
         pass  # written by hand or by an older version: shown as it is
     return text or _(KIND_TITLES.get(reminder.kind, "Follow-up"))
+
+
+def short_when(reminder: Reminder) -> str:
+    """'08/12 09:00': a reminder's moment short enough for a button."""
+    return f"{format_month_day(reminder.due_at)} {format_time(reminder.due_at)}"
+
+
+def manage_buttons(reminder: Reminder, label: str) -> list[InlineKeyboardButton]:
+    """Done early, move, cancel: one follow-up's row on the card, the agenda and its
+    confirmation (done keeps the message's other buttons)."""
+    rid, version = reminder.id, reminder.version
+    return [MarkDone(rid, version, True).button(f"✅ {label}"),
+            MoveReminder(rid, version).button(_("🕘 Move")),
+            CancelReminder(rid, version).button(_("✖ Cancel"))]
 
 
 def reminder_line(reminder: Reminder, *, with_time: bool = True) -> str:
