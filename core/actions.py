@@ -47,13 +47,13 @@ class LogContact(Action, prefix="cl", writes=False):
 
 
 @dataclass(frozen=True)
-class LogWithoutNote(Action, prefix="cls", writes=True):
+class LogWithoutNote(Action, prefix="cls", writes=True, group="contact"):
     customer_id: int
     kind: str
 
 
 @dataclass(frozen=True)
-class LogOutcome(Action, prefix="lo", writes=True):
+class LogOutcome(Action, prefix="lo", writes=True, group="contact"):
     """A contact logged with a one-tap outcome (domain.customers.OUTCOMES); from a done
     reminder (``reminder_id``) it is the reminder's outcome, noted in the file."""
 
@@ -69,7 +69,7 @@ class AskFollowUp(Action, prefix="cf", writes=False):
 
 
 @dataclass(frozen=True)
-class FollowUpPreset(Action, prefix="fu", writes=True):
+class FollowUpPreset(Action, prefix="fu", writes=True, group="followup"):
     customer_id: int
     preset: Literal["1d", "3d", "1w"]
 

@@ -122,16 +122,20 @@ class Action:
     # button or the same tap on two replicas has one effect. Every action must say, so a
     # new writing button cannot be left unguarded by omission.
     writes: ClassVar[bool]
+    # Writing buttons of one group on one message are one choice (an outcome, or logging
+    # without one; one of the follow-up presets): the first press counts, whichever it is.
+    group: ClassVar[str | None]
 
     def __init_subclass__(cls, *, prefix: str, writes: bool, public: bool = False,
-                          in_groups: bool = False, **kwargs: Any) -> None:
+                          in_groups: bool = False, group: str | None = None,
+                          **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.fullmatch(prefix) or prefix in ACTIONS:
             raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not a new 1-6 letter code")
         # Personal (the default): answered only in the private chat of the user it was made
         # for, so a card forwarded into a group never shows customer data there.
         cls.prefix, cls.public, cls.in_groups = prefix, public, public or in_groups
-        cls.writes = writes
+        cls.writes, cls.group = writes, group
         ACTIONS[prefix] = cls
 
     def pack(self, owner: int | None = None) -> str:

@@ -242,7 +242,7 @@ async def _claim_press(update: Update, context: Ctx, action: buttons.Action) -> 
     replica. If the handler fails, the claim is given back with the update's (update_queue)."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    payload = query.data.rsplit("|", 1)[0]
+    payload = f"={action.group}" if action.group else query.data.rsplit("|", 1)[0]
     message = query.message
     if message is not None:
         chat_id, message_id = message.chat.id, message.message_id

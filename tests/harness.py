@@ -152,16 +152,18 @@ class Harness:
         await self.process(self.make.callback(person, data, message=message, group=group))
         return self.api.calls[before:]
 
-    async def press_together(self, person: Person, data: str, call: ApiCall | None = None,
-                             times: int = 2) -> list[ApiCall]:
+    async def press_together(self, person: Person, data: str | list[str],
+                             call: ApiCall | None = None, times: int = 2) -> list[ApiCall]:
         """Press one button several times at once (a double tap, or the same tap reaching
-        two replicas): the presses are handled concurrently, on the same message."""
+        two replicas), or several buttons of one message at once: the presses are handled
+        concurrently, on the same message."""
+        presses = [data] * times if isinstance(data, str) else data
         message = call.result if call is not None and isinstance(call.result, dict) else None
         if message is None:
-            made = self.make.callback(person, data).callback_query
+            made = self.make.callback(person, presses[0]).callback_query
             assert made is not None
             message = made.to_dict()["message"]
-        updates = [self.make.callback(person, data, message=message) for _ in range(times)]
+        updates = [self.make.callback(person, pressed, message=message) for pressed in presses]
         before = len(self.api.calls)
         with audited_writes(self.storage.db) as written:
             await asyncio.gather(*(self.app.process_update(update) for update in updates))

@@ -510,4 +510,4 @@ async def test_the_last_open_deal_lost_closes_the_follow_ups(bot: Harness, langu
     assert only_message(lost).text.startswith(closed)
     assert name not in only_message(await bot.send(rm, "/week")).text
     again = await press_action(bot, rm, "dlr", second.id, "competitor", call=reasons)
-    assert answer_of(again).params["text"] == tr(language, "Already closed.")
+    assert answer_of(again).params["text"] == tr(language, "Already handled.")

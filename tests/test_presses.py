@@ -244,3 +244,25 @@ async def test_a_failed_press_can_be_pressed_again(bot: Harness) -> None:
     assert not _gate_answers(calls)
     customer = await bot.storage.customers.get(rm.id, world["customer_id"])
     assert customer is not None and customer.stage == "contact"
+
+
+async def test_one_choice_per_message_whichever_button(bot: Harness) -> None:
+    """Two outcomes tapped at once on one question log one contact; two follow-up presets
+    tapped at once on its confirmation set one follow-up."""
+    rm = Person(1000, "Hùng", "Trần", language_code="vi")
+    world = await _world(bot, rm, "Team")
+    customer_id = world["customer_id"]
+    outcomes = [ACTIONS["lo"](customer_id, "call", key).pack(owner=rm.id)  # type: ignore[call-arg]
+                for key in ("na", "cb")] + [
+        ACTIONS["cls"](customer_id, "call").pack(owner=rm.id)]  # type: ignore[call-arg]
+    calls = await bot.press_together(rm, outcomes)
+    assert len(_gate_answers(calls)) == 2
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM interactions WHERE customer_id = ? AND kind = 'call'",
+        (customer_id,)) == 1
+    before = len(await bot.storage.reminders.open_follow_ups(rm.id, customer_id))
+    presets = [ACTIONS["fu"](customer_id, preset).pack(owner=rm.id)  # type: ignore[call-arg]
+               for preset in ("1d", "3d", "1w")]
+    calls = await bot.press_together(rm, presets)
+    assert len(_gate_answers(calls)) == 2
+    assert len(await bot.storage.reminders.open_follow_ups(rm.id, customer_id)) == before + 1
