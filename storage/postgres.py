@@ -198,6 +198,8 @@ class PostgresDatabase(Database):
         async def work(conn: asyncpg.Connection) -> None:
             await conn.execute(f"VACUUM {', '.join(ERASED_TABLES)}")
 
+        if self._current() is not None:  # VACUUM cannot run inside a caller's transaction
+            return
         try:
             await self._write(work)
         except (asyncpg.PostgresError, *_CONNECTION_LOST) as error:

@@ -137,6 +137,8 @@ class SqliteDatabase(Database):
         pages as they were before the erasure (secure_delete zeroes only the database file).
         Waits for readers up to the busy timeout; if one still holds it, the next erasure or
         SQLite's own checkpoints (every 1,000 pages) overwrite them."""
+        if self._inside():  # inside a caller's transaction: its commit is still to come
+            return
         async with self._write_lock:
             await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -293,6 +293,19 @@ async def test_erase_blanks_every_personal_column_and_the_history(store: Storage
         "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND stage = 'won'", (LAN,)) == 1
 
 
+async def test_erasure_inside_a_callers_transaction_commits_with_it(store: Storage) -> None:
+    """The clean-up after an erasure (a WAL checkpoint, a VACUUM) cannot run inside a
+    transaction: inside one it waits for the next erasure instead of hanging or aborting."""
+    an = await new(store, "Nguyễn Văn An", "+84901234567")
+    async with store.db.transaction():
+        assert await store.erase_customer(LAN, an.id, NOW) == 0
+        await store.db.execute("UPDATE customers SET updated_at = ? WHERE id = ?",
+                               (to_db_time(NOW), an.id))
+    assert await store.customers.get(LAN, an.id) is None
+    other = await new(store, "Lê Văn Tám")
+    assert await store.erase_customer(LAN, other.id, NOW) == 0
+
+
 # -- interactions ----------------------------------------------------------------------------
 
 
