@@ -105,10 +105,6 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
     overfull: set[int] = field(default_factory=set)  # rows with more values than columns
 
-    def ids(self) -> set[int]:
-        return {int(values["id"]) for _row, values in self.rows
-                if values.get("id", "").isdigit()}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -496,16 +492,16 @@ def _changes(current: Mapping[str, Any], wanted: dict[str, Any]) -> dict[str, An
 
 
 def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
-                foreign_ids: set[int], region: str, *, language: str, today: date,
+                region: str, *, language: str, today: date,
                 held_refs: Mapping[str, int] | None = None) -> Plan:
     """Sort every row into new, updated, unchanged or rejected (with its reason).
 
     ``existing``: the RM's customers by id (their stored fields, ``archived_at`` included);
-    ``foreign_ids``: ids in the file that are other RMs' customers; ``held_refs``: the
-    client references in the file that a customer already holds (lower case → customer id;
-    a reference belongs to one customer in the whole bank); ``language`` and
-    ``region`` read the RM's dates (day/month order, calendar), ``today`` (the RM's local
-    date) bounds them.
+    any other id is answered alike, whether it is another RM's customer or nobody's (the
+    answer must not tell what is in someone else's book). ``held_refs``: the client
+    references in the file that a customer already holds (lower case → customer id; a
+    reference belongs to one customer in the whole bank); ``language`` and ``region`` read
+    the RM's dates (day/month order, calendar), ``today`` (the RM's local date) bounds them.
     """
     plan = Plan()
     by_phone: dict[str, list[int]] = {}
@@ -520,7 +516,7 @@ def plan_import(table: Table, existing: Mapping[int, Mapping[str, Any]],
         if number in table.overfull:
             reader.fail(N_("This row has more values than the header has columns."))
         wanted = reader.fields()
-        target = _target(reader, values, wanted, existing, foreign_ids, by_phone)
+        target = _target(reader, values, wanted, existing, by_phone)
         if reader.error is None and target is None:
             if not wanted.get("name") and not wanted.get("phone"):
                 reader.fail(N_("A new customer needs a name or a phone number."))
@@ -564,7 +560,7 @@ def _check_ref(reader: _RowReader, ref: str, target: int | None, held: Mapping[s
 
 
 def _target(reader: _RowReader, values: dict[str, str], wanted: dict[str, Any],
-            existing: Mapping[int, Mapping[str, Any]], foreign_ids: set[int],
+            existing: Mapping[int, Mapping[str, Any]],
             by_phone: dict[str, list[int]]) -> int | None:
     """The existing customer a row changes (by id, else by phone), or None for a new one."""
     raw_id = values.get("id", "")
@@ -575,11 +571,7 @@ def _target(reader: _RowReader, values: dict[str, str], wanted: dict[str, Any],
         customer_id = int(raw_id)
         if customer_id in existing:
             return customer_id
-        if customer_id in foreign_ids:
-            reader.fail(N_("Customer {id} belongs to another relationship manager."),
-                        id=customer_id)
-        else:
-            reader.fail(N_("There is no customer {id} in your list."), id=customer_id)
+        reader.fail(N_("There is no customer {id} in your list."), id=customer_id)
         return None
     matches = by_phone.get(wanted.get("phone") or "", [])
     if len(matches) > 1:

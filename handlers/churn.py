@@ -105,15 +105,17 @@ def _error_lines(errors: list[RowError]) -> list[str]:
 
 def _check_owners(rows: list[VolumeRow], holders: dict[str, RefHolder],
                   allowed: set[int] | None) -> list[RowError]:
-    """Each row's client reference must be a customer the importer can see."""
+    """Each row's client reference must be a customer the importer can see. A reference
+    held in a book the importer cannot see is answered as one nobody holds: the answer must
+    not tell what is in someone else's book."""
     errors = []
     for row in rows:
         holder = holders.get(ref_key(row.client_ref))
-        if holder is None:
-            errors.append(RowError(row.row, N_("no customer has the client reference “{ref}”"),
-                                   {"ref": row.client_ref}))
-        elif allowed is not None and holder.owner_id not in allowed:
+        if allowed is not None and (holder is None or holder.owner_id not in allowed):
             errors.append(RowError(row.row, N_("client “{ref}” is not one of your customers"),
+                                   {"ref": row.client_ref}))
+        elif holder is None:
+            errors.append(RowError(row.row, N_("no customer has the client reference “{ref}”"),
                                    {"ref": row.client_ref}))
     return errors
 

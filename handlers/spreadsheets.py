@@ -142,12 +142,11 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
         await _refuse(update, table)
         return
     customers = await context.storage.spreadsheets.customers([me.id])
-    foreign = await context.storage.spreadsheets.foreign_ids(me.id, table.ids())
     held = await context.storage.spreadsheets.held_refs(
         [values.get("client_ref", "") for _row, values in table.rows])
     today = context.clock.now().astimezone(current_timezone()).date()
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
-                                   foreign, me.region, language=current_language(), today=today,
+                                   me.region, language=current_language(), today=today,
                                    held_refs=held)
     sheets, unreadable = await _plan_sheets(context, workbook, {c.id for c in customers})
     if unreadable:

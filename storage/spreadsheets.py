@@ -122,18 +122,6 @@ class SpreadsheetRepo:
             held.update({str(row["ref"]): int(row["id"]) for row in rows})
         return held
 
-    async def foreign_ids(self, owner_id: int, ids: Sequence[int] | set[int]) -> set[int]:
-        """Which of these ids are live customers of someone else."""
-        found: set[int] = set()
-        wanted = sorted(ids)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            rows = await self.db.fetch_all(
-                f"SELECT c.id FROM customers c WHERE c.id IN ({_in(chunk)}) AND"
-                f" c.owner_id != ? AND {_LIVE}", [*chunk, owner_id])
-            found.update(int(row["id"]) for row in rows)
-        return found
-
     async def save_import(self, *, owner_id: int, file_name: str,
                           creates: list[dict[str, Any]],
                           updates: list[tuple[int, dict[str, Any]]], unchanged: int,

@@ -457,8 +457,9 @@ async def test_a_malformed_file_is_reported_row_by_row_and_nothing_is_stored(
             _("Row {row}: {reason}").format(row=4, reason=_(
                 "“{value}” is not a week: write 2026-11-16, 16/11/2026 or 2026-W47").format(
                 value="16/13/2026")),
+            # Nobody's reference and another RM's client get the same answer.
             _("Row {row}: {reason}").format(row=5, reason=_(
-                "no customer has the client reference “{ref}”").format(ref="KH7777")),
+                "client “{ref}” is not one of your customers").format(ref="KH7777")),
             _("Row {row}: {reason}").format(row=6, reason=_(
                 "client “{ref}” is not one of your customers").format(ref="KH0100")),
             _("Row {row}: {reason}").format(row=7, reason=_("the volume cannot be negative")),

@@ -613,8 +613,8 @@ async def test_another_rms_customer_is_rejected(bot: Harness) -> None:
         # Without an id, the other RM's customer's phone makes a new customer of Lan's own.
         ["", "", "Đặng Thu Thảo", "0908 765 432", ""]]
     preview = await import_file(bot, LAN, csv_bytes(rows), "khach.csv")
-    assert reason("vi", 2, "Customer {id} belongs to another relationship manager.",
-                  id=theirs.id) in preview.text
+    assert reason("vi", 2, "There is no customer {id} in your list.", id=theirs.id) \
+        in preview.text
     for line in summary("vi", new=1, updated=1, unchanged=0, rejected=1):
         assert line in preview.text
     await bot.press(LAN, tr("vi", "✅ Apply"), preview)
@@ -623,6 +623,29 @@ async def test_another_rms_customer_is_rejected(bot: Harness) -> None:
     assert updated is not None and updated.grade == "VIP"
     copy = await bot.storage.customers.duplicates(LAN.id, "Đặng Thu Thảo", "+84908765432")
     assert len(copy) == 1 and copy[0].owner_id == LAN.id and copy[0].id != theirs.id
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant"])
+async def test_another_rms_customer_id_is_answered_as_an_unknown_one(
+        bot: Harness, language: str) -> None:
+    """The answer must not tell whether an id is in someone else's book."""
+    lan = Person(LAN.id, "Lan", "Nguyễn", language_code=language)
+    await register(bot, lan, language)
+    await register(bot, MINH, "vi")
+    theirs = await new(bot, MINH, "Đặng Thu Thảo", "+84908765432", grade="B")
+    nobodys = theirs.id + 1000
+
+    async def answer(customer_id: int) -> tuple[str, list[str]]:
+        rows: list[list[Any]] = [["id", "name", "grade"],
+                                 [customer_id, "Đặng Thu Thảo", "VIP"]]
+        preview = await import_file(bot, lan, csv_bytes(rows), "khach.csv")
+        line = reason(language, 2, "There is no customer {id} in your list.", id=customer_id)
+        assert line in preview.text
+        return (preview.text.replace(line, "<the row's reason>"),
+                [label for label, _data in preview.buttons])
+
+    assert await answer(theirs.id) == await answer(nobodys)
+    assert await bot.storage.customers.get(MINH.id, theirs.id) == theirs
 
 
 async def test_phone_matches_an_existing_customer_without_an_id(bot: Harness) -> None:
