@@ -247,9 +247,20 @@ async def set_access(update: Update, context: Ctx) -> None:
     member = await _member(update, context, action.staff_id)
     if member is None or not await _not_self(context, member):
         return
-    await context.storage.set_access(context.me.id, member.id, action.active,
-                                     context.clock.now())
-    await _changed(update, context, member, menu=True)
+    departure = await context.storage.set_access(context.me.id, member.id, action.active,
+                                                 context.clock.now())
+    note = None
+    if departure is None or not departure.anything:
+        pass
+    elif departure.receiver_id != context.me.id:
+        receiver = await context.storage.staff.get(departure.receiver_id)
+        note = _("Saved. What waited on {name} (groups, questions, leads, queued posts) is "
+                 "now {receiver}'s.").format(name=member.name,
+                                             receiver=receiver.name if receiver else "?")
+    else:
+        note = _("Saved. What waited on {name} (groups, questions, leads, queued posts) is "
+                 "now yours.").format(name=member.name)
+    await _changed(update, context, member, menu=True, note=note)
 
 
 async def _not_self(context: Ctx, member: Staff) -> bool:
@@ -262,10 +273,11 @@ async def _not_self(context: Ctx, member: Staff) -> bool:
     return False
 
 
-async def _changed(update: Update, context: Ctx, member: Staff, *, menu: bool) -> None:
+async def _changed(update: Update, context: Ctx, member: Staff, *, menu: bool,
+                   note: str | None = None) -> None:
     """Show the member again; after a change of role or access, update their command menu
     (none at all once their access is off)."""
-    await context.query.answer(_("Saved."))
+    await context.query.answer(note or _("Saved."), show_alert=note is not None)
     updated = await context.storage.staff.get(member.id)
     assert updated is not None
     if menu and isinstance(context.button, SetAccess) and not updated.active:

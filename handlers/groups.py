@@ -33,11 +33,13 @@ async def link_group(update: Update, context: Ctx) -> None:
         return
     groups, now = context.storage.groups, context.clock.now()
     existing = await groups.get(chat.id)
-    if existing is not None and existing.active and existing.owner_id != context.me.id:
-        owner = await context.storage.staff.get(existing.owner_id)
+    owner = (await context.storage.staff.get(existing.owner_id)
+             if existing is not None and existing.owner_id != context.me.id else None)
+    # A group whose owner no longer has access is free to link: nobody would answer it.
+    if existing is not None and existing.active and owner is not None and owner.active:
         await reply(update, _("This group is already linked to {name}. A team lead can "
                               "reassign it with /groups in private chat.").format(
-            name=esc(owner.name if owner else "?")))
+            name=esc(owner.name)))
         return
     language = existing.language if existing else current_language()
     await context.storage.link_group(context.me.id, chat.id, chat.title or "", language, now)

@@ -229,8 +229,9 @@ async def cancel_post(update: Update, context: Ctx) -> None:
 async def list_groups(update: Update, context: Ctx) -> None:
     """/groups: the RM's linked groups; a team lead sees the team's and can reassign."""
     me = context.me
-    members = await context.storage.staff.list_team(me.team_id) if me.is_lead and me.team_id \
-        else []
+    # Those whose access was turned off too: a group they still own is shown, to reassign.
+    members = (await context.storage.staff.list_team(me.team_id, with_inactive=True)
+               if me.is_lead and me.team_id else [])
     owners = sorted({me.id, *(m.id for m in members)})
     groups = await context.storage.groups.owned_by(owners)
     if not groups:
@@ -255,13 +256,13 @@ async def pick_new_owner(update: Update, context: Ctx) -> None:
     if group is None or not me.is_lead or me.team_id is None:
         await expired(update)
         return
-    members = await context.storage.staff.list_team(me.team_id)
+    members = await context.storage.staff.list_team(me.team_id, with_inactive=True)
     if group.owner_id not in {m.id for m in members} | {me.id}:
         await expired(update)
         return
     await context.query.answer()
     rows = [[ReassignGroup(group.chat_id, m.id).button(m.name[:40])] for m in members
-            if m.id != group.owner_id]
+            if m.id != group.owner_id and m.active]
     await edit_or_reply(update, _("Who should own “{title}”?").format(title=esc(group.title)),
                         keyboard(rows))
 
@@ -272,9 +273,11 @@ async def reassign_group(update: Update, context: Ctx) -> None:
     group = await context.storage.groups.get(action.chat_id)
     new_owner = action.owner_id
     me = context.me
-    members = await context.storage.staff.list_team(me.team_id) if me.team_id else []
+    members = (await context.storage.staff.list_team(me.team_id, with_inactive=True)
+               if me.team_id else [])
     team_ids = {m.id for m in members}
-    if (group is None or not me.is_lead or new_owner not in team_ids
+    active_ids = {m.id for m in members if m.active}
+    if (group is None or not me.is_lead or new_owner not in active_ids
             or group.owner_id not in team_ids | {me.id}):
         await expired(update)
         return

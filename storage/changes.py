@@ -28,7 +28,7 @@ from storage.interactions import InteractionRepo
 from storage.invites import Invite, InviteRepo
 from storage.leads import Lead, LeadRepo
 from storage.posts import PostRepo
-from storage.reassign import ReassignRepo
+from storage.reassign import Departure, ReassignRepo, departure_note
 from storage.reminders import ReminderRepo
 from storage.review import ReviewRepo
 from storage.staff import Staff, StaffRepo
@@ -145,16 +145,46 @@ class Changes:
             await self._staff_changed(actor_id, staff_id, "staff.team", str(team_id or 0), now)
 
     async def set_access(self, actor_id: int, staff_id: int, active: bool,
-                         now: datetime) -> None:
+                         now: datetime) -> Departure | None:
+        """Turn someone's access on or off. Turning it off also revokes the invites they made
+        and hands what waits on them (groups, questions, leads, queued posts) to their team
+        lead, else to the administrator turning it off, who is told (a hand-over notice);
+        their customers wait for /reassign. What was handed over, if anything."""
         async with self.db.transaction():
             await self.staff.set_active(staff_id, active)
             await self._staff_changed(actor_id, staff_id, "staff.access", str(int(active)), now)
-            if not active:
-                revoked = await self.invites.revoke_made_by(staff_id, now)
-                if revoked:
-                    await self.audit.record(actor_id=actor_id, action="invite.revoked",
-                                            entity="staff", entity_id=staff_id, now=now,
-                                            detail={"count": revoked})
+            if active:
+                return None
+            revoked = await self.invites.revoke_made_by(staff_id, now)
+            if revoked:
+                await self.audit.record(actor_id=actor_id, action="invite.revoked",
+                                        entity="staff", entity_id=staff_id, now=now,
+                                        detail={"count": revoked})
+            receiver = await self.reassign.successor(staff_id) or actor_id
+            if receiver == staff_id:
+                return None
+            departure = await self.reassign.hand_over_work(staff_id, receiver, now)
+            for chat_id in departure.groups:
+                await self.audit.record(actor_id=actor_id, action="group.reassigned",
+                                        entity="group", entity_id=chat_id, now=now,
+                                        detail={"from": staff_id, "to": receiver})
+            for customer_id in departure.customers:
+                await self.audit.record(actor_id=actor_id, action="customer.reassigned",
+                                        entity="customer", entity_id=customer_id, now=now,
+                                        detail={"from": staff_id, "to": receiver})
+            remaining = await self.reassign.count_owned(staff_id)
+            if not departure.anything and not remaining:
+                return None
+            await self.audit.record(
+                actor_id=actor_id, action="staff.work_handed_over", entity="staff",
+                entity_id=staff_id, now=now,
+                detail={"to": receiver, "groups": len(departure.groups),
+                        "questions": departure.questions, "leads": departure.leads,
+                        "posts": departure.posts})
+            await self.reminders.create(
+                staff_id=receiver, customer_id=None, kind=Kind.HANDOVER,
+                text=departure_note(departure), due_at=now, now=now, ref_id=staff_id)
+        return departure
 
     async def _staff_changed(self, actor_id: int, staff_id: int, action: str, value: str,
                              now: datetime) -> None:

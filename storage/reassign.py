@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,40 @@ from typing import Any
 from storage.db import Database, to_db_time
 
 _OPEN = "('pending', 'sending', 'sent')"
+
+
+@dataclass(frozen=True)
+class Departure:
+    """What waited on someone whose access was turned off, now another's."""
+
+    receiver_id: int
+    groups: list[int]       # the merchant groups' chat ids
+    questions: int          # unanswered group questions
+    leads: int              # group leads (with the prospects of those who consented)
+    posts: int              # posts still queued for their groups
+    customers: list[int]    # the leads' prospects, moved with them
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.groups or self.questions or self.leads or self.posts)
+
+
+DEPARTURE = "departure"
+
+
+def departure_note(departure: Departure) -> str:
+    """The hand-over notice's text column: what was handed over ("departure:2,1,3,0")."""
+    return (f"{DEPARTURE}:{len(departure.groups)},{departure.questions},{departure.leads},"
+            f"{departure.posts}")
+
+
+def read_departure_note(text: str) -> tuple[int, int, int, int] | None:
+    """Groups, questions, leads and posts from a hand-over notice's text; None for another."""
+    kind, _sep, counts = text.partition(":")
+    parts = counts.split(",")
+    if kind != DEPARTURE or len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3])
 
 
 @dataclass(frozen=True)
@@ -42,9 +77,57 @@ class ReassignRepo:
         return int(await self.db.fetch_value(
             "SELECT COUNT(*) FROM customers WHERE owner_id = ?", (owner_id,)))
 
+    async def successor(self, staff_id: int) -> int | None:
+        """Who takes over what waits on this person when they leave: an active team lead of
+        their team (not themselves), the first by name; None if the team has none."""
+        value = await self.db.fetch_value(
+            "SELECT l.id FROM staff s JOIN staff l ON l.team_id = s.team_id"
+            " WHERE s.id = ? AND l.id != s.id AND l.role = 'lead' AND l.active = 1"
+            " ORDER BY LOWER(l.name), l.id LIMIT 1", (staff_id,))
+        return int(value) if value is not None else None
+
+    async def hand_over_work(self, from_id: int, to_id: int, now: datetime) -> Departure:
+        """Give someone's merchant groups, unanswered questions, group leads (with their
+        prospects) and queued posts to `to_id`, in one transaction, so that nothing waits on
+        an owner who is gone. The questions and leads not yet seen by anyone are pushed to
+        the receiver as they were to the owner (a question still unanswered: again)."""
+        stamp = to_db_time(now)
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                "SELECT chat_id FROM groups WHERE owner_id = ? ORDER BY chat_id", (from_id,))
+            groups = [int(row[0]) for row in rows]
+            await self.db.execute(
+                "UPDATE groups SET owner_id = ?, updated_at = ? WHERE owner_id = ?",
+                (to_id, stamp, from_id))
+            questions = await self.db.execute(
+                "UPDATE questions SET owner_id = ? WHERE owner_id = ? AND answered_at IS NULL",
+                (to_id, from_id))
+            await self.db.execute(
+                "UPDATE reminders SET staff_id = ?, status = 'pending', due_at = ?,"
+                " claimed_by = NULL, claimed_until = NULL, version = version + 1"
+                f" WHERE staff_id = ? AND status IN {_OPEN} AND ((kind = 'question' AND ref_id"
+                " IN (SELECT id FROM questions WHERE owner_id = ? AND answered_at IS NULL))"
+                " OR (kind = 'lead' AND status != 'sent'))",
+                (to_id, stamp, from_id, to_id))
+            rows = await self.db.fetch_all(
+                "SELECT DISTINCT l.customer_id FROM leads l JOIN customers c"
+                " ON c.id = l.customer_id WHERE l.owner_id = ? AND c.owner_id = ?"
+                " ORDER BY l.customer_id", (from_id, from_id))
+            prospects = [int(row[0]) for row in rows]
+            leads = int(await self.db.fetch_value(
+                "SELECT COUNT(*) FROM leads WHERE owner_id = ?", (from_id,)))
+            customers = await self.reassign(from_id, to_id, now, prospects) if prospects else []
+            await self.db.execute("UPDATE leads SET owner_id = ? WHERE owner_id = ?",
+                                  (to_id, from_id))
+            posts = await self.db.execute(
+                "UPDATE posts SET staff_id = ? WHERE staff_id = ? AND status = 'pending'",
+                (to_id, from_id))
+        return Departure(to_id, groups, questions, leads, posts, customers)
+
     async def reassign(self, from_id: int, to_id: int, now: datetime,
-                       customer_id: int | None = None) -> list[int]:
-        """Give one customer (or, with None, all) of one RM to another, in one transaction.
+                       customer_id: int | Sequence[int] | None = None) -> list[int]:
+        """Give one customer (or several, or with None all) of one RM to another, in one
+        transaction.
 
         Everything the customer has goes with them: their complaints (so "Resolved", the
         daily reminders, the escalation and /service follow the new owner), their deals, their
@@ -56,8 +139,12 @@ class ReassignRepo:
         """
         if from_id == to_id:
             return []
-        only = " AND id = ?" if customer_id is not None else ""
-        params: list[Any] = [from_id] + ([customer_id] if customer_id is not None else [])
+        wanted = [customer_id] if isinstance(customer_id, int) else customer_id
+        if wanted is not None and not wanted:
+            return []
+        only = (f" AND id IN ({', '.join('?' for _ in wanted)})" if wanted is not None
+                else "")
+        params: list[Any] = [from_id, *(wanted or [])]
         stamp = to_db_time(now)
         async with self.db.transaction():
             rows = await self.db.fetch_all(

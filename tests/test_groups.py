@@ -1073,3 +1073,115 @@ async def test_staff_text_in_a_group_shows_no_data(bot: Harness) -> None:
     for call in shown(calls):
         assert call.chat_id == GROUP_ID
         assert "Lan" not in call.text and "Asia/" not in call.text
+
+
+# -- an RM who leaves --------------------------------------------------------------------------
+
+HANDED_TO = ("Saved. What waited on {name} (groups, questions, leads, queued posts) is now "
+             "{receiver}'s.")
+NO_ACCESS = "🔁 <b>{name} no longer has access</b>"
+WAITED = ("What waited on them is now yours: merchant groups {groups}, open questions "
+          "{questions}, group leads {leads}, queued posts {posts}. See /groups.")
+STILL_TO_HAND_OVER = (
+    "{count} customer of theirs still has to be handed over to an RM: send /reassign.",
+    "{count} customers of theirs still have to be handed over to an RM: send /reassign.")
+
+
+async def test_turning_access_off_hands_the_rms_groups_to_the_team_lead(
+        bot: Harness, rm: Profile, admin: Person) -> None:
+    """Nothing waits on an RM who left: the group, its unanswered question, the lead and its
+    prospect, and the queued post are the team lead's, who is told and sees the group."""
+    await as_admin(bot, admin)
+    now = bot.clock.now()
+    team = await bot.storage.teams.create("Bến Thành", now)
+    assert team is not None
+    await bot.storage.staff.set_team(rm.person.id, team.id)
+    lead = Person(3001, "Minh", "Hoàng", language_code="vi")
+    colleague = Person(2010, "Quân", "Lê", language_code="zh-hans")
+    await bot.register(lead, role="lead", team_id=team.id, language="vi")
+    await bot.register(colleague, team_id=team.id, language="zh_Hans")
+    group = group_chat(bot, rm)
+    chat_id = group["id"]
+    await link(bot, rm, group)
+    catalog = await products(bot)
+    post = await _post_in_group(bot, rm, group, catalog[1])
+    await bot.press_data(rm.member, data_for(post, "int"), post, group=group)
+    await bot.send(rm.member, f"@{BOT_USERNAME} cho hỏi lãi suất", group=group)
+    await bot.storage.posts.create(staff_id=rm.person.id, chat_id=chat_id, text="Ưu đãi Tết",
+                                   due_at=now + timedelta(days=3), now=now)
+    own = await bot.storage.customers.create(owner_id=rm.person.id, name="Nguyễn Văn An",
+                                             phone=None, region=rm.region, now=now)
+    # The admin turns the RM's access off.
+    await bot.send(admin, "/staff")
+    await bot.press(admin, rm.person.first_name)
+    calls = await bot.press(admin, tr("vi", "Turn off access"))
+    assert answer_of(calls).params.get("text") == tr("vi", HANDED_TO).format(
+        name=full_name(rm.person), receiver=full_name(lead))
+    linked = await bot.storage.groups.get(chat_id)
+    assert linked is not None and linked.owner_id == lead.id
+    assert [q["owner_id"] for q in await rows(bot, "SELECT owner_id FROM questions")] == [lead.id]
+    [lead_row] = await rows(bot, "SELECT owner_id, token FROM leads")
+    assert lead_row["owner_id"] == lead.id
+    assert [p["staff_id"] for p in await rows(
+        bot, "SELECT staff_id FROM posts WHERE status = 'pending'")] == [lead.id]
+    # The RM's own customer waits for /reassign, and the lead is asked to do it.
+    assert await bot.storage.customers.get(rm.person.id, own.id) is not None
+    assert "staff.work_handed_over" in await bot.storage.audit.actions_for("staff", rm.person.id)
+    # Nothing waits on the RM: the lead gets the question, the lead and the notice.
+    bot.api.clear()
+    await dispatcher(bot).drain()
+    assert bot.api.messages(rm.person.id) == []
+    texts = "\n".join(call.text or "" for call in bot.api.messages(lead.id))
+    assert tr("vi", QUESTION_TITLE) in texts
+    with active("vi", "Asia/Ho_Chi_Minh"):
+        assert _(NO_ACCESS).format(name=esc(full_name(rm.person))) in texts
+        assert _(WAITED).format(groups=1, questions=1, leads=1, posts=1) in texts
+        assert ngettext(*STILL_TO_HAND_OVER, 1).format(count=1) in texts
+    # The lead's /groups shows the group as theirs; a question asked now reaches them.
+    listing = only_message(await bot.send(lead, "/groups"))
+    assert f"• {esc(TITLE)} — {esc(full_name(lead))}" in listing.text
+    await bot.send(rm.member, f"@{BOT_USERNAME} còn ưu đãi không?", group=group)
+    assert {q["owner_id"] for q in await rows(bot, "SELECT owner_id FROM questions")} == {
+        lead.id}
+    # The member who was interested agrees to be contacted: the prospect is the lead's.
+    thanks = only_message(await bot.send(rm.member, f"/start lead_{lead_row['token']}"))
+    assert thanks.text == tr(rm.member_language, THANKS_FOR_INTEREST).format(
+        name=esc(full_name(lead)))
+    await bot.send_update(bot.make.contact(rm.member, rm.member_phone, rm.member.first_name,
+                                           user_id=rm.member.id))
+    [prospect] = await rows(bot, "SELECT owner_id FROM customers WHERE telegram_id = ?",
+                            rm.member.id)
+    assert prospect["owner_id"] == lead.id
+    bot.api.clear()
+    await dispatcher(bot).drain()
+    assert tr("vi", LEAD_TITLE) in "\n".join(c.text or "" for c in bot.api.messages(lead.id))
+
+
+async def test_a_group_of_an_rm_without_access_can_be_linked_and_reassigned(
+        bot: Harness, rm: Profile) -> None:
+    """A group left with an owner whose access is off (turned off before groups were handed
+    over): another RM's /link takes it, and the lead's /groups shows and reassigns it."""
+    now = bot.clock.now()
+    team = await bot.storage.teams.create("Bến Thành", now)
+    assert team is not None
+    await bot.storage.staff.set_team(rm.person.id, team.id)
+    lead = Person(3001, "Minh", "Hoàng", language_code="vi")
+    colleague = Person(2010, "Quân", "Lê", language_code="zh-hans")
+    await bot.register(lead, role="lead", team_id=team.id, language="vi")
+    await bot.register(colleague, team_id=team.id, language="zh_Hans")
+    group = group_chat(bot, rm)
+    chat_id = group["id"]
+    await link(bot, rm, group)
+    await bot.storage.staff.set_active(rm.person.id, False)
+    listing = only_message(await bot.send(lead, "/groups"))
+    assert f"• {esc(TITLE)} — {esc(full_name(rm.person))}" in listing.text
+    choice = only_message(await bot.press_data(lead, data_for(listing, "grp", chat_id), listing))
+    offered = {payload(data)[2] for _label, data in choice.buttons}
+    assert offered == {str(lead.id), str(colleague.id)}
+    forged = buttons.pack("gro", chat_id, rm.person.id, owner=lead.id)
+    assert_expired(await bot.press_data(lead, forged, choice), "vi")
+    # Another RM of the team links the group themselves.
+    answer = only_message(await bot.send(colleague, "/link", group=group))
+    assert answer.text != tr("zh_Hans", ALREADY_LINKED).format(name=esc(full_name(rm.person)))
+    linked = await bot.storage.groups.get(chat_id)
+    assert linked is not None and linked.owner_id == colleague.id
