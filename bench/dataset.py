@@ -26,9 +26,10 @@ from core.languages import regional
 from domain.catalog import parse_catalog
 from domain.deals import LOST_REASONS, MARKET_CURRENCY
 from domain.holdings import kind_for_product
+from domain.names import fold
 from storage.customers import CustomerRepo
 
-VERSION = 2
+VERSION = 3
 """Bump when the generated data changes, so cached databases are rebuilt."""
 REFERENCE = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 """The benchmark's "now": Monday 10:00 in Ho Chi Minh City."""
@@ -82,12 +83,12 @@ STAFF_COLUMNS = ("id", "name", "username", "role", "team_id", "language", "timez
                  "created_at", "agenda_time", "text_mode")
 CUSTOMER_COLUMNS = ("id", "owner_id", "name", "phone", "segment", "grade", "stage",
                     "lost_reason", "source", "referrer", "birthday", "company", "products_held",
-                    "tags", "about", "language", "search_key", "phone_key", "last_contact_at",
-                    "created_at", "updated_at", "archived_at", "client_ref")
+                    "tags", "about", "language", "search_key", "phone_key", "name_key",
+                    "last_contact_at", "created_at", "updated_at", "archived_at", "client_ref")
 REMINDER_COLUMNS = ("staff_id", "customer_id", "kind", "text", "due_at", "urgent", "status",
                     "rule_key", "attempts", "sent_at", "done_at", "outcome", "created_at")
-INTERACTION_COLUMNS = ("customer_id", "staff_id", "kind", "happened_at", "text", "detail",
-                       "created_at")
+INTERACTION_COLUMNS = ("customer_id", "staff_id", "kind", "happened_at", "text", "search_text",
+                       "detail", "created_at")
 DEAL_COLUMNS = ("id", "customer_id", "owner_id", "product_id", "amount_minor", "currency",
                 "expected_close", "stage", "lost_reason", "closed_at", "holding_id",
                 "created_at", "updated_at")
@@ -215,7 +216,8 @@ def _customer(rng: random.Random, customer_id: int, rm: Rm, plan: _Plan,
                                                     and rng.random() < 0.5)
     company = people.company(rng, market) if business else None
     tags = people.tags(rng, market) if rng.random() < 0.2 else None
-    search_key, phone_key = CustomerRepo._keys(name, company, tags, number, market.region)
+    search_key, phone_key, name_key = CustomerRepo._keys(name, company, tags, number,
+                                                         market.region)
     stage = rng.choices(*_STAGES)[0]
     lang = "zh" if market.chinese else "vi"
     held = (", ".join(rng.sample(_PRODUCTS[lang], rng.randint(1, 3)))
@@ -231,7 +233,7 @@ def _customer(rng: random.Random, customer_id: int, rm: Rm, plan: _Plan,
         "lãi suất cao hơn" if stage == "lost" and not market.chinese else
         "利率不合适" if stage == "lost" else None,
         rng.choices(*_SOURCES)[0], None, birthday, company, held, tags,
-        None, market.language, search_key, phone_key,
+        None, market.language, search_key, phone_key, name_key,
         _time(last) if last is not None else None, _time(created), _time(notes_end),
         _time(notes_end) if rng.random() < 0.02 else None,
         f"CIF{customer_id:08d}" if business and rng.random() < 0.5 else None,
@@ -294,7 +296,8 @@ def _interactions(rng: random.Random, size: Size, staff: list[Rm],
                 # A logged call is often saved without a note.
                 text = ("" if code == _CALL_CODE and rng.random() < 0.4
                         else people.note_text(rng, rm.market))
-            rows.append((customer_id, rm.id, kinds[code], when, text, detail, when))
+            rows.append((customer_id, rm.id, kinds[code], when, text, fold(text), detail,
+                         when))
             if len(rows) >= CHUNK:
                 yield Batch("interactions", INTERACTION_COLUMNS, rows)
                 rows = []

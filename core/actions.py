@@ -39,6 +39,28 @@ class AskNote(Action, prefix="cn", writes=False):
 
 
 @dataclass(frozen=True)
+class ShowNote(Action, prefix="nv", writes=False):
+    """One entry of the history in full (Correct and Delete for its author)."""
+
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class CorrectNote(Action, prefix="ned", writes=False):
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class AskDeleteNote(Action, prefix="ndq", writes=False):
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class DeleteNote(Action, prefix="ndel", writes=True):
+    interaction_id: int
+
+
+@dataclass(frozen=True)
 class LogContact(Action, prefix="cl", writes=False):
     """A call, visit, meeting or complaint to log (with a note, asked next)."""
 

@@ -64,6 +64,9 @@ KIND_ICONS = {"call": "📞", "visit": "🚶", "meeting": "🤝", "message": "�
 MAX_NAME = 120
 MAX_FIELD = 1000
 MAX_NOTE = 20_000
+# What a note's author may correct or delete from the history: what they typed (stage
+# changes, complaints, files and a Telegram Business chat's lines have records of their own).
+CORRECTABLE_KINDS = ("note", "call", "visit", "meeting")
 
 
 @dataclass(frozen=True)

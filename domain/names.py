@@ -45,7 +45,8 @@ from typing import Any
 # modify them. It is read when pypinyin is first imported.
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
 
-__all__ = ["fold", "query_forms", "search_key"]
+__all__ = ["fold", "given_name", "name_key", "note_query", "note_snippet", "query_forms",
+           "rank_patterns", "search_key"]
 
 # CJK Unified Ideographs (+ Extension A, compatibility block, Extensions B-H) and 〇.
 _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -243,16 +244,23 @@ def _pinyin_forms(folded: str) -> list[str]:
 FORM_LIMIT = 2000
 
 
+def _initials(folded: str) -> str:
+    """The first letters of a name of several words ('dang thi hong' -> 'dth'), else ''."""
+    words = [word for word in _NON_WORD_RE.split(folded) if word]
+    return "".join(word[0] for word in words) if len(words) > 1 else ""
+
+
 def search_key(*parts: str) -> str:
     """One string holding, for each part: the folded text, its no-space form, and for CJK text
-    the full pinyin (no tones, no spaces) and the pinyin initials; parts separated by '|' so a
-    query never matches across two fields.
+    the full pinyin (no tones, no spaces) and the pinyin initials (for the first part, the
+    name, written in Latin letters: the initials of its words, ``nva`` for Nguyễn Văn An);
+    parts separated by '|' so a query never matches across two fields.
 
     Empty parts are skipped; duplicate forms are stored once. See the module docstring for
     the exact layout and the SQL to match it.
     """
     seen: dict[str, None] = {}
-    for part in parts:
+    for index, part in enumerate(parts):
         folded = fold(part)[:FORM_LIMIT]
         if not folded:
             continue
@@ -264,6 +272,8 @@ def search_key(*parts: str) -> str:
             for form in _pinyin_forms(folded):
                 if form:
                     seen[form[:FORM_LIMIT]] = None
+        elif index == 0 and (initials := _initials(folded)):
+            seen[initials] = None  # the name's: 'dth' for Đặng Thị Hồng, as 'ww' for 王伟
     if not seen:
         return ""
     return "|" + "|".join(seen) + "|"
@@ -335,3 +345,131 @@ def full_name(first: str | None, last: str | None, region: str = "") -> str:
             region.upper() == "VN" and family and family[0] in _VIETNAMESE_SURNAMES):
         return f"{last} {first}"
     return f"{first} {last}"
+
+
+# -- ranking /find's results, and notes ------------------------------------------------------
+
+GIVEN_MARK = "~"
+
+
+def given_name(name: str) -> str:
+    """The name a person is called by, folded: a Vietnamese name's last word, a Chinese
+    name's characters after the family name (two characters for a compound family name such
+    as 欧阳 or 诸葛), another Latin name's first word.
+
+    >>> given_name("Nguyễn Văn An")
+    'an'
+    >>> given_name("歐陽娜娜")
+    '娜娜'
+    >>> given_name("Kevin Lam")
+    'kevin'
+    """
+    folded = fold(name)
+    run = _CJK_RUN_RE.search(folded)
+    if run is not None:
+        chars = run.group()
+        if len(chars) < 2:
+            return ""
+        surname = 2 if chars[:2] in _COMPOUND_SURNAMES and len(chars) > 2 else 1
+        return chars[surname:]
+    words = folded.split()
+    if len(words) < 2:
+        return ""
+    vietnamese = _VIETNAMESE_LETTERS.search(name) or words[0] in _VIETNAMESE_SURNAMES
+    return words[-1] if vietnamese else words[0]
+
+
+def name_key(name: str) -> str:
+    """The name alone, to rank /find's results: its forms (folded, no-space, pinyin; no
+    initials) and its given name's forms marked with ``~``:
+    ``|nguyen van an|nguyenvanan|~an|``. A query equal to a form is the full name; equal to a
+    marked form, the given name; the start of a form or of a word in it, a prefix.
+
+    >>> name_key("王偉")
+    '|王伟|wangwei|~伟|~wei|'
+    """
+    forms = _name_forms(name)
+    if not forms:
+        return ""
+    given = [GIVEN_MARK + form for form in _name_forms(given_name(name))]
+    return "|" + "|".join(dict.fromkeys([*forms, *given])) + "|"
+
+
+def _name_forms(name: str) -> list[str]:
+    folded = fold(name)[:FORM_LIMIT]
+    if not folded:
+        return []
+    forms = [folded, _compact(folded)]
+    if _CJK_RE.search(folded):
+        pinyin = _pinyin_forms(folded)
+        forms += pinyin[:len(pinyin) - 2]  # the two initials forms come last
+    return [form[:FORM_LIMIT] for form in dict.fromkeys(forms) if form]
+
+
+def rank_patterns(forms: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """LIKE patterns over :func:`name_key` for query forms (as :func:`query_forms` gives
+    them): the full name, the given name, and the start of the name or of one of its words."""
+    exact = [f"%|{form}|%" for form in forms]
+    given = [f"%|{GIVEN_MARK}{form}|%" for form in forms]
+    prefix = [pattern for form in forms for pattern in (f"%|{form}%", f"% {form}%")]
+    return exact, given, prefix
+
+
+# A note is searched by its folded text; a query shorter than this (once folded) would match
+# most notes of a book, so it searches names only.
+NOTE_QUERY_MIN = 3
+NOTE_QUERY_MIN_CJK = 2
+SNIPPET = 80
+
+
+def note_query(query: str) -> str:
+    """The folded query, LIKE-escaped, to find in notes; '' when it is too short to."""
+    folded = fold(query)
+    if len(folded) > FORM_LIMIT:
+        return ""  # SQLite refuses such a pattern; no one types a note's whole page to find it
+    cjk = len(_CJK_RE.findall(folded))
+    if len(folded.replace(" ", "")) < NOTE_QUERY_MIN and cjk < NOTE_QUERY_MIN_CJK:
+        return ""
+    return folded.translate(_LIKE_ESCAPE)
+
+
+def _folded_chars(text: str) -> tuple[str, list[int]]:
+    """``text`` folded one character at a time, and for each folded character the index of
+    the character of ``text`` it came from (so a match in the folded text is found in the
+    text itself)."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                origin.append(index)
+            continue
+        piece = fold(char) if not char.isascii() else char.lower()
+        for folded_char in piece:
+            out.append(folded_char)
+            origin.append(index)
+    return "".join(out), origin
+
+
+def note_snippet(text: str, query: str, width: int = SNIPPET) -> str:
+    """The part of a note around the first place the query is found (accents, case and
+    Chinese script aside), with '…' where it is cut; the note's start if not found.
+
+    >>> note_snippet("Khách thích uống trà sữa, hỏi về Sổ Tiết Kiệm 12 tháng", "so tiet kiem", 30)
+    '…, hỏi về Sổ Tiết Kiệm 12 tháng'
+    """
+    text = " ".join(text.split())
+    folded, origin = _folded_chars(text)
+    needle = fold(query)
+    at = folded.find(needle) if needle else -1
+    if at < 0:
+        return text if len(text) <= width else text[:width].rstrip() + "…"
+    start, end = origin[at], origin[min(at + len(needle), len(origin)) - 1] + 1
+    end = min(end, start + width)  # a match longer than the snippet: its start
+    room = max(0, width - (end - start))
+    start = max(0, start - room // 3)
+    end = min(len(text), max(end, start + width))
+    start = max(0, min(start, end - width))
+    piece = text[start:end].strip()
+    return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")

@@ -22,6 +22,7 @@ from core.actions import (
     ShowHistory,
     ShowHoldings,
     ShowHousehold,
+    ShowNote,
     ShowStages,
     ShowSwot,
 )
@@ -34,7 +35,7 @@ from domain.care import next_birthday
 from domain.channels import CHANNELS, link
 from domain.compliance import COMPLIANCE_FIELDS
 from domain.compliance import DAYS_BEFORE as COMPLIANCE_NOTICE
-from domain.customers import INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
+from domain.customers import CORRECTABLE_KINDS, INTERACTION_KINDS, KIND_ICONS, SEGMENTS, STAGES
 from domain.deals import add_totals, format_amount, format_totals, from_minor
 from domain.household import COMPANY_SEGMENTS, RELATIONS
 from domain.mycard import SOURCES as QR_SOURCES
@@ -323,6 +324,14 @@ async def show_history(update: Update, context: Ctx) -> None:
             item_text = item.text
         lines.append(_history_line(item.kind, format_datetime(item.happened_at), item_text,
                                    item.file_name))
+        own = (item.staff_id == context.me.id and item.kind in CORRECTABLE_KINDS
+               and "via" not in item.detail)
+        if len(item.text) > HISTORY_ENTRY_LIMIT or own:
+            # The whole of a long note, and Correct / Delete for the RM's own.
+            label = (_("📖 Read in full: {kind}, {when}") if len(item.text) > HISTORY_ENTRY_LIMIT
+                     else _("✏️ {kind}, {when}"))
+            rows.append([ShowNote(item.id).button(label.format(
+                kind=_(INTERACTION_KINDS[item.kind]), when=format_date(item.happened_at)))])
         if item.file_id:
             rows.append([ResendFile(item.id).button(_("📎 Send again: {what}").format(
                 what=(item.file_name or _(INTERACTION_KINDS[item.kind]))[:30]))])

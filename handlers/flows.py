@@ -43,6 +43,7 @@ STEPS: dict[str, Step] = {
     customer_edit.EDIT_FLOW: customer_edit.type_value,
     customer_edit.LOST_FLOW: customer_edit.type_lost_reason,
     notes.NOTE_FLOW: notes.type_note,
+    notes.NOTE_EDIT_FLOW: notes.type_correction,
     notes.PICK_FLOW: notes.type_pick_query,
     followups.FOLLOW_UP_FLOW: followups.type_when,
     followups.REMIND_PICK_FLOW: followups.type_remind_customer,

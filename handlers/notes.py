@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, Message, Update
 
 from core.actions import (
+    AskDeleteNote,
     AskFollowUp,
     AskNote,
+    CorrectNote,
+    DeleteNote,
     DiscardItem,
     FileItem,
     FollowUpPreset,
@@ -17,12 +21,21 @@ from core.actions import (
     LogWithoutNote,
     OpenCard,
     SearchForItem,
+    ShowHistory,
+    ShowNote,
 )
 from core.buttons import keyboard
 from core.context import Ctx
-from core.i18n import _
+from core.i18n import _, format_datetime
 from core.messages import edit_or_reply, esc, reply
-from domain.customers import INTERACTION_KINDS, MAX_NOTE, OUTCOME_ICONS, OUTCOMES
+from domain.customers import (
+    CORRECTABLE_KINDS,
+    INTERACTION_KINDS,
+    KIND_ICONS,
+    MAX_NOTE,
+    OUTCOME_ICONS,
+    OUTCOMES,
+)
 from domain.phones import phone_international
 from handlers import complaints, suggestions
 from handlers.access import recorded, send_answer
@@ -31,6 +44,7 @@ from handlers.common import expired, note_too_long
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 from storage.inbox import InboxItem
+from storage.interactions import Interaction
 
 NOTE_FLOW = "note"  # data {"customer_id", "kind"}: the next text is that interaction's note
 PICK_FLOW = "pick"  # data {"item_id"}: the next text searches for the customer to file under
@@ -365,3 +379,137 @@ async def show_inbox(update: Update, context: Ctx) -> None:
         text = f"{preview}\n{item.text}".strip()[:300]
         await reply(update, f"📥 {esc(text)}" if text else "📥")
         await offer_customers(update, context, item, recent)
+
+
+# -- a note read in full, corrected or deleted (from the history) ----------------------------
+
+NOTE_EDIT_FLOW = "note_edit"  # data {"interaction_id"}: the next text replaces that note's
+
+
+def correctable(item: Interaction, staff_id: int) -> bool:
+    return (item.staff_id == staff_id and item.kind in CORRECTABLE_KINDS
+            and "via" not in item.detail)
+
+
+async def _own_note(update: Update, context: Ctx, interaction_id: int,
+                    *, author: bool) -> tuple[Interaction, Customer] | None:
+    """The interaction (on the RM's own customer; written by them if ``author``), or None
+    after saying it is gone."""
+    item = await context.storage.interactions.get(context.me.id, interaction_id)
+    customer = (await context.storage.customers.get(context.me.id, item.customer_id)
+                if item is not None else None)
+    if item is None or customer is None or (author and not correctable(item, context.me.id)):
+        if update.callback_query is not None:
+            await context.query.answer(_("This note no longer exists."), show_alert=True)
+        else:
+            await reply(update, _("This note no longer exists."))
+        return None
+    return item, customer
+
+
+def note_text(item: Interaction, customer: Customer) -> str:
+    """The whole note, with what it is, when, and on whom."""
+    header = _("{icon} <b>{kind}</b> · {when} · {name}").format(
+        icon=KIND_ICONS.get(item.kind, "•"), kind=_(INTERACTION_KINDS[item.kind]),
+        when=format_datetime(item.happened_at), name=esc(display_name(customer)))
+    lines = [header, esc(item.text) if item.text else _("(no text)")]
+    corrected = item.detail.get("corrected_at")
+    if isinstance(corrected, str):
+        lines.append(_("<i>Corrected on {when}</i>").format(
+            when=format_datetime(datetime.fromisoformat(corrected))))
+    return "\n\n".join(lines)
+
+
+def _note_buttons(item: Interaction, staff_id: int) -> list[list[InlineKeyboardButton]]:
+    rows = []
+    if correctable(item, staff_id):
+        rows.append([CorrectNote(item.id).button(_("✏️ Correct")),
+                     AskDeleteNote(item.id).button(_("🗑 Delete"))])
+    rows.append([ShowHistory(item.customer_id, 0).button(_("🕘 History")),
+                 OpenCard(item.customer_id).button(_("Back to the card"))])
+    return rows
+
+
+async def show_note(update: Update, context: Ctx) -> None:
+    """The whole text of one entry of the history, with Correct and Delete for its author."""
+    found = await _own_note(update, context, context.action(ShowNote).interaction_id,
+                            author=False)
+    if found is None:
+        return
+    item, customer = found
+    await context.query.answer()
+    state = await context.storage.states.get(context.me.id, context.chat.id)
+    if state is not None and state.flow == NOTE_EDIT_FLOW:
+        await context.storage.states.clear(context.me.id, context.chat.id)  # "keep it"
+    await reply(update, note_text(item, customer), keyboard(_note_buttons(item, context.me.id)))
+
+
+async def ask_correction(update: Update, context: Ctx) -> None:
+    """Ask for the corrected text of the RM's own note."""
+    found = await _own_note(update, context, context.action(CorrectNote).interaction_id,
+                            author=True)
+    if found is None:
+        return
+    item, customer = found
+    await context.query.answer()
+    await context.storage.states.set(context.me.id, context.chat.id, NOTE_EDIT_FLOW,
+                                     {"interaction_id": item.id}, context.clock.now())
+    await reply(update, _(
+        "Type the corrected text of this note on {name}: it replaces the text above. "
+        "(/cancel to keep it)").format(name=f"<b>{esc(display_name(customer))}</b>"),
+        keyboard([[ShowNote(item.id).button(_("Keep it as it is"))]]))
+
+
+async def type_correction(update: Update, context: Ctx, data: dict[str, Any]) -> None:
+    """Replace the note's text with the typed one."""
+    message = context.message
+    text = (message.text or "").strip()
+    if not text:
+        await reply(update, _("Please type a value, or /cancel."))
+        return
+    if await note_too_long(update, text):
+        return
+    await context.storage.states.clear(context.me.id, message.chat_id)
+    found = await _own_note(update, context, int(data.get("interaction_id", 0)), author=True)
+    if found is None:
+        return
+    item, customer = found
+    corrected = await context.storage.correct_interaction(context.me.id, item.id, text,
+                                                          context.clock.now())
+    if corrected is None:
+        await reply(update, _("This note no longer exists."))
+        return
+    await reply(update, _("✅ Note corrected.") + "\n\n" + note_text(corrected, customer),
+                keyboard(_note_buttons(corrected, context.me.id)))
+
+
+async def ask_delete_note(update: Update, context: Ctx) -> None:
+    """Ask before deleting the RM's own note."""
+    found = await _own_note(update, context, context.action(AskDeleteNote).interaction_id,
+                            author=True)
+    if found is None:
+        return
+    item, customer = found
+    await context.query.answer()
+    await edit_or_reply(update, note_text(item, customer) + "\n\n" + _(
+        "Delete this note for good? It cannot be undone."), keyboard([
+            [DeleteNote(item.id).button(_("🗑 Yes, delete it")),
+             ShowNote(item.id).button(_("Keep it"))]]))
+
+
+async def delete_note(update: Update, context: Ctx) -> None:
+    """Delete the RM's own note (once, however often it is pressed)."""
+    found = await _own_note(update, context, context.action(DeleteNote).interaction_id,
+                            author=True)
+    if found is None:
+        return
+    item, customer = found
+    if not await context.storage.delete_interaction(context.me.id, item.id,
+                                                    context.clock.now()):
+        await context.query.answer(_("This note no longer exists."), show_alert=True)
+        return
+    await context.query.answer(_("Deleted."))
+    await edit_or_reply(update, _("🗑 The note on {name} was deleted.").format(
+        name=f"<b>{esc(display_name(customer))}</b>"), keyboard([
+            [ShowHistory(customer.id, 0).button(_("🕘 History")),
+             OpenCard(customer.id).button(_("Back to the card"))]]))

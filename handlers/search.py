@@ -10,10 +10,10 @@ from core.context import Ctx
 from core.i18n import _
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
-from domain.names import query_forms
+from domain.names import note_query, note_snippet, query_forms
 from domain.phones import display_phone, phone_digits
 from handlers.capture import create_or_flag, parse_quick_add
-from handlers.cards import display_name
+from handlers.cards import display_name, show_card
 from handlers.common import expired
 from handlers.notes import offer_customers
 from storage.customers import Customer
@@ -30,7 +30,7 @@ def result_label(customer: Customer, region: str) -> str:
 
 
 async def find_command(update: Update, context: Ctx) -> None:
-    """Search with /find <name, phone, company or tag>."""
+    """Search with /find <name, phone, company, tag or words of a note>."""
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, _("What should I look for? For example: /find nguyen van an, "
@@ -65,7 +65,8 @@ async def _show_page(update: Update, context: Ctx, search_id: int, query: str, p
     forms = query_forms(query)
     result = await context.storage.customers.search(
         context.me.id, forms, digits if len(digits) >= 3 else "", offset=page * PAGE_SIZE,
-        limit=PAGE_SIZE)
+        # A text typed without /find may be a note to file: only /find reads the notes.
+        limit=PAGE_SIZE, notes="" if offer_alternatives else note_query(query))
     shown_query = esc(query)
     if result.total == 0:
         rows = []
@@ -74,6 +75,15 @@ async def _show_page(update: Update, context: Ctx, search_id: int, query: str, p
                     [NoteFromSearch(search_id).button(_("📝 Save as a note…"))]]
         await reply(update, _("No customer matches “{query}”.").format(query=shown_query),
                     keyboard(rows) if rows else None)
+        return
+    if result.total == 1 and not offer_alternatives and not edit:
+        # /find that finds one customer opens the card: there is nothing to choose.
+        customer = result.customers[0]
+        prefix = ""
+        if customer.id in result.notes:
+            prefix = _("📝 From a note: {snippet}").format(
+                snippet=f"<i>{esc(note_snippet(result.notes[customer.id], query))}</i>")
+        await show_card(update, context, customer, prefix=prefix)
         return
     rows = [[OpenCard(c.id).button(result_label(c, context.me.region))]
             for c in result.customers]
@@ -85,8 +95,17 @@ async def _show_page(update: Update, context: Ctx, search_id: int, query: str, p
     rows.append(pager)
     if offer_alternatives and page == 0:
         rows.append([NoteFromSearch(search_id).button(_("📝 Save as a note…"))])
-    text = _("Customers matching “{query}”: {count}").format(query=shown_query,
-                                                             count=result.total)
+    if result.notes:
+        # Found by what their notes say: each with the words around the match.
+        lines = [_("Customers whose notes mention “{query}”: {count}").format(
+            query=shown_query, count=result.total)]
+        lines += [f"• <b>{esc(display_name(c))}</b>: "
+                  f"{esc(note_snippet(result.notes.get(c.id, ''), query))}"
+                  for c in result.customers]
+        text = "\n".join(lines)
+    else:
+        text = _("Customers matching “{query}”: {count}").format(query=shown_query,
+                                                                 count=result.total)
     if edit:
         await edit_or_reply(update, text, keyboard(rows))
     else:

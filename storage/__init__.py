@@ -80,13 +80,22 @@ class Storage(Changes):
         await self.db.close()
 
 
+SEARCH_COLUMNS = "0020_search_ranks"  # the migration that added name_key and search_text
+
+
 async def open_storage(location: str | Path) -> Storage:
     """Open the database (an SQLite path or a postgresql:// URL), creating it if needed,
     and migrate it to the current schema."""
     db = await open_database(location)
     try:
         await db.migrate()
+        storage = Storage(db)
+        # Rows from before the search columns are filled at the first start after them (and
+        # the next one, should that start stop half-way); then there are none.
+        if await db.fetch_value("SELECT 1 FROM schema_migrations WHERE name = ?",
+                                (SEARCH_COLUMNS,)):
+            await storage.customers.fill_search_columns()
     except BaseException:
         await db.close()  # a failed migration must not leave the connection open
         raise
-    return Storage(db)
+    return storage

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.customers import MAX_NOTE
+from domain.names import fold
 from storage.bookkeeping import AuditLog
 from storage.customers import Customer, CustomerRepo
 from storage.db import Database, Row, from_db_time, marks, to_db_time
@@ -264,8 +265,9 @@ class BusinessRepo:
         count = await self.db.fetch_value(
             "SELECT COUNT(*) FROM business_messages WHERE interaction_id = ?", (interaction_id,))
         await self.db.execute(
-            "UPDATE interactions SET text = ?, detail = ? WHERE id = ?",
-            (text, json.dumps({"via": VIA, "messages": int(count)}), interaction_id))
+            "UPDATE interactions SET text = ?, search_text = ?, detail = ? WHERE id = ?",
+            (text, fold(text), json.dumps({"via": VIA, "messages": int(count)}),
+             interaction_id))
 
     async def edit_line(self, *, connection_id: str, chat_id: int, message_id: int,
                         line: str, now: datetime) -> bool:

@@ -24,7 +24,7 @@ from storage.db import Database
 from storage.deals import Deal, DealRepo
 from storage.groups import Group, GroupRepo
 from storage.inbox import InboxRepo
-from storage.interactions import InteractionRepo
+from storage.interactions import Interaction, InteractionRepo
 from storage.invites import Invite, InviteRepo
 from storage.leads import Lead, LeadRepo
 from storage.posts import PostRepo
@@ -336,6 +336,30 @@ class Changes:
             await self.audit.record(actor_id=staff_id, action=f"interaction.{kind}",
                                     entity="customer", entity_id=customer_id, now=now)
         return interaction_id
+
+    async def correct_interaction(self, staff_id: int, interaction_id: int, text: str,
+                                  now: datetime) -> Interaction | None:
+        """A note's author replaces its text (marked corrected in the history); None if the
+        note is not theirs. The audit row names the note, never its text."""
+        async with self.db.transaction():
+            item = await self.interactions.correct(staff_id, interaction_id, text, now)
+            if item is not None:
+                await self.audit.record(actor_id=staff_id, action="interaction.corrected",
+                                        entity="customer", entity_id=item.customer_id, now=now,
+                                        detail={"interaction": interaction_id})
+        return item
+
+    async def delete_interaction(self, staff_id: int, interaction_id: int,
+                                 now: datetime) -> bool:
+        """A note's author deletes it; False if it is not theirs (or was deleted already)."""
+        async with self.db.transaction():
+            customer_id = await self.interactions.delete(staff_id, interaction_id)
+            if customer_id is None:
+                return False
+            await self.audit.record(actor_id=staff_id, action="interaction.deleted",
+                                    entity="customer", entity_id=customer_id, now=now,
+                                    detail={"interaction": interaction_id})
+        return True
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime, text: str | None = None) -> bool:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from domain.names import search_key
+from domain.names import fold, name_key, rank_patterns, search_key
 from domain.phones import search_forms
 from storage.bookkeeping import AuditLog
-from storage.db import Database, Row, from_db_time, to_db_time
+from storage.db import Database, Row, from_db_time, marks, to_db_time
 
 # Columns a user may edit through the generic field editor (never ids, keys or stamps).
 EDITABLE = frozenset({
@@ -75,17 +75,17 @@ class Customer:
     @classmethod
     def from_row(cls, row: Row) -> Customer:
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            value = row[field.name]
-            if field.name.endswith("_at"):
+        for column in fields(cls):
+            value = row[column.name]
+            if column.name.endswith("_at"):
                 value = from_db_time(value)
-            elif field.name in ("birthday_lunar", "birthday_leap"):
+            elif column.name in ("birthday_lunar", "birthday_leap"):
                 value = bool(value)
-            values[field.name] = value
+            values[column.name] = value
         return cls(**values)
 
 
-_COLUMNS = ", ".join(field.name for field in fields(Customer))
+_COLUMNS = ", ".join(column.name for column in fields(Customer))
 _LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _LIVE = "erased_at IS NULL"
 
@@ -94,6 +94,8 @@ _LIVE = "erased_at IS NULL"
 class Page:
     customers: list[Customer]
     total: int
+    # Found by their notes: customer id → the (newest) note that matched.
+    notes: dict[int, str] = field(default_factory=dict)
 
 
 class CustomerRepo:
@@ -102,20 +104,22 @@ class CustomerRepo:
 
     @staticmethod
     def _keys(name: str, company: str | None, tags: str | None, phone: str | None,
-              region: str) -> tuple[str, str]:
+              region: str) -> tuple[str, str, str]:
+        """The search key, the phone key and the name key (its ranks) of a customer."""
         key = search_key(name, company or "", tags or "")
         phone_key = "|" + "|".join(search_forms(phone, region)) + "|" if phone else ""
-        return key, phone_key
+        return key, phone_key, name_key(name)
 
     async def create(self, *, owner_id: int, name: str, phone: str | None, region: str,
                      now: datetime, source: str | None = None, **extra: Any) -> Customer:
         unknown = set(extra) - EDITABLE - {"telegram_id"}
         if unknown:
             raise ValueError(f"not customer fields: {sorted(unknown)}")
-        key, phone_key = self._keys(name, extra.get("company"), extra.get("tags"), phone, region)
-        columns = ["owner_id", "name", "phone", "source", "search_key", "phone_key",
+        key, phone_key, names = self._keys(name, extra.get("company"), extra.get("tags"), phone,
+                                           region)
+        columns = ["owner_id", "name", "phone", "source", "search_key", "phone_key", "name_key",
                    "created_at", "updated_at", *extra]
-        values = [owner_id, name, phone, source, key, phone_key, to_db_time(now),
+        values = [owner_id, name, phone, source, key, phone_key, names, to_db_time(now),
                   to_db_time(now), *extra.values()]
         marks = ", ".join("?" for _ in columns)
         customer_id = await self.db.insert(
@@ -157,13 +161,13 @@ class CustomerRepo:
         if current is None:
             return None
         merged = {**current.__dict__, **changes}
-        key, phone_key = self._keys(merged["name"], merged["company"], merged["tags"],
-                                    merged["phone"], region)
+        key, phone_key, names = self._keys(merged["name"], merged["company"], merged["tags"],
+                                           merged["phone"], region)
         assignments = ", ".join(f"{column} = ?" for column in changes)
         await self.db.execute(
-            f"UPDATE customers SET {assignments}, search_key = ?, phone_key = ?, updated_at = ?"
-            " WHERE id = ? AND owner_id = ?",
-            [*changes.values(), key, phone_key, to_db_time(now), customer_id, owner_id],
+            f"UPDATE customers SET {assignments}, search_key = ?, phone_key = ?, name_key = ?,"
+            " updated_at = ? WHERE id = ? AND owner_id = ?",
+            [*changes.values(), key, phone_key, names, to_db_time(now), customer_id, owner_id],
         )
         return await self.get(owner_id, customer_id)
 
@@ -212,15 +216,16 @@ class CustomerRepo:
                 (owner_id, customer_id, owner_id))
             changed = await self.db.execute(
                 f"UPDATE customers SET name = '', {blanks}, birthday_lunar = 0,"
-                " birthday_leap = 0, search_key = '', phone_key = '', referred_by = NULL,"
+                " birthday_leap = 0, search_key = '', phone_key = '', name_key = '',"
+                " referred_by = NULL,"
                 f" erased_at = ?, updated_at = ? WHERE id = ? AND owner_id = ? AND {_LIVE}",
                 (to_db_time(now), to_db_time(now), customer_id, owner_id),
             )
             if changed != 1:
                 return False
             await self.db.execute(
-                "UPDATE interactions SET text = '', file_id = NULL, file_name = NULL,"
-                " detail = '{}' WHERE customer_id = ?",
+                "UPDATE interactions SET text = '', search_text = '', file_id = NULL,"
+                " file_name = NULL, detail = '{}' WHERE customer_id = ?",
                 (customer_id,),
             )
             # Their messages' ids name their Telegram chat: gone, with the kept lines.
@@ -327,8 +332,12 @@ class CustomerRepo:
 
     async def search(self, owner_id: int, forms: list[str], digits: str, *, offset: int,
                      limit: int, archived: bool = False,
-                     digits_with: list[str] | None = None) -> Page:
-        """Customers whose search key contains any form, or whose phone contains the digits.
+                     digits_with: list[str] | None = None, notes: str = "") -> Page:
+        """Customers whose search key contains any form, or whose phone contains the digits:
+        the full name first, then the given name, then the start of the name or of a word of
+        it, then the rest (the company, a tag, a phone, the middle of a name), each group by
+        last contact. When none match, and with ``notes`` (domain.names.note_query), the
+        customers with a note containing it, each with that note (``Page.notes``).
 
         With ``digits_with`` (forms of the words typed beside a number: 'An 0901…'), a phone
         match counts only if the search key also contains one of those forms.
@@ -346,16 +355,62 @@ class CustomerRepo:
         if not clauses:
             return Page([], 0)
         archived_clause = "archived_at IS NOT NULL" if archived else "archived_at IS NULL"
-        where = (f"owner_id = ? AND {_LIVE} AND {archived_clause} AND ({' OR '.join(clauses)})")
-        total = await self.db.fetch_value(
-            f"SELECT COUNT(*) FROM customers WHERE {where}", [owner_id, *params]
-        )
+        scope = f"owner_id = ? AND {_LIVE} AND {archived_clause}"
+        where = f"{scope} AND ({' OR '.join(clauses)})"
+        ranks: list[str] = []
+        rank_params: list[Any] = []
+        for patterns in rank_patterns(forms):
+            ranks.append(" OR ".join("name_key LIKE ? ESCAPE '\\'" for _ in patterns) or "1 = 0")
+            rank_params.extend(patterns)
+        order = ("CASE" + "".join(f" WHEN {rank} THEN {n}" for n, rank in enumerate(ranks))
+                 + f" ELSE {len(ranks)} END")
+        # The count comes with the page (one round trip, not two).
         rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM customers WHERE {where}"
-            " ORDER BY COALESCE(last_contact_at, created_at) DESC, id DESC LIMIT ? OFFSET ?",
-            [owner_id, *params, limit, offset],
+            f"SELECT {_COLUMNS}, COUNT(*) OVER () AS matches FROM customers WHERE {where}"
+            f" ORDER BY {order}, COALESCE(last_contact_at, created_at) DESC, id DESC"
+            " LIMIT ? OFFSET ?",
+            [owner_id, *params, *rank_params, limit, offset],
         )
-        return Page([Customer.from_row(row) for row in rows], int(total))
+        total = await self._total(rows, offset, f"SELECT COUNT(*) FROM customers WHERE {where}",
+                                  [owner_id, *params])
+        if not total and notes:
+            return await self._search_notes(owner_id, scope, notes, offset, limit)
+        return Page([Customer.from_row(row) for row in rows], total)
+
+    async def _total(self, rows: list[Row], offset: int, count_sql: str,
+                     params: list[Any]) -> int:
+        """The number of matches, read off a page's rows; counted only for a page past the
+        end."""
+        if rows:
+            return int(rows[0]["matches"])
+        if offset == 0:
+            return 0
+        return int(await self.db.fetch_value(count_sql, params))
+
+    async def _search_notes(self, owner_id: int, scope: str, needle: str, offset: int,
+                            limit: int) -> Page:
+        """Customers with a note whose folded text contains ``needle``, by last contact."""
+        where = (f"{scope} AND EXISTS (SELECT 1 FROM interactions i WHERE i.customer_id ="
+                 " customers.id AND i.search_text LIKE ? ESCAPE '\\')")
+        pattern = f"%{needle}%"
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS}, COUNT(*) OVER () AS matches FROM customers WHERE {where}"
+            " ORDER BY COALESCE(last_contact_at, created_at) DESC, id DESC LIMIT ? OFFSET ?",
+            (owner_id, pattern, limit, offset))
+        total = await self._total(rows, offset, f"SELECT COUNT(*) FROM customers WHERE {where}",
+                                  [owner_id, pattern])
+        if not total:
+            return Page([], 0)
+        customers = [Customer.from_row(row) for row in rows]
+        ids = [c.id for c in customers]
+        found = await self.db.fetch_all(
+            f"SELECT customer_id, text FROM interactions WHERE customer_id IN ({marks(ids)})"
+            " AND search_text LIKE ? ESCAPE '\\' ORDER BY happened_at DESC, id DESC",
+            [*ids, pattern]) if ids else []
+        texts: dict[int, str] = {}
+        for row in found:
+            texts.setdefault(int(row["customer_id"]), str(row["text"]))
+        return Page(customers, total, texts)
 
     async def in_stage(self, owner_id: int, stage: str, *, offset: int, limit: int) -> Page:
         where = f"owner_id = ? AND stage = ? AND {_LIVE} AND archived_at IS NULL"
@@ -440,6 +495,35 @@ class CustomerRepo:
             f" AND {_LIVE} ORDER BY id LIMIT 1", (owner_id, telegram_id))
         return Customer.from_row(row) if row else None
 
+    # -- search columns of rows written before they existed ---------------------------------
+
+    async def fill_search_columns(self, batch: int = 2000) -> int:
+        """Work out the name keys (and the search keys, which gained the initials) and the
+        notes' folded texts that rows from before migration 0020 lack; how many rows."""
+        filled = 0
+        while True:
+            rows = await self.db.fetch_all(
+                "SELECT id, name, company, tags FROM customers WHERE name_key IS NULL"
+                " ORDER BY id LIMIT ?", (batch,))
+            if not rows:
+                break
+            await self.db.execute_many(
+                "UPDATE customers SET search_key = CASE WHEN search_key = '' THEN ''"
+                " ELSE ? END, name_key = ? WHERE id = ?",
+                [(search_key(row["name"], row["company"] or "", row["tags"] or ""),
+                  name_key(row["name"]), row["id"]) for row in rows])
+            filled += len(rows)
+        while True:
+            rows = await self.db.fetch_all(
+                "SELECT id, text FROM interactions WHERE search_text IS NULL ORDER BY id"
+                " LIMIT ?", (batch,))
+            if not rows:
+                break
+            await self.db.execute_many(
+                "UPDATE interactions SET search_text = ? WHERE id = ?",
+                [(fold(row["text"] or ""), row["id"]) for row in rows])
+            filled += len(rows)
+        return filled
 
 @dataclass(frozen=True)
 class _Traces:

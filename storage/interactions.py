@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.names import fold
 from storage.db import Database, Row, from_db_time, to_db_time, to_json
 
 # Kinds that count as being in touch with the customer (they restart care timers).
@@ -55,10 +56,10 @@ class InteractionRepo:
         async with self.db.transaction():
             interaction_id = await self.db.insert(
                 "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
-                " file_id, file_type, file_name, detail, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (customer_id, staff_id, kind, to_db_time(happened_at), text, file_id, file_type,
-                 file_name, to_json(detail or {}), to_db_time(now)),
+                " search_text, file_id, file_type, file_name, detail, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (customer_id, staff_id, kind, to_db_time(happened_at), text, fold(text),
+                 file_id, file_type, file_name, to_json(detail or {}), to_db_time(now)),
             )
             if kind in CONTACT_KINDS:
                 await self.db.execute(
@@ -98,3 +99,33 @@ class InteractionRepo:
             (interaction_id, owner_id),
         )
         return Interaction.from_row(row) if row else None
+
+    async def correct(self, staff_id: int, interaction_id: int, text: str,
+                      now: datetime) -> Interaction | None:
+        """Replace the text of an interaction its author wrote; None if it is not theirs."""
+        row = await self.db.fetch_one(
+            "SELECT detail FROM interactions WHERE id = ? AND staff_id = ?",
+            (interaction_id, staff_id))
+        if row is None:
+            return None
+        detail = {**json.loads(row["detail"]), "corrected_at": now.isoformat()}
+        await self.db.execute(
+            "UPDATE interactions SET text = ?, search_text = ?, detail = ?"
+            " WHERE id = ? AND staff_id = ?",
+            (text, fold(text), to_json(detail), interaction_id, staff_id))
+        return await self._by_author(staff_id, interaction_id)
+
+    async def _by_author(self, staff_id: int, interaction_id: int) -> Interaction | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM interactions i WHERE i.id = ? AND i.staff_id = ?",
+            (interaction_id, staff_id))
+        return Interaction.from_row(row) if row else None
+
+    async def delete(self, staff_id: int, interaction_id: int) -> int | None:
+        """Delete an interaction its author wrote: its customer's id, None if not theirs."""
+        item = await self._by_author(staff_id, interaction_id)
+        if item is None:
+            return None
+        await self.db.execute("DELETE FROM interactions WHERE id = ? AND staff_id = ?",
+                              (interaction_id, staff_id))
+        return item.customer_id

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.names import fold
 from storage.customers import EDITABLE, Customer, CustomerRepo
 from storage.db import Database, Row, from_db_time, to_db_time, to_json
 from storage.deals import DealRepo
@@ -258,13 +259,14 @@ class SpreadsheetRepo:
                                     {"fields": sorted(changes), "import": import_id}))
                 if "stage" in changes and changes["stage"] != before["stage"]:
                     detail = {"from": before["stage"], "to": changes["stage"]}
-                    stages.append((customer_id, owner_id, stamp,
-                                   changes.get("lost_reason", before["lost_reason"]) or "",
+                    reason = changes.get("lost_reason", before["lost_reason"]) or ""
+                    stages.append((customer_id, owner_id, stamp, reason, fold(reason),
                                    to_json(detail), stamp))
                     audit.append(_audit(owner_id, "customer.stage", customer_id, stamp, detail))
             await self.db.execute_many(
                 "INSERT INTO interactions (customer_id, staff_id, kind, happened_at, text,"
-                " detail, created_at) VALUES (?, ?, 'stage', ?, ?, ?, ?)", stages)
+                " search_text, detail, created_at) VALUES (?, ?, 'stage', ?, ?, ?, ?, ?)",
+                stages)
             audit.append(_audit(owner_id, "customers.imported", import_id, stamp,
                                 {"created": created, "updated": updated, "skipped": skipped},
                                 entity="import"))
@@ -274,10 +276,11 @@ class SpreadsheetRepo:
         return Applied(created, updated, skipped)
 
     async def _insert(self, owner_id: int, values: dict[str, Any],
-                      keys: tuple[str, str], stamp: str) -> int:
+                      keys: tuple[str, str, str], stamp: str) -> int:
         row = {column: value for column, value in values.items() if column != "archived"}
         row.setdefault("name", "")
-        row.update(owner_id=owner_id, search_key=keys[0], phone_key=keys[1], created_at=stamp,
+        row.update(owner_id=owner_id, search_key=keys[0], phone_key=keys[1], name_key=keys[2],
+                   created_at=stamp,
                    updated_at=stamp, archived_at=stamp if values.get("archived") else None)
         columns = list(row)
         return await self.db.insert(
@@ -301,10 +304,11 @@ class SpreadsheetRepo:
         return current
 
     async def _update(self, owner_id: int, customer_id: int,
-                      columns: dict[str, Any], keys: tuple[str, str], stamp: str) -> None:
+                      columns: dict[str, Any], keys: tuple[str, str, str], stamp: str) -> None:
         assignments = "".join(f"{column} = ?, " for column in columns)
         await self.db.execute(
-            f"UPDATE customers SET {assignments}search_key = ?, phone_key = ?, updated_at = ?"
+            f"UPDATE customers SET {assignments}search_key = ?, phone_key = ?, name_key = ?,"
+            " updated_at = ?"
             " WHERE id = ? AND owner_id = ?",
             [*columns.values(), *keys, stamp, customer_id, owner_id])
 
@@ -327,7 +331,7 @@ def _columns(changes: dict[str, Any], stamp: str) -> dict[str, Any]:
     return columns
 
 
-def _keys(values: dict[str, Any], region: str) -> tuple[str, str]:
+def _keys(values: dict[str, Any], region: str) -> tuple[str, str, str]:
     """The search keys, exactly as CustomerRepo keeps them."""
     return CustomerRepo._keys(values.get("name") or "", values.get("company"),
                               values.get("tags"), values.get("phone"), region)

@@ -166,7 +166,17 @@ PHOTO = [{"file_id": "ph-small", "file_unique_id": "ph-s", "width": 90, "height"
 # -- search ------------------------------------------------------------------------------------
 
 
+def card_id(call: ApiCall) -> int | None:
+    """The customer whose card this message is (its 📝 Note button names them), or None."""
+    ids = [int(payload(data)[1]) for _label, data in call.buttons if payload(data)[0] == "cn"]
+    return ids[0] if ids else None
+
+
 def result_ids(call: ApiCall) -> list[int]:
+    """The customers a search answer offers; a card (one customer found) is that one."""
+    card = card_id(call)
+    if card is not None:
+        return [card]
     return [int(payload(data)[1]) for _label, data in call.buttons if payload(data)[0] == "c"]
 
 # -- data safety -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ DATA_TABLES = frozenset({
 # later messages of a day, folded into that day's contact (audited with its first message).
 SYSTEM_WRITES = ("UPDATE staff SET name = ?, username = ?", "UPDATE staff SET reachable = ?",
                  "UPDATE customers SET last_contact_at = CASE",
-                 "UPDATE interactions SET text = ?, detail = ? WHERE id = ?")
+                 "UPDATE interactions SET text = ?, search_text = ?, detail = ? WHERE id = ?")
 _WRITE = re.compile(r"\b(?:INSERT INTO|DELETE FROM|(?<!FOR )UPDATE)\s+(\w+)")
 
 

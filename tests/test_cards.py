@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from core import buttons
-from core.i18n import _, active, format_datetime
+from core.i18n import _, active, format_date, format_datetime
 from domain.customers import SEGMENTS, STAGES
 from handlers.cards import HISTORY_ENTRY_LIMIT, HISTORY_PAGE
 from playground.fake_api import ApiCall
@@ -99,14 +99,21 @@ async def test_history_pages_newest_first(bot: Harness) -> None:
         assert format_datetime(NOW + timedelta(hours=12)) in first.text
         newer, older = _("◀ Newer"), _("Older ▶")
         back = _("Back to the card")
+    def own(call: ApiCall) -> list[str]:
+        # Each of Lan's own notes and calls can be opened to correct or delete it.
+        with active("vi", HCM):
+            return [_("✏️ {kind}, {when}").format(
+                kind=_("Call") if n % 2 else _("Note"),
+                when=format_date(NOW + timedelta(hours=n))) for n in numbers(call)]
+
     assert numbers(first) == [12, 11, 10, 9, 8]
-    assert labels(first) == [older, back]
+    assert labels(first) == [*own(first), older, back]
     second = only_message(await bot.press(lan, older, call=first))
     assert numbers(second) == [7, 6, 5, 4, 3]
-    assert labels(second) == [newer, older, back]
+    assert labels(second) == [*own(second), newer, older, back]
     third = only_message(await bot.press(lan, older, call=second))
     assert numbers(third) == [2, 1]
-    assert labels(third) == [newer, back]
+    assert labels(third) == [*own(third), newer, back]
     assert HISTORY_PAGE == 5
     again = only_message(await bot.press(lan, newer, call=third))
     assert numbers(again) == [7, 6, 5, 4, 3]

@@ -104,7 +104,10 @@ def test_search_key_example_layout() -> None:
 
 
 def test_search_key_vietnamese_has_folded_and_compact() -> None:
-    assert search_key("Nguyễn Văn An") == "|nguyen van an|nguyenvanan|"
+    # ... and the initials of a name of several words, as a Chinese name has them.
+    assert search_key("Nguyễn Văn An") == "|nguyen van an|nguyenvanan|nva|"
+    assert search_key("Đặng Thị Hồng", "Công ty Hồng Phát") == (
+        "|dang thi hong|dangthihong|dth|cong ty hong phat|congtyhongphat|")
 
 
 def test_search_key_single_word_is_stored_once() -> None:

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.i18n import _, active
+from core import buttons
+from core.i18n import _, active, format_date, format_datetime
 from core.messages import LIMIT
 from domain.customers import INTERACTION_KINDS, OUTCOME_ICONS, OUTCOMES
 from playground.fake_updates import Person
@@ -333,8 +334,94 @@ async def test_characters_that_expand_when_folded_never_lose_a_note(
     saved = only_message(await bot.send(rm, f"/note Nguyen Van An {long_text}"))
     assert "Note saved for <b>Nguyen Van An</b>" in saved.text
     assert (await notes_of(bot, rm))[-1] == long_text
+    # /find reads the first 100 characters (1,800 letters once folded): the note has them.
     answer = only_message(await bot.send(rm, f"/find {long_text}"))
-    assert "No customer matches" in answer.text
+    assert "<b>Nguyen Van An</b>" in answer.text and len(answer.text) < 1000
     await bot.send(rm, f"/add An {ARABIC_LIGATURE * 100} 0907654321")
     found = only_message(await bot.send(rm, f"/find An {ARABIC_LIGATURE * 3}"))
     assert ARABIC_LIGATURE in found.text
+
+
+# -- a note read in full, corrected or deleted from the history ---------------------------------
+
+
+@pytest.mark.parametrize(("language", "zone"), [("vi", HCM), ("zh_Hant_HK", "Asia/Hong_Kong"),
+                                                ("zh_Hans", SHANGHAI)])
+async def test_a_long_note_is_read_in_full_then_corrected_and_deleted_by_its_author(
+        bot: Harness, language: str, zone: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    customer = await add(bot, rm, "Nguyễn Văn An 0901234567")
+    long_note = "Báo cáo thăm khách: " + "nhu cầu vay mua nhà, thu nhập ổn định. " * 40
+    await bot.send(rm, f"/note Nguyễn Văn An {long_note}")
+    card = await open_card(bot, rm, customer)
+    page = only_message(await press_action(bot, rm, "ch", customer.id, 0, call=card))
+    assert long_note.strip() not in page.text  # cut in the history…
+    with active(language, zone):
+        read = _("📖 Read in full: {kind}, {when}").format(kind=_("Note"),
+                                                          when=format_date(NOW))
+    assert labels(page)[0] == read
+    full = only_message(await bot.press(rm, read, call=page))
+    assert long_note.strip() in full.text  # …and whole here
+    with active(language, zone):
+        correct, delete = _("✏️ Correct"), _("🗑 Delete")
+    assert labels(full)[:2] == [correct, delete]
+    # Corrected: the text is replaced, marked corrected, searchable by its new words.
+    prompt = only_message(await bot.press(rm, correct, call=full))
+    with active(language, zone):
+        assert prompt.text == _(
+            "Type the corrected text of this note on {name}: it replaces the text above. "
+            "(/cancel to keep it)").format(name="<b>Nguyễn Văn An</b>")
+    bot.clock.advance(minutes=3)
+    done = only_message(await bot.send(rm, "Khách cần vay 3 tỷ mua căn hộ quận 7"))
+    with active(language, zone):
+        assert done.text.startswith(_("✅ Note corrected."))
+        assert _("<i>Corrected on {when}</i>").format(
+            when=format_datetime(NOW + timedelta(minutes=3))) in done.text
+    notes = [n.text for n in await history(bot, rm, customer)]
+    assert notes[0] == "Khách cần vay 3 tỷ mua căn hộ quận 7" and long_note.strip() not in notes
+    found = only_message(await bot.send(rm, "/find can ho quan 7"))
+    assert "căn hộ quận 7" in found.text
+    assert "interaction.corrected" in await bot.storage.audit.actions_for("customer",
+                                                                          customer.id)
+    # Deleted, after a question; pressed twice, once.
+    ask = only_message(await bot.press(rm, delete, call=done))
+    with active(language, zone):
+        assert _("Delete this note for good? It cannot be undone.") in ask.text
+        yes = _("🗑 Yes, delete it")
+    deleted = shown(await bot.press(rm, yes, call=ask))
+    with active(language, zone):
+        assert deleted[0].text == _("🗑 The note on {name} was deleted.").format(
+            name="<b>Nguyễn Văn An</b>")
+    again = await bot.press(rm, yes, call=ask)
+    assert answer_of(again).params["text"] == tr(language, "Already handled.")
+    assert await history(bot, rm, customer) == []
+    assert "interaction.deleted" in await bot.storage.audit.actions_for("customer",
+                                                                        customer.id)
+
+
+async def test_only_the_author_corrects_or_deletes_a_note(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    customer = await add(bot, lan, "Nguyễn Văn An 0901234567")
+    # A note by someone else on Lan's customer (the RM before her, say).
+    other = await make_rm(bot, "vi", person_id=2002, first_name="Minh")
+    theirs = await bot.storage.add_interaction(staff_id=other.id, customer_id=customer.id,
+                                               kind="note", now=NOW, text="ghi chú của Minh")
+    shown_note = only_message(await bot.press_data(lan, buttons.pack("nv", theirs,
+                                                                     owner=lan.id)))
+    assert "ghi chú của Minh" in shown_note.text
+    assert tr("vi", "✏️ Correct") not in labels(shown_note)
+    for prefix in ("ned", "ndq", "ndel"):
+        refused = await bot.press_data(lan, buttons.pack(prefix, theirs, owner=lan.id))
+        assert answer_of(refused).params["text"] == tr("vi", "This note no longer exists.")
+    # Minh cannot reach it either: the customer is not his.
+    refused = await bot.press_data(other, buttons.pack("ndel", theirs, owner=other.id))
+    assert answer_of(refused).params["text"] == tr("vi", "This note no longer exists.")
+    assert "ghi chú của Minh" in [n.text for n in await history(bot, lan, customer)]
+    # "Keep it as it is" leaves the note and the next text is not taken as its correction.
+    mine = await bot.storage.add_interaction(staff_id=lan.id, customer_id=customer.id,
+                                             kind="call", now=NOW, text="đã gọi")
+    opened = only_message(await bot.press_data(lan, buttons.pack("nv", mine, owner=lan.id)))
+    prompt = only_message(await bot.press(lan, tr("vi", "✏️ Correct"), call=opened))
+    await bot.press(lan, tr("vi", "Keep it as it is"), call=prompt)
+    await bot.send(lan, "nguyen van an")
+    assert "đã gọi" in [n.text for n in await history(bot, lan, customer)]

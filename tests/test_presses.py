@@ -36,8 +36,8 @@ NEEDS_A_CONVERSATION = {
 
 async def _world(bot: Harness, person: Person, team_name: str) -> dict[str, Any]:
     """An administrator leading a team, another RM in it, and a customer with a bit of
-    everything: a due follow-up, a deal, a complaint, an inbox note, a product held, a
-    spouse, a suggestion from a note."""
+    everything: a due follow-up, a deal, a complaint, an inbox note, a note on file, a
+    product held, a spouse, a suggestion from a note."""
     storage, now = bot.storage, bot.clock.now()
     team = await storage.create_team(person.id, team_name, now)
     assert team is not None
@@ -65,6 +65,8 @@ async def _world(bot: Harness, person: Person, team_name: str) -> dict[str, Any]
                                                 now + timedelta(days=2))
     item = await storage.inbox.add(staff_id=person.id, kind="note", text="hẹn cà phê",
                                    now=now)
+    note_id = await storage.add_interaction(staff_id=person.id, customer_id=customer.id,
+                                            kind="note", now=now, text="gọi lại sau")
     holding_id = await storage.holdings.add(customer_id=customer.id, kind="deposit",
                                             product="Tiết kiệm 12 tháng", now=now,
                                             actor_id=person.id)
@@ -79,7 +81,8 @@ async def _world(bot: Harness, person: Person, team_name: str) -> dict[str, Any]
     return {
         "customer_id": customer.id, "reminder_id": reminder.id, "version": reminder.version,
         "deal_id": deal.id, "complaint_id": complaint_id, "ref_id": complaint_id,
-        "item_id": item.id, "holding_id": holding_id, "other_id": spouse.id,
+        "item_id": item.id, "interaction_id": note_id, "holding_id": holding_id,
+        "other_id": spouse.id,
         "link_id": members[0].link_id if members else 0, "suggestion_id": offered.id,
         "staff_id": other.id, "from_id": other.id, "to_id": receiver.id, "team_id": team.id,
         "owner_id": other.id, "third_id": child.id,

@@ -3,11 +3,15 @@ and tags, result pages, plain text as a search or a note, and only ever the RM's
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.i18n import _, active
 from domain.customers import STAGES
 from handlers.search import PAGE_SIZE
+from playground.fake_updates import Person
+from storage.customers import Customer
 from tests.conftest import NOW
 from tests.customers import (
     HCM,
@@ -17,6 +21,7 @@ from tests.customers import (
     SHANGHAI,
     WHICH_CUSTOMER,
     dumped,
+    expected_card,
     history,
     labels,
     make_rm,
@@ -37,16 +42,60 @@ async def test_find_ignores_accents_and_case(bot: Harness) -> None:
     an = await seed(bot, lan, "Nguyễn Văn An", "+84901234567")
     ha = await seed(bot, lan, "Đặng Thu Hà", "+84912345678")
     await seed(bot, lan, "Trần Thị Bích", "+84987654321")
-    for query, expected in [("nguyen van an", [an.id]), ("NGUYỄN", [an.id]),
-                            ("dang", [ha.id]), ("đặng thu hà", [ha.id]), ("thu ha", [ha.id]),
-                            ("vanan", [an.id])]:
+    for query, expected in [("nguyen van an", an), ("NGUYỄN", an), ("dang", ha),
+                            ("đặng thu hà", ha), ("thu ha", ha), ("vanan", an)]:
+        # One customer found: the card opens at once, no list to tap through.
         found = only_message(await bot.send(lan, f"/find {query}"))
-        with active("vi", HCM):
-            assert found.text == _(MATCHING).format(query=query, count=len(expected)), query
-        assert result_ids(found) == expected, query
-    found = only_message(await bot.send(lan, "/find dang"))
+        assert found.text == expected_card(expected, "vi", HCM), query
+        assert result_ids(found) == [expected.id], query
+    found = only_message(await bot.send(lan, "/find an"))
     with active("vi", HCM):
-        assert labels(found)[0] == f"Đặng Thu Hà · {_(STAGES['find'])} · 0912 345 678"
+        assert found.text == _(MATCHING).format(query="an", count=3)
+        assert labels(found)[0] == f"Nguyễn Văn An · {_(STAGES['find'])} · 0901 234 567"
+
+
+async def test_find_ranks_the_full_name_then_the_given_name_then_prefixes(
+        bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    # Created oldest first: without ranking, the newest would come first.
+    an = await seed(bot, lan, "Nguyễn Văn An", "+84901234567")
+    anh = await seed(bot, lan, "Ánh Dương")
+    lan_ = await seed(bot, lan, "Trần Thị Lan")
+    thanh = await seed(bot, lan, "Lâm Thanh", company="Tiệm vàng An Phú")
+    found = only_message(await bot.send(lan, "/find an"))
+    # The given name, then a word starting with it, then the rest (newest first).
+    assert result_ids(found) == [an.id, anh.id, thanh.id, lan_.id]
+    van_anh = await seed(bot, lan, "Nguyễn Văn Anh")
+    found = only_message(await bot.send(lan, "/find nguyen van an"))
+    assert result_ids(found) == [an.id, van_anh.id]  # the exact full name first
+    found = only_message(await bot.send(lan, "/find anh"))
+    assert result_ids(found) == [van_anh.id, anh.id, thanh.id]
+    # Chinese: the given name is what follows the family name, two characters for a
+    # compound one (欧阳娜 is called 娜; 杨阳娜 is called 阳娜).
+    wei = await make_rm(bot, "zh_Hans", zone=SHANGHAI, person_id=2002)
+    yang = await seed(bot, wei, "杨阳娜", region="CN")
+    ouyang = await seed(bot, wei, "欧阳娜", region="CN")
+    assert result_ids(only_message(await bot.send(wei, "/find 阳娜"))) == [yang.id, ouyang.id]
+    assert result_ids(only_message(await bot.send(wei, "/find yangna"))) == [yang.id,
+                                                                            ouyang.id]
+    # In Taiwan, typed in Traditional characters.
+    mei = await make_rm(bot, "zh_Hant_TW", zone="Asia/Taipei", person_id=2003)
+    ming = await seed(bot, mei, "陳小明", region="TW")
+    xiaoming = await seed(bot, mei, "歐陽小明", region="TW")
+    shop = await seed(bot, mei, "小明燒肉", region="TW")
+    found = only_message(await bot.send(mei, "/find 小明"))
+    assert result_ids(found) == [xiaoming.id, ming.id, shop.id]
+
+
+@pytest.mark.parametrize(("language", "query"), [("vi", "dth"), ("vi", "DTH"), ("en", "dth")])
+async def test_vietnamese_initials_find_as_chinese_ones_do(bot: Harness, language: str,
+                                                           query: str) -> None:
+    rm = await make_rm(bot, language)
+    hong = await seed(bot, rm, "Đặng Thị Hồng", "+84912345678")
+    an = await seed(bot, rm, "Nguyễn Văn An", "+84901234567")
+    found = only_message(await bot.send(rm, f"/find {query}"))
+    assert result_ids(found) == [hong.id] and found.text == expected_card(hong, language, HCM)
+    assert result_ids(only_message(await bot.send(rm, "/find nva"))) == [an.id]
 
 
 async def test_find_across_chinese_scripts_and_pinyin(bot: Harness) -> None:
@@ -189,3 +238,81 @@ async def test_search_and_one_liners_stay_within_the_rms_own_customers(bot: Harn
     for item in await bot.storage.inbox.list_open(a.id):
         assert await bot.storage.file_inbox_item(a.id, item.id, secret.id, NOW) is False
     assert await snapshot(bot, secret) == before
+
+
+# -- notes -------------------------------------------------------------------------------------
+
+
+async def note(bot: Harness, rm: Person, customer: Customer, text: str, hours: int = 0) -> None:
+    await bot.storage.add_interaction(staff_id=rm.id, customer_id=customer.id, kind="note",
+                                      now=NOW + timedelta(hours=hours), text=text)
+
+
+async def test_notes_are_searched_without_accents_and_show_where(bot: Harness) -> None:
+    lan = await make_rm(bot, "vi")
+    an = await seed(bot, lan, "Nguyễn Văn An", "+84901234567")
+    binh = await seed(bot, lan, "Trần Thị Bình")
+    await seed(bot, lan, "Lê Văn Cường")
+    await note(bot, lan, an, "Khách hỏi về Sổ Tiết Kiệm 12 tháng, muốn lãi suất trên 6%")
+    # One customer's note says it: the card opens, with the words around them.
+    found = only_message(await bot.send(lan, "/find so tiet kiem"))
+    with active("vi", HCM):
+        prefix = _("📝 From a note: {snippet}").format(
+            snippet="<i>Khách hỏi về Sổ Tiết Kiệm 12 tháng, muốn lãi suất trên 6%</i>")
+    noted = await bot.storage.customers.get(lan.id, an.id)
+    assert noted is not None and found.text == expected_card(noted, "vi", HCM, prefix=prefix)
+    assert result_ids(found) == [an.id]
+    # Two: listed with each one's words (escaped), newest contact first.
+    await note(bot, lan, binh, "<b>VIP</b> muốn mở sổ tiết kiệm online", hours=1)
+    found = only_message(await bot.send(lan, "/find sổ tiết kiệm"))
+    with active("vi", HCM):
+        assert found.text.split("\n") == [
+            _("Customers whose notes mention “{query}”: {count}").format(
+                query="sổ tiết kiệm", count=2),
+            "• <b>Trần Thị Bình</b>: &lt;b&gt;VIP&lt;/b&gt; muốn mở sổ tiết kiệm online",
+            "• <b>Nguyễn Văn An</b>: Khách hỏi về Sổ Tiết Kiệm 12 tháng, muốn lãi suất "
+            "trên 6%"]
+    assert result_ids(found) == [binh.id, an.id]
+    # A name found is shown as before; the notes are read only when no file matches, and a
+    # query of two letters never reads them (most notes have them).
+    assert result_ids(only_message(await bot.send(lan, "/find binh"))) == [binh.id]
+    assert only_message(await bot.send(lan, "/find 6%")).text == tr(
+        "vi", NO_MATCH).format(query="6%")
+    # Typed without /find, a text may be a note to file: it is not looked for in the notes.
+    plain = only_message(await bot.send(lan, "sổ tiết kiệm"))
+    assert plain.text == tr("vi", NO_MATCH).format(query="sổ tiết kiệm")
+
+
+@pytest.mark.parametrize(("language", "zone", "written", "typed"), [
+    ("zh_Hans", SHANGHAI, "客戶很喜歡喝奶茶，下週約在公司附近見面", "奶茶"),
+    ("zh_Hant_TW", "Asia/Taipei", "客户很喜欢喝奶茶，下周约在公司附近见面", "喝奶茶"),
+    ("zh_Hant_HK", "Asia/Hong_Kong", "客户想了解定期存款", "定期存款"),
+])
+async def test_notes_are_searched_in_either_chinese_script(
+        bot: Harness, language: str, zone: str, written: str, typed: str) -> None:
+    rm = await make_rm(bot, language, zone=zone)
+    wang = await seed(bot, rm, "王伟", "+8613800138000", region="CN")
+    await seed(bot, rm, "李娜", region="CN")
+    await note(bot, rm, wang, written)
+    found = only_message(await bot.send(rm, f"/find {typed}"))
+    assert result_ids(found) == [wang.id]
+    snippet = found.text.split("\n\n")[0]
+    with active(language, zone):
+        assert snippet == _("📝 From a note: {snippet}").format(snippet=f"<i>{written}</i>")
+    # Another language's customers are not found by words that are not in their notes.
+    assert only_message(await bot.send(rm, "/find 信用卡")).text == tr(
+        language, NO_MATCH).format(query="信用卡")
+
+
+async def test_a_note_written_before_the_search_columns_is_found(bot: Harness) -> None:
+    """Notes and names stored before the notes were searchable are folded at start-up."""
+    lan = await make_rm(bot, "vi")
+    hong = await seed(bot, lan, "Đặng Thị Hồng")
+    await note(bot, lan, hong, "Chị Hồng hỏi thẻ tín dụng hoàn tiền")
+    await bot.storage.db.execute("UPDATE interactions SET search_text = NULL")
+    await bot.storage.db.execute(
+        "UPDATE customers SET name_key = NULL, search_key = '|dang thi hong|dangthihong|'")
+    assert await bot.storage.customers.fill_search_columns(batch=1) == 2
+    assert result_ids(only_message(await bot.send(lan, "/find the tin dung"))) == [hong.id]
+    assert result_ids(only_message(await bot.send(lan, "/find dth"))) == [hong.id]
+    assert await bot.storage.customers.fill_search_columns() == 0
