@@ -29,6 +29,7 @@ from domain.household import MAX_LINKS, RELATIONS, relations_for
 from handlers.cards import display_name, own_customer, show_card
 from handlers.common import expired
 from handlers.lookup import matches
+from storage.customers import Customer
 
 HOUSEHOLD_FLOW = "household"  # data {"customer_id"}: the next text names the member to link
 
@@ -39,6 +40,11 @@ async def show_household(update: Update, context: Ctx) -> None:
     if customer is None:
         return
     await context.query.answer()
+    await _show(update, context, customer)
+
+
+async def _show(update: Update, context: Ctx, customer: Customer) -> None:
+    """Draw the household of a customer already checked as the RM's own."""
     members = await context.storage.household.members(context.me.id, customer.id)
     lines = [_("<b>Household of {name}</b>").format(name=esc(display_name(customer)))]
     rows: list[list[InlineKeyboardButton]] = []
@@ -144,7 +150,7 @@ async def unlink_member(update: Update, context: Ctx) -> None:
     removed = link_id is not None and await context.storage.household.unlink(
         context.me.id, link_id, context.me.id, context.clock.now())
     await context.query.answer(_("Unlinked.") if removed else _("Already unlinked."))
-    await show_household(update, context)
+    await _show(update, context, customer)
 
 
 async def cancel_link(update: Update, context: Ctx) -> None:

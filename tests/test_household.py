@@ -79,6 +79,13 @@ async def test_linking_family_from_the_card(bot: Harness) -> None:
     # The spouse's birthday (in 8 days) shows on An's card, with a button to her card.
     assert "🎂" in card.text
     assert ("c", str(lan.id)) in {tuple(payload(data)[:2]) for _label, data in card.buttons}
+    # Unlinking answers and redraws the household, now empty.
+    household = only_message(await press_action(bot, rm, "hh", an.id))
+    link_id = await bot.storage.db.fetch_value("SELECT id FROM household_links")
+    unlinked = await press_action(bot, rm, "hhu", an.id, link_id, call=household)
+    assert answer_of(unlinked).params.get("text") == tr("vi", "Unlinked.")
+    assert tr("vi", "No family members or companies linked yet.") in only_message(shown(unlinked)).text
+    assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM household_links") == 0
 
 
 async def test_contact_apps_on_the_card(bot: Harness) -> None:
