@@ -178,6 +178,41 @@ class CreateDuplicate(Action, prefix="dupn", writes=True):
 
 
 @dataclass(frozen=True)
+class SkipPrompt(Action, prefix="ask", writes=True):
+    """Skip the question the bot asked (every question whose answer the next message is);
+    it names the question's flow, so a Skip left on an older question does nothing."""
+
+    flow: str
+
+
+@dataclass(frozen=True)
+class FileAnswer(Action, prefix="askf", writes=True):
+    """File the text held back (it named another customer) as the answer to the question."""
+
+    flow: str
+
+
+@dataclass(frozen=True)
+class AboutOther(Action, prefix="asko", writes=False):
+    """The text held back was about this other customer: drop the question, open their card."""
+
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class SearchAnswer(Action, prefix="asks", writes=False):
+    """The text held back was a search: drop the question and search for it."""
+
+
+@dataclass(frozen=True)
+class UndoChange(Action, prefix="undo", writes=True):
+    """Take back a note, a logged contact, a stage change or a complaint, minutes after."""
+
+    kind: str   # "i": an interaction (note, contact), "s": a stage change, "k": a complaint
+    ref_id: int
+
+
+@dataclass(frozen=True)
 class SkipStep(Action, prefix="skip", writes=True):
     """Skip a question of the guided /add; it names the question, so a stale one is refused."""
 

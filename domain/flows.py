@@ -22,6 +22,8 @@ SKIP_WORDS = frozenset({
     "bo qua", "bo", "khong can", "bo qua di", "khong co gi",
     "跳过", "略过", "不用", "不用了", "不需要", "无", "没有", "下一步",
 })
+# How long a confirmation's Undo takes the change back.
+UNDO_WINDOW = timedelta(minutes=5)
 _TRAILING = " .!。！~"
 
 

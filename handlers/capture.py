@@ -17,7 +17,7 @@ from domain.phones import Phone, parse_phone, parse_phone_any_market, split_at_n
 from handlers import suggestions
 from handlers.access import recorded, send_answer
 from handlers.cards import card_answer, display_name, own_customer, show_card
-from handlers.common import expired, note_too_long
+from handlers.common import ask, expired, note_too_long
 
 ADD_FLOW = "add"        # guided add: data {"step": "name" | "phone" | "note", "customer_id"}
 DUPLICATE_FLOW = "dup"  # a draft waiting for "open existing" or "create anyway"
@@ -64,9 +64,8 @@ async def add_customer(update: Update, context: Ctx) -> None:
     parts = message.text.split(maxsplit=1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text:
-        await context.storage.states.set(context.me.id, message.chat_id, ADD_FLOW,
-                                         {"step": "name"}, context.clock.now())
-        await reply(update, _("What is the new prospect's name? (/cancel to stop)"))
+        await ask(update, context, ADD_FLOW, {"step": "name"},
+                  _("What is the new prospect's name? (/cancel to stop)"))
         return
     name, phone, note = parse_quick_add(text, context.me.region)
     if await _invalid(update, name, note):

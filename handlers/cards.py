@@ -258,9 +258,13 @@ async def card_answer(context: Ctx, customer: Customer,
 
 
 async def show_card(update: Update, context: Ctx, customer: Customer, *,
-                    edit: bool = False, prefix: str = "") -> None:
-    """Send (or edit into) the card and remember it, so a reply to it becomes a note."""
+                    edit: bool = False, prefix: str = "",
+                    undo: InlineKeyboardButton | None = None) -> None:
+    """Send (or edit into) the card and remember it, so a reply to it becomes a note;
+    ``undo`` takes back the change the card confirms."""
     text, markup = await card_answer(context, customer, prefix)
+    if undo is not None:
+        markup = InlineKeyboardMarkup([*markup.inline_keyboard, [undo]])
     if edit:
         await edit_or_reply(update, text, markup)
         query_message = update.callback_query.message if update.callback_query else None

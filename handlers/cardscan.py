@@ -29,7 +29,7 @@ from domain.cardscan import Line, ScannedCard, read_card
 from domain.customers import MAX_NAME, has_letters
 from domain.phones import display_phone, parse_phone
 from handlers import capture, notes
-from handlers.common import expired
+from handlers.common import ask, expired
 
 log = logging.getLogger(__name__)
 
@@ -207,14 +207,12 @@ async def ask_field(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     await context.query.answer()
-    chat = context.chat
-    await context.storage.states.set(context.me.id, chat.id, CARD_EDIT_FLOW,
-                                     {**data, "field": field}, context.clock.now())
     current = _value(data, field, context.me.region)
     markup = keyboard([[ClearCardField(data["draft"], field).button(_("Leave it empty"))]]) \
         if current else None
-    await reply(update, _("Type the {field}. (/cancel to stop; the card waits in your /inbox)")
-                .format(field=_(FIELDS[field]).lower()), markup)
+    await ask(update, context, CARD_EDIT_FLOW, {**data, "field": field},
+              _("Type the {field}. (/cancel to stop; the card waits in your /inbox)")
+              .format(field=_(FIELDS[field]).lower()), markup)
 
 
 async def type_field(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from core.actions import SkipPrompt, UndoChange
+from core.buttons import keyboard
 from core.context import Ctx
 from core.i18n import _, ngettext
-from core.messages import reply
+from core.messages import edit_or_reply, reply
 from domain.customers import MAX_NOTE
 from domain.datefields import DateKind, DateRefusal, Refusal, parse_date_field
+
+
+async def ask(update: Update, context: Ctx, flow: str, data: dict[str, Any], text: str,
+              markup: InlineKeyboardMarkup | None = None, *, file_of: str | None = None,
+              skip: bool = True, edit: bool = False) -> None:
+    """Ask a question whose answer is the RM's next message (handlers/flows.py routes it).
+
+    Every such question says whose file the answer goes to (``file_of``, the customer's
+    escaped name, added when the text does not name them) and has a Skip button, unless
+    the question has buttons of its own that skip it (``skip=False``). It waits
+    domain.flows.PROMPT_TIMEOUT; after that the next message is read as a new one.
+    """
+    await context.storage.states.set(context.me.id, context.chat.id, flow, data,
+                                     context.clock.now())
+    if file_of and file_of not in text:
+        text = "{}\n\n{}".format(text, _("📁 For {name}'s file.").format(
+            name=f"<b>{file_of}</b>"))
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    if skip:
+        rows.append([SkipPrompt(flow).button(_("Skip"))])
+    await (edit_or_reply if edit else reply)(update, text, keyboard(rows) if rows else None)
+
+
+def undo_button(kind: str, ref_id: int) -> InlineKeyboardButton:
+    """Undo on a confirmation: takes the change back for domain.flows.UNDO_WINDOW."""
+    return UndoChange(kind, ref_id).button(_("↩️ Undo"))
 
 
 async def expired(update: Update) -> None:

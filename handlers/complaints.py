@@ -30,7 +30,7 @@ from domain.customers import MAX_NOTE
 from domain.names import fold
 from handlers.access import recorded, send_answer
 from handlers.cards import display_name, own_customer
-from handlers.common import expired, note_too_long
+from handlers.common import ask, expired, note_too_long, undo_button
 from handlers.lookup import split_customer
 from storage import Storage
 from storage.customers import Customer
@@ -104,11 +104,10 @@ def _without_name(text: str, customer: Customer) -> str:
 
 async def ask_complaint(update: Update, context: Ctx, customer: Customer) -> None:
     """Ask what the customer complains about: the next text is it."""
-    chat = context.chat
-    await context.storage.states.set(context.me.id, chat.id, COMPLAINT_FLOW,
-                                     {"customer_id": customer.id}, context.clock.now())
-    await reply(update, _("What is {name}'s complaint? Type it in a few words. (/cancel to "
-                          "stop)").format(name=esc(display_name(customer))))
+    name = esc(display_name(customer))
+    await ask(update, context, COMPLAINT_FLOW, {"customer_id": customer.id},
+              _("What is {name}'s complaint? Type it in a few words. (/cancel to stop)")
+              .format(name=name), file_of=name)
 
 
 async def type_complaint(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -140,7 +139,8 @@ async def open_complaint(update: Update, context: Ctx, customer: Customer, text:
                                                             due)
         markup = keyboard([[ResolveComplaint(complaint_id, True).button(
                                 _("✅ Resolved on the spot")),
-                            OpenCard(customer.id).button(_("Open the card"))]])
+                            OpenCard(customer.id).button(_("Open the card"))],
+                           [undo_button("k", complaint_id)]])
         record.keep_answer(_(
             "⚠️ Complaint recorded for {name}. To resolve by {due}: I will remind you until it "
             "is resolved, and tell your team lead if it is late."
@@ -163,11 +163,11 @@ async def ask_resolution(update: Update, context: Ctx) -> None:
         await context.query.answer(_("This complaint is already resolved."), show_alert=True)
         return
     await context.query.answer()
-    await context.storage.states.set(
-        context.me.id, context.chat.id, RESOLVE_FLOW,
-        {"complaint_id": complaint.id, "first": action.at_first_contact}, context.clock.now())
-    await reply(update, _("How was {name}'s complaint resolved? Type a short note for the "
-                          "file. (/cancel to stop)").format(name=esc(complaint.customer_name)))
+    name = esc(complaint.customer_name)
+    await ask(update, context, RESOLVE_FLOW,
+              {"complaint_id": complaint.id, "first": action.at_first_contact},
+              _("How was {name}'s complaint resolved? Type a short note for the file. "
+                "(/cancel to stop)").format(name=name), file_of=name)
 
 
 async def type_resolution(update: Update, context: Ctx, data: dict[str, Any]) -> None:

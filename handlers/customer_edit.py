@@ -39,7 +39,8 @@ from domain.names import fold
 from domain.phones import parse_phone_any_market
 from handlers import complaints, referrals, swot
 from handlers.cards import display_name, own_customer, show_card
-from handlers.common import closed_text, expired, read_date
+from handlers.common import ask, closed_text, expired, read_date, undo_button
+from storage.changes import StageChange
 from storage.customers import Customer
 
 EDIT_FLOW = "edit"   # data {"customer_id", "field"}
@@ -83,13 +84,13 @@ async def pick_field(update: Update, context: Ctx) -> None:
         await edit_or_reply(update, _("{field} of {name}:").format(
             field=label, name=esc(display_name(customer))), keyboard(rows))
         return
-    await context.storage.states.set(context.me.id, context.chat.id, EDIT_FLOW,
-                                     {"customer_id": customer.id, "field": field.name},
-                                     context.clock.now())
     hint = _field_hint(field.name)
     markup = keyboard([[ClearValue(customer.id, field.name).button(_("Clear this field"))]])
-    await reply(update, _("Type the new “{field}” for {name}. {hint}(/cancel to stop)").format(
-        field=label, name=esc(display_name(customer)), hint=hint + " " if hint else ""), markup)
+    name = esc(display_name(customer))
+    await ask(update, context, EDIT_FLOW, {"customer_id": customer.id, "field": field.name},
+              _("Type the new “{field}” for {name}. {hint}(/cancel to stop)").format(
+                  field=label, name=name, hint=hint + " " if hint else ""), markup,
+              file_of=name)
 
 
 def _field_hint(field: str) -> str:
@@ -275,15 +276,15 @@ async def set_stage(update: Update, context: Ctx) -> None:
         await show_card(update, context, customer, edit=True)
         return
     if stage == "lost":
-        await context.storage.states.set(context.me.id, context.chat.id, LOST_FLOW,
-                                         {"customer_id": customer.id}, context.clock.now())
-        await edit_or_reply(update, _(
+        name = esc(display_name(customer))
+        await ask(update, context, LOST_FLOW, {"customer_id": customer.id}, _(
             "Why was {name} lost? Type the reason (price, chose another bank, no longer "
             "needs it…). /cancel to stop."
-        ).format(name=esc(display_name(customer))))
+        ).format(name=name), file_of=name, edit=True)
         return
-    updated = await record_stage(context, customer, stage, None)
-    await show_card(update, context, updated, edit=True)
+    updated, change = await record_stage_closing(context, customer, stage, None)
+    await show_card(update, context, updated, edit=True,
+                    undo=undo_button("s", change.interaction_id))
     if stage == "consult" and updated.segment in COMPANY_SEGMENTS:
         await swot.offer_swot(update, context, updated)
 
@@ -298,8 +299,9 @@ async def type_lost_reason(update: Update, context: Ctx, data: dict[str, Any]) -
     if customer is None:
         await reply(update, _("This customer is no longer in your list."))
         return
-    updated, closed = await record_stage_closing(context, customer, "lost", reason or None)
-    await show_card(update, context, updated, prefix=closed_text(closed))
+    updated, change = await record_stage_closing(context, customer, "lost", reason or None)
+    await show_card(update, context, updated, prefix=closed_text(change.reminders_closed),
+                    undo=undo_button("s", change.interaction_id))
 
 
 async def record_stage(context: Ctx, customer: Customer, stage: str,
@@ -309,14 +311,15 @@ async def record_stage(context: Ctx, customer: Customer, stage: str,
 
 
 async def record_stage_closing(context: Ctx, customer: Customer, stage: str,
-                               reason: str | None) -> tuple[Customer, int]:
-    """Change the stage; the customer as now, and how many of their reminders closed."""
+                               reason: str | None) -> tuple[Customer, StageChange]:
+    """Change the stage; the customer as now, and the change (its history row, how many of
+    the customer's reminders it closed)."""
     staff, now = context.me, context.clock.now()
     change = await context.storage.change_stage(staff.id, customer, stage, reason, now)
     if stage == "won":  # while it is fresh: the customer's satisfaction and NPS
         await complaints.ask_after_sale(context, customer, change.interaction_id)
     updated = await context.storage.customers.get(staff.id, customer.id) or customer
-    return updated, change.reminders_closed
+    return updated, change
 
 
 async def archive(update: Update, context: Ctx) -> None:

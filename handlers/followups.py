@@ -31,7 +31,7 @@ from domain.timeparse import (
     scan_time,
 )
 from handlers.cards import display_name, own_customer
-from handlers.common import expired
+from handlers.common import ask, expired
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 
@@ -91,12 +91,11 @@ async def ask_when(update: Update, context: Ctx) -> None:
     if customer is None:
         return
     await context.query.answer()
-    await context.storage.states.set(context.me.id, context.chat.id, FOLLOW_UP_FLOW,
-                                     {"customer_id": customer.id}, context.clock.now())
-    await reply(update, _(
+    name = esc(display_name(customer))
+    await ask(update, context, FOLLOW_UP_FLOW, {"customer_id": customer.id}, _(
         "When should I remind you about {name}? Write the time, then what to do if you like. "
         "{examples} (/cancel to stop)"
-    ).format(name=esc(display_name(customer)), examples=examples()))
+    ).format(name=name, examples=examples()), file_of=name)
 
 
 async def type_when(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -172,9 +171,9 @@ async def correct_time(update: Update, context: Ctx) -> None:
         return
     await context.storage.reminders.cancel(context.me.id, reminder.id, context.clock.now())
     await context.query.answer()
-    await context.storage.states.set(context.me.id, context.chat.id, FOLLOW_UP_FLOW,
-                                     {"customer_id": customer.id}, context.clock.now())
-    await reply(update, _("Which time is right? {examples}").format(examples=examples()))
+    await ask(update, context, FOLLOW_UP_FLOW, {"customer_id": customer.id},
+              _("Which time is right? {examples}").format(examples=examples()),
+              file_of=esc(display_name(customer)))
 
 
 async def remind_command(update: Update, context: Ctx) -> None:
@@ -216,19 +215,16 @@ async def _ask_if_name_is_a_time(update: Update, context: Ctx, text: str, rest: 
     if whole is None or whole.start != 0 or whole.end < name_end:
         return False
     name = text[:name_end]
-    chat = context.chat
-    await context.storage.states.set(context.me.id, chat.id, REMIND_PICK_FLOW,
-                                     {"text": text, "rest": rest}, context.clock.now())
     after = find_time(rest, current_language(), local_now, region=context.me.region)
     rows = []
     if after is not None:  # each customer those words name, with the time read after them
         label = format_datetime(after.when)
         rows = [[PickRemindCustomer(c.id).button(f"{display_name(c)} · {label}")]
                 for c in await matches(context, name)]
-    await reply(update, _(
+    await ask(update, context, REMIND_PICK_FLOW, {"text": text, "rest": rest}, _(
         "“{name}” is a customer's name and also a time: {when}. Which customer is this "
         "follow-up for? Tap them, or type the customer's name for {when}. (/cancel to stop)"
-    ).format(name=esc(name), when=format_datetime(whole.when)), keyboard(rows) if rows else None)
+    ).format(name=esc(name), when=format_datetime(whole.when)), keyboard(rows))
     return True
 
 

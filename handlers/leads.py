@@ -16,7 +16,7 @@ from domain.phones import parse_phone
 from domain.pushes import Kind
 from handlers import mycard
 from handlers.capture import add_from_contact
-from handlers.common import expired
+from handlers.common import ask, expired
 from handlers.posts import product_name
 from storage.staff import Staff
 
@@ -149,11 +149,9 @@ async def start_answer(update: Update, context: Ctx) -> None:
         await expired(update)
         return
     await context.query.answer()
-    await context.storage.states.set(context.me.id, context.chat.id, ANSWER_FLOW,
-                                     {"question_id": question.id}, context.clock.now())
-    await reply(update, _("Type your answer to {name}; I will post it in the group as a reply "
-                          "to their question. (/cancel to stop)").format(
-        name=esc(question.user_name)))
+    await ask(update, context, ANSWER_FLOW, {"question_id": question.id},
+              _("Type your answer to {name}; I will post it in the group as a reply to their "
+                "question. (/cancel to stop)").format(name=esc(question.user_name)))
 
 
 async def type_answer(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -40,7 +40,7 @@ from domain.phones import phone_international
 from handlers import complaints, suggestions
 from handlers.access import recorded, send_answer
 from handlers.cards import display_name, own_customer, show_card
-from handlers.common import expired, note_too_long
+from handlers.common import ask, expired, note_too_long, undo_button
 from handlers.lookup import matches, split_customer
 from storage.customers import Customer
 from storage.inbox import InboxItem
@@ -89,9 +89,6 @@ async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> Non
     if kind == "note":
         await ask_note_text(update, context, customer)
         return
-    await context.storage.states.set(context.me.id, context.chat.id, NOTE_FLOW,
-                                     {"customer_id": customer.id, "kind": kind},
-                                     context.clock.now())
     name = esc(display_name(customer))
     rows = outcome_rows(customer.id, kind) if kind in CONTACT_KINDS else []
     markup = keyboard([*rows,
@@ -104,16 +101,16 @@ async def _ask(update: Update, context: Ctx, customer_id: int, kind: str) -> Non
         # Telegram's buttons cannot dial (no tel: links), but its apps make a number written
         # in international form tappable: the number comes first, to call from this message.
         text = f"📞 {esc(phone_international(customer.phone))}\n\n{text}"
-    await reply(update, text, markup)
+    # "Log it without a note" is this question's skip.
+    await ask(update, context, NOTE_FLOW, {"customer_id": customer.id, "kind": kind}, text,
+              markup, file_of=name, skip=False)
 
 
 async def ask_note_text(update: Update, context: Ctx, customer: Customer) -> None:
     """Ask for the text of a note on this customer: the next message is it."""
-    await context.storage.states.set(context.me.id, context.chat.id, NOTE_FLOW,
-                                     {"customer_id": customer.id, "kind": "note"},
-                                     context.clock.now())
-    await reply(update, _("Type the note for {name}. (/cancel to stop)").format(
-        name=esc(display_name(customer))))
+    name = esc(display_name(customer))
+    await ask(update, context, NOTE_FLOW, {"customer_id": customer.id, "kind": "note"},
+              _("Type the note for {name}. (/cancel to stop)").format(name=name), file_of=name)
 
 
 async def skip_note(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -193,7 +190,7 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
     if await note_too_long(update, text):
         return
     async with recorded(update, context) as record:
-        await context.storage.add_interaction(
+        interaction_id = await context.storage.add_interaction(
             staff_id=context.me.id, customer_id=customer.id, kind=kind, now=context.clock.now(),
             text=text, detail={"outcome": outcome} if outcome else None)
         # What the note mentions that the file lacks is offered in the same message.
@@ -207,7 +204,8 @@ async def save_interaction(update: Update, context: Ctx, customer: Customer, kin
             saved = _("✅ {kind} saved for {name}. Set a follow-up?").format(
                 kind=_(INTERACTION_KINDS[kind]), name=name)
         record.keep_answer("\n\n".join([saved, "\n".join(lines)]) if lines else saved,
-                           keyboard([*rows, *follow_up_rows(customer)]))
+                           keyboard([*rows, *follow_up_rows(customer),
+                                     [undo_button("i", interaction_id)]]))
     # A tapped outcome replaces its question, so its buttons cannot be used again.
     await send_answer(update, context, record, edit=outcome is not None)
 
@@ -336,9 +334,8 @@ async def search_for_item(update: Update, context: Ctx) -> None:
     if item is None:
         return
     await context.query.answer()
-    await context.storage.states.set(context.me.id, context.chat.id, PICK_FLOW,
-                                     {"item_id": item.id}, context.clock.now())
-    await reply(update, _("Type a name, phone number or company to find the customer."))
+    await ask(update, context, PICK_FLOW, {"item_id": item.id},
+              _("Type a name, phone number or company to find the customer."))
 
 
 async def type_pick_query(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from core.context import Ctx
 from core.i18n import _, current_language, format_datetime, ngettext
 from core.messages import edit_or_reply, esc, reply, send_photo_text
 from domain.catalog import pick
-from handlers.common import expired
+from handlers.common import ask, expired
 from handlers.followups import examples, read_when
 from storage import Storage
 from storage.changes import NewPost
@@ -39,16 +39,13 @@ async def product_name(storage: Storage, product_id: int | None, language: str) 
 
 async def start_post(update: Update, context: Ctx) -> None:
     """/post: compose an offer for one or more of the RM's groups."""
-    chat = context.chat
     groups = await context.storage.groups.owned_by([context.me.id])
     if not groups:
         await reply(update, _("You have no linked group yet. Add me to a merchant group and "
                               "send /link there."))
         return
-    await context.storage.states.set(context.me.id, chat.id, POST_FLOW,
-                                     {"step": "content", "groups": []}, context.clock.now())
-    await reply(update, _("Send the text of your post, or a photo with a caption. "
-                          "(/cancel to stop)"))
+    await ask(update, context, POST_FLOW, {"step": "content", "groups": []},
+              _("Send the text of your post, or a photo with a caption. (/cancel to stop)"))
 
 
 async def receive_content(update: Update, context: Ctx, data: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from core.messages import esc, reply
 from core.pushes.agenda import render_overdue, render_today, render_week
 from domain.customers import MAX_NOTE
 from domain.quiet import parse_hhmm
-from handlers.common import expired
+from handlers.common import ask, expired, undo_button
 from handlers.followups import START_OF_DAY, examples, read_when
 from handlers.notes import follow_up_rows, outcome_rows
 from storage.reminders import Reminder
@@ -83,17 +83,16 @@ async def mark_done(update: Update, context: Ctx) -> None:
         await _drop_buttons(update)
     if reminder.customer_id is None:
         return
-    await context.storage.states.set(context.me.id, context.chat.id, OUTCOME_FLOW,
-                                     {"reminder_id": reminder.id,
-                                      "customer_id": reminder.customer_id},
-                                     context.clock.now())
     customer = await context.storage.customers.get(context.me.id, reminder.customer_id)
     # One tap for the outcome (noted in the file), one for the next follow-up.
     rows = ([*outcome_rows(customer.id, "note", reminder.id), *follow_up_rows(customer)]
             if customer is not None else [])
-    await reply(update, _("✅ Done. How did it go? Tap the outcome or type a short note for "
-                          "{name}'s file; or set the next follow-up.").format(
-        name=esc(reminder.customer_name or "")), keyboard(rows) if rows else None)
+    name = esc(reminder.customer_name or "")
+    await ask(update, context, OUTCOME_FLOW,
+              {"reminder_id": reminder.id, "customer_id": reminder.customer_id},
+              _("✅ Done. How did it go? Tap the outcome or type a short note for {name}'s "
+                "file; or set the next follow-up.").format(name=name),
+              keyboard(rows) if rows else None, file_of=name)
 
 
 async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -108,9 +107,11 @@ async def type_outcome(update: Update, context: Ctx, data: dict[str, Any]) -> No
         return
     await context.storage.reminders.set_outcome(context.me.id, int(data.get("reminder_id", 0)),
                                                 text)
-    await context.storage.add_interaction(staff_id=context.me.id, customer_id=customer.id,
-                                          kind="note", now=context.clock.now(), text=text)
-    await reply(update, _("📝 Saved in {name}'s file.").format(name=esc(customer.name)))
+    interaction_id = await context.storage.add_interaction(
+        staff_id=context.me.id, customer_id=customer.id, kind="note", now=context.clock.now(),
+        text=text)
+    await reply(update, _("📝 Saved in {name}'s file.").format(name=esc(customer.name)),
+                keyboard([[undo_button("i", interaction_id)]]))
 
 
 def _snooze_until(preset: str, now: datetime) -> datetime | None:
@@ -139,10 +140,9 @@ async def snooze(update: Update, context: Ctx) -> None:
             await context.query.answer(_("Already handled."), show_alert=True)
             return
         await context.query.answer()
-        await context.storage.states.set(context.me.id, context.chat.id, SNOOZE_FLOW,
-                                         {"reminder_id": reminder.id, "version": version}, now)
-        await reply(update, _("When should I remind you again? {examples}").format(
-            examples=examples()))
+        await ask(update, context, SNOOZE_FLOW, {"reminder_id": reminder.id, "version": version},
+                  _("When should I remind you again? {examples}").format(examples=examples()),
+                  file_of=esc(reminder.customer_name) if reminder.customer_name else None)
         return
     until = _snooze_until(preset, now)
     if until is None:

@@ -42,6 +42,15 @@ class StageChange:
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an Undo did: "undone", "gone" (undone already, or changed since) or "late"."""
+
+    outcome: str
+    customer_id: int | None = None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
 class NewPost:
     chat_id: int
     text: str
@@ -360,6 +369,70 @@ class Changes:
                                     entity="customer", entity_id=customer_id, now=now,
                                     detail={"interaction": interaction_id})
         return True
+
+    # -- undo, minutes after -----------------------------------------------------------------
+    async def undo_interaction(self, staff_id: int, interaction_id: int, since: datetime,
+                               now: datetime) -> Undone:
+        """Take back a note or a logged contact stored after ``since``, once."""
+        async with self.db.transaction():
+            found = await self.interactions.own(staff_id, interaction_id)
+            if found is None or found[0].kind in ("stage", "complaint"):
+                return Undone("gone")
+            interaction, stored_at = found
+            if stored_at < since:
+                return Undone("late", interaction.customer_id, interaction.kind)
+            await self.interactions.remove(interaction, now)
+            await self.audit.record(actor_id=staff_id, action=f"interaction.{interaction.kind}"
+                                    ".undone", entity="customer",
+                                    entity_id=interaction.customer_id, now=now)
+        return Undone("undone", interaction.customer_id, interaction.kind)
+
+    async def undo_stage(self, owner_id: int, interaction_id: int, since: datetime,
+                         now: datetime) -> Undone:
+        """Take back the customer's latest stage change (and reopen what it closed), once:
+        the stage is as before and the change leaves the history and the counts."""
+        async with self.db.transaction():
+            found = await self.interactions.own(owner_id, interaction_id)
+            if found is None or found[0].kind != "stage":
+                return Undone("gone")
+            change, stored_at = found
+            customer = await self.customers.get(owner_id, change.customer_id)
+            moved_to, moved_from = change.detail.get("to"), change.detail.get("from")
+            if (customer is None or customer.stage != moved_to or not moved_from
+                    or await self.interactions.latest_stage(customer.id) != change.id):
+                return Undone("gone")
+            if stored_at < since:
+                return Undone("late", customer.id, "stage")
+            await self.customers.set_stage(owner_id, customer.id, str(moved_from), None, now)
+            await self.interactions.remove(change, now)
+            reopened = 0
+            if moved_to == "lost":
+                reopened = await self.reminders.reopen_closed(customer.id, CLOSED_WHEN_LOST,
+                                                              change.happened_at)
+            await self.audit.record(actor_id=owner_id, action="customer.stage_undone",
+                                    entity="customer", entity_id=customer.id, now=now,
+                                    detail={"from": moved_to, "to": moved_from,
+                                            "reminders_reopened": reopened})
+        return Undone("undone", customer.id, "stage")
+
+    async def undo_complaint(self, owner_id: int, complaint_id: int, since: datetime,
+                             now: datetime) -> Undone:
+        """Take back a complaint opened by mistake (not resolved yet), once."""
+        async with self.db.transaction():
+            complaint = await self.complaints.get(owner_id, complaint_id)
+            if complaint is None or complaint.resolved_at is not None:
+                return Undone("gone")
+            if complaint.opened_at < since:
+                return Undone("late", complaint.customer_id, "complaint")
+            interaction_id = await self.complaints.remove(owner_id, complaint_id)
+            found = (await self.interactions.own(owner_id, interaction_id)
+                     if interaction_id is not None else None)
+            if found is not None:
+                await self.interactions.remove(found[0], now)
+            await self.audit.record(actor_id=owner_id, action="complaint.undone",
+                                    entity="customer", entity_id=complaint.customer_id, now=now,
+                                    detail={"complaint": complaint_id})
+        return Undone("undone", complaint.customer_id, "complaint")
 
     async def file_inbox_item(self, staff_id: int, item_id: int, customer_id: int,
                               now: datetime, text: str | None = None) -> bool:

@@ -189,3 +189,18 @@ class ComplaintRepo:
                                   bool(row["first_contact"])) for row in resolved],
             csat=[row["score"] for row in scores if row["kind"] == "csat"],
             nps=[row["score"] for row in scores if row["kind"] == "nps"])
+
+    async def remove(self, owner_id: int, complaint_id: int) -> int | None:
+        """Take back an unresolved complaint (undo) with its reminders; its history row's
+        id, or None if it is not the RM's or was resolved."""
+        row = await self.db.fetch_one(
+            "SELECT interaction_id FROM complaints WHERE id = ? AND owner_id = ?"
+            " AND resolved_at IS NULL", (complaint_id, owner_id))
+        if row is None:
+            return None
+        await self.db.execute(
+            "UPDATE reminders SET status = 'cancelled', version = version + 1"
+            " WHERE ref_id = ? AND kind IN ('complaint', 'escalation')"
+            " AND status IN ('pending', 'sending', 'sent')", (complaint_id,))
+        await self.db.execute("DELETE FROM complaints WHERE id = ?", (complaint_id,))
+        return row["interaction_id"]

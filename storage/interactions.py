@@ -129,3 +129,33 @@ class InteractionRepo:
         await self.db.execute("DELETE FROM interactions WHERE id = ? AND staff_id = ?",
                               (interaction_id, staff_id))
         return item.customer_id
+
+    async def own(self, staff_id: int, interaction_id: int) -> tuple[Interaction, datetime] | None:
+        """An interaction the RM recorded about their own customer, with when it was stored."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS}, i.created_at FROM interactions i"
+            " JOIN customers c ON c.id = i.customer_id WHERE i.id = ? AND i.staff_id = ?"
+            " AND c.owner_id = ? AND c.erased_at IS NULL", (interaction_id, staff_id, staff_id))
+        if row is None:
+            return None
+        created_at = from_db_time(row["created_at"])
+        assert created_at is not None
+        return Interaction.from_row(row), created_at
+
+    async def remove(self, interaction: Interaction, now: datetime) -> None:
+        """Take an interaction back (undo): the customer's last contact is what is left."""
+        await self.db.execute("DELETE FROM interactions WHERE id = ?", (interaction.id,))
+        kinds = sorted(CONTACT_KINDS)
+        await self.db.execute(
+            "UPDATE customers SET last_contact_at = (SELECT MAX(happened_at) FROM interactions"
+            f" WHERE customer_id = ? AND kind IN ({', '.join('?' for _ in kinds)})),"
+            " updated_at = ? WHERE id = ? AND last_contact_at = ?",
+            [interaction.customer_id, *kinds, to_db_time(now), interaction.customer_id,
+             to_db_time(interaction.happened_at)])
+
+    async def latest_stage(self, customer_id: int) -> int | None:
+        """The customer's latest stage change (only it can be taken back)."""
+        value = await self.db.fetch_value(
+            "SELECT id FROM interactions WHERE customer_id = ? AND kind = 'stage'"
+            " ORDER BY happened_at DESC, id DESC LIMIT 1", (customer_id,))
+        return int(value) if value is not None else None

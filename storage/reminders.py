@@ -141,6 +141,18 @@ class ReminderRepo:
             (customer_id, staff_id))
         return [Reminder.from_row(row) for row in rows]
 
+    async def reopen_closed(self, customer_id: int, kinds: Sequence[str],
+                            closed_at: datetime) -> int:
+        """Reopen what close_for_customer closed at that moment (the change was undone)."""
+        if not kinds:
+            return 0
+        return await self.db.execute(
+            "UPDATE reminders SET status = 'pending', done_at = NULL, version = version + 1,"
+            " claimed_by = NULL, claimed_until = NULL WHERE customer_id = ?"
+            " AND status = 'cancelled' AND done_at = ?"
+            f" AND kind IN ({', '.join('?' for _ in kinds)})",
+            [customer_id, to_db_time(closed_at), *kinds])
+
     # -- the dispatcher's side ---------------------------------------------------------------
     async def claim_due(self, now: datetime, worker: str, lease_until: datetime,
                         limit: int, per_turn: int = 10) -> list[Reminder]:

@@ -193,7 +193,7 @@ async def test_complaint_command_in_vietnamese(bot: Harness, team: int) -> None:
     assert [c.text for c in shown(calls)] == [opened_text("vi", HCM, "Nguyễn Văn An", due)]
     with active("vi", HCM):
         assert [label for label, _data in calls[-1].buttons] == [
-            _("✅ Resolved on the spot"), _("Open the card")]
+            _("✅ Resolved on the spot"), _("Open the card"), _("↩️ Undo")]
     complaint = (await rows(bot, "SELECT * FROM complaints"))[0]
     note = (await rows(bot, "SELECT id, kind, text FROM interactions"))[0]
     assert note == {"id": complaint["interaction_id"], "kind": "complaint",

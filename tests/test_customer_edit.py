@@ -115,7 +115,7 @@ async def test_text_fields_are_typed(bot: Harness, field: str, value: str) -> No
     prompt = only_message(await press_action(bot, ann, "cef", customer.id, field))
     assert prompt.method == "sendMessage"
     assert "“" in prompt.text and "/cancel" in prompt.text
-    assert labels(prompt) == [tr("en", "Clear this field")]
+    assert labels(prompt) == [tr("en", "Clear this field"), tr("en", "Skip")]
     calls = await bot.send(ann, value)
     updated = await bot.storage.customers.get(ann.id, customer.id)
     assert updated is not None and getattr(updated, field) == value

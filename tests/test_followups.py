@@ -145,7 +145,7 @@ async def test_a_name_that_is_also_a_time_is_asked_about(bot: Harness) -> None:
         ).format(name="mai", when=format_datetime(tomorrow_nine))
         # "9h" read after the name: 09:00 has passed today (10:00), so tomorrow's.
         assert [label for label, _data in asked.buttons] == [
-            f"Lê Thị Mai · {format_datetime(tomorrow_nine)}"]
+            f"Lê Thị Mai · {format_datetime(tomorrow_nine)}", _("Skip")]
     assert await reminder_rows(bot, mai) == []  # nothing guessed
     await bot.press(rm, "Lê Thị Mai", call=asked)
     assert await reminder_rows(bot, mai) == [
@@ -231,7 +231,9 @@ async def test_change_the_time(bot: Harness) -> None:
     echo = only_message(await bot.send(ann, "tomorrow 9am call back"))
     asked = only_message(await bot.press(ann, tr("en", "Change the time"), call=echo))
     with active("en", HCM):
-        assert asked.text == _("Which time is right? {examples}").format(examples=examples())
+        assert asked.text == "{}\n\n{}".format(
+            _("Which time is right? {examples}").format(examples=examples()),
+            _("📁 For {name}'s file.").format(name=f"<b>{customer.name}</b>"))
     assert [r["status"] for r in await reminders_of(bot, customer)] == ["cancelled"]
     await bot.send(ann, "in 2 hours")
     reminders = await reminders_of(bot, customer)

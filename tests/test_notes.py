@@ -51,7 +51,7 @@ async def test_note_button_then_text(bot: Harness) -> None:
         assert saved.text.split("\n\n")[0] == _(SAVED_AND_FOLLOW_UP).format(
             kind=_("Note"), name="<b>Nguyễn Văn An</b>")
     # The loan the note mentions is offered first (tests/test_suggestions.py).
-    assert actions(saved) == ["sga", "sgx", "fu", "fu", "fu", "cf", "c"]
+    assert actions(saved) == ["sga", "sgx", "fu", "fu", "fu", "cf", "c", "undo"]
     notes = await history(bot, lan, customer)
     assert [(n.kind, n.text, n.happened_at) for n in notes] == [
         ("note", "Khách muốn vay 2 tỷ, lãi dưới 8%", NOW + timedelta(minutes=5))]
