@@ -251,9 +251,10 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                 return
             await context.storage.update_customer(staff.id, customer.id, now, staff.region,
                                                   phone=phone.e164)
-        await states.set(staff.id, chat.id, ADD_FLOW, {"step": "note", "customer_id":
-                                                       customer.id}, now)
-        await reply(update, _("What do they need? (a first note, or skip)"), _skip("note"))
+        # The Skip button names this step (a stale one must not skip the next question).
+        await ask(update, context, ADD_FLOW, {"step": "note", "customer_id": customer.id},
+                  _("What do they need? (a first note, or skip)"), _skip("note"),
+                  file_of=esc(customer.name), skip=False)
         return
     if text:
         if await _invalid(update, "", text):
