@@ -449,12 +449,11 @@ async def ask_correction(update: Update, context: Ctx) -> None:
         return
     item, customer = found
     await context.query.answer()
-    await context.storage.states.set(context.me.id, context.chat.id, NOTE_EDIT_FLOW,
-                                     {"interaction_id": item.id}, context.clock.now())
-    await reply(update, _(
+    # "Keep it as it is" is this question's skip.
+    await ask(update, context, NOTE_EDIT_FLOW, {"interaction_id": item.id}, _(
         "Type the corrected text of this note on {name}: it replaces the text above. "
         "(/cancel to keep it)").format(name=f"<b>{esc(display_name(customer))}</b>"),
-        keyboard([[ShowNote(item.id).button(_("Keep it as it is"))]]))
+        keyboard([[ShowNote(item.id).button(_("Keep it as it is"))]]), skip=False)
 
 
 async def type_correction(update: Update, context: Ctx, data: dict[str, Any]) -> None:
