@@ -84,7 +84,8 @@ async def test_linking_family_from_the_card(bot: Harness) -> None:
     link_id = await bot.storage.db.fetch_value("SELECT id FROM household_links")
     unlinked = await press_action(bot, rm, "hhu", an.id, link_id, call=household)
     assert answer_of(unlinked).params.get("text") == tr("vi", "Unlinked.")
-    assert tr("vi", "No family members or companies linked yet.") in only_message(shown(unlinked)).text
+    redrawn = only_message(shown(unlinked)).text
+    assert tr("vi", "No family members or companies linked yet.") in redrawn
     assert await bot.storage.db.fetch_value("SELECT COUNT(*) FROM household_links") == 0
 
 
