@@ -36,6 +36,7 @@ class Kind(StrEnum):
     REVIEW = "review"              # the RM's weekly review
     TEAM_REVIEW = "team_review"    # the lead's view of the team's week
     HANDOVER = "handover"          # customers were handed over to this RM
+    SHARED_REF = "shared_ref"      # to a lead: two RMs' books hold the same client number
 
     @property
     def urgent(self) -> bool:
@@ -50,7 +51,8 @@ class Kind(StrEnum):
 
 _URGENT = frozenset({Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.QUESTION, Kind.CHURN,
                      Kind.MYCARD})
-_NOTICES = frozenset({Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER})
+_NOTICES = frozenset({Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
+                      Kind.SHARED_REF})
 NOTICE_KINDS = tuple(kind for kind in Kind if kind.notice)
 # What the agenda and a lead's team view count as an RM's follow-ups.
 FOLLOW_UP_KINDS = (Kind.FOLLOWUP, Kind.APPOINTMENT)

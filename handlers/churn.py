@@ -103,21 +103,26 @@ def _error_lines(errors: list[RowError]) -> list[str]:
     return lines
 
 
-def _check_owners(rows: list[VolumeRow], holders: dict[str, RefHolder],
+def _check_owners(rows: list[VolumeRow], holders: dict[str, list[RefHolder]],
                   allowed: set[int] | None) -> list[RowError]:
     """Each row's client reference must be a customer the importer can see. A reference
-    held in a book the importer cannot see is answered as one nobody holds: the answer must
-    not tell what is in someone else's book."""
+    held only in books the importer cannot see is answered as one nobody holds: the answer
+    must not tell what is in someone else's book."""
     errors = []
     for row in rows:
-        holder = holders.get(ref_key(row.client_ref))
-        if allowed is not None and (holder is None or holder.owner_id not in allowed):
+        seen = _visible(holders.get(ref_key(row.client_ref), []), allowed)
+        if allowed is not None and not seen:
             errors.append(RowError(row.row, N_("client “{ref}” is not one of your customers"),
                                    {"ref": row.client_ref}))
-        elif holder is None:
+        elif not seen:
             errors.append(RowError(row.row, N_("no customer has the client reference “{ref}”"),
                                    {"ref": row.client_ref}))
     return errors
+
+
+def _visible(holders: list[RefHolder], allowed: set[int] | None) -> list[RefHolder]:
+    """The holders of a number in books the importer may see (None: every book)."""
+    return [holder for holder in holders if allowed is None or holder.owner_id in allowed]
 
 
 async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any]) -> None:
@@ -158,12 +163,13 @@ async def receive_volumes_file(update: Update, context: Ctx, data: dict[str, Any
         await reply(update, "\n".join(lines + _error_lines(errors)))
         return
     await context.storage.states.clear(me.id, chat.id)
-    rows = [NewVolume(holders[ref_key(row.client_ref)].client_ref, row.week, row.volume,
+    # The first customer on file spells the number for everyone: one series per client.
+    rows = [NewVolume(holders[ref_key(row.client_ref)][0].client_ref, row.week, row.volume,
                       row.currency) for row in parsed.rows]
     replaced = await context.storage.import_volumes(me.id, rows, now)
     outcome = await evaluate_import(context.storage, rows, now,
                                     context.settings.churn_drop_percent,
-                                    context.settings.default_language)
+                                    context.settings.default_language, allowed)
     await reply(update, _import_summary(rows, replaced, outcome))
 
 
@@ -207,12 +213,15 @@ class ImportOutcome:
 
 
 async def evaluate_import(storage: Storage, rows: Sequence[NewVolume], now: datetime,
-                          threshold: int, default_language: str) -> ImportOutcome:
+                          threshold: int, default_language: str,
+                          allowed: set[int] | None = None) -> ImportOutcome:
     """Compare each client's latest week, if it was just imported, with its averages.
 
     An older week imported (history filled in) is not alerted on: the alert is about where
     the client stands now. A drop raises one alert per client-week, however often the week
     is imported; a corrected week that no longer falls takes the client off the alert.
+    A number two books hold alerts each holder in a book the importer may see (``allowed``;
+    None: every book).
     """
     outcome = ImportOutcome(raised=[])
     weeks_by_client: dict[str, set[date]] = defaultdict(set)
@@ -221,8 +230,8 @@ async def evaluate_import(storage: Storage, rows: Sequence[NewVolume], now: date
     holders = await storage.churn.holders(weeks_by_client)
     for ref, weeks in sorted(weeks_by_client.items()):
         span = await storage.churn.first_and_last_week(ref)
-        holder = holders.get(ref_key(ref))
-        if span is None or holder is None or span[1] not in weeks:
+        seen = _visible(holders.get(ref_key(ref), []), allowed)
+        if span is None or not seen or span[1] not in weeks:
             continue
         first, last = span
         history = await storage.churn.series(ref, last, LONG_WEEKS + 1)
@@ -234,16 +243,17 @@ async def evaluate_import(storage: Storage, rows: Sequence[NewVolume], now: date
         if not comparison.alert(threshold):
             await storage.churn.clear_alert(ref, last)
             continue
-        alert_id, _new = await storage.churn.save_alert(
-            client_ref=ref, week=last, customer_id=holder.customer_id, volume=comparison.volume,
-            avg_4w=comparison.avg_4w, avg_13w=comparison.avg_13w, drop_4w=comparison.drop_4w,
-            drop_13w=comparison.drop_13w, now=now)
         currency = history[-1].currency  # the week itself: compare() found it on record
-        if await _notify(storage, holder, alert_id, comparison, currency, now,
-                         default_language):
-            outcome.raised.append((holder, comparison))
-        else:
-            outcome.already += 1
+        for holder in seen:
+            alert_id, _new = await storage.churn.save_alert(
+                client_ref=ref, week=last, customer_id=holder.customer_id,
+                volume=comparison.volume, avg_4w=comparison.avg_4w, avg_13w=comparison.avg_13w,
+                drop_4w=comparison.drop_4w, drop_13w=comparison.drop_13w, now=now)
+            if await _notify(storage, holder, alert_id, comparison, currency, now,
+                             default_language):
+                outcome.raised.append((holder, comparison))
+            else:
+                outcome.already += 1
     return outcome
 
 
@@ -272,20 +282,20 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
     if owner is None:
         return False
     key = f"churn:{holder.client_ref}:{comparison.week.isoformat()}"
-    recipients = [owner]
+    # The owner's first: if theirs was made before, so were the leads' (a lead of two books
+    # holding the number is told of each customer).
+    recipients = [(owner, f"{key}:{owner.id}")]
     if holder.grade in ALERT_GRADES:
-        recipients += await _leads_of(storage, owner)
-    created = None
-    for person in recipients:
+        recipients += [(lead, f"{key}:{lead.id}:{holder.customer_id}")
+                       for lead in await _leads_of(storage, owner)]
+    for person, rule_key in recipients:
         with active(language_of(person, default_language), person.timezone):
             made = await storage.reminders.create(
                 staff_id=person.id, customer_id=holder.customer_id, kind=Kind.CHURN,
                 text=_reminder_text(comparison, currency), due_at=now, now=now,
-                rule_key=f"{key}:{person.id}", ref_id=alert_id)
-        if person.id == owner.id:
-            created = made
-    if created is None:
-        return False
+                rule_key=rule_key, ref_id=alert_id)
+        if made is None and person.id == owner.id:
+            return False
     zone = ZoneInfo(owner.timezone)
     day = next_working_day(now.astimezone(zone).date(), owner.region)
     with active(language_of(owner, default_language), owner.timezone):
@@ -294,7 +304,7 @@ async def _notify(storage: Storage, holder: RefHolder, alert_id: int, comparison
     await storage.reminders.create(
         staff_id=owner.id, customer_id=holder.customer_id, kind=Kind.FOLLOWUP, text=text,
         due_at=datetime.combine(day, FOLLOW_UP_AT, tzinfo=zone), now=now,
-        urgent=False, rule_key=f"{key}:followup")
+        urgent=False, rule_key=f"{key}:{owner.id}:followup")
     return True
 
 

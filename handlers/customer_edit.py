@@ -223,7 +223,7 @@ async def _parse_value(update: Update, context: Ctx, field: str, text: str,
             return None
         return {field: value}
     if field == "client_ref" and await context.storage.churn.ref_taken(
-            text, except_customer_id=customer_id):
+            text, context.me.id, except_customer_id=customer_id):
         await reply(update, _("Another customer already has the client reference “{ref}”."
                               ).format(ref=esc(text[:50])))
         return None

@@ -19,6 +19,7 @@ from core.i18n import _, label_count, ngettext
 from core.messages import edit_or_reply, esc, reply
 from domain.customers import STAGES
 from handlers.common import expired, lead_team
+from storage.reassign import RefConflict
 from storage.staff import Staff
 
 PICK_PAGE = 8
@@ -202,9 +203,23 @@ async def reassign_customers(update: Update, context: Ctx) -> None:
     if args is None:
         return
     team_id, from_member, to_member, customer_id = args
-    moved = await context.storage.reassign_customers(
-        context.me.id, team_id, from_member.id, to_member.id, context.clock.now(),
-        customer_id or None)
+    try:
+        moved = await context.storage.reassign_customers(
+            context.me.id, team_id, from_member.id, to_member.id, context.clock.now(),
+            customer_id or None)
+    except RefConflict as conflict:
+        await context.query.answer()
+        await edit_or_reply(update, ngettext(
+            "Nothing was handed over: {receiver} already has a customer with the client "
+            "reference {refs}. A client reference names one customer in a book: change or "
+            "clear it on one of the two cards first.",
+            "Nothing was handed over: {receiver} already has customers with the client "
+            "references {refs}. A client reference names one customer in a book: change or "
+            "clear them on one of the two cards first.", len(conflict.refs)).format(
+            receiver=f"<b>{esc(to_member.name)}</b>",
+            refs=" · ".join(esc(ref) for ref in conflict.refs[:10])
+            + ("…" if len(conflict.refs) > 10 else "")))
+        return
     await context.query.answer()
     if not moved:
         await edit_or_reply(update, _("Nothing left to hand over: this was done already."))

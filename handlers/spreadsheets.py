@@ -143,7 +143,7 @@ async def receive_import_file(update: Update, context: Ctx, data: dict[str, Any]
         return
     customers = await context.storage.spreadsheets.customers([me.id])
     held = await context.storage.spreadsheets.held_refs(
-        [values.get("client_ref", "") for _row, values in table.rows])
+        me.id, [values.get("client_ref", "") for _row, values in table.rows])
     today = context.clock.now().astimezone(current_timezone()).date()
     plan = await asyncio.to_thread(plan_import, table, {c.id: vars(c) for c in customers},
                                    me.region, language=current_language(), today=today,

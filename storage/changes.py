@@ -263,6 +263,8 @@ class Changes:
                 await self.audit.record(actor_id=owner_id, action="customer.updated",
                                         entity="customer", entity_id=customer_id, now=now,
                                         detail={"fields": sorted(changes)})
+                if changes.get("client_ref"):
+                    await self.churn.notice_shared_refs([customer_id], now)
         return updated
 
     async def change_stage(self, owner_id: int, customer: Customer, stage: str,
@@ -560,11 +562,14 @@ class Changes:
     async def reassign_customers(self, actor_id: int, team_id: int, from_id: int, to_id: int,
                                  now: datetime, customer_id: int | None = None) -> list[int]:
         """Hand one customer (or all) of an RM to another, with an audit row per customer and
-        the notice to the receiver; the ids moved (none if there was nothing left)."""
+        the notice to the receiver; the ids moved (none if there was nothing left).
+        Raises RefConflict, moving nothing, if the receiver's book already holds a client
+        number of a customer to move."""
         async with self.db.transaction():
             moved = await self.reassign.reassign(from_id, to_id, now, customer_id)
             if not moved:
                 return []
+            await self.churn.notice_shared_refs(moved, now)
             for moved_id in moved:
                 await self.audit.record(actor_id=actor_id, action="customer.reassigned",
                                         entity="customer", entity_id=moved_id, now=now,

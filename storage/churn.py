@@ -1,5 +1,6 @@
 """Early warning on churn: weekly transaction volumes of company clients, by the bank's
-client reference, and the churn alerts raised on them (one per client and week)."""
+client reference, and the churn alerts raised on them (one per client, week and customer
+holding the number: two RMs' books may hold the same one)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from domain.churn import ref_key
+from domain.pushes import Kind
 from storage.db import Database, Row, from_db_time, to_db_time
 
 _CHUNK = 500  # bound parameters per IN (...) list
@@ -87,32 +89,92 @@ class ChurnRepo:
         self.db = db
 
     # -- client references ---------------------------------------------------------------------
-    async def holders(self, refs: Iterable[str]) -> dict[str, RefHolder]:
-        """The live customer holding each reference, keyed by ``ref_key`` (case-blind)."""
+    async def holders(self, refs: Iterable[str]) -> dict[str, list[RefHolder]]:
+        """The live customers holding each reference (one per RM's book, so maybe several),
+        keyed by ``ref_key`` (case-blind), the first customer on file first."""
         wanted = sorted({ref.strip() for ref in refs if ref.strip()})
-        found: dict[str, RefHolder] = {}
+        found: dict[str, list[RefHolder]] = {}
         for chunk in _chunks(wanted):
             marks = ", ".join("?" for _ in chunk)
             rows = await self.db.fetch_all(
                 "SELECT c.id, c.client_ref, c.name, c.grade, c.owner_id, s.team_id"
                 " FROM customers c JOIN staff s ON s.id = c.owner_id"
-                f" WHERE LOWER(c.client_ref) IN ({marks}) AND c.erased_at IS NULL",
+                f" WHERE LOWER(c.client_ref) IN ({marks}) AND c.erased_at IS NULL"
+                " ORDER BY c.id",
                 [ref_key(ref) for ref in chunk],
             )
             for row in rows:
-                found[ref_key(row["client_ref"])] = RefHolder(
+                found.setdefault(ref_key(row["client_ref"]), []).append(RefHolder(
                     customer_id=row["id"], client_ref=row["client_ref"], name=row["name"],
-                    grade=row["grade"], owner_id=row["owner_id"], team_id=row["team_id"])
+                    grade=row["grade"], owner_id=row["owner_id"], team_id=row["team_id"]))
         return found
 
-    async def ref_taken(self, ref: str, except_customer_id: int | None = None) -> bool:
-        """True if another live customer already holds this client reference."""
+    async def ref_taken(self, ref: str, owner_id: int,
+                        except_customer_id: int | None = None) -> bool:
+        """True if another live customer of the same RM's book holds this client reference
+        (another book holding it is not the RM's to know)."""
         value = await self.db.fetch_value(
-            "SELECT 1 FROM customers WHERE LOWER(client_ref) = LOWER(?)"
+            "SELECT 1 FROM customers WHERE owner_id = ? AND LOWER(client_ref) = LOWER(?)"
             " AND erased_at IS NULL AND (CAST(? AS BIGINT) IS NULL OR id != ?) LIMIT 1",
-            (ref.strip(), except_customer_id, except_customer_id),
+            (owner_id, ref.strip(), except_customer_id, except_customer_id),
         )
         return value is not None
+
+    async def notice_shared_refs(self, customer_ids: Iterable[int], now: datetime) -> int:
+        """Tell someone entitled to see both books when these customers' client numbers are
+        also held in another RM's book: the leads of the team both RMs are in, or else the
+        administrators, never the two RMs. Once per pair of customers; the notices made."""
+        wanted = sorted(set(customer_ids))
+        pairs: set[tuple[int, int, str, int, int]] = set()
+        for chunk in _chunks([str(i) for i in wanted]):
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self.db.fetch_all(
+                "SELECT a.id AS a_id, b.id AS b_id, a.client_ref, a.owner_id AS a_owner,"
+                " b.owner_id AS b_owner FROM customers a JOIN customers b"
+                " ON LOWER(b.client_ref) = LOWER(a.client_ref) AND b.owner_id != a.owner_id"
+                " AND b.erased_at IS NULL"
+                f" WHERE a.id IN ({marks}) AND a.client_ref IS NOT NULL AND a.erased_at IS NULL",
+                [int(i) for i in chunk])
+            for row in rows:
+                first, second = sorted(((int(row["a_id"]), int(row["a_owner"])),
+                                        (int(row["b_id"]), int(row["b_owner"]))))
+                pairs.add((first[0], second[0], str(row["client_ref"]), first[1], second[1]))
+        made = 0
+        for first_id, second_id, ref, first_owner, second_owner in sorted(pairs):
+            for staff_id in await self._entitled(first_owner, second_owner):
+                created = await self.db.try_insert(
+                    "INSERT INTO reminders (staff_id, customer_id, kind, text, due_at, urgent,"
+                    " rule_key, ref_id, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (staff_id, first_id, Kind.SHARED_REF, ref, to_db_time(now),
+                     f"shared_ref:{first_id}:{second_id}:{staff_id}", second_id,
+                     to_db_time(now)))
+                made += created is not None
+        return made
+
+    async def _entitled(self, first_owner: int, second_owner: int) -> list[int]:
+        """Who may see both books: the active leads of the team both RMs are in (not the two
+        RMs themselves), else the active administrators."""
+        rows = await self.db.fetch_all(
+            "SELECT l.id FROM staff a JOIN staff b ON b.team_id = a.team_id"
+            " JOIN staff l ON l.team_id = a.team_id"
+            " WHERE a.id = ? AND b.id = ? AND l.role = 'lead' AND l.active = 1"
+            " AND l.id NOT IN (?, ?) ORDER BY l.id",
+            (first_owner, second_owner, first_owner, second_owner))
+        if not rows:
+            rows = await self.db.fetch_all(
+                "SELECT id FROM staff WHERE role = 'admin' AND active = 1 AND id NOT IN (?, ?)"
+                " ORDER BY id", (first_owner, second_owner))
+        return [int(row[0]) for row in rows]
+
+    async def shared_pair(self, first_id: int, second_id: int) -> list[tuple[str, str]]:
+        """For a shared-number notice: each customer's name and their RM's name (a customer
+        erased since is left out)."""
+        rows = await self.db.fetch_all(
+            "SELECT c.name, s.name AS owner_name FROM customers c JOIN staff s"
+            " ON s.id = c.owner_id WHERE c.id IN (?, ?) AND c.erased_at IS NULL ORDER BY c.id",
+            (first_id, second_id))
+        return [(str(row["name"]), str(row["owner_name"])) for row in rows]
 
     # -- volumes ------------------------------------------------------------------------------
     async def replace(self, rows: Sequence[NewVolume], now: datetime) -> int:
@@ -164,18 +226,19 @@ class ChurnRepo:
     async def save_alert(self, *, client_ref: str, week: date, customer_id: int, volume: float,
                          avg_4w: float | None, avg_13w: float | None, drop_4w: float | None,
                          drop_13w: float | None, now: datetime) -> tuple[int, bool]:
-        """Record the alert of a client-week, once (a re-import updates its figures); return
-        its id and whether it is new."""
+        """Record the alert of a client-week for one customer holding the number, once (a
+        re-import updates its figures); return its id and whether it is new."""
         async with self.db.transaction():
             found = await self.db.fetch_one(
-                "SELECT id FROM churn_alerts WHERE client_ref = ? AND week = ?",
-                (client_ref, week.isoformat()),
+                "SELECT id FROM churn_alerts WHERE client_ref = ? AND week = ?"
+                " AND customer_id = ?",
+                (client_ref, week.isoformat(), customer_id),
             )
             if found is not None:
                 await self.db.execute(
-                    "UPDATE churn_alerts SET customer_id = ?, volume = ?, avg_4w = ?,"
+                    "UPDATE churn_alerts SET volume = ?, avg_4w = ?,"
                     " avg_13w = ?, drop_4w = ?, drop_13w = ? WHERE id = ?",
-                    (customer_id, volume, avg_4w, avg_13w, drop_4w, drop_13w, found[0]),
+                    (volume, avg_4w, avg_13w, drop_4w, drop_13w, found[0]),
                 )
                 return int(found[0]), False
             alert_id = await self.db.insert(

@@ -303,8 +303,12 @@ class CustomerRepo:
         # Their client number: the alerts raised on it and the weekly volumes imported for it.
         await self.db.execute("DELETE FROM churn_alerts WHERE customer_id = ?", (customer_id,))
         if traces.client_ref:
-            await self.db.execute("DELETE FROM weekly_volumes WHERE LOWER(client_ref) = ?",
-                                  (traces.client_ref.lower(),))
+            # Kept while another RM's book still holds the number: they are that client's too.
+            await self.db.execute(
+                "DELETE FROM weekly_volumes WHERE LOWER(client_ref) = ? AND NOT EXISTS ("
+                "SELECT 1 FROM customers WHERE LOWER(client_ref) = ? AND id != ?"
+                " AND erased_at IS NULL)",
+                (traces.client_ref.lower(), traces.client_ref.lower(), customer_id))
         if traces.telegram_id is not None:
             # Their Telegram id: interest never confirmed, card visits, their chat with the RM.
             await self.db.execute("DELETE FROM leads WHERE user_id = ? AND owner_id = ?"

@@ -46,6 +46,15 @@ def read_departure_note(text: str) -> tuple[int, int, int, int] | None:
     return int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3])
 
 
+class RefConflict(Exception):
+    """The receiver's book already holds the client number of a customer to hand over (a
+    number is unique within one RM's book)."""
+
+    def __init__(self, refs: list[str]) -> None:
+        super().__init__(", ".join(refs))
+        self.refs = refs
+
+
 @dataclass(frozen=True)
 class CustomerRef:
     """Just enough of a customer to pick it from a list."""
@@ -116,7 +125,8 @@ class ReassignRepo:
             prospects = [int(row[0]) for row in rows]
             leads = int(await self.db.fetch_value(
                 "SELECT COUNT(*) FROM leads WHERE owner_id = ?", (from_id,)))
-            customers = await self.reassign(from_id, to_id, now, prospects) if prospects else []
+            customers = (await self.reassign(from_id, to_id, now, prospects,
+                                             leave_conflicts=True) if prospects else [])
             await self.db.execute("UPDATE leads SET owner_id = ? WHERE owner_id = ?",
                                   (to_id, from_id))
             posts = await self.db.execute(
@@ -125,7 +135,8 @@ class ReassignRepo:
         return Departure(to_id, groups, questions, leads, posts, customers)
 
     async def reassign(self, from_id: int, to_id: int, now: datetime,
-                       customer_id: int | Sequence[int] | None = None) -> list[int]:
+                       customer_id: int | Sequence[int] | None = None, *,
+                       leave_conflicts: bool = False) -> list[int]:
         """Give one customer (or several, or with None all) of one RM to another, in one
         transaction.
 
@@ -136,6 +147,9 @@ class ReassignRepo:
         working. Interactions, deal events and satisfaction scores keep the staff id of who
         did them (the history stays true). Returns the ids moved (empty if the customer is
         not the old RM's).
+
+        A customer whose client number the receiver's book already holds raises RefConflict
+        before anything moves, or with ``leave_conflicts`` stays with the old RM.
         """
         if from_id == to_id:
             return []
@@ -151,6 +165,10 @@ class ReassignRepo:
                 f"SELECT id FROM customers WHERE owner_id = ?{only} ORDER BY id",
                 params)
             moved = [int(row[0]) for row in rows]
+            clashing = await self._clashing_refs(moved, to_id)
+            if clashing and not leave_conflicts:
+                raise RefConflict(sorted(set(clashing.values()), key=str.lower))
+            moved = [i for i in moved if i not in clashing]
             if not moved:
                 return []
             for start in range(0, len(moved), 500):
@@ -178,3 +196,17 @@ class ReassignRepo:
                     " AND other_id IN (SELECT id FROM customers WHERE owner_id = ?)",
                     [to_id, *chunk, *chunk, to_id, to_id])
         return moved
+
+    async def _clashing_refs(self, customer_ids: list[int], owner_id: int) -> dict[int, str]:
+        """Those of these customers whose client number this RM's book already holds."""
+        clashing: dict[int, str] = {}
+        for start in range(0, len(customer_ids), 500):
+            chunk = customer_ids[start:start + 500]
+            rows = await self.db.fetch_all(
+                "SELECT c.id, c.client_ref FROM customers c"
+                f" WHERE c.id IN ({', '.join('?' for _ in chunk)}) AND c.erased_at IS NULL"
+                " AND c.client_ref IS NOT NULL AND EXISTS (SELECT 1 FROM customers d"
+                " WHERE d.owner_id = ? AND d.erased_at IS NULL"
+                " AND LOWER(d.client_ref) = LOWER(c.client_ref))", [*chunk, owner_id])
+            clashing.update({int(row["id"]): str(row["client_ref"]) for row in rows})
+        return clashing

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.names import fold
+from storage.churn import ChurnRepo
 from storage.customers import EDITABLE, Customer, CustomerRepo
 from storage.db import Database, Row, from_db_time, to_db_time, to_json
 from storage.deals import DealRepo
@@ -110,16 +111,17 @@ class SpreadsheetRepo:
 
     # -- import ---------------------------------------------------------------------------
 
-    async def held_refs(self, refs: Sequence[str]) -> dict[str, int]:
-        """Which of these client references a live customer (anyone's) holds: lower case →
-        that customer's id."""
+    async def held_refs(self, owner_id: int, refs: Sequence[str]) -> dict[str, int]:
+        """Which of these client references a live customer of this RM's book holds: lower
+        case → that customer's id. Another book holding one is not the RM's to know."""
         held: dict[str, int] = {}
         wanted = sorted({ref.strip().lower() for ref in refs if ref.strip()})
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             rows = await self.db.fetch_all(
                 "SELECT c.id, LOWER(c.client_ref) AS ref FROM customers c"
-                f" WHERE LOWER(c.client_ref) IN ({_in(chunk)}) AND {_LIVE}", chunk)
+                f" WHERE LOWER(c.client_ref) IN ({_in(chunk)}) AND c.owner_id = ? AND {_LIVE}",
+                [*chunk, owner_id])
             held.update({str(row["ref"]): int(row["id"]) for row in rows})
         return held
 
@@ -232,6 +234,7 @@ class SpreadsheetRepo:
         audit: list[tuple[Any, ...]] = []
         stages: list[tuple[Any, ...]] = []
         created = updated = skipped = 0
+        referenced: list[int] = []     # given a client number: another book may hold it too
         async with self.db.transaction():
             # Search keys (pinyin and all) take a moment for thousands of customers: worked
             # out in a thread, so other users' updates keep being answered meanwhile.
@@ -240,6 +243,8 @@ class SpreadsheetRepo:
             for values, key in zip(creates, keys, strict=True):
                 customer_id = await self._insert(owner_id, values, key, stamp)
                 created += 1
+                if values.get("client_ref"):
+                    referenced.append(customer_id)
                 audit.append(_audit(owner_id, "customer.created", customer_id, stamp,
                                     {"import": import_id}))
             current = await self._current(owner_id, [i for i, _c in updates])
@@ -255,6 +260,8 @@ class SpreadsheetRepo:
                 await self._update(owner_id, customer_id, _columns(changes, stamp),
                                    keys_of[customer_id], stamp)
                 updated += 1
+                if changes.get("client_ref"):
+                    referenced.append(customer_id)
                 audit.append(_audit(owner_id, "customer.updated", customer_id, stamp,
                                     {"fields": sorted(changes), "import": import_id}))
                 if "stage" in changes and changes["stage"] != before["stage"]:
@@ -273,6 +280,8 @@ class SpreadsheetRepo:
             await self.db.execute_many(
                 "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?)", audit)
+            if referenced:
+                await ChurnRepo(self.db).notice_shared_refs(referenced, now)
         return Applied(created, updated, skipped)
 
     async def _insert(self, owner_id: int, values: dict[str, Any],

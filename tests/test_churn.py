@@ -621,43 +621,99 @@ async def test_the_tet_week_is_skipped(bot: Harness, world: World) -> None:
 # -- client references -----------------------------------------------------------------------
 
 
-async def test_a_client_reference_belongs_to_one_live_customer(bot: Harness,
-                                                               world: World) -> None:
+async def test_a_client_reference_is_unique_within_one_book(bot: Harness,
+                                                             world: World) -> None:
     volumes = bot.storage.churn
-    assert await volumes.ref_taken("kh0001")
-    assert not await volumes.ref_taken("KH0001", except_customer_id=world.an_phat.id)
+    assert await volumes.ref_taken("kh0001", LAN.id)
+    assert not await volumes.ref_taken("kh0001", TAM.id)
+    assert not await volumes.ref_taken("KH0001", LAN.id, except_customer_id=world.an_phat.id)
     with pytest.raises(IntegrityError):
-        await company(bot, TAM, "Another", "kh0001", "B")
+        await company(bot, LAN, "Another", "kh0001", "B")
     with pytest.raises(IntegrityError):
-        await bot.storage.customers.update(TAM.id, world.hung_thinh.id, bot.clock.now(), "VN",
+        await bot.storage.customers.update(LAN.id, world.binh_minh.id, bot.clock.now(), "VN",
                                            client_ref="KH0001")
-    # Erasing the customer frees the reference (it is personal data) for another file.
-    assert await bot.storage.customers.erase(LAN.id, world.an_phat.id, bot.clock.now())
-    assert not await volumes.ref_taken("KH0001")
+    # Another RM's book may hold it (the bank's two RMs may both know the client).
     await bot.storage.customers.update(TAM.id, world.hung_thinh.id, bot.clock.now(), "VN",
                                        client_ref="KH0001")
-    assert (await volumes.holders(["kh0001"]))["kh0001"].customer_id == world.hung_thinh.id
+    assert [h.customer_id for h in (await volumes.holders(["kh0001"]))["kh0001"]] == [
+        world.an_phat.id, world.hung_thinh.id]
+    # Erasing the customer frees the reference (it is personal data) for another file.
+    assert await bot.storage.customers.erase(LAN.id, world.an_phat.id, bot.clock.now())
+    assert not await volumes.ref_taken("KH0001", LAN.id)
+    assert [h.customer_id for h in (await volumes.holders(["kh0001"]))["kh0001"]] == [
+        world.hung_thinh.id]
 
 
-async def test_the_reference_is_set_on_the_card(bot: Harness, world: World) -> None:
+async def edit_ref(bot: Harness, customer: Customer, text: str) -> list[str]:
+    await bot.press_data(LAN, pack("cef", customer.id, "client_ref", owner=LAN.id))
+    return [call.text for call in shown(await bot.send(LAN, text))]
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant"])
+async def test_another_books_reference_is_answered_as_an_unknown_one(
+        bot: Harness, world: World, language: str) -> None:
+    """Saving a number Tâm's book holds gets the very answer an unknown number gets; Minh,
+    the lead of both, is told once, and neither Lan nor Tâm is."""
+    await bot.storage.staff.set_language(LAN.id, language)
     field = FIELDS_BY_NAME["client_ref"]
     assert field.choices is None and field.label == "Client reference"
-    new = await bot.storage.customers.create(owner_id=LAN.id, name="Công ty Sao Mai",
-                                             phone=None, region="VN", now=bot.clock.now(),
-                                             segment="sme")
-    asked = shown(await bot.press_data(LAN, pack("cef", new.id, "client_ref", owner=LAN.id)))
-    assert tr("vi", "Client reference") in asked[-1].text
-    saved = shown(await bot.send(LAN, "  KH0500 "))
-    assert saved[0].text.startswith(tr("vi", "Saved."))
-    assert (await bot.storage.churn.holders(["kh0500"]))["kh0500"].customer_id == new.id
-    # Someone else's reference is refused with a reason; the customer keeps their own.
-    await bot.press_data(LAN, pack("cef", new.id, "client_ref", owner=LAN.id))
-    refused = shown(await bot.send(LAN, "KH0100"))
-    assert refused[-1].text == tr("vi", "Another customer already has the client reference "
-                                        "“{ref}”.").format(ref="KH0100")
-    assert (await bot.storage.churn.holders(["KH0100"]))["kh0100"].customer_id == \
-        world.hung_thinh.id
-    assert (await bot.storage.churn.holders(["KH0500"]))["kh0500"].customer_id == new.id
+    first, second = [await bot.storage.customers.create(
+        owner_id=LAN.id, name="Công ty Sao Mai", phone=None, region="VN",
+        now=bot.clock.now(), segment="sme") for _i in range(2)]
+    held = await edit_ref(bot, first, "  KH0100 ")
+    unknown = await edit_ref(bot, second, "  KH7777 ")
+    assert held[0].startswith(tr(language, "Saved."))
+    assert [text.replace("KH0100", "REF") for text in held] == [
+        text.replace("KH7777", "REF") for text in unknown]
+    holders = (await bot.storage.churn.holders(["kh0100"]))["kh0100"]
+    assert [h.customer_id for h in holders] == [world.hung_thinh.id, first.id]
+    # Saved again: no second notice. A number of Lan's own book is still refused.
+    await edit_ref(bot, first, "kh0100")
+    assert await edit_ref(bot, second, "KH0001") == [tr(
+        language, "Another customer already has the client reference “{ref}”.").format(
+        ref="KH0001")]
+    notices = await reminders(bot, Kind.SHARED_REF)
+    assert [(n["staff_id"], n["customer_id"], n["ref_id"]) for n in notices] == [
+        (MINH.id, world.hung_thinh.id, first.id)]
+    minh = await bot.storage.staff.get(MINH.id)
+    reminder = await bot.storage.reminders.get(MINH.id, notices[0]["id"])
+    assert minh is not None and reminder is not None
+    with active("zh_Hans", HCM):
+        push = await RENDERERS[Kind.SHARED_REF](bot.storage, minh, reminder, bot.clock.now())
+    for part in ("KH0100", "Công ty Sao Mai", "恒盛贸易有限公司", "Lan Nguyễn", "Tâm Lê"):
+        assert part in push.text, push.text
+
+
+async def test_books_without_a_common_lead_tell_the_administrators(bot: Harness,
+                                                                   world: World) -> None:
+    admin = Person(9001, "Quản", "Trị", language_code="vi")
+    await bot.register(admin, "admin", None, "vi")
+    await bot.storage.update_customer(LAN.id, world.moi.id, bot.clock.now(), "VN",
+                                      client_ref="KH0900")      # Hoa's, another team
+    notices = await reminders(bot, Kind.SHARED_REF)
+    assert [(n["staff_id"], n["customer_id"], n["ref_id"]) for n in notices] == [
+        (admin.id, world.moi.id, world.dai_phat.id)]
+
+
+async def test_a_number_two_books_hold_alerts_each_holder_the_importer_sees(
+        bot: Harness, world: World) -> None:
+    copy = await company(bot, TAM, "Công ty An Phát (chi nhánh)", "kh0001", "B")
+    copy_hoa = await company(bot, HOA, "Công ty An Phát (Chợ Lớn)", "KH0001", "B")
+    # Lan sees her own book only: her customer is alerted, Tâm's and Hoa's are not.
+    reply = await import_file(bot, LAN, "thu2.csv", csv_bytes(VI_HEADER, lan_rows()))
+    assert reply.text.startswith(summary("vi", rows=43, clients=3, weeks=20, replaced=0,
+                                         alerts=1)[0])
+    churned = await reminders(bot, Kind.CHURN)
+    assert {(r["staff_id"], r["customer_id"]) for r in churned} == {
+        (LAN.id, world.an_phat.id), (MINH.id, world.an_phat.id)}
+    # Minh, the lead of Lan and Tâm, imports the same week: Tâm's customer is alerted too.
+    await import_file(bot, MINH, "thu2.csv", csv_bytes(VI_HEADER, lan_rows()), "vol-2")
+    churned = await reminders(bot, Kind.CHURN)
+    assert {(r["staff_id"], r["customer_id"]) for r in churned} == {
+        (LAN.id, world.an_phat.id), (MINH.id, world.an_phat.id), (TAM.id, copy.id)}
+    assert copy_hoa.id not in {r["customer_id"] for r in churned}
+    alerts = await bot.storage.churn.on_alert(None)
+    assert sorted(a.customer_id for a in alerts) == sorted([world.an_phat.id, copy.id])
 
 
 def test_parse_volume_file_reads_utf8_csv_only() -> None:

@@ -20,7 +20,8 @@ def test_what_waits_for_quiet_hours_and_what_only_informs() -> None:
     # What a customer, a lead or the RM themselves is waiting on goes out at once.
     assert {kind for kind in Kind if kind.urgent} == {
         Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.QUESTION, Kind.CHURN, Kind.MYCARD}
-    assert set(NOTICE_KINDS) == {Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER}
+    assert set(NOTICE_KINDS) == {Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
+                                 Kind.SHARED_REF}
     assert not any(kind.urgent and kind.notice for kind in Kind)
 
 

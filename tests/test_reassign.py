@@ -276,3 +276,37 @@ async def test_everything_the_customer_has_moves_with_them(bot: Harness, team_id
     members = await bot.storage.household.members(MINH.id, an.id)
     assert [m.customer_id for m in members] == [bich.id]
     assert await bot.storage.household.unlink(MINH.id, members[0].link_id, MINH.id, now)
+
+
+async def test_a_client_number_the_receiver_holds_is_answered_not_crashed(
+        bot: Harness, team_id: int) -> None:
+    """A number is unique within a book: handing over a customer whose number the receiver's
+    book already holds moves nothing and says why."""
+    an = await customer(bot, LAN, "Nguyễn Văn An", bot.clock.now(), client_ref="VCB-0001")
+    await customer(bot, LAN, "Trần Thị Bích", bot.clock.now())
+    await customer(bot, MINH, "Nguyễn Văn An (2)", bot.clock.now(), client_ref="vcb-0001")
+    await bot.send(LEAD, "/reassign")
+    await bot.press(LEAD, "Lan Nguyễn")
+    with active("vi", HCM):
+        everyone = ngettext("All {count} customer", "All {count} customers", 2).format(count=2)
+    await bot.press(LEAD, everyone)
+    await bot.press(LEAD, "Minh Lê")
+    await bot.press(LEAD, tr("vi", "Yes, hand over"))
+    with active("vi", HCM):
+        assert bot.last_for(LEAD).text == ngettext(
+            "Nothing was handed over: {receiver} already has a customer with the client "
+            "reference {refs}. A client reference names one customer in a book: change or "
+            "clear it on one of the two cards first.",
+            "Nothing was handed over: {receiver} already has customers with the client "
+            "references {refs}. A client reference names one customer in a book: change or "
+            "clear them on one of the two cards first.", 1).format(
+            receiver="<b>Minh Lê</b>", refs="VCB-0001")
+    assert await bot.storage.customers.get(LAN.id, an.id) is not None
+    assert await bot.storage.reassign.count_owned(LAN.id) == 2
+    # Handed to Wei, whose book does not hold it, it moves.
+    await bot.send(LEAD, "/reassign")
+    await bot.press(LEAD, "Lan Nguyễn")
+    await bot.press(LEAD, everyone)
+    await bot.press(LEAD, "伟 王")
+    await bot.press(LEAD, tr("vi", "Yes, hand over"))
+    assert await bot.storage.customers.get(WEI.id, an.id) is not None

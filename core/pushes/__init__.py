@@ -51,6 +51,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.REVIEW: review.render_review,
     Kind.TEAM_REVIEW: review.render_team_review,
     Kind.HANDOVER: reassign.render_handover,
+    Kind.SHARED_REF: churn.render_shared_ref,
 }
 
 

@@ -138,3 +138,19 @@ async def render_churn(storage: Storage, staff: Staff, reminder: Reminder,
     owner = None if alert.owner_id == staff.id else await storage.staff.get(alert.owner_id)
     return Push(alert_text(alert, owner), alert_buttons(alert, staff, reminder),
                 await alert_chart(storage, alert))
+
+
+async def render_shared_ref(storage: Storage, staff: Staff, reminder: Reminder,
+                            now: datetime) -> Push:
+    """Tell a lead (or an administrator) that two RMs' books hold the same client number:
+    neither RM is told, as neither may know what is in the other's book."""
+    holders = await storage.churn.shared_pair(reminder.customer_id or 0, reminder.ref_id or 0)
+    books = [_("{rm} ({customer})").format(rm=f"<b>{esc(rm)}</b>",
+                                           customer=esc(customer or _("(no name)")))
+             for customer, rm in holders]
+    while len(books) < 2:
+        books.append(_("(a customer erased since)"))
+    return Push(_("🔁 <b>One client number in two books</b>\nThe client number {ref} is in the "
+                  "books of {first} and {second}. A client number should name one client: "
+                  "check with them which of the two it is.").format(
+        ref=f"<b>{esc(reminder.text)}</b>", first=books[0], second=books[1]))
