@@ -417,7 +417,7 @@ async def test_edited_export_is_previewed_then_applied_once(
     snap = await snapshot(bot)
     calls = await bot.press_data(LAN, apply_data, preview)
     answers = [call for call in calls if call.method == "answerCallbackQuery"]
-    assert answers[0].params["text"] == tr("vi", "This import was already applied.")
+    assert answers[0].params["text"] == tr("vi", "Already handled.")
     assert await snapshot(bot) == snap
     # Exported again, the file is what was applied: importing it changes nothing.
     await export(bot, LAN, uploads)
