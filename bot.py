@@ -19,7 +19,7 @@ from pathlib import Path
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
@@ -31,7 +31,8 @@ from core.context import BotData, Ctx, RapportApp, Services
 from core.health import HealthServer
 from core.i18n import load_catalogs
 from core.logs import configure_logging
-from core.update_queue import HandledQueue, RapportApplication
+from core.rate_limit import ChatRateLimiter
+from core.update_queue import ChatOrder, HandledQueue, RapportApplication
 from handlers.catalog import load_sample_if_empty
 from storage import open_storage
 from storage.backup import BackupError, backup_sqlite, default_destination, dump_postgres
@@ -60,11 +61,13 @@ def build_application(
         .post_init(startup)
         .post_shutdown(shutdown)
         .update_queue(HandledQueue())
+        # Chats at the same time, each chat's updates in order (core/update_queue.py).
+        .concurrent_updates(ChatOrder())
         .application_class(RapportApplication)
     )
     if rate_limit:
-        # Telegram's limits (30/s overall, 20/min per group); 429s are retried up to 3 times.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # Telegram's limits, kept per chat (core/rate_limit.py); 429s are retried 3 times.
+        builder = builder.rate_limiter(ChatRateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: RapportApp = builder.build()  # type: ignore[assignment]

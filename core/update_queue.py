@@ -1,5 +1,6 @@
-"""Updates in hand: confirmed to Telegram only once handled, and claimed by id in the database
-before they are handled, so that whichever process gets an update, it is handled once.
+"""Updates in hand: handled concurrently across chats and in order within each chat, confirmed
+to Telegram only once handled, and claimed by id in the database before they are handled, so
+that whichever process gets an update, it is handled once.
 
 The claim itself is the first gate (handlers/access.py); this module holds what PTB runs
 around the handlers: ``RapportApplication.process_update`` finishes the claim once every
@@ -17,10 +18,10 @@ import socket
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from telegram import Update
-from telegram.ext import Application
+from telegram import Bot, Update
+from telegram.ext import Application, BaseUpdateProcessor, Updater
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 # (the process holding it died; on this host, at once: see ``gone``).
 LEASE = timedelta(seconds=20)
 RENEW_EVERY = 5.0
+# Updates in hand at once, waiting for their chat's turn included: polling has at most 100
+# (one getUpdates batch) and a webhook 40 (Telegram's connections) per replica.
+CONCURRENT_UPDATES = 1024
 
 
 def this_worker() -> str:
@@ -67,23 +71,171 @@ def current_claim() -> Claim | None:
 
 
 class HandledQueue(asyncio.Queue[object]):
-    """An update queue whose ``put`` returns once every queued update has been handled.
+    """The update queue, which knows which updates are still in hand.
 
-    PTB's poller confirms a batch to Telegram (the next getUpdates offset) as soon as ``put``
-    returned for each update, and its webhook answers Telegram 200 at the same moment; with a
-    plain queue, a process killed mid-burst loses every update fetched but not yet handled.
-    Waiting here means Telegram delivers those again; the update log drops the ones done.
+    A webhook's ``put`` returns (and Telegram gets its 200) once that update has been handled.
+    Polling confirms a batch by asking for the next offset, so the poller
+    (:class:`ConfirmingUpdater`) never asks past the first update still in hand: a process
+    killed mid-burst gets every update it had not finished again, and the update log drops
+    the ones done. Asking from there returns the updates in hand again: ``put`` skips them.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.polling = False
+        self._in_hand: dict[int, asyncio.Future[None]] = {}
+        # Handled, and perhaps polled again: from the offset last asked for on.
+        self._done: set[int] = set()
+        self._progress = asyncio.Event()
+
+    def first_in_hand(self) -> int | None:
+        return min(self._in_hand, default=None)
+
+    def asking_from(self, offset: int) -> None:
+        """The poller asks Telegram for the updates from ``offset`` on."""
+        self._done = {done for done in self._done if done >= offset}
+
+    def is_new(self, update_id: int) -> bool:
+        return update_id not in self._in_hand and update_id not in self._done
+
+    async def progress(self, timeout: float) -> None:
+        """Until an update is handled, or ``timeout`` seconds."""
+        self._progress.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout)
+
     async def put(self, item: object) -> None:
+        if not isinstance(item, Update):
+            await super().put(item)
+            return
+        update_id = item.update_id
+        if not self.is_new(update_id):
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._in_hand[update_id] = done
         await super().put(item)
-        await self.join()
+        if not self.polling:
+            await asyncio.shield(done)
+
+    def handled(self, update_id: int) -> None:
+        """The update's handlers are all done (or failed): it may be confirmed."""
+        done = self._in_hand.pop(update_id, None)
+        if done is None:
+            return
+        if not done.done():
+            done.set_result(None)
+        if self.polling:
+            self._done.add(update_id)
+        self._progress.set()
+
+
+# While every update Telegram holds is one in hand, how often to ask for new ones at most.
+REPOLL_EVERY = 0.2
+
+
+class ConfirmingUpdater(Updater):
+    """PTB's poller, asking Telegram for updates from the first one still in hand (asking
+    from an offset confirms every update before it)."""
+
+    __slots__ = ("_polled_to",)
+
+    @property
+    def _last_update_id(self) -> int:
+        queue = self.update_queue
+        if not isinstance(queue, HandledQueue):
+            return self._polled_to
+        first = queue.first_in_hand()
+        offset = self._polled_to if first is None else min(first, self._polled_to)
+        # Read just before each getUpdates: what it returns starts there.
+        queue.asking_from(offset)
+        return offset
+
+    @_last_update_id.setter
+    def _last_update_id(self, value: int) -> None:
+        self._polled_to = value
+
+    async def start_polling(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:
+        if isinstance(self.update_queue, HandledQueue):
+            self.update_queue.polling = True
+            self.bot = cast(Bot, _PollingBot(self.bot, self.update_queue, self))
+        return await super().start_polling(*args, **kwargs)
+
+    async def stop(self) -> None:
+        await super().stop()
+        if isinstance(self.bot, _PollingBot):
+            self.bot = self.bot.bot
+
+
+class _PollingBot:
+    """The bot as the poller sees it: updates already in hand are not returned again, and
+    while Telegram holds no others, asking again waits for one in hand to be done."""
+
+    def __init__(self, bot: Bot, queue: HandledQueue, updater: ConfirmingUpdater) -> None:
+        self.bot = bot
+        self.queue = queue
+        self.updater = updater
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bot, name)
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        while True:
+            updates = await self.bot.get_updates(*args, **kwargs)
+            fresh = tuple(update for update in updates if self.queue.is_new(update.update_id))
+            if fresh or not updates or not self.updater.running:
+                return fresh
+            await self.queue.progress(REPOLL_EVERY)
+            kwargs["offset"] = self.updater._last_update_id
+
+
+def chat_of(update: object) -> int | None:
+    """Whose updates must be handled in order: the chat's (an inline query's user's)."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+class ChatOrder(BaseUpdateProcessor):
+    """Different chats' updates at the same time, each chat's one after another in the order
+    they came: a chat that floods, or waits for its turn to be answered, holds up only
+    itself."""
+
+    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._turns: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Any) -> None:
+        chat = chat_of(update)
+        if chat is None:
+            await coroutine
+            return
+        turn = self._turns.setdefault(chat, asyncio.Lock())
+        self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        try:
+            async with turn:
+                await coroutine
+        finally:
+            self._waiting[chat] -= 1
+            if not self._waiting[chat]:
+                del self._waiting[chat], self._turns[chat]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 class RapportApplication(Application):
     """PTB's Application, settling each update's claim once its handlers are done."""
 
     def __init__(self, **kwargs: Any) -> None:
+        updater = kwargs.get("updater")
+        if updater is not None and not isinstance(updater, ConfirmingUpdater):
+            kwargs["updater"] = ConfirmingUpdater(updater.bot, updater.update_queue)
         super().__init__(**kwargs)
         self._held: dict[int, Claim] = {}
         self._renewer: asyncio.Task[None] | None = None
@@ -101,8 +253,12 @@ class RapportApplication(Application):
             _claim.reset(token)
             if claim is not None:
                 self._held.pop(claim.update_id, None)
-                if claim.mine:
-                    await self._settle(claim)
+                try:
+                    if claim.mine:
+                        await self._settle(claim)
+                finally:
+                    if isinstance(self.update_queue, HandledQueue):
+                        self.update_queue.handled(claim.update_id)
 
     async def _settle(self, claim: Claim) -> None:
         services = self.bot_data.services

@@ -260,11 +260,12 @@ def test_kill_9_during_a_burst_of_1000_notes_loses_and_doubles_nothing(
     assert not [n for n, count in stored.items() if count > 1], "notes stored twice"
     # Every stored note is acknowledged: a note stored before the kill whose confirmation had
     # not gone out is confirmed when its update comes back. Twice only if the kill fell
-    # between a confirmation and its record (Telegram has no idempotency key): the few
-    # updates in hand at that moment.
+    # between a confirmation and its record (Telegram has no idempotency key): the updates
+    # in hand at that moment, one per chat at most (a chat's updates are handled in turn).
     assert set(stored) <= set(acked), sorted(set(stored) - set(acked))[:10]
     twice = [n for n, count in acked.items() if count > 1]
-    assert len(twice) <= 5, twice
+    rm_of = {number: rm for rm, _, number in sent.values()}
+    assert max(Counter(rm_of[n] for n in twice).values(), default=0) <= 1, twice
     handled = handled_updates(store)
     lost = {number: "recorded as handled" if update_id in handled else "never handled"
             for update_id, number in note_of.items() if number not in stored}
