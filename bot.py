@@ -25,6 +25,7 @@ from telegram.request import BaseRequest
 import handlers
 import scheduler
 from core import buttons
+from core.budgets import Budget
 from core.clock import Clock
 from core.config import ConfigError, Settings, load_settings
 from core.context import BotData, Ctx, RapportApp, Services
@@ -50,6 +51,7 @@ def build_application(
 ) -> RapportApp:
     """The Application with every handler and periodic job (and GET /health if asked);
     services open in ``startup``."""
+    queue = HandledQueue()
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -60,9 +62,11 @@ def build_application(
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
         .post_init(startup)
         .post_shutdown(shutdown)
-        .update_queue(HandledQueue())
+        .update_queue(queue)
         # Chats at the same time, each chat's updates in order (core/update_queue.py).
-        .concurrent_updates(ChatOrder())
+        .concurrent_updates(ChatOrder(
+            queue, user=Budget("user", settings.user_budget),
+            group=Budget("group", settings.group_budget)))
         .application_class(RapportApplication)
     )
     if rate_limit:

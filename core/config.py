@@ -42,6 +42,11 @@ class Settings:
     churn_drop_percent: int = 30
     # Days a group member's question, or interest never confirmed with a phone number, is kept.
     group_retention_days: int = 90
+    # Updates a minute answered per user and per group (the rest: silence), and how long the
+    # bot stays in a group no staff member linked.
+    user_budget: int = 60
+    group_budget: int = 30
+    unlinked_group_minutes: int = 10
     # postgresql://… selects PostgreSQL; empty keeps the embedded SQLite file at db_path.
     database_url: str = ""
     # The public https URL Telegram posts updates to; empty means long polling.
@@ -253,5 +258,10 @@ def load_settings(*, require_token: bool = True, env_file: str | None = ".env") 
         churn_drop_percent=_percent(
             "RAPPORT_CHURN_DROP_PERCENT", env.get("RAPPORT_CHURN_DROP_PERCENT", "30")
         ),
+        user_budget=_positive_int("RAPPORT_USER_BUDGET", env.get("RAPPORT_USER_BUDGET", "60")),
+        group_budget=_positive_int("RAPPORT_GROUP_BUDGET",
+                                   env.get("RAPPORT_GROUP_BUDGET", "30")),
+        unlinked_group_minutes=_positive_int(
+            "RAPPORT_UNLINKED_GROUP_MINUTES", env.get("RAPPORT_UNLINKED_GROUP_MINUTES", "10")),
         **operations,
     )

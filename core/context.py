@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from telegram import CallbackQuery, Chat, Message, Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from core.budgets import Once
 from core.buttons import Action
 from core.clock import Clock
 from core.config import Settings
@@ -48,9 +50,13 @@ class BotData:
         self.background: list[Background] = []
         # time.monotonic() of the scheduler's last dispatch tick, read by the health check.
         self.dispatch_ticked_at: float | None = None
+        # Strangers refused lately: one refusal a day each, then silence.
+        self.refused = Once(REFUSE_STRANGERS_EVERY)
         # This process among the replicas (host:pid): who holds a claim or a lease.
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
+
+REFUSE_STRANGERS_EVERY = timedelta(days=1)
 
 A = TypeVar("A", bound=Action)
 

@@ -21,7 +21,10 @@ from datetime import timedelta
 from typing import Any, cast
 
 from telegram import Bot, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, BaseUpdateProcessor, Updater
+
+from core.budgets import Budget
 
 log = logging.getLogger(__name__)
 
@@ -197,17 +200,43 @@ def chat_of(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
+def _budgeted(update: Update) -> bool:
+    """What someone sends (not what happens to the bot, like being added to a group)."""
+    return (update.message is not None or update.edited_message is not None
+            or update.callback_query is not None or update.inline_query is not None)
+
+
 class ChatOrder(BaseUpdateProcessor):
     """Different chats' updates at the same time, each chat's one after another in the order
     they came: a chat that floods, or waits for its turn to be answered, holds up only
-    itself."""
+    itself. What a user or a group sends beyond their budget is dropped before it waits for
+    its turn (so it is not in hand, holding back the poller's confirmations, meanwhile)."""
 
-    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
+    def __init__(self, queue: HandledQueue, *, user: Budget | None = None,
+                 group: Budget | None = None,
+                 max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
+        self.queue = queue
+        self.budgets = (user, group)
         self._turns: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
+    def _within_budget(self, update: object) -> bool:
+        if not isinstance(update, Update) or not _budgeted(update):
+            return True
+        user_budget, group_budget = self.budgets
+        user, chat = update.effective_user, update.effective_chat
+        if user_budget is not None and user is not None and not user_budget.spend(user.id):
+            return False
+        return (group_budget is None or chat is None or chat.type == ChatType.PRIVATE
+                or group_budget.spend(chat.id))
+
     async def do_process_update(self, update: object, coroutine: Any) -> None:
+        if not self._within_budget(update):
+            coroutine.close()
+            if isinstance(update, Update):
+                self.queue.handled(update.update_id)
+            return
         chat = chat_of(update)
         if chat is None:
             await coroutine

@@ -3,7 +3,8 @@
 A row's ``kind`` column holds one of these values. Two rules hang on the kind:
 
 - **urgent** kinds go out even in the RM's quiet hours: what the RM set themselves, and what
-  a customer, a group member or a lead is waiting on. The rest waits for the end of them.
+  a customer or a lead is waiting on. The rest waits for the end of them; a question asked in
+  a merchant group too (anyone there can ask any number of them).
 - **notice** kinds only inform (the agenda, the weekly reviews, a hand-over): they are never
   listed as due or overdue and never folded into a digest of late reminders.
 """
@@ -49,8 +50,7 @@ class Kind(StrEnum):
         return self in _NOTICES
 
 
-_URGENT = frozenset({Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.QUESTION, Kind.CHURN,
-                     Kind.MYCARD})
+_URGENT = frozenset({Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.CHURN, Kind.MYCARD})
 _NOTICES = frozenset({Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
                       Kind.SHARED_REF})
 NOTICE_KINDS = tuple(kind for kind in Kind if kind.notice)

@@ -171,6 +171,7 @@ async def identify_user(update: Update, context: Ctx) -> None:
                        settings.default_language)
     activate(language, staff.timezone if staff else settings.default_timezone)
     buttons.set_owner(user.id)
+    group = None
     if chat is not None and chat.type != ChatType.PRIVATE:
         # In a group the bot speaks the group's language, whoever writes.
         group = await context.storage.groups.get(chat.id)
@@ -189,12 +190,20 @@ async def identify_user(update: Update, context: Ctx) -> None:
             await update.inline_query.answer([], cache_time=0, is_personal=True)
         raise ApplicationHandlerStop
     if chat.type != ChatType.PRIVATE:
-        return  # group members who are not staff: only group features may answer them
+        if update.my_chat_member is not None or (group is not None and group.active):
+            # Group members who are not staff: only group features may answer them, and
+            # only in a group linked by staff (the bot leaves the others soon).
+            return
+        raise ApplicationHandlerStop
     if _is_invite_start(update) or await _is_lead_phone(update, context):
         return
     if update.message is not None or update.callback_query is not None:
-        # Not for edits, or for blocking and unblocking the bot: one refusal per message.
-        await refuse_stranger(update)
+        # Not for edits, or for blocking and unblocking the bot: one refusal a day, then
+        # silence (someone sending a thousand messages gets one answer).
+        if context.bot_data.refused.first(user.id, context.clock.now()):
+            await refuse_stranger(update)
+        elif update.callback_query is not None:
+            await update.callback_query.answer()  # only the button's spinner stops
     raise ApplicationHandlerStop
 
 

@@ -85,8 +85,12 @@ async def track_membership(update: Update, context: Ctx) -> None:
     if change.chat.type not in ("group", "supergroup"):
         return
     group = await context.storage.groups.get(change.chat.id)
-    if group is None:
-        return
+    if group is None or not group.active:
+        if not _left(change):
+            # Added to a group nobody linked: left unless staff links it in a few minutes.
+            await context.storage.groups.note_joined(change.chat.id, context.clock.now())
+        if group is None:
+            return
     active = not _left(change)
     if active != group.active:
         await context.storage.set_group_active(change.from_user.id, change.chat.id, active,

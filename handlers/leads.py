@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -20,6 +21,8 @@ from handlers.common import ask, expired
 from handlers.posts import product_name
 from storage.staff import Staff
 
+# A member's questions before an answer, folded into the first for this long.
+FOLD_QUESTIONS_FOR = timedelta(hours=1)
 ANSWER_FLOW = "answer"  # data {"question_id"}: the next text is posted in the group
 
 
@@ -116,10 +119,16 @@ async def ask_question(update: Update, context: Ctx) -> None:
     if not text:
         return
     now = context.clock.now()
+    # The same member asking again before an answer: kept with the first, one push, and no
+    # second thank-you in the group.
+    again = await context.storage.groups.asked_lately(chat.id, user.id,
+                                                      now - FOLD_QUESTIONS_FOR)
     question_id = await context.storage.groups.add_question(
         chat_id=chat.id, message_id=message.message_id, user_id=user.id,
         user_name=user.full_name,
         text=text[:MAX_NOTE], owner_id=group.owner_id, now=now)
+    if again:
+        return
     owner = await context.storage.staff.get(group.owner_id)
     # Written for the owner, in their language's punctuation ("商户群 · 陈美玲：请问…").
     with active(language_of(owner, context.settings.default_language) if owner else "en", "UTC"):

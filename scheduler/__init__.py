@@ -18,7 +18,7 @@ from scheduler.agenda import queue_agendas
 from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
-from scheduler.housekeeping import tidy_up
+from scheduler.housekeeping import leave_groups_tick, tidy_up
 from scheduler.rate_gate import RateGate
 from scheduler.review import queue_reviews
 
@@ -114,6 +114,8 @@ def schedule_jobs(application: RapportApp) -> Scheduler:
                             first=timedelta(seconds=15), name="weekly-review")
     job_queue.run_repeating(care_tick, interval=timedelta(minutes=15),
                             first=timedelta(seconds=10), name="care-rules")
+    job_queue.run_repeating(leave_groups_tick, interval=timedelta(minutes=1),
+                            first=timedelta(seconds=20), name="unlinked-groups")
     job_queue.run_repeating(tidy_up, interval=timedelta(hours=1), first=timedelta(minutes=1),
                             name="housekeeping")
     return scheduler

@@ -1,11 +1,16 @@
-"""Hourly clean-up of bookkeeping rows that only matter for a while."""
+"""Hourly clean-up of bookkeeping rows that only matter for a while, and leaving the groups
+nobody linked."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import TelegramError
 
 from core.context import Ctx
+from storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +40,27 @@ async def tidy_up(context: Ctx) -> None:
     await storage.groups.purge_questions(kept_from_groups)
     await storage.leads.purge_unconsented(kept_from_groups)
     log.debug("housekeeping done")
+
+
+async def leave_unlinked_groups(bot: Bot, storage: Storage, now: datetime,
+                                after: timedelta) -> list[int]:
+    """Leave the groups the bot was added to that no staff member linked within ``after``:
+    anyone can add a bot to a group of their own and have it answer there."""
+    left = []
+    for chat_id in await storage.groups.unlinked_since(now - after):
+        try:
+            await bot.leave_chat(chat_id)
+            left.append(chat_id)
+        except TelegramError as error:  # removed meanwhile, or the group is gone
+            log.info("could not leave an unlinked group: %s", error)
+        await storage.groups.forget_join(chat_id)
+    if left:
+        log.info("left %s group(s) no staff member linked", len(left))
+    return left
+
+
+async def leave_groups_tick(context: Ctx) -> None:
+    """Leave the groups nobody linked in time."""
+    minutes = context.settings.unlinked_group_minutes
+    await leave_unlinked_groups(context.bot, context.storage, context.clock.now(),
+                                timedelta(minutes=minutes))

@@ -107,6 +107,13 @@ class GroupRepo:
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (chat_id, message_id, user_id, user_name, text, owner_id, to_db_time(now)))
 
+    async def asked_lately(self, chat_id: int, user_id: int, since: datetime) -> bool:
+        """True if this member has a question here since ``since`` not answered yet."""
+        return await self.db.fetch_value(
+            "SELECT COUNT(*) FROM questions WHERE chat_id = ? AND user_id = ?"
+            " AND answered_at IS NULL AND created_at >= ?",
+            (chat_id, user_id, to_db_time(since))) > 0
+
     async def question(self, owner_id: int, question_id: int) -> Question | None:
         row = await self.db.fetch_one(
             "SELECT id, chat_id, message_id, user_name, text, owner_id, answered_at"
@@ -128,3 +135,23 @@ class GroupRepo:
     async def mark_answered(self, question_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE questions SET answered_at = ? WHERE id = ?",
                               (to_db_time(now), question_id))
+
+    async def note_joined(self, chat_id: int, now: datetime) -> None:
+        """The bot was added to a group nobody linked yet (the first time counts)."""
+        await self.db.execute(
+            "INSERT INTO group_joins (chat_id, joined_at) VALUES (?, ?)"
+            " ON CONFLICT (chat_id) DO NOTHING", (chat_id, to_db_time(now)))
+
+    async def unlinked_since(self, cutoff: datetime) -> list[int]:
+        """Groups the bot joined before ``cutoff`` that no staff member linked since; the
+        joins of groups linked meanwhile are forgotten."""
+        await self.db.execute(
+            "DELETE FROM group_joins WHERE chat_id IN"
+            " (SELECT chat_id FROM groups WHERE active = 1)")
+        rows = await self.db.fetch_all(
+            "SELECT chat_id FROM group_joins WHERE joined_at < ? ORDER BY joined_at",
+            (to_db_time(cutoff),))
+        return [row["chat_id"] for row in rows]
+
+    async def forget_join(self, chat_id: int) -> None:
+        await self.db.execute("DELETE FROM group_joins WHERE chat_id = ?", (chat_id,))

@@ -254,13 +254,21 @@ def _assert_refused(calls: list[ApiCall], person: Person, language: str) -> None
      ("zh-hk", "zh_Hant_HK"), ("zh-hans", "zh_Hans"), ("zh", "zh_Hans"), ("fr", "vi"),
      (None, "vi")],
 )
-async def test_stranger_gets_one_refusal_per_message_in_their_language(
+async def test_stranger_gets_one_refusal_a_day_in_their_language_then_silence(
     bot: Harness, code: str | None, language: str
 ) -> None:
     visible_translation(language, REFUSAL)
     stranger = Person(6666, "Mallory", language_code=code)
-    for calls in await _refusals(bot, stranger):
-        _assert_refused(calls, stranger, language)
+    first, *more = await _refusals(bot, stranger)
+    _assert_refused(first, stranger, language)
+    assert more == [[]] * len(more)
+    calls = await bot.press_data(stranger, "lang:en|AAAAAAAA")
+    assert "text" not in answer_of(calls).params and shown(calls) == []
+    bot.clock.advance(hours=23)
+    assert await bot.send(stranger, "/help") == []
+    bot.clock.advance(hours=1)
+    _assert_refused(await bot.send(stranger, "/help"), stranger, language)
+    bot.clock.advance(days=1)
     calls = await bot.press_data(stranger, "lang:en|AAAAAAAA")
     answer = answer_of(calls)
     assert answer.params["text"] == tr(language, REFUSAL)
@@ -333,12 +341,12 @@ async def test_deactivated_staff_is_refused_and_loses_the_menu(
     assert staff is not None and not staff.active
     assert "staff.access" in await bot.storage.audit.actions_for("staff", member.id)
 
-    for refused in await _refusals(bot, member):
-        _assert_refused(refused, member, "zh_Hant_TW")
     # The buttons they still have are dead.
     calls = await bot.press(member, tr("zh_Hant_TW", "Change language"), old_settings_message)
     assert answer_of(calls).params["text"] == tr("zh_Hant_TW", REFUSAL)
     assert shown(calls) == []
+    # Refused once a day, like any stranger.
+    assert await _refusals(bot, member) == [[]] * 6
 
     # Access back on: they are staff again and get their menu back.
     await bot.send(admin, "/staff")

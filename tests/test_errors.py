@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
-from telegram.ext import _aioratelimiter as aioratelimiter
 
 from bot import build_application, startup
+from core import rate_limit
 from core.clock import FrozenClock
 from core.config import Settings
 from core.i18n import LANGUAGE_NAMES
@@ -192,13 +192,12 @@ class _InstantAsyncio:
         await asyncio.sleep(0)
 
 
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_production_rate_limiter_retries_a_429(
     settings: Settings, clock: FrozenClock, rm: Person, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     instant = _InstantAsyncio()
-    monkeypatch.setattr(aioratelimiter, "asyncio", instant)
+    monkeypatch.setattr(rate_limit, "asyncio", instant)
     api = FakeBotApi()
     app = build_application(settings, request=api, clock=clock, rate_limit=True)
     await app.initialize()

@@ -42,7 +42,7 @@ from playground.fake_api import ApiCall
 from playground.fake_updates import Person
 from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
-from scheduler.housekeeping import tidy_up
+from scheduler.housekeeping import leave_unlinked_groups, tidy_up
 from storage.catalog import Product
 from storage.groups import Group
 from tests.harness import Harness, answer_of, of, only_message, shown, tr
@@ -328,10 +328,12 @@ async def test_link_picks_the_language_and_products_follow_it(bot: Harness, rm: 
 
 async def test_link_is_refused_to_members_and_to_a_second_rm(bot: Harness, rm: Profile) -> None:
     group = group_chat(bot, rm)
-    calls = await bot.send(rm.member, "/link", group=group)
-    assert only_message(calls).text == tr(rm.member_language, ONLY_STAFF)
+    # In a group no staff member linked, nobody else gets an answer (the bot leaves it soon).
+    assert await bot.send(rm.member, "/link", group=group) == []
     assert await bot.storage.groups.get(group["id"]) is None
     await link(bot, rm, group)
+    calls = await bot.send(rm.member, "/link", group=group)
+    assert only_message(calls).text == tr(rm.language, ONLY_STAFF)
     other = Person(2009, "Quân", "Lê", language_code="en")
     await bot.register(other, language="en")
     calls = await bot.send(other, "/link", group=group)
@@ -381,6 +383,33 @@ async def test_an_unlinked_group_removing_the_bot_changes_nothing(bot: Harness,
     group = group_chat(bot, rm)
     assert await bot.send_update(bot.make.my_chat_member(rm.member, "left", group=group)) == []
     assert await bot.storage.groups.get(group["id"]) is None
+
+
+async def test_a_group_no_staff_member_links_is_left_after_the_set_minutes(
+        bot: Harness, rm: Profile) -> None:
+    stranger = Person(6666, "Mallory", language_code="en")
+    own = bot.make.group_chat(-100777, "Mallory's friends", "supergroup")
+    linked = group_chat(bot, rm)
+    settings = bot.app.bot_data.settings
+    assert settings is not None and settings.unlinked_group_minutes == 10
+    after = timedelta(minutes=settings.unlinked_group_minutes)
+    await bot.send_update(bot.make.my_chat_member(stranger, "member", group=own))
+    await bot.send_update(bot.make.my_chat_member(rm.member, "member", group=linked))
+    # A stranger's flood in their own group gets no answer at all.
+    for _time in range(5):
+        assert await bot.send(stranger, "/help", group=own) == []
+        assert await bot.send(stranger, "@rapport_bot hello?", group=own) == []
+    bot.clock.advance(minutes=9)
+    await link(bot, rm, linked)
+    assert await leave_unlinked_groups(bot.app.bot, bot.storage, bot.clock.now(), after) == []
+    bot.clock.advance(minutes=2)
+    bot.api.clear()
+    assert await leave_unlinked_groups(bot.app.bot, bot.storage, bot.clock.now(),
+                                       after) == [own["id"]]
+    assert [call.params["chat_id"] for call in bot.api.of("leaveChat")] == [own["id"]]
+    # Once: the linked group stays, the group left is forgotten.
+    bot.clock.advance(hours=1)
+    assert await leave_unlinked_groups(bot.app.bot, bot.storage, bot.clock.now(), after) == []
 
 
 async def test_blocking_in_private_marks_staff_unreachable(bot: Harness, rm: Profile) -> None:
@@ -810,8 +839,10 @@ async def test_questions_reach_the_owner_and_the_answer_the_group(bot: Harness,
     assert question == {"id": question["id"], "chat_id": group["id"], "message_id": asked_in,
                         "user_name": full_name(member), "text": question_text,
                         "owner_id": me.id}
-    [reminder] = await rows(bot, "SELECT kind, ref_id, staff_id FROM reminders")
-    assert reminder == {"kind": "question", "ref_id": question["id"], "staff_id": me.id}
+    [reminder] = await rows(bot, "SELECT kind, ref_id, staff_id, urgent FROM reminders")
+    # A normal notice: it waits for the end of the RM's quiet hours.
+    assert reminder == {"kind": "question", "ref_id": question["id"], "staff_id": me.id,
+                        "urgent": 0}
     assert await dispatcher(bot).drain() == 1
     notice = bot.last_for(me)
     assert tr(rm.language, QUESTION_TITLE) in notice.text and question_text in notice.text
@@ -852,9 +883,12 @@ async def test_what_counts_as_a_question(bot: Harness, rm: Profile) -> None:
     # Mentioning the bot, alone or in a reply to someone else: a question.
     calls = await bot.send(member, f"@{BOT_USERNAME} thẻ tín dụng phí bao nhiêu?", group=group)
     assert only_message(calls).chat_id == group["id"]
+    # The same member again before an answer: kept, folded into the first (no second push,
+    # no second thank-you in the group).
     calls = await bot.send(member, f"Mình cũng hỏi @{BOT_USERNAME.upper()}", group=group,
                            reply_to=others_message)
-    assert only_message(calls).chat_id == group["id"]
+    assert calls == []
+    assert len(await rows(bot, "SELECT id FROM reminders WHERE kind = 'question'")) == 1
     texts = [row["text"] for row in await rows(bot, "SELECT text FROM questions ORDER BY id")]
     assert texts == [f"@{BOT_USERNAME} thẻ tín dụng phí bao nhiêu?",
                      f"Mình cũng hỏi @{BOT_USERNAME.upper()}"]
@@ -1055,9 +1089,9 @@ async def test_stranger_in_a_group_gets_nothing(bot: Harness, admin: Person) -> 
     await as_admin(bot, admin)
     group = bot.make.group_chat(GROUP_ID)
     assert await bot.send(stranger, "hello everyone", group=group) == []
-    # A command in a group gets only the "use private chat" line, data-free.
-    assert only_message(await bot.send(stranger, "/start", group=group)).text == tr(
-        "en", USE_PRIVATE)
+    # Not even a command gets an answer in a group no staff member linked.
+    assert await bot.send(stranger, "/start", group=group) == []
+    assert await bot.send(stranger, "/help", group=group) == []
     assert await bot.send_update(bot.make.message(
         stranger, group=group, contact={"phone_number": "+84901234567", "first_name": "Khách"},
     )) == []

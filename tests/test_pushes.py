@@ -17,9 +17,10 @@ def test_every_kind_has_a_renderer() -> None:
 
 
 def test_what_waits_for_quiet_hours_and_what_only_informs() -> None:
-    # What a customer, a lead or the RM themselves is waiting on goes out at once.
+    # What a customer, a lead or the RM themselves is waiting on goes out at once; a group
+    # member's question (anyone there can ask any number) waits for the end of quiet hours.
     assert {kind for kind in Kind if kind.urgent} == {
-        Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.QUESTION, Kind.CHURN, Kind.MYCARD}
+        Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.CHURN, Kind.MYCARD}
     assert set(NOTICE_KINDS) == {Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
                                  Kind.SHARED_REF}
     assert not any(kind.urgent and kind.notice for kind in Kind)

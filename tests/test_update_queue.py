@@ -4,19 +4,23 @@ confirmed only once handled; sending paced per chat (core/rate_limit.py)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 
+from core.clock import FrozenClock
+from core.config import Settings
 from core.rate_limit import ChatRateLimiter
 from core.update_queue import HandledQueue
 from playground.fake_updates import Person
 from testkit.emulator import BotApiEmulator, RateLimits, to_chat
 from testkit.process import TOKEN, BotProcess
-from tests.harness import Harness
+from tests.harness import Harness, close_harness, open_harness
 
 FLOODER = Person(2002, "Minh", "Lê", username="minh_rm", language_code="en")
 OTHER = Person(2003, "Hoa", "Phạm", username="hoa_rm", language_code="en")
@@ -156,3 +160,23 @@ def test_the_real_bot_answers_another_chat_while_one_floods(tmp_path: Path) -> N
     assert waited < 2.0, output
     assert [f"zzq{n}" in text for n, text in enumerate(texts)] == [True] * 30
     assert emu.stats["429"] == 0
+
+
+async def test_beyond_the_budget_a_user_gets_silence_logged_once(
+        settings: Settings, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
+    bot = await open_harness(replace(settings, user_budget=5), clock)
+    try:
+        await bot.register(OTHER, language="en")
+        await bot.app.start()
+        caplog.set_level(logging.INFO)
+        await asyncio.gather(*[await _push(bot, bot.make.message(OTHER, f"/find zzq{n}"))
+                               for n in range(8)])
+        assert [f"zzq{n}" in text for n, text in enumerate(bot.api.texts(OTHER.id))] == [
+            True] * 5
+        over = [record.getMessage() for record in caplog.records
+                if record.name == "core.budgets"]
+        assert len(over) == 1 and str(OTHER.id) not in over[0] and "Hoa" not in over[0]
+        assert bot.app.update_queue.first_in_hand() is None  # type: ignore[attr-defined]
+    finally:
+        await bot.app.stop()
+        await close_harness(bot)
