@@ -20,6 +20,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from core.update_queue import waiting_to_send
+
 log = logging.getLogger(__name__)
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -34,6 +36,8 @@ class Window:
         self.sent: deque[float] = deque()
         self.hold_until = 0.0
         self.lock = asyncio.Lock()
+        # One request at a time, retries included: the chat's messages leave in order.
+        self.turn = asyncio.Lock()
 
     async def take(self) -> None:
         async with self.lock:  # first come, first served
@@ -49,11 +53,17 @@ class Window:
                     return
                 await asyncio.sleep(until - now)
 
+    def must_wait(self) -> bool:
+        now = time.monotonic()
+        recent = sum(1 for sent in self.sent if sent > now - self.seconds)
+        return (self.turn.locked() or self.lock.locked() or self.hold_until > now
+                or recent >= self.limit)
+
     def hold(self, seconds: float) -> None:
         self.hold_until = max(self.hold_until, time.monotonic() + seconds)
 
     def idle(self, now: float) -> bool:
-        return (not self.lock.locked() and self.hold_until <= now
+        return (not self.turn.locked() and not self.lock.locked() and self.hold_until <= now
                 and (not self.sent or self.sent[-1] <= now - self.seconds))
 
 
@@ -110,16 +120,22 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             chat_id = int(chat_id)
         chat = self._window(chat_id)
         retries = rate_limit_args or self.max_retries
-        for attempt in range(retries + 1):
-            # The chat's turn first, so waiting for it never holds a bot-wide place.
-            await chat.take()
-            await self.overall.take()
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as error:
-                if attempt == retries:
-                    raise
-                pause = error._retry_after.total_seconds() + 0.1
-                log.info("Telegram asked to wait %.1f s before sending to a chat again", pause)
-                chat.hold(pause)
+        if chat.must_wait():
+            waiting_to_send()
+        async with chat.turn:
+            for attempt in range(retries + 1):
+                # The chat's turn first, so waiting for it never holds a bot-wide place.
+                await chat.take()
+                await self.overall.take()
+                if chat.sent:  # counted from when it leaves, after the bot-wide wait
+                    chat.sent[-1] = time.monotonic()
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as error:
+                    if attempt == retries:
+                        raise
+                    pause = error._retry_after.total_seconds() + 0.1
+                    log.info("Telegram asked to wait %.1f s before sending to a chat again",
+                             pause)
+                    chat.hold(pause)
         raise AssertionError("unreachable")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -64,6 +66,10 @@ class Claim:
     update_id: int
     mine: bool = False
     failed: bool = False
+    # Called once the update's handler only waits for its chat's turn to send.
+    only_sending: Callable[[], None] | None = None
+    # Its writes committed with a confirmation to send again should it be delivered again.
+    kept_answer: bool = False
 
 
 _claim: ContextVar[Claim | None] = ContextVar("update_claim", default=None)
@@ -71,6 +77,27 @@ _claim: ContextVar[Claim | None] = ContextVar("update_claim", default=None)
 
 def current_claim() -> Claim | None:
     return _claim.get()
+
+
+# Ends the current update's turn in its chat (ChatOrder), early.
+_end_turn: ContextVar[Callable[[], None] | None] = ContextVar("chat_turn", default=None)
+
+
+def waiting_to_send() -> None:
+    """The update being handled now waits for its chat's turn to send a reply (what it wrote
+    is written). Unless it kept a confirmation (a note stored, say: that one is confirmed to
+    Telegram only once it went out, so that a crash has it delivered and answered again), it
+    may be confirmed now, so that a chat waiting long for its turn (a group at its 20 a minute,
+    someone sending faster than one a second) does not hold back the confirmation of the
+    updates polled after it; a crash before its reply leaves loses only that reply. Either
+    way the chat's next update is handled meanwhile: its replies queue behind this one's in
+    the chat's turn to send."""
+    claim = _claim.get()
+    if claim is not None and claim.only_sending is not None and not claim.kept_answer:
+        claim.only_sending()
+    end_turn = _end_turn.get()
+    if end_turn is not None:
+        end_turn()
 
 
 class HandledQueue(asyncio.Queue[object]):
@@ -87,12 +114,25 @@ class HandledQueue(asyncio.Queue[object]):
         super().__init__()
         self.polling = False
         self._in_hand: dict[int, asyncio.Future[None]] = {}
+        # In hand, but only waiting for their chat's turn to send: may be confirmed.
+        self._sending: set[int] = set()
         # Handled, and perhaps polled again: from the offset last asked for on.
         self._done: set[int] = set()
         self._progress = asyncio.Event()
 
     def first_in_hand(self) -> int | None:
-        return min(self._in_hand, default=None)
+        """The first update that may not be confirmed yet."""
+        return min((update_id for update_id in self._in_hand if update_id not in self._sending),
+                   default=None)
+
+    def only_sending(self, update_id: int) -> None:
+        done = self._in_hand.get(update_id)
+        if done is None or update_id in self._sending:
+            return
+        self._sending.add(update_id)
+        if not done.done():
+            done.set_result(None)
+        self._progress.set()
 
     def asking_from(self, offset: int) -> None:
         """The poller asks Telegram for the updates from ``offset`` on."""
@@ -123,6 +163,7 @@ class HandledQueue(asyncio.Queue[object]):
     def handled(self, update_id: int) -> None:
         """The update's handlers are all done (or failed): it may be confirmed."""
         done = self._in_hand.pop(update_id, None)
+        self._sending.discard(update_id)
         if done is None:
             return
         if not done.done():
@@ -133,7 +174,7 @@ class HandledQueue(asyncio.Queue[object]):
 
 
 # While every update Telegram holds is one in hand, how often to ask for new ones at most.
-REPOLL_EVERY = 0.2
+REPOLL_EVERY = 0.05
 
 
 class ConfirmingUpdater(Updater):
@@ -243,9 +284,22 @@ class ChatOrder(BaseUpdateProcessor):
             return
         turn = self._turns.setdefault(chat, asyncio.Lock())
         self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        ended = False
+
+        def end_turn() -> None:
+            nonlocal ended
+            if not ended:
+                ended = True
+                turn.release()
+
         try:
-            async with turn:
+            await turn.acquire()
+            token = _end_turn.set(end_turn)
+            try:
                 await coroutine
+            finally:
+                _end_turn.reset(token)
+                end_turn()
         finally:
             self._waiting[chat] -= 1
             if not self._waiting[chat]:
@@ -271,6 +325,9 @@ class RapportApplication(Application):
 
     async def process_update(self, update: object) -> None:
         claim = Claim(update.update_id) if isinstance(update, Update) else None
+        if claim is not None and isinstance(self.update_queue, HandledQueue):
+            claim.only_sending = functools.partial(self.update_queue.only_sending,
+                                                   claim.update_id)
         token = _claim.set(claim)
         if claim is not None:
             self._held[claim.update_id] = claim

@@ -90,6 +90,9 @@ async def recorded(update: Update, context: Ctx) -> AsyncIterator[Recorded]:
     record = Recorded()
     async with context.storage.db.transaction():
         yield record
+        claim = current_claim()
+        if claim is not None:
+            claim.kept_answer = record.answer is not None
         if not await context.storage.updates.store(update.update_id, context.bot_data.worker,
                                                    record.answer):
             # This process's lease lapsed and another took the update over: that one does
