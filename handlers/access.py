@@ -19,7 +19,7 @@ from core.i18n import _, activate
 from core.languages import resolve
 from core.logs import keep_out_of_logs
 from core.messages import edit_or_reply, reply
-from core.update_queue import LEASE, current_claim, gone
+from core.update_queue import LEASE, ChatOrder, current_claim, gone
 from domain.phones import region_for_timezone
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,9 @@ async def identify_user(update: Update, context: Ctx) -> None:
     if staff is not None and not staff.active:
         staff = None
     context.staff = staff
+    processor = context.application.update_processor
+    if isinstance(processor, ChatOrder):
+        processor.know_staff(user.id, staff is not None)
     settings = context.settings
     language = resolve(staff.language if staff else None, user.language_code,
                        staff.region if staff else settings.default_region,

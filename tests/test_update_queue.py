@@ -166,17 +166,43 @@ async def test_beyond_the_budget_a_user_gets_silence_logged_once(
         settings: Settings, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
     bot = await open_harness(replace(settings, user_budget=5), clock)
     try:
-        await bot.register(OTHER, language="en")
         await bot.app.start()
         caplog.set_level(logging.INFO)
+        # A stranger: one refusal, and beyond the budget his updates are not even looked up.
+        looked_up = 0
+        real_get = bot.storage.staff.get
+
+        async def counting_get(staff_id: int) -> Any:
+            nonlocal looked_up
+            looked_up += 1
+            return await real_get(staff_id)
+
+        bot.storage.staff.get = counting_get  # type: ignore[method-assign]
         await asyncio.gather(*[await _push(bot, bot.make.message(OTHER, f"/find zzq{n}"))
                                for n in range(8)])
-        assert [f"zzq{n}" in text for n, text in enumerate(bot.api.texts(OTHER.id))] == [
-            True] * 5
+        assert looked_up == 5 and len(bot.api.texts(OTHER.id)) == 1
         over = [record.getMessage() for record in caplog.records
                 if record.name == "core.budgets"]
         assert len(over) == 1 and str(OTHER.id) not in over[0] and "Hoa" not in over[0]
         assert bot.app.update_queue.first_in_hand() is None  # type: ignore[attr-defined]
+    finally:
+        await bot.app.stop()
+        await close_harness(bot)
+
+
+async def test_staff_are_answered_beyond_the_user_budget(
+        settings: Settings, clock: FrozenClock) -> None:
+    """An RM forwarding a chat's history sends dozens of messages at once: none is dropped."""
+    bot = await open_harness(replace(settings, user_budget=5), clock)
+    try:
+        await bot.register(OTHER, language="en")
+        await bot.app.start()
+        await (await _push(bot, bot.make.message(OTHER, "/find zzq-first")))
+        await asyncio.gather(*[await _push(bot, bot.make.message(OTHER, f"/find zzq{n}"))
+                               for n in range(8)])
+        texts = bot.api.texts(OTHER.id)
+        assert len(texts) == 9 and [f"zzq{n}" in text for n, text in enumerate(texts[1:])] == [
+            True] * 8
     finally:
         await bot.app.stop()
         await close_harness(bot)
