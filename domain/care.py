@@ -7,7 +7,8 @@ the two differ in some years (Tết 2030: 2 vs 3 February).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -18,6 +19,9 @@ from domain.calendars import lunar_to_solar
 CADENCE_DAYS = {"VIP": 14, "A": 14, "B": 30, "C": 90}
 POST_SALE_DAYS = (3, 30, 90)
 HOLIDAY_NOTICE_DAYS = 2
+# Care reminders fall at the start of the RM's working day (or at once, when set later).
+START_OF_DAY = time(9, 0)
+BIRTHDAY_LOOKAHEAD = timedelta(days=7)
 
 
 def next_birthday(month: int, day: int, lunar: bool, leap: bool, today: date,
@@ -33,6 +37,36 @@ def next_birthday(month: int, day: int, lunar: bool, leap: bool, today: date,
         if candidate >= today:
             return candidate
     raise AssertionError("a birthday always comes within a year")
+
+
+@dataclass(frozen=True)
+class BirthdayReminder:
+    day: date        # the birthday, as a solar date in the RM's zone
+    due_at: datetime
+    rule_key: str    # one reminder per customer and birthday, whoever creates it first
+
+
+def birthday_reminder(customer_id: int, birthday: str, lunar: bool, leap: bool, zone: str,
+                      language: str | None, now: datetime) -> BirthdayReminder | None:
+    """The reminder of a birthday coming within a week (today's included), else None.
+
+    Due at 9:00 on the day in the RM's zone, or at once when that is past: a birthday set,
+    or a customer filed, on the day itself is still reminded that day.
+
+    >>> from datetime import UTC
+    >>> birthday_reminder(7, "1985-11-23", False, False, "Asia/Ho_Chi_Minh", "vi",
+    ...                   datetime(2026, 11, 23, 5, 0, tzinfo=UTC)).due_at.isoformat()
+    '2026-11-23T05:00:00+00:00'
+    """
+    _year, month, day = birthday.rsplit("-", 2)
+    local_zone = ZoneInfo(zone)
+    today = now.astimezone(local_zone).date()
+    vietnamese = language == "vi" or (language is None and zone == "Asia/Ho_Chi_Minh")
+    when = next_birthday(int(month), int(day), lunar, leap, today, vietnamese)
+    if when - today > BIRTHDAY_LOOKAHEAD:
+        return None
+    due = max(datetime.combine(when, START_OF_DAY, tzinfo=local_zone), now)
+    return BirthdayReminder(when, due, f"birthday:{customer_id}:{when.isoformat()}")
 
 
 def _is_leap(year: int) -> bool:

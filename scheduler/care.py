@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.care import (
     CADENCE_DAYS,
     HOLIDAY_NOTICE_DAYS,
     POST_SALE_DAYS,
-    next_birthday,
+    START_OF_DAY,
+    birthday_reminder,
     upcoming_occasions,
 )
 from domain.complaints import complaint_reminder_day
@@ -24,8 +25,6 @@ from storage.complaints import OpenComplaint
 
 log = logging.getLogger(__name__)
 
-START_OF_DAY = time(9, 0)
-BIRTHDAY_LOOKAHEAD = timedelta(days=7)
 # A won referral older than this (entered late, or before this rule) is not thanked for.
 REFERRAL_LOOKBACK = timedelta(days=7)
 
@@ -77,18 +76,13 @@ async def _stay_in_touch(storage: Storage, subject: CareSubject, now: datetime) 
 async def _birthday(storage: Storage, subject: CareSubject, now: datetime) -> int:
     if not subject.birthday:
         return 0
-    _year, month, day = subject.birthday.rsplit("-", 2)
-    today = now.astimezone(ZoneInfo(subject.timezone)).date()
-    vietnamese = subject.language == "vi" or (subject.language is None
-                                                and subject.timezone == "Asia/Ho_Chi_Minh")
-    when = next_birthday(int(month), int(day), subject.birthday_lunar, subject.birthday_leap,
-                         today, vietnamese)
-    if when - today > BIRTHDAY_LOOKAHEAD:
+    due = birthday_reminder(subject.customer_id, subject.birthday, subject.birthday_lunar,
+                            subject.birthday_leap, subject.timezone, subject.language, now)
+    if due is None:
         return 0
     return await _create(storage, staff_id=subject.owner_id, customer_id=subject.customer_id,
-                         kind=Kind.BIRTHDAY, due=_at_nine(when, subject.timezone), now=now,
-                         key=f"birthday:{subject.customer_id}:{when.isoformat()}",
-                         text=when.isoformat())
+                         kind=Kind.BIRTHDAY, due=due.due_at, now=now, key=due.rule_key,
+                         text=due.day.isoformat())
 
 
 async def _post_sale(storage: Storage, now: datetime) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.care import birthday_reminder
+from domain.pushes import Kind
 from storage.db import Database, from_db_time, to_db_time
+from storage.reminders import ReminderRepo
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,20 @@ class CareRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def subjects(self) -> list[CareSubject]:
-        """Every active customer of an active RM, with what the rules need."""
+    async def subjects(self, customer_ids: Sequence[int] | None = None) -> list[CareSubject]:
+        """Every active customer of an active RM (or those of them named), with what the
+        rules need."""
+        only, params = "", list(customer_ids or ())
+        if customer_ids is not None:
+            if not customer_ids:
+                return []
+            only = f" AND c.id IN ({', '.join('?' for _ in params)})"
         rows = await self.db.fetch_all(
             "SELECT c.id, c.owner_id, s.timezone, c.grade, c.language,"
             " COALESCE(c.last_contact_at, c.created_at) AS base, c.birthday,"
             " c.birthday_lunar, c.birthday_leap FROM customers c"
-            f" JOIN staff s ON s.id = c.owner_id WHERE {_ACTIVE} AND c.stage != 'lost'"
+            f" JOIN staff s ON s.id = c.owner_id WHERE {_ACTIVE} AND c.stage != 'lost'{only}",
+            params,
         )
         subjects = []
         for row in rows:
@@ -65,6 +76,28 @@ class CareRepo:
                 birthday=row["birthday"], birthday_lunar=bool(row["birthday_lunar"]),
                 birthday_leap=bool(row["birthday_leap"])))
         return subjects
+
+    async def birthdays_changed(self, customer_ids: Sequence[int], now: datetime) -> None:
+        """Birthdays just written (on the card, from a note, by an import, with a new file):
+        one coming this week is reminded now rather than at the next care tick, so a birthday
+        set on the day itself still reaches today's agenda; a changed or cleared one withdraws
+        the reminder of the old date. The rule key is the care rule's, so never two."""
+        reminders = ReminderRepo(self.db)
+        for start in range(0, len(customer_ids), 500):
+            chunk = list(customer_ids[start:start + 500])
+            subjects = {subject.customer_id: subject for subject in await self.subjects(chunk)}
+            for customer_id in chunk:
+                subject = subjects.get(customer_id)
+                due = (birthday_reminder(customer_id, subject.birthday, subject.birthday_lunar,
+                                         subject.birthday_leap, subject.timezone,
+                                         subject.language, now)
+                       if subject is not None and subject.birthday else None)
+                await reminders.cancel_rule(customer_id, Kind.BIRTHDAY,
+                                            keep_key=due.rule_key if due else None)
+                if subject is not None and due is not None:
+                    await reminders.create(staff_id=subject.owner_id, customer_id=customer_id,
+                                           kind=Kind.BIRTHDAY, text=due.day.isoformat(),
+                                           due_at=due.due_at, now=now, rule_key=due.rule_key)
 
     async def sales_since(self, since: datetime) -> list[Sale]:
         """Stage changes to 'won' since a moment (post-sale care starts from them)."""

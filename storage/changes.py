@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.pushes import CLOSED_WHEN_ARCHIVED, CLOSED_WHEN_LOST, FOLLOW_UP_KINDS, Kind
 from storage.bookkeeping import AuditLog
+from storage.care import CareRepo
 from storage.catalog import CatalogRepo, GroupSpec, ProductSpec, ReplaceResult
 from storage.churn import ChurnRepo, NewVolume
 from storage.complaints import ComplaintRepo
@@ -33,6 +34,8 @@ from storage.reminders import ReminderRepo
 from storage.review import ReviewRepo
 from storage.staff import Staff, StaffRepo
 from storage.teams import Team, TeamRepo
+
+BIRTHDAY_FIELDS = frozenset({"birthday", "birthday_lunar", "birthday_leap"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Changes:
     interactions: InteractionRepo
     inbox: InboxRepo
     reminders: ReminderRepo
+    care: CareRepo
     groups: GroupRepo
     posts: PostRepo
     leads: LeadRepo
@@ -252,6 +256,8 @@ class Changes:
                                             kind="note", happened_at=now, now=now, text=note)
             await self.audit.record(actor_id=owner_id, action="customer.created",
                                     entity="customer", entity_id=customer.id, now=now)
+            if fields.get("birthday"):
+                await self.care.birthdays_changed([customer.id], now)
         return customer
 
     async def update_customer(self, owner_id: int, customer_id: int, now: datetime, region: str,
@@ -265,6 +271,8 @@ class Changes:
                                         detail={"fields": sorted(changes)})
                 if changes.get("client_ref"):
                     await self.churn.notice_shared_refs([customer_id], now)
+                if BIRTHDAY_FIELDS & set(changes):
+                    await self.care.birthdays_changed([customer_id], now)
         return updated
 
     async def change_stage(self, owner_id: int, customer: Customer, stage: str,

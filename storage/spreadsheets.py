@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.names import fold
+from storage.care import CareRepo
 from storage.churn import ChurnRepo
 from storage.customers import EDITABLE, Customer, CustomerRepo
 from storage.db import Database, Row, from_db_time, to_db_time, to_json
@@ -235,6 +236,7 @@ class SpreadsheetRepo:
         stages: list[tuple[Any, ...]] = []
         created = updated = skipped = 0
         referenced: list[int] = []     # given a client number: another book may hold it too
+        birthdays: list[int] = []
         async with self.db.transaction():
             # Search keys (pinyin and all) take a moment for thousands of customers: worked
             # out in a thread, so other users' updates keep being answered meanwhile.
@@ -245,6 +247,8 @@ class SpreadsheetRepo:
                 created += 1
                 if values.get("client_ref"):
                     referenced.append(customer_id)
+                if values.get("birthday"):
+                    birthdays.append(customer_id)
                 audit.append(_audit(owner_id, "customer.created", customer_id, stamp,
                                     {"import": import_id}))
             current = await self._current(owner_id, [i for i, _c in updates])
@@ -262,6 +266,8 @@ class SpreadsheetRepo:
                 updated += 1
                 if changes.get("client_ref"):
                     referenced.append(customer_id)
+                if "birthday" in changes:
+                    birthdays.append(customer_id)
                 audit.append(_audit(owner_id, "customer.updated", customer_id, stamp,
                                     {"fields": sorted(changes), "import": import_id}))
                 if "stage" in changes and changes["stage"] != before["stage"]:
@@ -282,6 +288,7 @@ class SpreadsheetRepo:
                 " VALUES (?, ?, ?, ?, ?, ?)", audit)
             if referenced:
                 await ChurnRepo(self.db).notice_shared_refs(referenced, now)
+            await CareRepo(self.db).birthdays_changed(birthdays, now)
         return Applied(created, updated, skipped)
 
     async def _insert(self, owner_id: int, values: dict[str, Any],

@@ -20,6 +20,7 @@ from domain.customers import MAX_FIELD
 from domain.deals import Amount
 from domain.suggestions import Suggestion
 from storage.bookkeeping import AuditLog
+from storage.care import CareRepo
 from storage.customers import CustomerRepo
 from storage.db import Database, Row, to_db_time
 from storage.deals import DealRepo
@@ -132,6 +133,7 @@ class SuggestionRepo:
                                    birthday=value["birthday"],
                                    birthday_lunar=int(bool(value.get("lunar"))),
                                    birthday_leap=int(bool(value.get("leap"))))
+                await CareRepo(self.db).birthdays_changed([customer.id], now)
                 return Taken(offered, True)
             if suggestion.kind == "follow_up":
                 reminder_id = await self.reminders.create(

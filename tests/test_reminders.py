@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core import buttons
 from core.i18n import _, active
 from playground.fake_updates import Person
 from scheduler.agenda import queue_agendas
@@ -444,3 +445,90 @@ async def test_stopping_cancels_a_long_sweep_and_its_rows_are_taken_over(
     texts = [call.text for call in shown(bot.api.calls)]
     for number in range(40):
         assert sum(f"#{number:02d}#" in (text or "") for text in texts) == 1, number
+
+
+# -- a birthday today: reminded at once, not at the next care tick -------------------------------
+
+BIRTHDAY_RMS = {  # language: (Telegram's code, zone, region, today's date as typed, 1985)
+    "vi": ("vi", "Asia/Ho_Chi_Minh", "VN", "23/11/1985"),
+    "zh_Hans": ("zh-hans", "Asia/Shanghai", "CN", "1985年11月23日"),
+    "zh_Hant_TW": ("zh-tw", "Asia/Taipei", "TW", "民國74年11月23日"),
+}
+
+
+async def birthday_rm(bot: Harness, language: str) -> Person:
+    code, zone, region, _typed = BIRTHDAY_RMS[language]
+    person = Person(2301, "Lan", "Nguyễn", username="rm2301", language_code=code)
+    await bot.register(person, language=language)
+    await bot.storage.staff.set_timezone(person.id, zone, region)
+    return person
+
+
+def button(call: Any, action: str, *args: object) -> str:
+    wanted = [action, *(str(arg) for arg in args)]
+    for _label, data in call.buttons:
+        if data.rsplit("|", 1)[0].split(":")[: len(wanted)] == wanted:
+            return str(data)
+    raise AssertionError(f"no button {wanted} in {call.buttons}")
+
+
+async def type_birthday(bot: Harness, person: Person, customer: Customer, typed: str) -> None:
+    calls = await bot.press_data(person, buttons.pack("c", customer.id, owner=person.id))
+    card = shown(calls)[-1]
+    menu = shown(await bot.press_data(person, button(card, "ce", customer.id), card))[-1]
+    await bot.press_data(person, button(menu, "cef", customer.id, "birthday"), menu)
+    await bot.send(person, typed)
+
+
+async def birthday_rows(bot: Harness) -> list[tuple[int, str, str]]:
+    rows = await bot.storage.db.fetch_all(
+        "SELECT customer_id, text, status FROM reminders WHERE kind = 'birthday' ORDER BY id")
+    return [(row["customer_id"], row["text"], row["status"]) for row in rows]
+
+
+@pytest.mark.parametrize("language", list(BIRTHDAY_RMS))
+async def test_a_birthday_set_on_its_day_is_in_today_at_once(bot: Harness,
+                                                             language: str) -> None:
+    person = await birthday_rm(bot, language)
+    customer = await bot.storage.customers.create(owner_id=person.id, name="Lê Thị Hồng",
+                                                  phone=None, region="VN", now=bot.clock.now())
+    await type_birthday(bot, person, customer, BIRTHDAY_RMS[language][3])
+    # No care tick has run: the reminder is there already, in today's agenda.
+    assert await birthday_rows(bot) == [(customer.id, "2026-11-23", "pending")]
+    today = shown(await bot.send(person, "/today"))[-1].text
+    zone = BIRTHDAY_RMS[language][1]
+    with active(language, zone):
+        assert "🎂" in today and "Lê Thị Hồng" in today
+        assert _("Nothing planned today. A good day to call a prospect!") not in today
+    # The care tick and the dispatcher: the same reminder, delivered once.
+    assert await apply_care_rules(bot.storage, bot.clock.now()) >= 0
+    assert len(await birthday_rows(bot)) == 1
+    await Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=0).drain()
+    with active(language, zone):
+        greeting = _("Happy birthday! Wishing you good health, happiness and success.")
+    assert sum(greeting in text for text in bot.api.texts(person.id)) == 1
+
+
+async def test_a_customer_imported_on_their_birthday_is_reminded_today(bot: Harness) -> None:
+    person = await birthday_rm(bot, "zh_Hans")
+    bot.api.files["doc-bd"] = "name,phone,birthday\n王伟,13800138000,1985/11/23\n".encode()
+    await bot.send(person, "/import")
+    await bot.send_update(bot.make.message(person, document={
+        "file_id": "doc-bd", "file_unique_id": "doc-bd", "file_name": "customers.csv"}))
+    await bot.press_data(person, button(bot.last_for(person), "ima"))
+    rows = await birthday_rows(bot)
+    assert [(text, status) for _id, text, status in rows] == [("2026-11-23", "pending")]
+    today = shown(await bot.send(person, "/today"))[-1].text
+    assert "🎂" in today and "王伟" in today
+
+
+async def test_a_changed_birthday_replaces_the_reminder_of_the_old_day(bot: Harness) -> None:
+    person = await birthday_rm(bot, "vi")
+    customer = await bot.storage.customers.create(owner_id=person.id, name="Lê Thị Hồng",
+                                                  phone=None, region="VN", now=bot.clock.now())
+    await type_birthday(bot, person, customer, "25/11/1985")
+    await type_birthday(bot, person, customer, "26/11/1985")
+    assert await birthday_rows(bot) == [(customer.id, "2026-11-25", "cancelled"),
+                                        (customer.id, "2026-11-26", "pending")]
+    await apply_care_rules(bot.storage, bot.clock.now())
+    assert len(await birthday_rows(bot)) == 2
