@@ -1675,6 +1675,30 @@ def read_time(text: str, locale: str, now: datetime, *,
     return issue
 
 
+def read_clock(text: str, locale: str) -> time | None:
+    """The time of day the whole text names and nothing else, for settings such as the
+    agenda's hour: '22h', '22:00', '7h30', '晚上10点', '22點', '10pm', '7 giờ tối' -> time;
+    None for anything else ('25h', 'mai 9h', 'tối'). A bare hour is read on the 24-hour dial
+    ('7' is 07:00, never the working-hours 19:00 a follow-up's '7h' means)."""
+    ctx = _context(text, locale, None)
+    start, end = _bounds(ctx.folded)
+    if start >= end:
+        return None
+    others = [name for name in _MERGED_FIELDS if name not in ("clock", "part")]
+    for read_end, bits in _reads(ctx, start):
+        if read_end < end or bits.clock is None or _has(bits, others):
+            continue
+        hour, minute, fixed = bits.clock
+        if not fixed and bits.part is not None:
+            hour, _extra = _shift_hour(hour, bits.part)
+        total = (hour * 60 + minute) % 1440
+        return time(total // 60, total % 60)
+    bare = ctx.folded[start:end]
+    if bare.isascii() and bare.isdigit() and int(bare) <= 23:
+        return time(int(bare))
+    return None
+
+
 def parse_time(text: str, locale: str, now: datetime, *,
                region: str | None = None) -> datetime | None:
     """The whole text must be a time phrase naming a moment ahead; None if not understood."""

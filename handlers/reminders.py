@@ -13,11 +13,11 @@ from core import buttons
 from core.actions import CancelReminder, MarkDone, MoveReminder, Snooze
 from core.buttons import keyboard
 from core.context import Ctx
-from core.i18n import _, current_timezone, format_datetime
+from core.i18n import _, current_language, current_timezone, format_datetime
 from core.messages import esc, reply
 from core.pushes.agenda import render_overdue, render_today, render_week
 from domain.customers import MAX_NOTE
-from domain.quiet import parse_hhmm
+from domain.quiet import read_quiet_hours, read_setting_time
 from handlers.common import ask, expired, undo_button
 from handlers.followups import START_OF_DAY, examples, read_when
 from handlers.notes import follow_up_rows, outcome_rows
@@ -230,11 +230,18 @@ async def show_overdue(update: Update, context: Ctx) -> None:
 
 
 async def set_agenda_time(update: Update, context: Ctx) -> None:
-    """Choose when the daily agenda arrives: /agenda 07:30."""
-    at = parse_hhmm(context.args[0]) if context.args else None
-    if at is None:
+    """Choose when the daily agenda arrives: /agenda 07:30 (or 7h30, 早上7点半, 7:30am)."""
+    typed = " ".join(context.args or [])
+    if not typed:
         await reply(update, _("Your daily agenda arrives at {time}. To change it, write for "
                               "example /agenda 07:30.").format(time=context.me.agenda_time))
+        return
+    at = read_setting_time(typed, current_language())
+    if at is None:
+        # Never the old setting again as if nothing was typed: say what was not understood.
+        await reply(update, _("I did not understand “{text}” as a time of day, so your agenda "
+                              "still arrives at {time}. Write for example /agenda 07:30.").format(
+            text=esc(typed[:80]), time=context.me.agenda_time))
         return
     await context.storage.set_schedule(context.me.id, context.clock.now(),
                                        agenda_time=at.strftime("%H:%M"))
@@ -243,17 +250,23 @@ async def set_agenda_time(update: Update, context: Ctx) -> None:
 
 
 async def set_quiet_hours(update: Update, context: Ctx) -> None:
-    """Choose the quiet hours: /quiet 21:00 07:30."""
-    args = context.args or []
-    start = parse_hhmm(args[0]) if len(args) == 2 else None
-    end = parse_hhmm(args[1]) if len(args) == 2 else None
-    if start is None or end is None:
+    """Choose the quiet hours: /quiet 21:00 07:30 (or 22h-7h, 晚上10点到早上7点, 10pm 7am)."""
+    typed = " ".join(context.args or [])
+    if not typed:
         await reply(update, _(
             "Quiet hours: {start}–{end}. Reminders you set yourself still arrive on time; care "
             "reminders and the agenda wait until the end. To change, write for example "
             "/quiet 21:00 07:30."
         ).format(start=context.me.quiet_start, end=context.me.quiet_end))
         return
+    hours = read_quiet_hours(typed, current_language())
+    if hours is None:
+        await reply(update, _(
+            "I did not understand “{text}” as quiet hours, so they stay {start}–{end}. Write "
+            "when they start and when they end, for example /quiet 21:00 07:30."
+        ).format(text=esc(typed[:80]), start=context.me.quiet_start, end=context.me.quiet_end))
+        return
+    start, end = hours
     await context.storage.set_schedule(context.me.id, context.clock.now(),
                                        quiet_start=start.strftime("%H:%M"),
                                        quiet_end=end.strftime("%H:%M"))

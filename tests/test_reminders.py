@@ -16,7 +16,7 @@ from scheduler.care import apply_care_rules
 from scheduler.dispatcher import Dispatcher
 from storage.customers import Customer
 from storage.db import to_db_time
-from tests.harness import Harness, shown
+from tests.harness import Harness, only_message, shown, tr
 
 RM = Person(2001, "Lan", "Nguyễn", language_code="vi")
 
@@ -313,11 +313,83 @@ async def test_agenda_and_quiet_settings(bot: Harness, rm: Person) -> None:
     staff = await bot.storage.staff.get(rm.id)
     assert staff is not None
     assert (staff.agenda_time, staff.quiet_start, staff.quiet_end) == ("07:30", "22:00", "06:00")
-    calls = await bot.send(rm, "/agenda 25:00")
+    calls = await bot.send(rm, "/agenda")
     with active("vi", "Asia/Ho_Chi_Minh"):
         expected = _("Your daily agenda arrives at {time}. To change it, write for example "
                      "/agenda 07:30.").format(time="07:30")
     assert calls[-1].text == expected
+
+
+SETTING_RMS = {  # language: Telegram's code, zone, region; each market's way of writing times
+    "vi": ("vi", "Asia/Ho_Chi_Minh", "VN", "7h15", "22h đến 6h30"),
+    "zh_Hans": ("zh-hans", "Asia/Shanghai", "CN", "早上7点15分", "晚上10点到早上6点半"),
+    "zh_Hant_TW": ("zh-tw", "Asia/Taipei", "TW", "早上7點15分", "晚上10點 早上6點半"),
+    "zh_Hant_HK": ("zh-hk", "Asia/Hong_Kong", "HK", "朝早7點15分", "22:00-06:30"),
+    "en": ("en", "Asia/Singapore", "VN", "7:15am", "10pm 6:30am"),
+}
+AGENDA_NOT_UNDERSTOOD = ("I did not understand “{text}” as a time of day, so your agenda still "
+                         "arrives at {time}. Write for example /agenda 07:30.")
+QUIET_NOT_UNDERSTOOD = ("I did not understand “{text}” as quiet hours, so they stay "
+                        "{start}–{end}. Write when they start and when they end, for example "
+                        "/quiet 21:00 07:30.")
+
+
+async def setting_rm(bot: Harness, language: str) -> Person:
+    code, zone, region, *_forms = SETTING_RMS[language]
+    person = Person(2401, "Lan", "Nguyễn", username="rm2401", language_code=code)
+    await bot.register(person, language=language)
+    await bot.storage.staff.set_timezone(person.id, zone, region)
+    return person
+
+
+async def schedule_of(bot: Harness, person: Person) -> tuple[str, str, str]:
+    staff = await bot.storage.staff.get(person.id)
+    assert staff is not None
+    return staff.agenda_time, staff.quiet_start, staff.quiet_end
+
+
+@pytest.mark.parametrize("language", list(SETTING_RMS))
+async def test_settings_take_each_markets_way_of_writing_times(bot: Harness,
+                                                               language: str) -> None:
+    person = await setting_rm(bot, language)
+    _code, zone, _region, agenda, quiet = SETTING_RMS[language]
+    agenda_answer = shown(await bot.send(person, f"/agenda {agenda}"))[-1].text
+    quiet_answer = shown(await bot.send(person, f"/quiet {quiet}"))[-1].text
+    assert await schedule_of(bot, person) == ("07:15", "22:00", "06:30")
+    with active(language, zone):
+        assert agenda_answer == _("Done: your daily agenda will arrive at {time}.").format(
+            time="07:15")
+        assert quiet_answer == _("Done: quiet hours are now {start}–{end}.").format(
+            start="22:00", end="06:30")
+
+
+@pytest.mark.parametrize("language", list(SETTING_RMS))
+@pytest.mark.parametrize("typed", ["/quiet 25:00 7", "/quiet 22h", "/agenda 25h",
+                                   "/agenda mai 9h", "/quiet 22:00 06:00 08:00", "/agenda 晚上"])
+async def test_settings_input_not_understood_is_said_with_an_example_that_works(
+        bot: Harness, language: str, typed: str) -> None:
+    person = await setting_rm(bot, language)
+    zone = SETTING_RMS[language][1]
+    await bot.storage.set_schedule(person.id, bot.clock.now(), agenda_time="06:00",
+                                   quiet_start="23:00", quiet_end="05:00")
+    before = await schedule_of(bot, person)
+    command, _space, argument = typed.partition(" ")
+    answer = only_message(await bot.send(person, typed)).text
+    assert await schedule_of(bot, person) == before
+    with active(language, zone):
+        if command == "/agenda":
+            expected = _(AGENDA_NOT_UNDERSTOOD).format(text=argument, time=before[0])
+        else:
+            expected = _(QUIET_NOT_UNDERSTOOD).format(text=argument, start=before[1],
+                                                      end=before[2])
+    assert answer == expected
+    if language != "en":
+        assert tr(language, AGENDA_NOT_UNDERSTOOD) != AGENDA_NOT_UNDERSTOOD
+        assert tr(language, QUIET_NOT_UNDERSTOOD) != QUIET_NOT_UNDERSTOOD
+    # The example the answer gives, in that language, is understood.
+    example = answer[answer.rindex(command):].rstrip("。.")
+    done = only_message(await bot.send(person, example)).text
+    assert await schedule_of(bot, person) != before, (example, done)
 
 
 async def test_stay_in_touch_restarts_after_a_contact(bot: Harness, rm: Person) -> None:

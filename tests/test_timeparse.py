@@ -1013,3 +1013,18 @@ def test_scan_times_takes_a_lone_word_at_the_start_only_when_asked() -> None:
     assert [p.start for p in timeparse.scan_times("Mai gọi lại", "vi", now)] == [0]
     assert timeparse.scan_times("Mai gọi lại", "vi", now, lone_words=False) == []
     assert timeparse.scan_times("chị Mai gọi lại", "vi", now) == []
+
+
+@pytest.mark.parametrize("locale, text, clock", [
+    ("vi", "22h", "22:00"), ("vi", "7h30", "07:30"), ("vi", "7 giờ tối", "19:00"),
+    ("vi", "7", "07:00"),  # a setting's bare hour is on the 24-hour dial
+    ("zh_Hans", "晚上10点", "22:00"), ("zh_Hans", "早上7点半", "07:30"),
+    ("zh_Hant", "22點", "22:00"), ("zh_Hant", "晚上十點", "22:00"),
+    ("zh_Hant_HK", "朝早7點半", "07:30"), ("en", "10pm", "22:00"), ("en", "7:30 am", "07:30"),
+    ("vi", "25h", None), ("vi", "25:00", None), ("vi", "24", None), ("vi", "mai 9h", None),
+    ("vi", "tối", None), ("zh_Hans", "明天早上7点", None), ("en", "in 2 hours", None),
+])
+def test_read_clock_takes_a_time_of_day_and_nothing_else(locale: str, text: str,
+                                                          clock: str | None) -> None:
+    found = timeparse.read_clock(text, locale)
+    assert (found.strftime("%H:%M") if found else None) == clock
