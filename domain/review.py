@@ -3,10 +3,18 @@
 An activity is counted for the RM who did it, in their own Monday–Sunday week:
 
 - new prospects: customers created in the week that the RM owns;
-- first contacts, consultations, follow-ups, closes: stage changes (interactions of kind
-  'stage') by the RM to 'contact', 'consult', 'follow' and 'won' in the week, one per
-  customer and step;
-- cross-sells: stage changes to 'care' (after-sales care, where new needs are found).
+- first contacts: customers the RM moved to 'contact', or with whom the RM logged a call, a
+  visit or a meeting for the first time (no such contact of theirs with the customer before);
+- consultations: customers moved to 'consult', or with a visit or a meeting logged;
+- follow-ups: customers moved to 'follow', or with a call, visit or meeting logged after an
+  earlier one (or after a stage the RM set), or with a follow-up or appointment reminder
+  marked done (✅) in the week (one about no customer counts for itself);
+- closes: customers moved to 'won';
+- cross-sells: customers moved to 'care' (after-sales care, where new needs are found).
+
+Each step counts a customer once a week however it was reached: a call logged twice, or a
+stage change and a call, is one. Notes, messages and complaints are no step. An RM's weeks
+start with the week they joined: there is no review of a week before it.
 """
 
 from __future__ import annotations
@@ -39,6 +47,12 @@ STAGE_OF: dict[str, str] = {
     "followups": "follow",
     "closes": "won",
     "crosssells": "care",
+}
+# The steps a logged contact counts toward besides the first contact or follow-up it is.
+CONTACT_STEPS: dict[str, tuple[str, ...]] = {
+    "call": (),
+    "visit": ("consults",),
+    "meeting": ("consults",),
 }
 # Weekly minimums a team starts with, until its lead sets its own.
 DEFAULT_TARGETS: dict[str, int] = {
@@ -181,6 +195,11 @@ def week_bounds(monday: date, zone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(monday, time(0), tzinfo=tz)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def first_week(joined: datetime, zone: str) -> date:
+    """The Monday of the week someone joined, in their zone: their first week reviewed."""
+    return week_start(joined.astimezone(ZoneInfo(zone)).date())
 
 
 def this_week(now: datetime, zone: str) -> date:

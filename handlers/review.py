@@ -11,9 +11,10 @@ from telegram.constants import ChatType
 from core.actions import StartReassign, TurnReviewWeek
 from core.buttons import keyboard
 from core.context import Ctx
-from core.i18n import N_, _, current_language, format_list
+from core.i18n import N_, _, current_language, format_date, format_list
 from core.messages import esc, reply, send_photo_text
 from core.pushes.review import (
+    joined_week,
     report_chart,
     review_text,
     rm_report,
@@ -74,14 +75,25 @@ async def turn_review_week(update: Update, context: Ctx) -> None:
 
 async def _send_review(update: Update, context: Ctx, monday: date) -> None:
     me, now = context.me, context.clock.now()
+    first = await joined_week(context.storage, me)
+    current = this_week(now, me.timezone)
+    if first is not None and monday < first:
+        # Never a row of zeros for a week before they existed.
+        await reply(update, _("You joined in the week of {date}: there is no review of a week "
+                              "before it. /review shows this week so far.").format(
+            date=format_date(first)))
+        return
     report = await rm_report(context.storage, me, monday, now)
     png = await report_chart(report)
-    row = [TurnReviewWeek(week_ref(monday - timedelta(days=7))).button(_("◀ Week before"))]
-    current = this_week(now, me.timezone)
+    row = []
+    if first is None or monday - timedelta(days=7) >= first:
+        row.append(TurnReviewWeek(week_ref(monday - timedelta(days=7))).button(
+            _("◀ Week before")))
     if monday < current:
         row.append(TurnReviewWeek(week_ref(current)).button(_("This week")))
     chat = context.chat
-    await send_photo_text(context.bot, chat.id, png, review_text(report), keyboard([row]))
+    await send_photo_text(context.bot, chat.id, png, review_text(report),
+                          keyboard([row]) if row else None)
 
 
 # -- /team -------------------------------------------------------------------------------------

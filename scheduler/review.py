@@ -10,7 +10,7 @@ from core.i18n import active
 from core.pushes.review import group_summary_text, team_report
 from domain.pushes import Kind
 from domain.quiet import parse_hhmm
-from domain.review import last_review_moment, reviewed_week, week_ref
+from domain.review import first_week, last_review_moment, reviewed_week, week_ref
 from storage import Storage
 from storage.staff import Staff
 
@@ -39,7 +39,10 @@ async def queue_reviews(storage: Storage, now: datetime) -> int:
             continue
         monday = reviewed_week(due)
         week = monday.isoformat()
+        joined = await storage.review.joined_at([rm.id for rm in rms])
         for rm in rms:
+            if rm.id in joined and first_week(joined[rm.id], rm.timezone) > monday:
+                continue  # joined after that week: no review of a week before they existed
             made = await storage.reminders.create(
                 staff_id=rm.id, customer_id=None, kind=Kind.REVIEW, text="", due_at=due, now=now,
                 rule_key=f"review:{rm.id}:{week}", ref_id=week_ref(monday))

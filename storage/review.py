@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.pushes import FOLLOW_UP_KINDS
-from domain.review import ACTIVITIES, DEFAULT_TARGETS, STAGE_OF
-from storage.db import Database, to_db_time
+from domain.review import ACTIVITIES, CONTACT_STEPS, DEFAULT_TARGETS, STAGE_OF
+from storage.db import Database, from_db_time, to_db_time
 
 # The statuses of a reminder still open.
 _OPEN = "('pending', 'sending', 'sent')"
@@ -31,21 +31,60 @@ class ReviewRepo:
 
     # -- counting a week ---------------------------------------------------------------------
     async def week_counts(self, staff_id: int, start: datetime, end: datetime) -> dict[str, int]:
-        """The RM's activities in [start, end): every key of ACTIVITIES, zero if none."""
+        """The RM's activities in [start, end): every key of ACTIVITIES, zero if none, each
+        step counted once per customer however it was reached (domain/review.py: a stage
+        change, a logged call, visit or meeting, a follow-up marked done)."""
         counts = dict.fromkeys(ACTIVITIES, 0)
         counts["prospects"] = int(await self.db.fetch_value(
             "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND created_at >= ?"
             " AND created_at < ?", (staff_id, to_db_time(start), to_db_time(end))))
-        # One per customer and step: moving a customer back and forth counts once.
+        window = (staff_id, to_db_time(start), to_db_time(end))
+        reached: dict[str, set[object]] = {key: set() for key in STAGE_OF}
         rows = await self.db.fetch_all(
-            f"SELECT {self.db.json_text('detail', 'to')} AS stage, COUNT(DISTINCT customer_id) AS n"
+            f"SELECT DISTINCT {self.db.json_text('detail', 'to')} AS stage, customer_id"
             " FROM interactions WHERE staff_id = ? AND kind = 'stage' AND happened_at >= ?"
-            " AND happened_at < ? GROUP BY stage",
-            (staff_id, to_db_time(start), to_db_time(end)))
-        by_stage = {row["stage"]: int(row["n"]) for row in rows}
-        for key, stage in STAGE_OF.items():
-            counts[key] = by_stage.get(stage, 0)
+            " AND happened_at < ?", window)
+        by_stage = {stage: key for key, stage in STAGE_OF.items()}
+        for row in rows:
+            if row["stage"] in by_stage:
+                reached[by_stage[row["stage"]]].add(row["customer_id"])
+        # Logged contacts: the RM's first with a customer is a first contact, a later one (or
+        # one after a stage the RM set) a follow-up; a visit or a meeting is also a
+        # consultation.
+        kinds = ", ".join("?" for _ in CONTACT_STEPS)
+        rows = await self.db.fetch_all(
+            "SELECT i.customer_id, i.kind, EXISTS (SELECT 1 FROM interactions p"
+            " WHERE p.customer_id = i.customer_id AND p.staff_id = i.staff_id"
+            f" AND (p.kind IN ({kinds}) OR p.kind = 'stage') AND (p.happened_at < i.happened_at"
+            " OR (p.happened_at = i.happened_at AND p.id < i.id))) AS earlier"
+            f" FROM interactions i WHERE i.staff_id = ? AND i.kind IN ({kinds})"
+            " AND i.happened_at >= ? AND i.happened_at < ?",
+            [*CONTACT_STEPS, staff_id, *CONTACT_STEPS, *window[1:]])
+        for row in rows:
+            for key in CONTACT_STEPS[row["kind"]]:
+                reached[key].add(row["customer_id"])
+            reached["followups" if row["earlier"] else "contacts"].add(row["customer_id"])
+        follow_up_kinds = ", ".join("?" for _ in FOLLOW_UP_KINDS)
+        rows = await self.db.fetch_all(
+            "SELECT id, customer_id FROM reminders WHERE staff_id = ? AND status = 'done'"
+            f" AND done_at >= ? AND done_at < ? AND kind IN ({follow_up_kinds})",
+            [*window, *FOLLOW_UP_KINDS])
+        for row in rows:
+            # A follow-up about no customer counts for itself.
+            reached["followups"].add(row["customer_id"] or f"reminder:{row['id']}")
+        for key, customers in reached.items():
+            counts[key] = len(customers)
         return counts
+
+    async def joined_at(self, staff_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these staff members registered (their reviews start with that week)."""
+        if not staff_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            f"SELECT id, created_at FROM staff WHERE id IN ({', '.join('?' for _ in staff_ids)})",
+            list(staff_ids))
+        joined = {row["id"]: from_db_time(row["created_at"]) for row in rows}
+        return {staff_id: moment for staff_id, moment in joined.items() if moment is not None}
 
     async def weeks_counts(self, staff_id: int,
                            bounds: Sequence[tuple[datetime, datetime]]) -> list[dict[str, int]]:

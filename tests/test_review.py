@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.i18n import _, active, format_list
+from core import buttons
+from core.i18n import _, active, format_date, format_list, label_value
 from core.pushes import RENDERERS
 from core.pushes.review import (
     CHART_HEIGHT,
@@ -31,6 +32,7 @@ from domain.review import (
 )
 from playground.fake_api import ApiCall
 from playground.fake_updates import Person
+from scheduler.dispatcher import Dispatcher
 from scheduler.group_posts import GroupPoster
 from scheduler.review import queue_reviews
 from storage.customers import Customer
@@ -82,10 +84,14 @@ async def team_id(bot: Harness) -> int:
     Shanghai."""
     made = await bot.storage.teams.create("Nhóm Bến Thành", bot.clock.now())
     assert made is not None
+    # They joined in October: every week reviewed here is one they worked in.
+    now = bot.clock.now()
+    bot.clock.set(now - timedelta(days=50))
     await bot.register(LEAD, "lead", made.id, "vi")
     await bot.register(LAN, "rm", made.id, "vi")
     await bot.register(WEI, "rm", made.id, "zh_Hans")
     await bot.register(MINH, "rm", made.id, "vi")
+    bot.clock.set(now)
     await bot.storage.staff.set_timezone(WEI.id, SHANGHAI, "CN")
     return made.id
 
@@ -422,3 +428,76 @@ async def test_team_group_gets_counts_without_customers(bot: Harness, team_id: i
     await bot.send(LEAD, "/teamgroup off", group=group)
     schedule = await bot.storage.review.schedule(team_id)
     assert schedule is not None and schedule.group_chat_id is None
+
+
+# -- logged work counts; no review of a week before someone joined -------------------------------
+
+async def log_from_card(bot: Harness, who: Person, target: Customer, kind: str,
+                        note: str) -> None:
+    """Log a call, visit or meeting from the card, with a note, as an RM does."""
+    card = shown(await bot.press_data(who, buttons.pack("c", target.id, owner=who.id)))[-1]
+    wanted = ["cl", str(target.id), kind]
+    data = next(data for _label, data in card.buttons
+                if data.rsplit("|", 1)[0].split(":") == wanted)
+    await bot.press_data(who, data, card)
+    await bot.send(who, note)
+
+
+@pytest.mark.parametrize(("who", "language", "zone", "names", "note"), [
+    (LAN, "vi", HCM, ("Nguyễn Văn An", "Trần Thị Bình", "Lê Quốc Cường"), "khách quan tâm"),
+    (WEI, "zh_Hans", SHANGHAI, ("王伟", "陈大文", "李娜"), "客户有兴趣"),
+])
+async def test_logged_calls_visits_meetings_and_done_follow_ups_count(
+        bot: Harness, team_id: int, who: Person, language: str, zone: str,
+        names: tuple[str, str, str], note: str) -> None:
+    earlier = bot.clock.now() - timedelta(days=20)
+    an, binh, cuong = [await customer(bot, who, name, earlier) for name in names]
+    await log_from_card(bot, who, an, "call", note)      # a first contact
+    await log_from_card(bot, who, an, "call", note)      # a follow-up; still one customer
+    bot.clock.advance(hours=1)
+    await log_from_card(bot, who, an, "visit", note)     # a consultation, and a follow-up
+    await log_from_card(bot, who, binh, "meeting", note)  # a first contact and a consultation
+    # A follow-up about Cường, delivered and marked done (✅).
+    await bot.storage.reminders.create(staff_id=who.id, customer_id=cuong.id, kind="followup",
+                                       text="", due_at=bot.clock.now(), now=bot.clock.now())
+    await Dispatcher(bot.app.bot, bot.storage, bot.clock, "vi", per_chat_interval=0).drain()
+    await bot.press(who, tr(language, "✅ Done", zone))
+    counts = await week_of(bot, who, THIS_MONDAY)
+    assert (counts["contacts"], counts["consults"], counts["followups"]) == (2, 2, 2)
+    caption = of(await bot.send(who, "/review"), "sendPhoto")[0].text
+    with active(language, zone):
+        assert label_value(f"👋 {_('First contacts')}", "<b>2</b> / 8") in caption
+        assert label_value(f"💬 {_('Consultations')}", "<b>2</b> / 5") in caption
+        assert label_value(f"🔁 {_('Follow-ups')}", "<b>2</b> / 8") in caption
+    # Nothing of it was last week.
+    last = await week_of(bot, who, LAST_MONDAY)
+    assert (last["contacts"], last["consults"], last["followups"]) == (0, 0, 0)
+
+
+NEWCOMER = Person(2009, "Tuấn", "Võ", language_code="vi")
+NEWCOMER_ZH = Person(2010, "娜", "李", language_code="zh-hans")
+
+
+@pytest.mark.parametrize(("person", "language", "zone"), [
+    (NEWCOMER, "vi", HCM), (NEWCOMER_ZH, "zh_Hans", SHANGHAI)])
+async def test_no_review_of_the_week_before_someone_joined(
+        bot: Harness, team_id: int, person: Person, language: str, zone: str) -> None:
+    await bot.register(person, "rm", team_id, language)  # Monday of this week
+    await bot.storage.staff.set_timezone(person.id, zone, "VN" if zone == HCM else "CN")
+    await fill_last_week(bot)
+    # The weekly review of last week goes to the three who were there, not to them.
+    assert await queue_reviews(bot.storage, bot.clock.now()) == 4
+    assert await bot.storage.db.fetch_value(
+        "SELECT COUNT(*) FROM reminders WHERE staff_id = ?", (person.id,)) == 0
+    # /review last says why there is none, in their language; this week's has no way back.
+    answer = shown(await bot.send(person, "/review last"))
+    assert len(answer) == 1 and answer[0].method == "sendMessage"
+    with active(language, zone):
+        assert answer[0].text == _(
+            "You joined in the week of {date}: there is no review of a week before it. "
+            "/review shows this week so far.").format(date=format_date(THIS_MONDAY))
+    this_week = of(await bot.send(person, "/review"), "sendPhoto")[0]
+    assert tr(language, "◀ Week before", zone) not in [label for label, _d in this_week.buttons]
+    # The lead's view of last week leaves them out (they were not in the team then).
+    team = " ".join(call.text for call in shown(await bot.send(LEAD, "/team last")))
+    assert person.first_name not in team and "Lan Nguyễn" in team

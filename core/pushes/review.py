@@ -37,6 +37,7 @@ from domain.deals import LOST_REASONS, add_totals, format_totals
 from domain.review import (
     ACTIVITIES,
     TREND_WEEKS,
+    first_week,
     last_week,
     met,
     trend_weeks,
@@ -98,8 +99,19 @@ def _total(counts: dict[str, int]) -> int:
     return sum(counts.get(key, 0) for key in ACTIVITIES)
 
 
+async def joined_week(storage: Storage, staff: Staff) -> date | None:
+    """The Monday of the week the staff member joined (in their zone): none is reviewed
+    before it."""
+    joined = (await storage.review.joined_at([staff.id])).get(staff.id)
+    return first_week(joined, staff.timezone) if joined is not None else None
+
+
 async def _trend(storage: Storage, staff: Staff, monday: date) -> list[tuple[date, int]]:
-    weeks = trend_weeks(monday, TREND_WEEKS)
+    """The weeks up to this Monday, from the week they joined at the earliest (weeks before
+    it would pull their average down with zeros)."""
+    start = await joined_week(storage, staff)
+    weeks = [week for week in trend_weeks(monday, TREND_WEEKS)
+             if start is None or week >= start or week == monday]
     counts = await storage.review.weeks_counts(
         staff.id, [week_bounds(week, staff.timezone) for week in weeks])
     return [(week, _total(count)) for week, count in zip(weeks, counts, strict=True)]
@@ -123,6 +135,10 @@ async def team_report(storage: Storage, team_id: int, monday: date,
     if schedule is None:
         return None
     members = [m for m in await storage.staff.list_team(team_id) if m.role == "rm"]
+    # Someone who joined after that week was not in the team then.
+    joined = await storage.review.joined_at([m.id for m in members])
+    members = [m for m in members
+               if m.id not in joined or first_week(joined[m.id], m.timezone) <= monday]
     ids = [m.id for m in members]
     pipelines = await storage.review.pipeline(ids)
     overdue = await storage.review.overdue_follow_ups(ids, now)
