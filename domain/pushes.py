@@ -30,6 +30,7 @@ class Kind(StrEnum):
     ESCALATION = "escalation"      # to the team lead: a complaint is overdue
     THANKS = "thanks"              # thank the referrer of a customer just won
     LEAD = "lead"                  # a group member pressed "I'm interested"
+    LEAD_MESSAGE = "lead_message"  # a known lead wrote to the bot privately: passed on
     QUESTION = "question"          # a question asked in a merchant group
     MYCARD = "mycard"              # someone left their phone through the RM's QR code
     CHURN = "churn"                # a company client's weekly volume dropped
@@ -52,7 +53,7 @@ class Kind(StrEnum):
 
 _URGENT = frozenset({Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.CHURN, Kind.MYCARD})
 _NOTICES = frozenset({Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
-                      Kind.SHARED_REF})
+                      Kind.SHARED_REF, Kind.LEAD_MESSAGE})
 NOTICE_KINDS = tuple(kind for kind in Kind if kind.notice)
 # What the agenda and a lead's team view count as an RM's follow-ups.
 FOLLOW_UP_KINDS = (Kind.FOLLOWUP, Kind.APPOINTMENT)

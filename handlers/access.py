@@ -203,6 +203,10 @@ async def identify_user(update: Update, context: Ctx) -> None:
         raise ApplicationHandlerStop
     if _is_invite_start(update) or await _is_lead_phone(update, context):
         return
+    # Imported here: handlers.leads reaches this module through handlers.capture.
+    from handlers.leads import answer_known_lead
+    if await answer_known_lead(update, context):
+        raise ApplicationHandlerStop  # a group lead writing back is a customer, no stranger
     if update.message is not None or update.callback_query is not None:
         # Not for edits, or for blocking and unblocking the bot: one refusal a day, then
         # silence (someone sending a thousand messages gets one answer).

@@ -108,6 +108,50 @@ async def route_contact(update: Update, context: Ctx) -> None:
         name=esc(owner.name if owner else "")), reply_markup=ReplyKeyboardRemove())
 
 
+async def answer_known_lead(update: Update, context: Ctx) -> bool:
+    """Someone who became a lead in a group ("I'm interested") writes to the bot privately:
+    they are a customer, not a stranger, and get a customer's answer in their language. Once
+    they have shared their number, what they wrote goes to the owning RM as a notice; before
+    that, nothing of theirs reaches the RM (their consent is the number), so they are asked
+    for it. False if they are no known lead, or their RM is gone (then they are a stranger)."""
+    message, user = update.message, update.effective_user
+    if message is None or user is None:
+        return False
+    lead = await context.storage.leads.latest_of(user.id)
+    owner = await context.storage.staff.get(lead.owner_id) if lead is not None else None
+    if lead is None or owner is None or not owner.active:
+        return False
+    name = esc(owner.name)
+    text = (message.text or message.caption or "").strip()
+    if text.startswith("/"):
+        # /start, /help: what they can do here, nothing passed on.
+        await reply(update, _("Hello! Write your question here and I will pass it on to "
+                              "{name}, your relationship manager at the bank.").format(name=name))
+        return True
+    if lead.phone is None:
+        markup = ReplyKeyboardMarkup(
+            [[KeyboardButton(_("📞 Share my phone number"), request_contact=True)]],
+            one_time_keyboard=True, resize_keyboard=True)
+        await context.chat.send_message(_(
+            "Thank you for writing! So that {name}, your relationship manager at the bank, can "
+            "answer you, first share your phone number with the button below: by sharing it "
+            "you agree that the bank keeps it to contact you. Until then your message stays "
+            "with me.").format(name=name), reply_markup=markup)
+        return True
+    who = user.full_name + (f" (@{user.username})" if user.username else "")
+    with active(language_of(owner, context.settings.default_language), owner.timezone):
+        said = text[:1000] or _("(a photo, a sticker or a file, without words)")
+        notice = label_value(who, said)
+    now = context.clock.now()
+    await context.storage.reminders.create(
+        staff_id=owner.id, customer_id=lead.customer_id, kind=Kind.LEAD_MESSAGE, text=notice,
+        due_at=now, now=now, ref_id=lead.id)
+    await reply(update, _("Thank you for your message! I have passed it on to {name}, your "
+                          "relationship manager at the bank, who will get back to you "
+                          "soon.").format(name=name))
+    return True
+
+
 async def ask_question(update: Update, context: Ctx) -> None:
     """A member's question to the bot in a linked group goes privately to the owning RM."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user

@@ -74,6 +74,15 @@ class LeadRepo:
         return await self.db.execute(
             "DELETE FROM leads WHERE consent_at IS NULL AND created_at < ?", (to_db_time(before),))
 
+    async def latest_of(self, user_id: int) -> Lead | None:
+        """The person's latest lead they gave their number for, else their latest one: either
+        way they are known, no stranger."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM leads WHERE user_id = ?"
+            " ORDER BY CASE WHEN consent_at IS NULL THEN 1 ELSE 0 END, id DESC LIMIT 1",
+            (user_id,))
+        return Lead.from_row(row) if row else None
+
     async def record_phone(self, lead_id: int, phone: str, now: datetime) -> None:
         """The member shared their number: that is their consent to be contacted by the same
         RM about every offer they were waiting on, so none of those asks again."""

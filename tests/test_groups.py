@@ -1219,3 +1219,65 @@ async def test_a_group_of_an_rm_without_access_can_be_linked_and_reassigned(
     assert answer.text != tr("zh_Hans", ALREADY_LINKED).format(name=esc(full_name(rm.person)))
     linked = await bot.storage.groups.get(chat_id)
     assert linked is not None and linked.owner_id == colleague.id
+
+
+LEAD_THANKS = ("Thank you for your message! I have passed it on to {name}, your relationship "
+               "manager at the bank, who will get back to you soon.")
+LEAD_HELLO = ("Hello! Write your question here and I will pass it on to {name}, your "
+              "relationship manager at the bank.")
+LEAD_WROTE = "💬 <b>A lead wrote to you</b>"
+SHARE_FIRST = ("Thank you for writing! So that {name}, your relationship manager at the bank, can "
+               "answer you, first share your phone number with the button below: by sharing it "
+               "you agree that the bank keeps it to contact you. Until then your message stays "
+               "with me.")
+WRITES_BACK = {"vi": "Cảm ơn, khi nào gọi em?", "zh_Hant_TW": "謝謝，什麼時候打給我？"}
+
+
+@pytest.mark.parametrize("shares_phone", [True, False], ids=["with-phone", "without-phone"])
+async def test_a_lead_who_writes_back_is_answered_as_a_customer(
+        bot: Harness, rm: Profile, shares_phone: bool) -> None:
+    me, member = rm.person, rm.member
+    group = group_chat(bot, rm)
+    await link(bot, rm, group)
+    post = await _post_in_group(bot, rm, group, (await products(bot))[0])
+    await bot.press_data(member, data_for(post, "int"), post, group=group)
+    [lead] = await rows(bot, "SELECT token FROM leads")
+    await bot.send(member, f"/start lead_{lead['token']}")
+    if shares_phone:
+        await bot.send_update(bot.make.contact(member, rm.member_phone, member.first_name,
+                                               user_id=member.id))
+    await dispatcher(bot).drain()
+    # They write back: a customer's answer in their language, never the staff-only refusal.
+    words = WRITES_BACK[rm.member_language]
+    answer = only_message(await bot.send(member, words))
+    assert answer.chat_id == member.id and answer.text != tr(rm.member_language, REFUSAL)
+    if not shares_phone:
+        # No number, no consent: nothing of theirs reaches the RM; they are asked for it.
+        assert answer.text == tr(rm.member_language, SHARE_FIRST).format(
+            name=esc(full_name(me)))
+        assert markup_of(answer)["keyboard"] == [[
+            {"text": tr(rm.member_language, SHARE_PHONE), "request_contact": True}]]
+        assert tr(rm.member_language, SHARE_FIRST) != SHARE_FIRST
+        assert await dispatcher(bot).drain() == 0
+        assert await rows(bot, "SELECT id FROM reminders WHERE kind = 'lead_message'") == []
+        return
+    assert answer.text == tr(rm.member_language, LEAD_THANKS).format(name=esc(full_name(me)))
+    assert tr(rm.member_language, LEAD_THANKS) != LEAD_THANKS
+    # What they wrote reaches the owning RM at once, as a notice with the card.
+    [known] = await rows(bot, "SELECT customer_id FROM leads")
+    assert known["customer_id"] is not None
+    assert await dispatcher(bot).drain() == 1
+    notice = bot.last_for(me)
+    assert tr(rm.language, LEAD_WROTE) in notice.text and esc(words) in notice.text
+    assert full_name(member) in notice.text
+    assert data_for(notice, "c", known["customer_id"]) in [d for _l, d in notice.buttons]
+    # A notice: never listed as due or overdue in the RM's agenda.
+    today = only_message(await bot.send(me, "/today")).text
+    assert esc(words) not in today
+    # /help or /start says what they can do here, and passes nothing on.
+    hello = only_message(await bot.send(member, "/help"))
+    assert hello.text == tr(rm.member_language, LEAD_HELLO).format(name=esc(full_name(me)))
+    assert await dispatcher(bot).drain() == 0
+    # Someone who never was a lead is still a stranger.
+    intruder = Person(5999, "Mallory", language_code="en")
+    assert only_message(await bot.send(intruder, words)).text == tr("en", REFUSAL)

@@ -22,7 +22,7 @@ def test_what_waits_for_quiet_hours_and_what_only_informs() -> None:
     assert {kind for kind in Kind if kind.urgent} == {
         Kind.FOLLOWUP, Kind.ESCALATION, Kind.LEAD, Kind.CHURN, Kind.MYCARD}
     assert set(NOTICE_KINDS) == {Kind.AGENDA, Kind.REVIEW, Kind.TEAM_REVIEW, Kind.HANDOVER,
-                                 Kind.SHARED_REF}
+                                 Kind.SHARED_REF, Kind.LEAD_MESSAGE}
     assert not any(kind.urgent and kind.notice for kind in Kind)
 
 
