@@ -274,6 +274,8 @@ FEATURES: list[BaseHandler[Update, Ctx, None]] = [
     CommandHandler("link", groups.link_group, filters=GROUPS),
     CommandHandler("products", groups.show_products_in_group, filters=GROUPS),
     CommandHandler("teamgroup", review.link_team_group, filters=GROUPS),
+    # Before the catch-all below that sends every other command to private chat.
+    CommandHandler(["help", "start"], groups.explain_in_group, filters=GROUPS),
     ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
     MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration),
     _button(actions.ChooseGroupLanguage, groups.choose_group_language),

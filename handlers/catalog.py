@@ -272,15 +272,26 @@ async def list_for_group(update: Update, context: Ctx,
 
 
 async def show_group_pitch(update: Update, context: Ctx) -> None:
-    """Answer a public product button in a group with the pitch, in the group's language."""
+    """A public product button in a group: the /products message itself turns into that
+    pitch (in the group's language), with the products still under it and a way back, so taps
+    never flood the group with pitch after pitch. Product 0 is the list again."""
     action = context.action(ShowGroupPitch)
     language = action.language
-    product = await context.storage.catalog.get(action.product_id)
-    if product is None or not product.active or language not in LANGUAGES:
+    product = (await context.storage.catalog.get(action.product_id)
+               if action.product_id else None)
+    if language not in LANGUAGES or (action.product_id and (product is None
+                                                             or not product.active)):
         with active(language if language in LANGUAGES else current_language(), "UTC"):
             await context.query.answer(_("This product is no longer offered."),
                                        show_alert=True)
         return
     await context.query.answer()
+    listing, markup = await list_for_group(update, context, language)
+    rows = [list(row) for row in markup.inline_keyboard] if markup else []
     with active(language, str(current_timezone())):
-        await reply(update, await _pitch_text(context.storage, product, language))
+        if product is not None:
+            text = await _pitch_text(context.storage, product, language)
+            rows.append([ShowGroupPitch(0, language).button(_("◀ All products"))])
+        else:
+            text = listing
+    await edit_or_reply(update, text, keyboard(rows) if rows else None)

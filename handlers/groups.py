@@ -25,6 +25,28 @@ async def redirect_to_private(update: Update, context: Ctx) -> None:
     ))
 
 
+async def explain_in_group(update: Update, context: Ctx) -> None:
+    """/help or /start in a group: what members can do there, in the group's language."""
+    group = await context.storage.groups.get(context.chat.id)
+    owner = (await context.storage.staff.get(group.owner_id)
+             if group is not None and group.active else None)
+    if group is None or owner is None:
+        await reply(update, _(
+            "I am the bank's assistant. A member of the bank's staff can link this group with "
+            "/link; then everyone here can see our products with /products and ask me "
+            "questions."))
+        return
+    await reply(update, _(
+        "I am the bank's assistant for {name}, the relationship manager of this group. "
+        "Here you can:\n"
+        "• send /products to see our products, and tap one to read about it;\n"
+        "• ask a question: reply to one of my messages, or mention @{bot} — {name} answers "
+        "here;\n"
+        "• under an offer, tap “{interested}” to be contacted in private.\n"
+        "Nothing personal is ever shown in this group.").format(
+        name=esc(owner.name), bot=context.bot.username, interested=_("🙋 I'm interested")))
+
+
 async def link_group(update: Update, context: Ctx) -> None:
     """/link in a group: the RM who sends it owns the group's leads and questions."""
     chat = context.chat

@@ -159,6 +159,8 @@ async def ask_question(update: Update, context: Ctx) -> None:
     group = await context.storage.groups.get(chat.id)
     if group is None or not group.active or not _addressed_to_bot(update, context):
         return
+    if user.id == group.owner_id:
+        return  # the owning RM showing the bot to her group: no question of hers to herself
     text = (message.text or message.caption or "").strip()
     if not text:
         return

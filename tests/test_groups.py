@@ -59,6 +59,17 @@ SPEAKS = "From now on I speak {language} in this group."
 USE_PRIVATE = ("Please use this command in a private chat with me: I never show customer data "
                "in groups.")
 EXPIRED = "This button has expired. Please start again."
+GROUP_HELP = ("I am the bank's assistant for {name}, the relationship manager of this group. "
+              "Here you can:\n"
+              "• send /products to see our products, and tap one to read about it;\n"
+              "• ask a question: reply to one of my messages, or mention @{bot} — {name} answers "
+              "here;\n"
+              "• under an offer, tap “{interested}” to be contacted in private.\n"
+              "Nothing personal is ever shown in this group.")
+UNLINKED_HELP = ("I am the bank's assistant. A member of the bank's staff can link this group "
+                 "with /link; then everyone here can see our products with /products and ask me "
+                 "questions.")
+ALL_PRODUCTS = "◀ All products"
 OUR_PRODUCTS = "<b>Our products</b>. Tap one to read about it."
 NO_GROUP = "You have no linked group yet. Add me to a merchant group and send /link there."
 POST_PROMPT = "Send the text of your post, or a photo with a caption. (/cancel to stop)"
@@ -990,7 +1001,9 @@ async def test_start_and_unknown_commands_in_a_group(bot: Harness, rm: Profile,
         calls = await bot.send(person, text, group=group)
         _assert_nothing_private(calls, rm)
         if text.startswith("/start"):
-            assert only_message(calls).text == tr(rm.language, USE_PRIVATE)
+            assert only_message(calls).text == tr(rm.language, GROUP_HELP).format(
+                name=esc(full_name(rm.person)), bot=BOT_USERNAME,
+                interested=tr(rm.language, INTERESTED))
         else:  # another bot's command, or none of ours: silence
             assert calls == []
 
@@ -1068,8 +1081,7 @@ async def test_one_shared_phone_answers_every_waiting_lead_of_the_same_rm(bot: H
 # -- group chats -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["/help", "/help@rapport_bot", "/settings", "/staff",
-                                     "/start"])
+@pytest.mark.parametrize("command", ["/settings", "/staff", "/settings@rapport_bot"])
 async def test_staff_command_in_a_group_asks_for_private_chat(
     bot: Harness, admin: Person, command: str
 ) -> None:
@@ -1281,3 +1293,76 @@ async def test_a_lead_who_writes_back_is_answered_as_a_customer(
     # Someone who never was a lead is still a stranger.
     intruder = Person(5999, "Mallory", language_code="en")
     assert only_message(await bot.send(intruder, words)).text == tr("en", REFUSAL)
+
+
+# -- what members see in a group: product taps, /help, the owner's own mention ----------------
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant_HK"])
+async def test_product_taps_edit_one_message_and_never_flood_the_group(
+        bot: Harness, rm: Profile, language: str) -> None:
+    member, other = rm.member, Person(5003, "Hoa", "Lý", language_code="vi")
+    group = group_chat(bot, rm)
+    await link(bot, rm, group, language)
+    listing = only_message(await bot.send(member, "/products", group=group))
+    catalog = await products(bot)
+    first, second = catalog[0], catalog[3]
+    name = "zh_Hant" if language.startswith("zh_Hant") else language
+    def posted() -> int:
+        return len([call for call in of(bot.api.calls, "sendMessage")
+                    if call.chat_id == group["id"]])
+
+    before = posted()
+    taps = [(member, first), (other, first), (member, second), (other, first)]
+    shown_now = listing
+    for who, product in taps:
+        calls = await bot.press_data(who, data_for(listing, "gp", product.id), listing,
+                                     group=group)
+        assert of(calls, "sendMessage") == [], "a tap posted into the group"
+        edited = [call for call in calls if call.method == "editMessageText"]
+        if edited:  # the same pitch tapped again: nothing to change
+            assert f"<b>{esc(product.names[name])}</b>" in edited[0].text
+            assert edited[0].chat_id == group["id"]
+            # The products stay under the pitch, with the way back to the list.
+            assert labels(edited[0])[-1] == tr(language, ALL_PRODUCTS)
+            assert len(labels(edited[0])) == len(labels(listing)) + 1
+            shown_now = edited[0]
+    assert posted() == before
+    # Back to the list: the same message, the list again.
+    calls = await bot.press_data(member, data_for(shown_now, "gp", 0), listing, group=group)
+    back = only_message(calls)
+    assert back.method == "editMessageText" and back.text == listing.text
+    assert tr(language, ALL_PRODUCTS) != ALL_PRODUCTS
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans", "zh_Hant_TW", "zh_Hant_HK"])
+async def test_help_and_start_in_a_group_say_what_members_can_do(
+        bot: Harness, rm: Profile, language: str) -> None:
+    group = group_chat(bot, rm)
+    await link(bot, rm, group, language)
+    expected = tr(language, GROUP_HELP).format(
+        name=esc(full_name(rm.person)), bot=BOT_USERNAME, interested=tr(language, INTERESTED))
+    assert tr(language, GROUP_HELP) != GROUP_HELP
+    for person in (rm.member, rm.person):
+        for command in ("/help", f"/help@{BOT_USERNAME}", "/start"):
+            answer = only_message(await bot.send(person, command, group=group))
+            assert answer.chat_id == group["id"] and answer.text == expected
+            assert "/products" in answer.text and not answer.buttons
+    assert await rows(bot, "SELECT id FROM reminders") == []
+
+
+async def test_the_owners_own_mention_is_no_member_question(bot: Harness, rm: Profile) -> None:
+    me, member = rm.person, rm.member
+    group = group_chat(bot, rm)
+    await link(bot, rm, group)
+    # She shows her group the bot: no thanks to herself, no question for herself.
+    calls = await bot.send(me, f"Các anh chị cứ hỏi @{BOT_USERNAME} về sản phẩm nhé",
+                           group=group)
+    assert shown(calls) == []
+    assert await rows(bot, "SELECT id FROM questions") == []
+    assert await rows(bot, "SELECT id FROM reminders") == []
+    # A member's mention still is one.
+    calls = await bot.send(member, f"@{BOT_USERNAME} lãi suất tiết kiệm bao nhiêu?",
+                           group=group)
+    assert only_message(calls).text == tr(rm.language, QUESTION_THANKS).format(
+        name=esc(full_name(me)))
+    assert len(await rows(bot, "SELECT id FROM questions")) == 1
