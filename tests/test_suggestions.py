@@ -324,3 +324,21 @@ async def _seed(store: Store, rm_id: int) -> None:
                                        region="VN", now=now)
     finally:
         await storage.close()
+
+
+@pytest.mark.parametrize(("person", "language", "zone", "region", "line", "name"), [
+    (LAN, "vi", "Asia/Ho_Chi_Minh", "VN", "Lê Thị Hồng 0901 234 568 sinh nhật 23/11/1985",
+     "Lê Thị Hồng"),
+    (WEI, "zh_Hans", "Asia/Shanghai", "CN", "王丽 13800138001 生日1985年11月23日", "王丽"),
+])
+async def test_a_prospect_filed_on_their_birthday_is_reminded_that_day(
+        bot: Harness, person: Person, language: str, zone: str, region: str, line: str,
+        name: str) -> None:
+    await rm(bot, person, language, zone, region)
+    offer = offer_of(await bot.send(person, f"/add {line}"))
+    await bot.press_data(person, press_label(bot, offer, "🎂"), offer)
+    rows = await bot.storage.db.fetch_all(
+        "SELECT text, status FROM reminders WHERE kind = 'birthday'")
+    assert [(row["text"], row["status"]) for row in rows] == [("2026-11-23", "pending")]
+    today = shown(await bot.send(person, "/today"))[-1].text
+    assert "🎂" in today and name in today
