@@ -123,11 +123,6 @@ async def answer_known_lead(update: Update, context: Ctx) -> bool:
         return False
     name = esc(owner.name)
     text = (message.text or message.caption or "").strip()
-    if text.startswith("/"):
-        # /start, /help: what they can do here, nothing passed on.
-        await reply(update, _("Hello! Write your question here and I will pass it on to "
-                              "{name}, your relationship manager at the bank.").format(name=name))
-        return True
     if lead.phone is None:
         markup = ReplyKeyboardMarkup(
             [[KeyboardButton(_("📞 Share my phone number"), request_contact=True)]],
@@ -137,6 +132,11 @@ async def answer_known_lead(update: Update, context: Ctx) -> bool:
             "answer you, first share your phone number with the button below: by sharing it "
             "you agree that the bank keeps it to contact you. Until then your message stays "
             "with me.").format(name=name), reply_markup=markup)
+        return True
+    if text.startswith("/"):
+        # /start, /help: what they can do here, nothing passed on.
+        await reply(update, _("Hello! Write your question here and I will pass it on to "
+                              "{name}, your relationship manager at the bank.").format(name=name))
         return True
     who = user.full_name + (f" (@{user.username})" if user.username else "")
     with active(language_of(owner, context.settings.default_language), owner.timezone):
