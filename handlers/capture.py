@@ -231,7 +231,9 @@ async def _advance(update: Update, context: Ctx, data: dict[str, Any], text: str
                 owner_id=staff.id, name=name, phone=None, region=staff.region, now=now)
             await states.set(staff.id, chat.id, ADD_FLOW, {"step": "phone", "customer_id":
                                                            customer.id}, now)
-            record.keep_answer(_("Saved. Their phone number?"), _skip("phone"))
+            # The name was typed a message ago: the question still says whose phone it files.
+            record.keep_answer(_("Saved {name}. Their phone number?").format(
+                name=f"<b>{esc(customer.name)}</b>"), _skip("phone"))
         await send_answer(update, context, record)
         return
     found = await customers.get(staff.id, int(data.get("customer_id", 0)))

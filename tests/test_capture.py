@@ -223,7 +223,8 @@ async def test_guided_add_step_by_step(bot: Harness) -> None:
     customer = await only_customer(bot, lan)
     assert (customer.name, customer.phone) == ("Phạm Minh Châu", None)
     ask_phone = only_message(named)
-    assert ask_phone.text == tr("vi", "Saved. Their phone number?")
+    assert ask_phone.text == tr("vi", "Saved {name}. Their phone number?").format(
+        name="<b>Phạm Minh Châu</b>")  # whose phone
     assert labels(ask_phone) == [tr("vi", "Skip")]
     phoned = await bot.send(lan, "0901 234 567")
     assert only_message(phoned).text.startswith(
@@ -458,7 +459,7 @@ async def test_main_flow_in_every_language(bot: Harness, language: str) -> None:
 CAPTURE_TEXTS = [
     NEW_PROSPECT, EXPIRED, ALREADY_FILED, WHICH_CUSTOMER, NO_MATCH, MATCHING, NOT_A_PHONE,
     SAVED_AND_FOLLOW_UP, REMIND_ECHO,
-    "What is the new prospect's name? (/cancel to stop)", "Saved. Their phone number?",
+    "What is the new prospect's name? (/cancel to stop)", "Saved {name}. Their phone number?",
     "What do they need? (a first note, or skip)", "Skip",
     "I could not find a name or a phone number. {example}",
     "For example: /add Nguyễn Văn An 0901 234 567 vay mua nhà 2 tỷ",
